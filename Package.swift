@@ -1,0 +1,145 @@
+// swift-tools-version:6.1
+// Lightning: a daemon that hosts an event-driven system of agents, providers and drivers.
+//
+// Layout (see docs/architecture.md):
+//   PluginSDK/  the C ABI header (CLightningABI), the wire types shared by every side
+//               (LightningProtocol), the Swift SDK for plugin authors (LightningPluginKit)
+//   Host/       the daemon library (HostCore), its C shims, and the `lightning` binary
+//   Plugins/    every plugin we ship, each a `.dynamic` library product
+//   Examples/   a driver written in plain C against the header alone
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "lightning",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lightning", targets: ["lightning"]),
+        .library(name: "HostCore", targets: ["HostCore"]),
+        .library(name: "LightningPluginKit", targets: ["LightningPluginKit"]),
+        .library(name: "LightningChildKit", targets: ["LightningChildKit"]),
+        // Example children (agents, functions) and the misbehaving children the tests use.
+        .executable(name: "example-agent", targets: ["example-agent"]),
+        .executable(name: "example-function", targets: ["example-function"]),
+        .executable(name: "lt-test-child", targets: ["lt-test-child"]),
+        // Shipped plugins: shared libraries the daemon dlopens, described by manifests/*.json.
+        .library(name: "LightningSQLiteStorage", type: .dynamic, targets: ["SQLiteStoragePlugin"]),
+        .library(name: "LightningLocalEventBus", type: .dynamic, targets: ["LocalEventBusPlugin"]),
+        .library(name: "LightningEchoDriver", type: .dynamic, targets: ["EchoDriverPlugin"]),
+        .library(name: "LightningCExampleDriver", type: .dynamic, targets: ["CExampleDriver"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+    ],
+    targets: [
+        // MARK: PluginSDK
+        .target(name: "CLightningABI", path: "PluginSDK/CLightningABI"),
+        .target(name: "LightningProtocol", path: "PluginSDK/Protocol", swiftSettings: strict),
+        .target(
+            name: "LightningPluginKit",
+            dependencies: ["CLightningABI", "LightningProtocol"],
+            path: "PluginSDK/PluginKit",
+            swiftSettings: strict
+        ),
+
+        .target(
+            name: "LightningChildKit",
+            dependencies: ["LightningProtocol"],
+            path: "PluginSDK/ChildKit",
+            swiftSettings: strict
+        ),
+
+        // MARK: Host
+        .target(name: "CHostShims", path: "Host/CShims"),
+        .target(
+            name: "HostCore",
+            dependencies: [
+                "CLightningABI", "CHostShims", "LightningProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Host/Core",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "lightning",
+            dependencies: [
+                "HostCore", "LightningProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Host/CLI",
+            swiftSettings: strict
+        ),
+
+        // MARK: Plugins
+        .systemLibrary(name: "CSQLite", path: "Plugins/Shared/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "SQLiteSupport",
+            dependencies: ["CSQLite"],
+            path: "Plugins/Shared/SQLiteSupport",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SQLiteStoragePlugin",
+            dependencies: ["LightningPluginKit", "LightningProtocol", "SQLiteSupport"],
+            path: "Plugins/SQLiteStorage",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "LocalEventBusPlugin",
+            dependencies: ["LightningPluginKit", "LightningProtocol", "SQLiteSupport"],
+            path: "Plugins/LocalEventBus",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EchoDriverPlugin",
+            dependencies: ["LightningPluginKit", "LightningProtocol"],
+            path: "Plugins/EchoDriver",
+            swiftSettings: strict
+        ),
+        .target(name: "CExampleDriver", dependencies: ["CLightningABI"], path: "Examples/CDriver"),
+
+        .executableTarget(name: "example-agent", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftAgent", swiftSettings: strict),
+        .executableTarget(name: "example-function", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftFunction", swiftSettings: strict),
+        .executableTarget(name: "lt-test-child", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Tests/Children/TestChild", swiftSettings: strict),
+
+        // MARK: Tests
+        .testTarget(
+            name: "HostCoreTests",
+            dependencies: ["HostCore", "LightningProtocol"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["HostCore", "LightningProtocol"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SupervisorTests",
+            dependencies: ["HostCore", "LightningProtocol"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["HostCore", "LightningProtocol"],
+            swiftSettings: strict
+        ),
+    ]
+)

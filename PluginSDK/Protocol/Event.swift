@@ -1,0 +1,90 @@
+public import Foundation
+
+/// Delivery priority of an event. Higher priorities are delivered first by buses that order.
+public enum Priority: String, Codable, Sendable, Hashable, CaseIterable, Comparable {
+    case low, normal, high, critical
+
+    public var rank: Int { Priority.allCases.firstIndex(of: self)! }
+    public static func < (a: Priority, b: Priority) -> Bool { a.rank < b.rank }
+}
+
+/// An event: the unit that flows between clients, the bus, the router, drivers and agents.
+///
+/// Wire form (JSON, snake_case):
+/// `{"id","type","source","data","metadata","timestamp","correlation_id","idempotency_key",
+///   "ttl_seconds","priority","user_id","reply_to"}`. Only `type` is required on input; the host
+/// fills `id` (UUID), `source` ("api"), `timestamp` (now), `priority` ("normal").
+public struct Event: Codable, Sendable, Hashable {
+    public var id: String
+    public var type: String
+    public var source: String
+    public var data: JSONValue
+    public var metadata: [String: JSONValue]
+    public var timestamp: Timestamp
+    public var correlationId: String?
+    public var idempotencyKey: String?
+    public var ttlSeconds: Int?
+    public var priority: Priority
+    public var userId: String?
+    public var replyTo: String?
+
+    public init(
+        id: String = UUID().uuidString.lowercased(), type: String, source: String = "api",
+        data: JSONValue = .object([:]), metadata: [String: JSONValue] = [:], timestamp: Timestamp = .now(),
+        correlationId: String? = nil, idempotencyKey: String? = nil, ttlSeconds: Int? = nil,
+        priority: Priority = .normal, userId: String? = nil, replyTo: String? = nil
+    ) {
+        self.id = id; self.type = type; self.source = source; self.data = data; self.metadata = metadata
+        self.timestamp = timestamp; self.correlationId = correlationId; self.idempotencyKey = idempotencyKey
+        self.ttlSeconds = ttlSeconds; self.priority = priority; self.userId = userId; self.replyTo = replyTo
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, source, data, metadata, timestamp, priority
+        case correlationId = "correlation_id", idempotencyKey = "idempotency_key", ttlSeconds = "ttl_seconds"
+        case userId = "user_id", replyTo = "reply_to"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        type = try c.decode(String.self, forKey: .type)
+        id = try c.decodeIfPresent(String.self, forKey: .id) ?? UUID().uuidString.lowercased()
+        source = try c.decodeIfPresent(String.self, forKey: .source) ?? "api"
+        data = try c.decodeIfPresent(JSONValue.self, forKey: .data) ?? .object([:])
+        metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata) ?? [:]
+        timestamp = try c.decodeIfPresent(Timestamp.self, forKey: .timestamp) ?? .now()
+        correlationId = try c.decodeIfPresent(String.self, forKey: .correlationId)
+        idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        ttlSeconds = try c.decodeIfPresent(Int.self, forKey: .ttlSeconds)
+        priority = try c.decodeIfPresent(Priority.self, forKey: .priority) ?? .normal
+        userId = try c.decodeIfPresent(String.self, forKey: .userId)
+        replyTo = try c.decodeIfPresent(String.self, forKey: .replyTo)
+    }
+
+    /// Problems that make this event unacceptable, or nil. Checked by every bus on publish.
+    public func validationError() -> String? {
+        if id.isEmpty || id.utf8.count > 256 { return "field \"id\": expected 1 to 256 bytes, got \(id.utf8.count)" }
+        if !EventPattern.isValidType(type) {
+            return "field \"type\": expected dot-separated segments of letters, digits, '_' or '-', got \"\(type)\""
+        }
+        if let ttl = ttlSeconds, ttl <= 0 { return "field \"ttl_seconds\": expected a positive integer, got \(ttl)" }
+        return nil
+    }
+
+    /// True when the TTL has passed at `now`.
+    public func isExpired(at now: Timestamp = .now()) -> Bool {
+        guard let ttl = ttlSeconds else { return false }
+        return now.millis > timestamp.millis + Int64(ttl) * 1000
+    }
+
+    /// The deduplication key: the idempotency key when given, else nil (no dedup).
+    public var dedupKey: String? { idempotencyKey }
+}
+
+/// Metadata keys the host sets on events it routes.
+public enum EventMetadataKey {
+    /// How many routing hops produced this event (0 for an event from a client).
+    public static let hops = "lt.hops"
+    /// The driver or agent that emitted this event.
+    public static let emittedBy = "lt.emitted_by"
+}
