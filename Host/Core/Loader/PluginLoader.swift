@@ -1,0 +1,142 @@
+import CHostShims
+import CLightningABI
+import Crypto
+public import Foundation
+public import Logging
+import LightningProtocol
+
+/// Loads plugin libraries and hands out `LoadedPlugin`s.
+///
+/// ```
+///  manifest ──▶ resolve path ──▶ sha256 check ──▶ dlopen(NOW|LOCAL|NODELETE) ──▶ dlsym(lt_plugin_entry)
+///                                                                                   │
+///   LoadedPlugin ◀── id/version/ABI checks ◀── entry(&lt_host_v1) ◀─────────────────┘
+/// ```
+///
+/// Libraries are never unloaded (`dlclose` of a Swift library crashes the next dynamic cast in
+/// the process). glibc returns the existing handle for a path it has loaded, so a new build of a
+/// plugin must come from a path of its own; loading a changed file from an already-loaded path
+/// is refused with that explanation.
+///
+/// Threading: all methods may be called from any thread.
+public final class PluginLoader: Sendable {
+    let logger: Logger
+    /// Where host calls and emits from plugins go; set once the daemon's services exist.
+    let services = Locked<(any HostServices)?>(nil)
+    private let loaded = Locked<[String: LoadedPlugin]>([:])
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Routes plugins' host calls (`lt_host_v1.call`) and emits to `services`.
+    public func setHostServices(_ services: any HostServices) {
+        self.services.withLock { $0 = services }
+    }
+
+    /// Loads a library described by a manifest: checks the file, its sha256, the ABI version and
+    /// that the plugin reports the manifest's id and version.
+    /// - Throws: `HostError` (`.libraryMissing`, `.checksumMismatch`, `.loadFailed`,
+    ///   `.entryMissing`, `.abiMismatch`), each naming the manifest file and what differed.
+    public func load(_ spec: LibrarySpec) throws -> LoadedPlugin {
+        let path = spec.url.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw HostError(.libraryMissing, subject: spec.subject,
+                            "field \"library.path\": library \(path) not found (build it with `swift build`, or fix the path)")
+        }
+        let digest = try Self.sha256(ofFileAt: spec.url, subject: spec.subject)
+        if let want = spec.sha256, want.lowercased() != digest {
+            throw HostError(.checksumMismatch, subject: spec.subject,
+                            "field \"library.sha256\": expected \(want.lowercased()), but \(path) has sha256 \(digest) (rebuilt? run `lightning plugins pin`)")
+        }
+        let realPath = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        if let existing = loaded.withLock({ $0[realPath] }) {
+            if existing.sha256 == digest, existing.id == spec.expectedId { return existing }
+            throw HostError(.loadFailed, subject: spec.subject,
+                            "\(realPath) is already loaded (sha256 \(existing.sha256)); a new build of a plugin must be installed at a path of its own to load side by side")
+        }
+        let plugin = try open(path: realPath, sha256: digest, spec: spec)
+        loaded.withLock { $0[realPath] = plugin }
+        logger.info("plugin loaded", metadata: ["lt.plugin": "\(plugin.id)", "version": "\(plugin.version)", "path": "\(realPath)"])
+        return plugin
+    }
+
+    /// Loads a library without a manifest (tests, `lightning plugins inspect`): no checksum pin.
+    public func loadLibrary(at url: URL, expectedId: String? = nil) throws -> LoadedPlugin {
+        try load(LibrarySpec(url: url, sha256: nil, expectedId: expectedId, expectedVersion: nil, subject: "plugin \(url.path)"))
+    }
+
+    /// Every library loaded so far.
+    public var loadedPlugins: [LoadedPlugin] { loaded.withLock { Array($0.values) } }
+
+    private func open(path: String, sha256: String, spec: LibrarySpec) throws -> LoadedPlugin {
+        let subject = spec.subject
+        dlerror()
+        guard let handle = dlopen(path, lt_shim_dlopen_flags()) else {
+            let why = dlerror().map { String(cString: $0) } ?? "unknown error"
+            throw HostError(.loadFailed, subject: subject, "dlopen(\(path)): \(why)")
+        }
+        // Never dlclose: see the type's documentation.
+        dlerror()
+        guard let sym = dlsym(handle, LT_PLUGIN_ENTRY_SYMBOL) else {
+            let why = dlerror().map { String(cString: $0) } ?? "symbol not found"
+            throw HostError(.entryMissing, subject: subject, "\(LT_PLUGIN_ENTRY_SYMBOL) not found in \(path) (dlsym: \(why))")
+        }
+        let entry = unsafeBitCast(sym, to: lt_plugin_entry_fn.self)
+        let bridge = HostBridge(loader: self, pluginLabel: spec.expectedId ?? URL(fileURLWithPath: path).lastPathComponent)
+        guard let table = entry(bridge.table) else {
+            throw HostError(.loadFailed, subject: subject, "\(LT_PLUGIN_ENTRY_SYMBOL) returned NULL")
+        }
+        let t = table.pointee
+        let major = t.abi_version >> 16
+        guard major == LT_ABI_VERSION_MAJOR else {
+            throw HostError(.abiMismatch, subject: subject,
+                            "plugin ABI \(major).\(t.abi_version & 0xffff), host ABI \(LT_ABI_VERSION_MAJOR).\(LT_ABI_VERSION_MINOR): major versions must match")
+        }
+        let required = MemoryLayout<lt_plugin_v1>.offset(of: \lt_plugin_v1.get_extension)!
+        guard Int(t.struct_size) >= required else {
+            throw HostError(.abiMismatch, subject: subject, "lt_plugin_v1.struct_size is \(t.struct_size), expected at least \(required)")
+        }
+        let id = String(cString: t.id)
+        let version = String(cString: t.version)
+        if let want = spec.expectedId, want != id {
+            throw HostError(.manifestInvalid, subject: subject, "field \"id\": manifest says \"\(want)\" but the library reports \"\(id)\"")
+        }
+        if let want = spec.expectedVersion, want != version {
+            throw HostError(.manifestInvalid, subject: subject, "field \"version\": manifest says \"\(want)\" but the library reports \"\(version)\"")
+        }
+        bridge.pluginLabel = id
+        return LoadedPlugin(id: id, version: version, path: path, sha256: sha256, abiVersion: t.abi_version,
+                            table: PluginTable(pointer: table), bridge: bridge, logger: logger)
+    }
+
+    /// Hex sha256 of a file, streamed.
+    public static func sha256(ofFileAt url: URL, subject: String) throws -> String {
+        guard let fh = try? FileHandle(forReadingFrom: url) else {
+            throw HostError(.libraryMissing, subject: subject, "cannot open \(url.path) for reading")
+        }
+        defer { try? fh.close() }
+        var hasher = SHA256()
+        while let chunk = try fh.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// What the loader needs to know about a library to load it.
+public struct LibrarySpec: Sendable {
+    public var url: URL
+    public var sha256: String?
+    public var expectedId: String?
+    public var expectedVersion: String?
+    /// Subject of errors (normally the manifest path).
+    public var subject: String
+    public init(url: URL, sha256: String?, expectedId: String?, expectedVersion: String?, subject: String) {
+        self.url = url; self.sha256 = sha256; self.expectedId = expectedId; self.expectedVersion = expectedVersion
+        self.subject = subject
+    }
+}
+
+/// The plugin's `lt_plugin_v1` table: static memory owned by the never-unloaded library.
+struct PluginTable: @unchecked Sendable {
+    let pointer: UnsafePointer<lt_plugin_v1>
+}
