@@ -140,3 +140,6 @@ public struct LibrarySpec: Sendable {
 struct PluginTable: @unchecked Sendable {
     let pointer: UnsafePointer<lt_plugin_v1>
 }
+
+/// The ABI major version this host speaks.
+public let LT_HOST_ABI_MAJOR: UInt32 = LT_ABI_VERSION_MAJOR

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import LightningProtocol
+
+/// Options every client subcommand takes.
+struct ClientOptions: ParsableArguments {
+    @Option(name: .long, help: "Daemon URL (default: $LIGHTNING_URL or http://127.0.0.1:7777).")
+    var url: String?
+
+    @Flag(name: .long, help: "Print the raw JSON answer.")
+    var json = false
+
+    var client: DaemonClient {
+        DaemonClient(base: url ?? ProcessInfo.processInfo.environment["LIGHTNING_URL"] ?? "http://127.0.0.1:7777")
+    }
+}
+
+/// A failure reported by the daemon (or reaching it): printed as is, exit code 1.
+struct ClientFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A minimal HTTP client for the daemon's JSON API.
+struct DaemonClient: Sendable {
+    let base: String
+
+    /// Sends a request; returns the decoded JSON body for 2xx, throws `ClientFailure` otherwise.
+    func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> JSONValue {
+        guard let url = URL(string: base + path) else { throw ClientFailure(description: "invalid daemon URL: \(base + path)") }
+        var req = URLRequest(url: url)
+        req.httpMethod = method
+        req.httpBody = body
+        if body != nil { req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
+        let (data, response): (Data, URLResponse)
+        do { (data, response) = try await URLSession.shared.data(for: req) } catch {
+            throw ClientFailure(description: "cannot reach the daemon at \(base): \(error.localizedDescription) (is `lightning serve` running?)")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let json = data.isEmpty ? JSONValue.null : ((try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .string(String(decoding: data, as: UTF8.self)))
+        guard (200..<300).contains(status) else {
+            if let e = json["error"], let msg = e["message"]?.stringValue {
+                throw ClientFailure(description: "error: \(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status))")
+            }
+            throw ClientFailure(description: "error: HTTP \(status): \(String(decoding: data.prefix(500), as: UTF8.self))")
+        }
+        return json
+    }
+
+    func get(_ path: String) async throws -> JSONValue { try await send("GET", path) }
+
+    func post(_ path: String, _ value: JSONValue) async throws -> JSONValue {
+        try await send("POST", path, body: try Wire.encode(value))
+    }
+}
+
+/// Output helpers.
+enum Output {
+    static func json(_ v: JSONValue) {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: (try? enc.encode(v)) ?? Data(), as: UTF8.self))
+    }
+
+    /// Prints rows as an aligned table with a header.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+        print(line(header))
+        for r in rows { print(line(r)) }
+    }
+
+    static func text(_ v: JSONValue?) -> String {
+        switch v {
+        case nil, .null?: return "-"
+        case .string(let s)?: return s
+        case .int(let i)?: return String(i)
+        case .double(let d)?: return String(format: "%.2f", d)
+        case .bool(let b)?: return String(b)
+        case .array(let a)?: return a.map { text($0) }.joined(separator: ",")
+        case .object?: return "{…}"
+        }
+    }
+}
+
+/// Parses a JSON argument, naming the option when it is malformed.
+func parseJSONArgument(_ text: String, option: String) throws -> JSONValue {
+    do { return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch let e as DecodingError {
+        throw ValidationError("\(option): expected JSON, \(Wire.describe(e))")
+    }
+}

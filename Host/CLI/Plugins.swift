@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import HostCore
+import LightningProtocol
+import Logging
+
+/// `lightning plugins`: list (daemon), verify and pin (offline).
+struct Plugins: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, verify and pin plugins.",
+        subcommands: [List.self, Verify.self, Pin.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the daemon's manifests and what became of each.")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let r = try await options.client.get("/v1/plugins")
+            if options.json { return Output.json(r) }
+            let rows = (r["plugins"]?.arrayValue ?? []).map { p in
+                [Output.text(p["id"]), Output.text(p["kind"]), Output.text(p["provides"] ?? p["capabilities"]),
+                 Output.text(p["version"]), Output.text(p["state"]), Output.text(p["error"])]
+            }
+            Output.table(["ID", "KIND", "PROVIDES", "VERSION", "STATE", "ERROR"], rows)
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every manifest and its library offline, as the daemon would at start.",
+            discussion: "Exits 1 when any manifest or library is refused; each problem names the file and field."
+        )
+        @Option(name: .long, help: "Manifests directory.") var manifests = "manifests"
+        @Option(name: .long, help: "Extra folder to search for plugin libraries (repeatable).") var pluginDir: [String] = []
+
+        func run() async throws {
+            LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+            let dirs = pluginDir.map { URL(fileURLWithPath: $0) } + [Self.executableDir]
+            let scan = ManifestDirectory.scan(URL(fileURLWithPath: manifests))
+            var failures = scan.errors.map(\.description)
+            let loader = PluginLoader(logger: Logger(label: "lt.loader"))
+            for m in scan.manifests {
+                guard let lib = m.library, let url = m.libraryURL(pluginDirs: dirs) else {
+                    print("ok      \(m.id) (\(m.kind.rawValue), no library)"); continue
+                }
+                do {
+                    let p = try loader.load(LibrarySpec(url: url, sha256: lib.sha256, expectedId: m.id,
+                                                        expectedVersion: m.version.description, subject: m.displayPath))
+                    print("ok      \(m.id) \(p.version) ABI \(p.abiVersion >> 16).\(p.abiVersion & 0xffff) \(url.path)")
+                } catch {
+                    failures.append("\(error)")
+                }
+            }
+            for f in failures { print("refused \(f)") }
+            if !failures.isEmpty { throw ExitCode.failure }
+        }
+
+        static var executableDir: URL {
+            URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        }
+    }
+
+    struct Pin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rewrite each manifest's library.sha256 to the library it resolves to (after a build).")
+        @Option(name: .long, help: "Manifests directory.") var manifests = "manifests"
+        @Option(name: .long, help: "Extra folder to search for plugin libraries (repeatable).") var pluginDir: [String] = []
+
+        func run() async throws {
+            let dirs = pluginDir.map { URL(fileURLWithPath: $0) } + [Verify.executableDir]
+            let (changes, problems) = ManifestPinner.pin(manifestsIn: URL(fileURLWithPath: manifests), pluginDirs: dirs)
+            for c in changes { print("pinned  \(c.manifest)  \(c.new)") }
+            if changes.isEmpty { print("all manifests already match their libraries") }
+            for p in problems { print("problem \(p)") }
+            if !problems.isEmpty { throw ExitCode.failure }
+        }
+    }
+}

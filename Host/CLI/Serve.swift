@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import HostCore
+import LightningProtocol
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `lightning serve`: runs the daemon.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon (the default subcommand).",
+        discussion: """
+            With no options the daemon runs on its embedded local defaults: SQLite storage and the \
+            local durable event bus from ./manifests, data in ./.lightning, HTTP on 127.0.0.1:7777. \
+            Precedence: defaults < --config file < LIGHTNING_* environment < flags. See docs/configuration.md.
+            """
+    )
+
+    @Option(name: .long, help: "JSON config file (docs/configuration.md).")
+    var config: String?
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (0 picks a free port; the chosen one is printed).")
+    var port: Int?
+
+    @Option(name: .long, help: "Data directory.")
+    var dataDir: String?
+
+    @Option(name: .long, help: "Manifests directory.")
+    var manifests: String?
+
+    @Option(name: .long, help: "Extra folder to search for plugin libraries (repeatable).")
+    var pluginDir: [String] = []
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    @Flag(name: .long, help: "Before loading, rewrite manifests' library.sha256 to the libraries found (development builds).")
+    var pin = false
+
+    func run() async throws {
+        var cfg = DaemonConfig()
+        do {
+            if let c = config { try cfg.apply(fileAt: URL(fileURLWithPath: c)) }
+            try cfg.apply(environment: ProcessInfo.processInfo.environment)
+        } catch let e as HostError { throw ValidationError(e.description) }
+        if let host { cfg.host = host }
+        if let port {
+            guard (0...65535).contains(port) else { throw ValidationError("--port: expected 0 to 65535, got \(port)") }
+            cfg.port = port
+        }
+        if let dataDir { cfg.dataDir = URL(fileURLWithPath: dataDir, isDirectory: true) }
+        if let manifests { cfg.manifestsDir = URL(fileURLWithPath: manifests, isDirectory: true) }
+        cfg.pluginDirs += pluginDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        if let logLevel { cfg.logLevel = logLevel }
+        guard let level = Logger.Level(rawValue: cfg.logLevel) else {
+            throw ValidationError("log level: expected trace, debug, info, notice, warning, error or critical, got \"\(cfg.logLevel)\"")
+        }
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let logger = Logger(label: "lt.daemon")
+        let daemon = Daemon(config: cfg, logger: logger)
+        if pin {
+            let (changes, problems) = ManifestPinner.pin(manifestsIn: cfg.manifestsDir, pluginDirs: daemon.pluginDirs)
+            for c in changes { logger.notice("pinned \(c.manifest): sha256 \(c.new)") }
+            for p in problems { logger.warning("pin: \(p)") }
+        }
+        do { try await daemon.start() } catch {
+            await daemon.shutdown()
+            throw ClientFailure(description: "lightning: \(error)")
+        }
+        let host = cfg.host
+        let api = APIServer(daemon: daemon).makeApplication { port in
+            // Tests and scripts wait for this line to learn the port.
+            FileHandle.standardOutput.write(Data("lightning: listening on http://\(host):\(port)\n".utf8))
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = daemon.services().map {
+            .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+        }
+        services.append(.init(service: api, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do { try await group.run() } catch {
+            logger.error("daemon stopped: \(error)")
+            await daemon.shutdown()
+            throw ExitCode.failure
+        }
+        await daemon.shutdown()
+    }
+}

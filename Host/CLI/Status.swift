@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import LightningProtocol
+
+struct Health: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's health and its providers'.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let r: JSONValue
+        do { r = try await options.client.get("/health") } catch let f as ClientFailure {
+            print(f.description); throw ExitCode.failure
+        }
+        if options.json { return Output.json(r) }
+        print("status \(Output.text(r["status"]))  version \(Output.text(r["version"]))  mode \(Output.text(r["mode"]))  uptime \(Output.text(r["uptime_seconds"]))s")
+        let rows = (r["providers"]?.arrayValue ?? []).map { p in
+            [Output.text(p["kind"]), Output.text(p["plugin"]), Output.text(p["health"]?["status"]),
+             Output.text(p["health"]?["latency_ms"]), Output.text(p["health"]?["error"])]
+        }
+        Output.table(["KIND", "PLUGIN", "HEALTH", "LATENCY_MS", "ERROR"], rows)
+    }
+}
+
+struct Providers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show which plugin serves each provider kind.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let r = try await options.client.get("/v1/providers")
+        if options.json { return Output.json(r) }
+        let rows = (r["providers"]?.arrayValue ?? []).map { p in
+            [Output.text(p["kind"]), Output.text(p["plugin"]), Output.text(p["version"]), Output.text(p["bound_at"]),
+             Output.text(p["health"]?["status"])]
+        }
+        Output.table(["KIND", "PLUGIN", "VERSION", "SINCE", "HEALTH"], rows)
+    }
+}
+
+struct Drivers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show drivers, their capabilities and counters.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let r = try await options.client.get("/v1/drivers")
+        if options.json { return Output.json(r) }
+        let rows = (r["drivers"]?.arrayValue ?? []).map { d in
+            [Output.text(d["name"]), Output.text(d["capabilities"]), Output.text(d["stats"]?["handled"]),
+             Output.text(d["stats"]?["failed"]), Output.text(d["stats"]?["last_error"])]
+        }
+        Output.table(["NAME", "CAPABILITIES", "HANDLED", "FAILED", "LAST_ERROR"], rows)
+    }
+}
+
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's effective configuration (secrets redacted).")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws { Output.json(try await options.client.get("/v1/config")) }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import LightningProtocol
+import Logging
+import NIOCore
+
+/// How every route answers: JSON bodies, and one mapping from errors to statuses:
+/// `{"error": {"code": "not_found", "message": "..."}}`.
+enum APIResponse {
+    static let jsonHeaders: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var h = jsonHeaders
+        h.append(contentsOf: headers)
+        let data = Wire.encodeOrError(value)
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func noContent(headers: HTTPFields = [:]) -> Response { Response(status: .noContent, headers: headers) }
+
+    static func status(for code: WireError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .notFound: return .notFound
+        case .conflict: return .conflict
+        case .preconditionFailed: return .preconditionFailed
+        case .invalidArgument: return .badRequest
+        case .unsupported: return .notImplemented
+        case .unavailable: return .serviceUnavailable
+        case .timeout: return .gatewayTimeout
+        case .throttled: return .tooManyRequests
+        default: return .internalServerError
+        }
+    }
+
+    /// Maps any error to its response. Unexpected errors are logged with an id the body names.
+    static func error(_ error: any Error, logger: Logger) -> Response {
+        struct Body: Encodable { var error: WireError }
+        if let w = error as? WireError { return json(Body(error: w), status: status(for: w.code)) }
+        if let h = error as? HostError { return json(Body(error: h.wireError), status: status(for: h.wireError.code)) }
+        if let e = error as? HTTPError {
+            return json(Body(error: WireError(e.status == .notFound ? .notFound : .invalidArgument, e.body ?? "\(e.status)")), status: e.status)
+        }
+        let id = UUID().uuidString.prefix(8).lowercased()
+        logger.error("request failed (error id \(id)): \(error)")
+        return json(Body(error: WireError(.internal, "internal error (id \(id)); see the daemon log")), status: .internalServerError)
+    }
+}
+
+extension Request {
+    /// The body decoded as `T`; malformed JSON and missing fields become 400 with the field named.
+    mutating func decode<T: Decodable>(_ type: T.Type, limit: Int = 4 << 20, allowEmpty: Bool = false) async throws -> T {
+        let buffer: ByteBuffer
+        do { buffer = try await collectBody(upTo: limit) } catch {
+            throw WireError(.invalidArgument, "request body larger than \(limit) bytes")
+        }
+        var data = Data(buffer.readableBytesView)
+        if data.isEmpty {
+            guard allowEmpty else { throw WireError(.invalidArgument, "request body: expected JSON, got an empty body") }
+            data = Data("{}".utf8)
+        }
+        return try Wire.decode(T.self, from: data, what: "request body")
+    }
+
+    func query(_ name: String) -> String? { uri.queryParameters.get(name) }
+
+    func queryInt(_ name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let s = query(name) else { return nil }
+        guard let i = Int(s), range.contains(i) else {
+            throw WireError(.invalidArgument, "query parameter \"\(name)\": expected an integer from \(range.lowerBound) to \(range.upperBound), got \"\(s)\"")
+        }
+        return i
+    }
+
+    func queryTimestamp(_ name: String) throws -> Timestamp? {
+        guard let s = query(name) else { return nil }
+        if let t = Timestamp(rfc3339: s) { return t }
+        if let d = Double(s) { return Timestamp(millis: Int64(d * 1000)) }
+        throw WireError(.invalidArgument, "query parameter \"\(name)\": expected an RFC 3339 timestamp, got \"\(s)\"")
+    }
+
+    func queryList(_ name: String) -> [String]? {
+        let all = uri.queryParameters.getAll(name).flatMap { $0.split(separator: ",").map(String.init) }
+        return all.isEmpty ? nil : all
+    }
+}
+
+extension Parameters {
+    func string(_ name: String) throws -> String {
+        guard let v = get(name) else { throw WireError(.invalidArgument, "path parameter \"\(name)\" missing") }
+        return v.removingPercentEncoding ?? v
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import LightningProtocol
+
+extension APIServer {
+    func addEventRoutes(_ router: Router<BasicRequestContext>) {
+        // Publish: one event object, an array, or {"events": [...]}. 202 once durable.
+        router.post("/v1/events") { request, _ in
+            await respond {
+                var req = request
+                let body = try await req.decode(JSONValue.self)
+                let events = try Self.events(from: body)
+                guard !events.isEmpty else { throw WireError(.invalidArgument, "request body: expected at least one event") }
+                guard events.count <= 1000 else { throw WireError(.invalidArgument, "request body: at most 1000 events per request, got \(events.count)") }
+                let result = try await daemon.router.publish(events)
+                return APIResponse.json(result, status: .accepted)
+            }
+        }
+        router.get("/v1/events") { request, _ in
+            await respond {
+                let h = HistoryRequest(eventId: request.query("event_id"), correlationId: request.query("correlation_id"),
+                                       types: request.queryList("type"), from: try request.queryTimestamp("from"),
+                                       to: try request.queryTimestamp("to"), limit: try request.queryInt("limit", range: 1...10_000))
+                return APIResponse.json(try await daemon.providers.eventbus.call(Method.history, h, as: EventList.self))
+            }
+        }
+        router.get("/v1/events/stats") { _, _ in
+            await respond { APIResponse.json(try await daemon.providers.eventbus.call(Method.stats, Empty(), as: BusStats.self)) }
+        }
+        router.post("/v1/events/replay") { request, _ in
+            await respond {
+                var req = request
+                let r = try await req.decode(ReplayRequest.self)
+                return APIResponse.json(try await daemon.providers.eventbus.call(Method.replay, r, as: CountResult.self))
+            }
+        }
+        router.get("/v1/events/deadletters") { request, _ in
+            await respond {
+                let r = ListRequest(subscription: request.query("subscription"), types: request.queryList("type"),
+                                    since: try request.queryTimestamp("since"), before: try request.queryTimestamp("before"),
+                                    limit: try request.queryInt("limit", range: 1...10_000))
+                return APIResponse.json(try await daemon.providers.eventbus.call(Method.deadLetters, r, as: DeadLetterList.self))
+            }
+        }
+        router.post("/v1/events/deadletters/reprocess") { request, _ in
+            await respond {
+                var req = request
+                let r = try await req.decode(ReprocessRequest.self)
+                return APIResponse.json(try await daemon.providers.eventbus.call(Method.deadLetterReprocess, r, as: CountResult.self))
+            }
+        }
+        router.get("/v1/events/orphans") { request, _ in
+            await respond {
+                let r = ListRequest(types: request.queryList("type"), since: try request.queryTimestamp("since"),
+                                    before: try request.queryTimestamp("before"), limit: try request.queryInt("limit", range: 1...10_000))
+                return APIResponse.json(try await daemon.providers.eventbus.call(Method.orphans, r, as: EventList.self))
+            }
+        }
+        router.post("/v1/events/orphans/drain") { request, _ in
+            await respond {
+                var req = request
+                let r = try await req.decode(DrainRequest.self, allowEmpty: true)
+                return APIResponse.json(try await daemon.providers.eventbus.call(Method.orphansDrain, r, as: EventList.self))
+            }
+        }
+        router.get("/v1/subscriptions") { _, _ in
+            await respond { APIResponse.json(try await daemon.providers.eventbus.call(Method.subscriptions, Empty(), as: SubscriptionList.self)) }
+        }
+    }
+
+    /// Accepts `{...event}`, `[events]` or `{"events": [...]}`.
+    static func events(from body: JSONValue) throws -> [Event] {
+        let list: [JSONValue]
+        switch body {
+        case .array(let a): list = a
+        case .object(let o) where o["events"] != nil && o["type"] == nil:
+            guard case .array(let a) = o["events"]! else {
+                throw WireError(.invalidArgument, "request body: field \"events\": expected an array, got \(o["events"]!.typeDescription)")
+            }
+            list = a
+        case .object: list = [body]
+        default: throw WireError(.invalidArgument, "request body: expected an event object or an array of events, got \(body.typeDescription)")
+        }
+        return try list.enumerated().map { i, v in
+            let what = list.count == 1 && !(body.arrayValue != nil) ? "event" : "events[\(i)]"
+            return try Wire.decode(Event.self, from: try Wire.encode(v), what: what)
+        }
+    }
+}

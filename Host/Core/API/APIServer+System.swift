@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import LightningProtocol
+
+extension APIServer {
+    func addSystemRoutes(_ router: Router<BasicRequestContext>) {
+        router.get("/") { _, _ in
+            APIResponse.json(ServiceInfo(service: "lightning", version: LightningVersion.current, mode: daemon.config.mode,
+                                         docs: "docs/api.md", endpoints: APIServer.endpoints))
+        }
+        router.get("/health") { _, _ in await respond { try await health() } }
+        router.get("/v1/health") { _, _ in await respond { try await health() } }
+        router.get("/v1/plugins") { _, _ in APIResponse.json(["plugins": daemon.pluginStatuses]) }
+        router.get("/v1/providers") { _, _ in await respond { APIResponse.json(["providers": await providerStatuses()]) } }
+        router.get("/v1/drivers") { _, _ in
+            let stats = daemon.router.stats
+            let list = daemon.router.drivers.sorted { $0.name < $1.name }.map {
+                DriverInfo(name: $0.name, capabilities: $0.capabilities, stats: stats.drivers[$0.name] ?? DriverStats())
+            }
+            return APIResponse.json(["drivers": list])
+        }
+        router.get("/v1/router/stats") { _, _ in APIResponse.json(daemon.router.stats) }
+        router.get("/v1/metrics") { _, _ in
+            await respond {
+                let text = await MetricsText.render(daemon)
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                                body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
+        }
+        router.get("/v1/config") { _, _ in APIResponse.json(daemon.redactedConfig()) }
+    }
+
+    func health() async throws -> Response {
+        let providers = await providerStatuses()
+        let bus = providers.first { $0.kind == "eventbus" }
+        let unhealthy = bus?.health?.status != .healthy
+        let degraded = providers.contains { $0.plugin != nil && $0.health?.status != .healthy }
+            || daemon.pluginStatuses.contains { $0.state == .failed }
+        let status = unhealthy ? "unhealthy" : degraded ? "degraded" : "healthy"
+        let body = HealthBody(status: status, version: LightningVersion.current, mode: daemon.config.mode,
+                              uptimeSeconds: Double(Timestamp.now().millis - daemon.startedAt.millis) / 1000,
+                              providers: providers)
+        return APIResponse.json(body, status: unhealthy ? .serviceUnavailable : .ok)
+    }
+
+    func providerStatuses() async -> [ProviderStatus] {
+        var out: [ProviderStatus] = []
+        for slot in daemon.providers.all {
+            guard let b = slot.current else {
+                if daemon.config.providers[slot.kind.rawValue] != nil {
+                    out.append(ProviderStatus(kind: slot.kind.rawValue, plugin: nil, version: nil, boundAt: nil,
+                                              health: HealthReport(status: .unhealthy, latencyMs: 0, error: "not bound (see /v1/plugins)")))
+                }
+                continue
+            }
+            let h: HealthReport
+            do { h = try await b.connection.call(Method.health, as: HealthReport.self) } catch {
+                h = HealthReport(status: .unhealthy, latencyMs: 0, error: "\(error)")
+            }
+            out.append(ProviderStatus(kind: slot.kind.rawValue, plugin: b.pluginId, version: b.version, boundAt: b.boundAt, health: h))
+        }
+        return out
+    }
+
+    static let endpoints = [
+        "GET /health", "GET /v1/plugins", "GET /v1/providers", "GET /v1/drivers", "GET /v1/router/stats", "GET /v1/metrics",
+        "GET /v1/config", "POST /v1/events", "GET /v1/events", "GET /v1/events/stats", "POST /v1/events/replay",
+        "GET /v1/events/deadletters", "POST /v1/events/deadletters/reprocess", "GET /v1/events/orphans",
+        "POST /v1/events/orphans/drain", "GET /v1/subscriptions", "GET /v1/storage/containers",
+        "PUT|GET|DELETE /v1/storage/containers/{container}", "POST|GET /v1/storage/containers/{container}/documents",
+        "POST /v1/storage/containers/{container}/query", "GET|PUT|DELETE /v1/storage/containers/{container}/documents/{id}",
+    ]
+}
+
+struct ServiceInfo: Encodable { var service, version, mode, docs: String; var endpoints: [String] }
+
+struct HealthBody: Encodable {
+    var status: String
+    var version: String
+    var mode: String
+    var uptimeSeconds: Double
+    var providers: [ProviderStatus]
+    enum CodingKeys: String, CodingKey { case status, version, mode, providers, uptimeSeconds = "uptime_seconds" }
+}
+
+struct DriverInfo: Encodable { var name: String; var capabilities: [String]; var stats: DriverStats }
+
+/// The version of this build of Lightning.
+public enum LightningVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,124 @@
+public import Foundation
+import LightningProtocol
+
+extension DaemonConfig {
+    /// Applies a JSON config file (docs/configuration.md). Unknown keys are errors.
+    /// - Throws: `HostError(.configInvalid)` naming the file and each bad field.
+    public mutating func apply(fileAt url: URL) throws {
+        let subject = url.path
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw HostError(.configInvalid, subject: subject, "cannot read config file: \(error.localizedDescription)")
+        }
+        let json: JSONValue
+        do { json = try JSONDecoder().decode(JSONValue.self, from: data) } catch let e as DecodingError {
+            throw HostError(.configInvalid, subject: subject, "not valid JSON: \(Wire.describe(e))")
+        }
+        guard case .object(let o) = json else {
+            throw HostError(.configInvalid, subject: subject, "expected a JSON object, got \(json.typeDescription)")
+        }
+        var problems: [String] = []
+        let base = url.deletingLastPathComponent()
+        func str(_ k: String) -> String? {
+            guard let v = o[k] else { return nil }
+            if case .string(let s) = v { return s }
+            problems.append("field \"\(k)\": expected a string, got \(v.typeDescription)"); return nil
+        }
+        func path(_ s: String) -> URL { s.hasPrefix("/") ? URL(fileURLWithPath: s) : base.appendingPathComponent(s).standardizedFileURL }
+        for key in o.keys.sorted() where !Self.fileKeys.contains(key) {
+            problems.append("field \"\(key)\": expected one of \(Self.fileKeys.sorted().joined(separator: ", ")), got an unknown key")
+        }
+        if let v = str("mode") { mode = v }
+        if let v = str("host") { host = v }
+        if let v = o["port"] {
+            if let p = v.intValue, (0...65535).contains(p) { port = p } else {
+                problems.append("field \"port\": expected an integer from 0 to 65535, got \(v)")
+            }
+        }
+        if let v = str("data_dir") { dataDir = path(v) }
+        if let v = str("manifests_dir") { manifestsDir = path(v) }
+        if let v = str("log_level") { logLevel = v }
+        if let v = o["plugin_dirs"] {
+            if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { pluginDirs = a.compactMap(\.stringValue).map(path) }
+            else { problems.append("field \"plugin_dirs\": expected an array of strings, got \(v.typeDescription)") }
+        }
+        if let v = o["drivers"] {
+            if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { drivers = a.compactMap(\.stringValue) }
+            else { problems.append("field \"drivers\": expected an array of manifest ids, got \(v.typeDescription)") }
+        }
+        if let v = o["providers"] {
+            if let p = v.objectValue {
+                for (kind, choice) in p.sorted(by: { $0.key < $1.key }) {
+                    guard Manifest.ProviderKind(rawValue: kind) != nil else {
+                        problems.append("field \"providers.\(kind)\": expected storage, eventbus, containers or functions, got an unknown kind"); continue
+                    }
+                    switch choice {
+                    case .string(let id): providers[kind] = ProviderChoice(plugin: id)
+                    case .object(let c):
+                        guard let id = c["plugin"]?.stringValue else {
+                            problems.append("field \"providers.\(kind).plugin\": required, a manifest id"); continue
+                        }
+                        providers[kind] = ProviderChoice(plugin: id, config: c["config"]?.objectValue ?? [:])
+                    default:
+                        problems.append("field \"providers.\(kind)\": expected a manifest id or {\"plugin\", \"config\"}, got \(choice.typeDescription)")
+                    }
+                }
+            } else { problems.append("field \"providers\": expected an object, got \(v.typeDescription)") }
+        }
+        if let v = o["plugin_config"] {
+            if let p = v.objectValue {
+                for (id, c) in p {
+                    if let obj = c.objectValue { pluginConfig[id] = obj }
+                    else { problems.append("field \"plugin_config.\(id)\": expected an object, got \(c.typeDescription)") }
+                }
+            } else { problems.append("field \"plugin_config\": expected an object, got \(v.typeDescription)") }
+        }
+        if let v = o["router"] {
+            if let r = v.objectValue { applyRouter(r, &problems) }
+            else { problems.append("field \"router\": expected an object, got \(v.typeDescription)") }
+        }
+        if !problems.isEmpty {
+            throw HostError(.configInvalid, subject: subject, problems.joined(separator: "\n  "))
+        }
+    }
+
+    static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "providers",
+                                "drivers", "plugin_config", "router", "log_level"]
+
+    private mutating func applyRouter(_ r: [String: JSONValue], _ problems: inout [String]) {
+        let fields: [(String, WritableKeyPath<RouterSettings, Int>, ClosedRange<Int>)] = [
+            ("hop_limit", \.hopLimit, 1...1000), ("max_attempts", \.maxAttempts, 1...1000),
+            ("backoff_ms", \.backoffMs, 0...3_600_000), ("max_backoff_ms", \.maxBackoffMs, 0...86_400_000),
+            ("concurrency", \.concurrency, 1...10_000), ("lease_ms", \.leaseMs, 100...86_400_000),
+        ]
+        for key in r.keys.sorted() where !fields.contains(where: { $0.0 == key }) {
+            problems.append("field \"router.\(key)\": expected one of \(fields.map(\.0).joined(separator: ", ")), got an unknown key")
+        }
+        for (key, kp, range) in fields {
+            guard let v = r[key] else { continue }
+            if let i = v.intValue, range.contains(i) { router[keyPath: kp] = i }
+            else { problems.append("field \"router.\(key)\": expected an integer from \(range.lowerBound) to \(range.upperBound), got \(v)") }
+        }
+    }
+
+    /// Applies `LIGHTNING_*` variables: MODE, HOST, PORT, DATA_DIR, MANIFESTS_DIR, PLUGIN_DIRS
+    /// (colon-separated), STORAGE_PROVIDER, EVENT_BUS_PROVIDER, LOG_LEVEL.
+    public mutating func apply(environment env: [String: String]) throws {
+        if let v = env["LIGHTNING_MODE"] { mode = v }
+        if let v = env["LIGHTNING_HOST"] { host = v }
+        if let v = env["LIGHTNING_PORT"] {
+            guard let p = Int(v), (0...65535).contains(p) else {
+                throw HostError(.configInvalid, subject: "LIGHTNING_PORT", "expected an integer from 0 to 65535, got \"\(v)\"")
+            }
+            port = p
+        }
+        if let v = env["LIGHTNING_DATA_DIR"] { dataDir = URL(fileURLWithPath: v, isDirectory: true) }
+        if let v = env["LIGHTNING_MANIFESTS_DIR"] { manifestsDir = URL(fileURLWithPath: v, isDirectory: true) }
+        if let v = env["LIGHTNING_PLUGIN_DIRS"] {
+            pluginDirs = v.split(separator: ":").map { URL(fileURLWithPath: String($0), isDirectory: true) }
+        }
+        if let v = env["LIGHTNING_STORAGE_PROVIDER"] { providers["storage"] = ProviderChoice(plugin: v) }
+        if let v = env["LIGHTNING_EVENT_BUS_PROVIDER"] { providers["eventbus"] = ProviderChoice(plugin: v) }
+        if let v = env["LIGHTNING_LOG_LEVEL"] { logLevel = v }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+public import LightningProtocol
+
+extension Daemon {
+    /// The effective configuration as `lightning config` and `/v1/config` show it: values that
+    /// manifests mark `secret` and keys that look like secrets are replaced by "<redacted>".
+    public func redactedConfig() -> JSONValue {
+        var providers: [String: JSONValue] = [:]
+        for (kind, choice) in config.providers.sorted(by: { $0.key < $1.key }) {
+            providers[kind] = ["plugin": .string(choice.plugin), "config": redact(.object(choice.config), schema: manifest(choice.plugin)?.configSchema)]
+        }
+        var pluginConfig: [String: JSONValue] = [:]
+        for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
+        return [
+            "mode": .string(config.mode), "host": .string(config.host), "port": .int(config.port),
+            "data_dir": .string(config.dataDir.path), "manifests_dir": .string(config.manifestsDir.path),
+            "plugin_dirs": .array(pluginDirs.map { .string($0.path) }), "providers": .object(providers),
+            "drivers": config.drivers.map { .array($0.map { .string($0) }) } ?? .null,
+            "plugin_config": .object(pluginConfig), "log_level": .string(config.logLevel),
+            "router": [
+                "hop_limit": .int(config.router.hopLimit), "max_attempts": .int(config.router.maxAttempts),
+                "backoff_ms": .int(config.router.backoffMs), "max_backoff_ms": .int(config.router.maxBackoffMs),
+                "concurrency": .int(config.router.concurrency), "lease_ms": .int(config.router.leaseMs),
+            ],
+        ]
+    }
+}
+
+/// Replaces secret values: paths the schema marks `secret: true`, and any key whose name
+/// contains key, secret, password, token, connection_string or signature.
+public func redact(_ value: JSONValue, schema: JSONValue?) -> JSONValue {
+    let secretPaths = Set(ConfigSchema.secretPaths(schema))
+    func walk(_ v: JSONValue, _ path: String) -> JSONValue {
+        guard case .object(let o) = v else { return v }
+        var out: [String: JSONValue] = [:]
+        for (k, x) in o {
+            let p = path.isEmpty ? k : "\(path).\(k)"
+            out[k] = (secretPaths.contains(p) || looksSecret(k)) && x != .null ? .string("<redacted>") : walk(x, p)
+        }
+        return .object(out)
+    }
+    return walk(value, "")
+}
+
+func looksSecret(_ key: String) -> Bool {
+    let k = key.lowercased()
+    return ["key", "secret", "password", "token", "connection_string", "connectionstring", "signature", "sas"].contains { k.contains($0) }
+        && !k.hasSuffix("_path") && k != "partition_key" && k != "key_name"
+}

@@ -1,0 +1,78 @@
+import Foundation
+import LightningProtocol
+import Logging
+
+extension Daemon {
+    /// Loads the library a manifest names, with every check of the loader.
+    func loadLibrary(_ m: Manifest) throws -> LoadedPlugin {
+        guard let lib = m.library, let url = m.libraryURL(pluginDirs: pluginDirs) else {
+            throw HostError(.manifestInvalid, subject: m.displayPath, "field \"library\": required for kind \(m.kind.rawValue)")
+        }
+        if let abi = m.abiVersion, UInt32(abi) != LT_HOST_ABI_MAJOR {
+            throw HostError(.abiMismatch, subject: m.displayPath, "field \"abi_version\": this host speaks ABI \(LT_HOST_ABI_MAJOR), got \(abi)")
+        }
+        return try loader.load(LibrarySpec(url: url, sha256: lib.sha256, expectedId: m.id, expectedVersion: m.version.description,
+                                           subject: m.displayPath))
+    }
+
+    /// The config an instance of `m` gets: manifest defaults < `overrides`, validated against the
+    /// manifest's schema, plus the host-injected `data_dir`.
+    func instanceConfig(_ m: Manifest, overrides: [String: JSONValue]) throws -> [String: JSONValue] {
+        var cfg = m.effectiveConfig(config.pluginConfig[m.id] ?? [:]).merging(overrides) { _, new in new }
+        if let schema = m.configSchema {
+            let problems = ConfigSchema.validate(.object(cfg), against: schema, path: "config")
+            if !problems.isEmpty {
+                throw HostError(.configInvalid, subject: "plugin \(m.id)", problems.joined(separator: "; "))
+            }
+        }
+        cfg["data_dir"] = .string(config.dataDir.path)
+        return cfg
+    }
+
+    /// Creates an instance of `m`, health-checks it and binds it to its provider slot.
+    func bindProvider(_ kind: Manifest.ProviderKind, choice: DaemonConfig.ProviderChoice) async throws {
+        guard let m = manifest(choice.plugin) else {
+            throw HostError(.notFound, subject: "providers.\(kind.rawValue)", "no manifest with id \"\(choice.plugin)\" in \(Manifest.display(config.manifestsDir))")
+        }
+        guard m.kind == .provider, m.provides == kind else {
+            throw HostError(.configInvalid, subject: "providers.\(kind.rawValue)",
+                            "plugin \"\(m.id)\" provides \(m.provides?.rawValue ?? "nothing") (kind \(m.kind.rawValue)), not \(kind.rawValue)")
+        }
+        do {
+            let plugin = try loadLibrary(m)
+            let cfg = try instanceConfig(m, overrides: choice.config)
+            let conn = try plugin.makeInstance(config: .object(cfg))
+            let health: HealthReport
+            do { health = try await conn.call(Method.health, as: HealthReport.self) } catch {
+                await conn.close()
+                throw HostError(.providerUnavailable, subject: "plugin \(m.id)", "health check failed: \(error)")
+            }
+            guard health.status != .unhealthy else {
+                await conn.close()
+                throw HostError(.providerUnavailable, subject: "plugin \(m.id)", "health check reports unhealthy: \(health.error ?? "no reason given")")
+            }
+            instanceConfigs.withLock { $0[m.id] = cfg }
+            let old = providers.slot(kind).bind(.init(connection: conn, pluginId: m.id, version: m.version.description,
+                                                      boundAt: .now(), config: cfg))
+            if let old { await old.connection.close() }
+            statuses.withLock { $0[m.id] = status(of: m, state: .loaded, sha256: plugin.sha256) }
+            logger.info("provider bound", metadata: ["kind": "\(kind.rawValue)", "lt.plugin": "\(m.id)"])
+        } catch {
+            markFailed(m, (error as? HostError)?.message ?? "\(error)")
+            throw error
+        }
+    }
+
+    /// Loads a driver plugin and registers it with the router.
+    func startDriver(_ m: Manifest) async throws {
+        let plugin = try loadLibrary(m)
+        let cfg = try instanceConfig(m, overrides: [:])
+        let conn = try plugin.makeInstance(config: .object(cfg))
+        instanceConfigs.withLock { $0[m.id] = cfg }
+        try await router.register(PluginDriver(name: m.id, capabilities: m.capabilities, connection: conn))
+        statuses.withLock { $0[m.id] = status(of: m, state: .loaded, sha256: plugin.sha256) }
+    }
+
+    /// The config a plugin or child was started with (for `config.get`), secrets included.
+    func configOf(_ id: String) -> [String: JSONValue]? { instanceConfigs.withLock { $0[id] } }
+}

@@ -1,0 +1,101 @@
+public import Foundation
+public import LightningProtocol
+public import Logging
+public import ServiceLifecycle
+
+/// The daemon: manifests, loaded plugins, provider slots, the router and the services that run.
+///
+/// ```
+///  DaemonConfig ─▶ ManifestDirectory.scan ─▶ for each provider kind: load + create + health ─▶ slot.bind
+///                                          └▶ for each driver: load + create ─▶ router.register
+///  services(): [EventRouter, HTTP API] ─▶ ServiceGroup (in Host/CLI)
+/// ```
+///
+/// A manifest or plugin that fails is reported (`/v1/plugins`, `lightning plugins`) and the
+/// daemon keeps running with what did load. Only a missing event bus stops the start, since
+/// nothing can be accepted without one.
+public final class Daemon: Sendable {
+    public let config: DaemonConfig
+    public let logger: Logger
+    public let loader: PluginLoader
+    public let providers = ProviderRegistry()
+    public let router: EventRouter
+    let statuses = Locked<[String: PluginStatus]>([:])
+    let manifests = Locked<[String: Manifest]>([:])
+    let instanceConfigs = Locked<[String: [String: JSONValue]]>([:])
+    public let startedAt = Timestamp.now()
+
+    public init(config: DaemonConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+        self.loader = PluginLoader(logger: Logger(label: "lt.loader"))
+        self.router = EventRouter(bus: providers.eventbus, settings: config.router, logger: Logger(label: "lt.router"))
+        loader.setHostServices(DaemonHostServices(daemon: self))
+    }
+
+    /// The folders searched for plugin libraries: configured ones, then the executable's folder.
+    public var pluginDirs: [URL] {
+        config.pluginDirs + [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()]
+    }
+
+    /// Scans manifests, loads providers and drivers. Failures are recorded, not thrown, except
+    /// when no event bus could be bound.
+    /// - Throws: `HostError(.providerUnavailable)` when the event bus provider failed.
+    public func start() async throws {
+        try FileManager.default.createDirectory(at: config.dataDir, withIntermediateDirectories: true)
+        let dir = ManifestDirectory.scan(config.manifestsDir)
+        for e in dir.errors {
+            logger.error("manifest refused: \(e)")
+            statuses.withLock { $0[e.subject] = PluginStatus(id: e.subject, state: .failed, manifest: e.subject, error: e.message) }
+        }
+        manifests.withLock { m in for x in dir.manifests { m[x.id] = x } }
+        for m in dir.manifests {
+            statuses.withLock { $0[m.id] = status(of: m, state: .available) }
+        }
+        for kind in [Manifest.ProviderKind.eventbus, .storage, .containers, .functions] {
+            guard let choice = config.providers[kind.rawValue] else { continue }
+            do {
+                try await bindProvider(kind, choice: choice)
+            } catch {
+                let reason = (error as? HostError)?.description ?? "\(error)"
+                logger.error("provider \(kind.rawValue) not available: \(reason)")
+                if kind == .eventbus {
+                    throw HostError(.providerUnavailable, subject: "eventbus", "cannot start without an event bus: \(reason)")
+                }
+            }
+        }
+        let wanted = config.drivers.map(Set.init)
+        for m in dir.manifests where m.kind == .driver && (wanted?.contains(m.id) ?? true) {
+            do { try await startDriver(m) } catch {
+                let reason = (error as? HostError)?.message ?? "\(error)"
+                logger.error("driver \(m.id) not started: \(reason)")
+                markFailed(m, reason)
+            }
+        }
+    }
+
+    /// The long-running services, for a `ServiceGroup`.
+    public func services() -> [any Service] { [router] }
+
+    /// Closes providers and drivers (after the services stopped).
+    public func shutdown() async {
+        for slot in providers.all {
+            if let b = slot.unbind() { await b.connection.close() }
+        }
+    }
+
+    public var pluginStatuses: [PluginStatus] { statuses.withLock { $0.values.sorted { $0.id < $1.id } } }
+
+    public func manifest(_ id: String) -> Manifest? { manifests.withLock { $0[id] } }
+
+    func status(of m: Manifest, state: PluginStatus.State, error: String? = nil, sha256: String? = nil) -> PluginStatus {
+        PluginStatus(id: m.id, name: m.name, kind: m.kind.rawValue, version: m.version.description, provides: m.provides?.rawValue,
+                     capabilities: m.capabilities.isEmpty ? nil : m.capabilities, isolation: m.isolation.rawValue,
+                     state: state, manifest: m.displayPath, library: m.libraryURL(pluginDirs: pluginDirs)?.path,
+                     sha256: sha256, error: error)
+    }
+
+    func markFailed(_ m: Manifest, _ reason: String) {
+        statuses.withLock { $0[m.id] = status(of: m, state: .failed, error: reason) }
+    }
+}

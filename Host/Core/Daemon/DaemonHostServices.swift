@@ -1,0 +1,39 @@
+import Foundation
+import LightningProtocol
+import Logging
+
+/// Routes host calls from plugins and children to the daemon's providers and router.
+struct DaemonHostServices: HostServices {
+    unowned let daemon: Daemon
+
+    func call(method: String, params: Data, caller: String) async throws -> Data {
+        switch method {
+        case Method.emit, Method.publish:
+            let req = try Wire.decode(PublishRequest.self, from: params)
+            return try Wire.encode(try await daemon.router.publish(req.events.map { stamp($0, caller) }))
+        case Method.log:
+            struct LogParams: Decodable { var level: String?; var message: String }
+            let p = try Wire.decode(LogParams.self, from: params)
+            let level = p.level.flatMap(Logger.Level.init(rawValue:)) ?? .info
+            daemon.logger.log(level: level, "\(p.message)", metadata: ["lt.plugin": "\(caller)"])
+            return try Wire.encode(Empty())
+        case Method.config:
+            return try Wire.encode(JSONValue.object(daemon.configOf(caller) ?? [:]))
+        case _ where method.hasPrefix("storage."):
+            return try await daemon.providers.storage.call(method, params)
+        default:
+            throw WireError(.unsupported, "host method \"\(method)\" does not exist (see docs/plugin-abi.md#host-methods)")
+        }
+    }
+
+    func emit(events: [Event], caller: String) async throws {
+        _ = try await daemon.router.publish(events.map { stamp($0, caller) })
+    }
+
+    private func stamp(_ e: Event, _ caller: String) -> Event {
+        var out = e
+        if out.source == "api" { out.source = caller }
+        if out.metadata[EventMetadataKey.emittedBy] == nil { out.metadata[EventMetadataKey.emittedBy] = .string(caller) }
+        return out
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import LightningProtocol
+import Logging
+
+extension EventRouter {
+    /// The loop of one driver: lease a batch, handle each concurrently, settle each.
+    func consume(_ name: String) async {
+        let sub = Self.subscriptionName(name)
+        var failures = 0
+        while !Task.isCancelled {
+            guard let driver = state.withLock({ $0.drivers[name] }) else { return }
+            let batch: [Delivery]
+            do {
+                batch = try await bus.call(
+                    Method.receive,
+                    ReceiveRequest(subscription: sub, max: settings.concurrency, waitMs: 1000, leaseMs: settings.leaseMs),
+                    as: ReceiveResult.self
+                ).deliveries
+                failures = 0
+            } catch {
+                failures += 1
+                if failures == 1 || failures % 50 == 0 {
+                    logger.warning("cannot receive from the bus: \(error)", metadata: ["lt.driver": "\(name)"])
+                }
+                if error is CancellationError { return }
+                try? await Task.sleep(for: .milliseconds(min(2000, 50 * failures)))
+                continue
+            }
+            if batch.isEmpty { continue }
+            await withDiscardingTaskGroup { group in
+                for d in batch { group.addTask { await self.deliver(d, to: driver, subscription: sub) } }
+            }
+        }
+    }
+
+    /// Handles one delivery and settles it (ack after outputs are durable, nack on failure).
+    func deliver(_ d: Delivery, to driver: any DriverEndpoint, subscription: String) async {
+        let hops = d.event.metadata[EventMetadataKey.hops]?.intValue ?? 0
+        let start = ContinuousClock.now
+        do {
+            let outputs = try await driver.handle(d.event)
+            let ms = Self.millis(since: start)
+            let prepared = outputs.map { prepare($0, input: d.event, hops: hops + 1, by: driver.name) }
+            if hops + 1 > settings.hopLimit, !prepared.isEmpty {
+                logger.warning("dropped \(prepared.count) event(s): hop limit \(settings.hopLimit) reached",
+                               metadata: ["lt.driver": "\(driver.name)", "lt.event": "\(d.event.id)", "lt.correlation": "\(d.event.correlationId ?? d.event.id)"])
+                state.withLock { $0.stats.droppedHopLimit += prepared.count }
+            } else if !prepared.isEmpty {
+                _ = try await publish(prepared)
+                state.withLock { $0.stats.emitted += prepared.count }
+            }
+            _ = try await bus.call(Method.ack, AckRequest(subscription: subscription, deliveryIds: [d.deliveryId]), as: AckResult.self)
+            state.withLock { s in
+                s.stats.routed += 1
+                s.stats.drivers[driver.name, default: DriverStats()].handled += 1
+                s.latency.record(ms)
+            }
+        } catch {
+            await fail(d, driver: driver, subscription: subscription, hops: hops, error: error)
+        }
+    }
+
+    private func fail(_ d: Delivery, driver: any DriverEndpoint, subscription: String, hops: Int, error: any Error) async {
+        let message = (error as? WireError)?.message ?? "\(error)"
+        state.withLock { s in
+            s.stats.failed += 1
+            s.stats.drivers[driver.name, default: DriverStats()].failed += 1
+            s.stats.drivers[driver.name]?.lastError = message
+            s.stats.drivers[driver.name]?.lastErrorAt = .now()
+        }
+        logger.warning("driver failed on event: \(message)",
+                       metadata: ["lt.driver": "\(driver.name)", "lt.event": "\(d.event.id)", "attempt": "\(d.attempt)"])
+        var outcome = NackResult.Outcome.unknown
+        do {
+            outcome = try await bus.call(Method.nack, NackRequest(subscription: subscription, deliveryId: d.deliveryId, error: message),
+                                         as: NackResult.self).outcome
+        } catch {
+            logger.error("cannot nack delivery (it will be redelivered when its lease expires): \(error)", metadata: ["lt.driver": "\(driver.name)"])
+        }
+        // Never report the failure of an error event as another error event: that is a loop.
+        guard d.event.type != "error", hops + 1 <= settings.hopLimit else { return }
+        let errorEvent = prepare(
+            Event(type: "error", source: "router", data: [
+                "driver": .string(driver.name), "event_id": .string(d.event.id), "event_type": .string(d.event.type),
+                "message": .string(message), "attempt": .int(d.attempt), "outcome": .string(outcome.rawValue),
+            ], priority: .high, userId: d.event.userId),
+            input: d.event, hops: hops + 1, by: "router")
+        do { _ = try await publish([errorEvent]) } catch {
+            logger.error("cannot publish error event: \(error)", metadata: ["lt.driver": "\(driver.name)"])
+        }
+    }
+
+    /// Sets routing metadata on an emitted event.
+    func prepare(_ e: Event, input: Event, hops: Int, by emitter: String) -> Event {
+        var out = e
+        out.correlationId = input.id
+        out.metadata[EventMetadataKey.hops] = .int(hops)
+        out.metadata[EventMetadataKey.emittedBy] = .string(emitter)
+        if out.userId == nil { out.userId = input.userId }
+        return out
+    }
+
+    static func millis(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+}

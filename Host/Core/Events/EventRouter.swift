@@ -1,0 +1,111 @@
+import Foundation
+public import LightningProtocol
+public import Logging
+public import ServiceLifecycle
+
+/// Routes events from the bus to drivers and publishes what they emit.
+///
+/// ```
+///  client ─▶ publish ─▶ bus (durable) ─▶ subscription "driver:<name>" (capability patterns)
+///                                              │ receive (long poll, lease)
+///                                              ▼
+///                         consumer loop ─▶ driver.handle(event) ─▶ [events]
+///                              │ ok: publish outputs (correlation_id = input id, lt.hops + 1), ack
+///                              │ error: nack (retry with backoff → dead letter) + `error` event
+/// ```
+///
+/// One durable subscription per driver means a slow or failing driver never blocks another, an
+/// event no driver handles is an orphan on the bus, and deliveries survive a daemon crash (they
+/// are acknowledged only after the driver's outputs are durable: at least once).
+///
+/// `run()` owns one child task per registered driver; `register` while running adds one.
+public final class EventRouter: Service, Sendable {
+    let bus: ProviderSlot
+    let settings: DaemonConfig.RouterSettings
+    let logger: Logger
+    let state = Locked(State())
+    private let commands: AsyncStream<Command>
+    private let commandSink: AsyncStream<Command>.Continuation
+
+    struct State {
+        var drivers: [String: any DriverEndpoint] = [:]
+        var stats = RouterStats()
+        var latency = LatencyWindow()
+    }
+
+    enum Command: Sendable {
+        case start(any DriverEndpoint)
+    }
+
+    public init(bus: ProviderSlot, settings: DaemonConfig.RouterSettings, logger: Logger) {
+        self.bus = bus
+        self.settings = settings
+        self.logger = logger
+        (commands, commandSink) = AsyncStream.makeStream(of: Command.self)
+    }
+
+    /// The subscription name of a driver.
+    public static func subscriptionName(_ driver: String) -> String { "driver:\(driver)" }
+
+    /// Subscribes `driver` on the bus (durably: its capability patterns) and starts delivering.
+    /// Registering the same name again replaces the endpoint and updates the patterns.
+    public func register(_ driver: any DriverEndpoint) async throws {
+        let sub = Subscription(name: Self.subscriptionName(driver.name), patterns: driver.capabilities,
+                               maxAttempts: settings.maxAttempts, backoffMs: settings.backoffMs,
+                               maxBackoffMs: settings.maxBackoffMs)
+        _ = try await bus.call(Method.subscribe, sub, as: SubscriptionInfo.self)
+        let isNew = state.withLock { s -> Bool in
+            let isNew = s.drivers[driver.name] == nil
+            s.drivers[driver.name] = driver
+            if isNew { s.stats.drivers[driver.name] = DriverStats() }
+            return isNew
+        }
+        if isNew { commandSink.yield(.start(driver)) }
+    }
+
+    /// Stops delivering to `name` and removes its subscription (pending events are dropped).
+    public func unregister(_ name: String, removeSubscription: Bool = true) async throws {
+        state.withLock { _ = $0.drivers.removeValue(forKey: name) }
+        if removeSubscription {
+            _ = try await bus.call(Method.unsubscribe, SubscriptionName(subscription: Self.subscriptionName(name)), as: DeleteResult.self)
+        }
+    }
+
+    public var drivers: [any DriverEndpoint] { state.withLock { Array($0.drivers.values) } }
+
+    public var stats: RouterStats {
+        state.withLock { s in
+            var out = s.stats
+            out.latency = s.latency.summary
+            return out
+        }
+    }
+
+    /// Publishes events from a client or a driver. Completes when they are durable.
+    /// - Throws: `WireError(.invalidArgument)` for an event that fails validation (nothing of
+    ///   the batch is published), the bus's errors otherwise.
+    public func publish(_ events: [Event]) async throws -> PublishResult {
+        for (i, e) in events.enumerated() {
+            if let problem = e.validationError() {
+                throw WireError(.invalidArgument, events.count == 1 ? problem : "events[\(i)]: \(problem)")
+            }
+        }
+        let result = try await bus.call(Method.publish, PublishRequest(events: events), as: PublishResult.self)
+        let accepted = result.results.filter { $0.status == .accepted }.count
+        state.withLock { $0.stats.published += accepted }
+        return result
+    }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for await command in commands.cancelOnGracefulShutdown() {
+                switch command {
+                case .start(let driver):
+                    let name = driver.name
+                    group.addTask { await self.consume(name) }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+}

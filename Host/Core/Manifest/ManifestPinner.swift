@@ -1,0 +1,43 @@
+public import Foundation
+
+/// Rewrites `library.sha256` in manifest files to the sha256 of the library each one resolves
+/// to, so manifests stay true after a build (`lightning plugins pin`, `lightning serve --pin`).
+/// Only the value of the `"sha256"` field changes; the rest of the file is kept byte for byte.
+public enum ManifestPinner {
+    public struct Change: Sendable {
+        public var manifest: String
+        public var library: String
+        public var old: String
+        public var new: String
+    }
+
+    /// Pins every provider/driver manifest in `dir` whose library exists.
+    /// - Returns: what changed (unchanged manifests are not listed) and the problems met.
+    public static func pin(manifestsIn dir: URL, pluginDirs: [URL]) -> (changes: [Change], problems: [String]) {
+        let scan = ManifestDirectory.scan(dir)
+        var changes: [Change] = []
+        var problems = scan.errors.map(\.description)
+        for m in scan.manifests where m.library != nil {
+            guard let url = m.libraryURL(pluginDirs: pluginDirs), FileManager.default.fileExists(atPath: url.path) else {
+                problems.append("\(m.displayPath): field \"library.path\": library \(m.library!.path) not found in \(([m.file.deletingLastPathComponent()] + pluginDirs).map(\.path).joined(separator: ", "))")
+                continue
+            }
+            do {
+                let digest = try PluginLoader.sha256(ofFileAt: url, subject: m.displayPath)
+                guard digest != m.library!.sha256 else { continue }
+                var text = try String(contentsOf: m.file, encoding: .utf8)
+                let pattern = try NSRegularExpression(pattern: "(\"sha256\"\\s*:\\s*\")([0-9A-Fa-f]*)(\")")
+                let range = NSRange(text.startIndex..., in: text)
+                guard pattern.numberOfMatches(in: text, range: range) == 1 else {
+                    problems.append("\(m.displayPath): expected exactly one \"sha256\" field to rewrite"); continue
+                }
+                text = pattern.stringByReplacingMatches(in: text, range: range, withTemplate: "$1\(digest)$3")
+                try text.write(to: m.file, atomically: true, encoding: .utf8)
+                changes.append(Change(manifest: m.displayPath, library: url.path, old: m.library!.sha256, new: digest))
+            } catch {
+                problems.append("\(m.displayPath): \(error)")
+            }
+        }
+        return (changes, problems)
+    }
+}
