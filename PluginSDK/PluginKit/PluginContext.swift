@@ -1,6 +1,6 @@
 public import Foundation
 public import LightningProtocol
-public import CLightningABI
+import CLightningABI
 
 /// What the host gives a plugin instance: its configuration and the host's services
 /// (log, emit events, call host methods). Safe to copy and to use from any thread.

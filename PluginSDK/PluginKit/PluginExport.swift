@@ -1,6 +1,6 @@
 public import CLightningABI
-public import Foundation
-public import LightningProtocol
+import Foundation
+import LightningProtocol
 
 /// Builds the `lt_plugin_v1` table for a Swift plugin. A plugin library exports the entry symbol
 /// with three lines:

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A JSON value: what crosses every boundary of Lightning (the plugin ABI, the child protocol,
 /// the REST API) for structured data.
@@ -127,4 +127,20 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     public init(nilLiteral: ()) { self = .null }
+}
+
+extension JSONValue: CustomStringConvertible {
+    /// Compact JSON text of the value (`"x"`, `12`, `{"a":1}`), for messages.
+    public var description: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return String(b)
+        case .int(let i): return String(i)
+        case .double(let d): return d.rounded() == d && abs(d) < 1e15 ? String(format: "%.1f", d) : String(d)
+        case .string, .array, .object:
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (try? enc.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+        }
+    }
 }

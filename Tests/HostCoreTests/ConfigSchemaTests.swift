@@ -1,0 +1,39 @@
+@testable import HostCore
+import LightningProtocol
+import Testing
+
+@Suite struct ConfigSchemaTests {
+    let schema: JSONValue = [
+        "type": "object", "additionalProperties": false, "required": ["path"],
+        "properties": [
+            "path": ["type": "string", "minLength": 1],
+            "retries": ["type": "integer", "minimum": 0, "maximum": 10],
+            "key": ["type": "string", "secret": true],
+            "nested": ["type": "object", "properties": ["token": ["type": "string", "secret": true]]],
+        ],
+    ]
+
+    @Test func acceptsAValidConfig() {
+        #expect(ConfigSchema.validate(["path": "/x", "retries": 3], against: schema, path: "config").isEmpty)
+    }
+
+    @Test func reportsEachProblemWithItsField() {
+        let p = ConfigSchema.validate(["retries": 11.5, "extra": true], against: schema, path: "config")
+        #expect(p.contains("field \"config.path\": required but missing"))
+        #expect(p.contains("field \"config.retries\": expected integer, got 11.5"))
+        #expect(p.contains { $0.hasPrefix("field \"config.extra\": expected one of the known keys") })
+        let q = ConfigSchema.validate(["path": "", "retries": 20], against: schema, path: "config")
+        #expect(q.contains("field \"config.path\": expected at least 1 characters, got 0"))
+        #expect(q.contains("field \"config.retries\": expected ≤ 10, got 20"))
+    }
+
+    @Test func redactsSecretsBySchemaAndByName() {
+        let v: JSONValue = ["path": "/x", "key": "hunter2", "nested": ["token": "t"], "AccountKey": "k", "partition_key": "pk"]
+        let r = redact(v, schema: schema)
+        #expect(r["key"] == "<redacted>")
+        #expect(r["nested"]?["token"] == "<redacted>")
+        #expect(r["AccountKey"] == "<redacted>")
+        #expect(r["path"] == "/x")
+        #expect(r["partition_key"] == "pk")
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+@testable import HostCore
+import LightningProtocol
+import Testing
+
+@Suite struct WireTypesTests {
+    @Test func patternsMatchExactPrefixAndStar() {
+        #expect(EventPattern.matches("*", "anything.at.all"))
+        #expect(EventPattern.matches("user.*", "user.created"))
+        #expect(EventPattern.matches("user.*", "user.profile.updated"))
+        #expect(!EventPattern.matches("user.*", "user"))
+        #expect(!EventPattern.matches("user.*", "users.created"))
+        #expect(EventPattern.matches("user.created", "user.created"))
+        #expect(!EventPattern.matches("user.created", "user.created.v2"))
+    }
+
+    @Test func validatesTypesAndPatterns() {
+        #expect(EventPattern.isValidType("a.b_c-d.9"))
+        #expect(!EventPattern.isValidType("a..b"))
+        #expect(!EventPattern.isValidType(".a"))
+        #expect(!EventPattern.isValidType("a b"))
+        #expect(EventPattern.isValidPattern("a.*"))
+        #expect(!EventPattern.isValidPattern("a*"))
+        #expect(!EventPattern.isValidPattern("*.a"))
+    }
+
+    @Test func filtersMatchSourcesUsersAndNestedData() {
+        let e = Event(type: "t", source: "crm", data: ["a": ["b": 1], "s": "x"], metadata: ["m": "v"], userId: "u1")
+        #expect(EventFilter(sources: ["crm"], userIds: ["u1"], data: ["a.b": 1, "s": "x"], metadata: ["m": "v"]).matches(e))
+        #expect(!EventFilter(data: ["a.b": "1"]).matches(e))
+        #expect(!EventFilter(userIds: ["u2"]).matches(e))
+        #expect(!EventFilter(data: ["missing": .null]).matches(e))
+    }
+
+    @Test func timestampsRoundTripAsRFC3339() throws {
+        let t = Timestamp(millis: 1_700_000_000_123)
+        #expect(t.description == "2023-11-14T22:13:20.123Z")
+        #expect(Timestamp(rfc3339: t.description) == t)
+        #expect(Timestamp(rfc3339: "2023-11-14T23:13:20.123+01:00") == t)
+        #expect(Timestamp(rfc3339: "2023-11-14T22:13:20Z")?.millis == 1_700_000_000_000)
+        #expect(Timestamp(rfc3339: "2023-13-14T22:13:20Z") == nil)
+        #expect(Timestamp(rfc3339: "yesterday") == nil)
+        let decoded = try JSONDecoder().decode([Timestamp].self, from: Data("[\"2023-11-14T22:13:20.123Z\"]".utf8))
+        #expect(decoded == [t])
+    }
+
+    @Test func eventDecodingFillsDefaultsAndValidates() throws {
+        let e = try Wire.decode(Event.self, from: Data(#"{"type":"user.created","data":{"x":1}}"#.utf8))
+        #expect(!e.id.isEmpty)
+        #expect(e.source == "api")
+        #expect(e.priority == .normal)
+        #expect(e.validationError() == nil)
+        var bad = e
+        bad.type = "no spaces"
+        #expect(bad.validationError()?.contains("field \"type\"") == true)
+        #expect(throws: WireError.self) { try Wire.decode(Event.self, from: Data(#"{"data":{}}"#.utf8)) }
+        do { _ = try Wire.decode(Event.self, from: Data(#"{"data":{}}"#.utf8)) } catch let w as WireError {
+            #expect(w.message == "params: field \"type\": required but missing")
+        }
+    }
+
+    @Test func jsonNumbersCompareByValue() throws {
+        #expect(JSONValue.int(1) == JSONValue.double(1.0))
+        #expect(JSONValue.int(1) != JSONValue.bool(true))
+        let v = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":[1,2.5,"x",null,true]}"#.utf8))
+        #expect(v["a"] == [1, 2.5, "x", nil, true])
+    }
+
+    @Test func semanticVersionsParseAndOrder() {
+        #expect(SemanticVersion("1.2.3-beta.1+build5")?.description == "1.2.3-beta.1+build5")
+        #expect(SemanticVersion("01.2.3") == nil)
+        #expect(SemanticVersion("1.2") == nil)
+        #expect(SemanticVersion("1.2.3-beta")! < SemanticVersion("1.2.3")!)
+        #expect(SemanticVersion("1.10.0")! > SemanticVersion("1.9.9")!)
+    }
+
+    @Test func retryDelaysDoubleUpToTheCap() {
+        let s = Subscription(name: "s", patterns: ["*"], backoffMs: 100, maxBackoffMs: 500)
+        #expect([1, 2, 3, 4, 5].map { s.retryDelayMs(afterAttempt: $0) } == [100, 200, 400, 500, 500])
+    }
+}
