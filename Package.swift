@@ -128,6 +128,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ABITests",
+            dependencies: ["HostCore", "LightningProtocol"],
+            exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ConformanceTests",
             dependencies: ["HostCore", "LightningProtocol"],
             swiftSettings: strict
