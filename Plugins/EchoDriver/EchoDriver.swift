@@ -9,6 +9,7 @@ import LightningProtocol
 /// - `echo.fail` → throws (tests retries, dead letters and `error` events).
 /// - `echo.chain` → emits another `echo.chain` (tests the router's hop limit).
 /// - `echo.fanout` with `{"count": N}` → N `echo.reply` events.
+/// - `echo.slow` with `{"ms": N}` → waits N ms (at most 60 s), then one `echo.reply`.
 /// Config: `{"prefix": "..."}` is prepended to `echoed_by`.
 final class EchoDriver: DriverPlugin {
     let prefix: String
@@ -32,6 +33,10 @@ final class EchoDriver: DriverPlugin {
             throw WireError(.internal, "echo.fail asked this driver to fail (attempt data: \(event.data))")
         case "echo.chain":
             return [Event(type: "echo.chain", source: "echo-driver", data: event.data)]
+        case "echo.slow":
+            let ms = min(max(event.data["ms"]?.intValue ?? 100, 0), 60_000)
+            try await Task.sleep(for: .milliseconds(ms))
+            return [Event(type: "echo.reply", source: "echo-driver", data: event.data)]
         case "echo.fanout":
             let n = min(max(event.data["count"]?.intValue ?? 1, 0), 1000)
             return (0..<n).map { Event(type: "echo.reply", source: "echo-driver", data: ["index": .int($0)]) }
