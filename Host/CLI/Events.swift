@@ -6,11 +6,12 @@ import LightningProtocol
 struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Publish events and inspect the bus: history, dead letters, orphans.",
-        subcommands: [Publish.self, History.self, DeadLetters.self, Reprocess.self, Orphans.self, Drain.self, Stats.self]
+        subcommands: [Emit.self, List.self, Tail.self, DeadLetters.self, Reprocess.self, Orphans.self, Drain.self, Stats.self]
     )
 
-    struct Publish: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Publish one event; prints its id once it is durable.")
+    struct Emit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish one event; prints its id once it is durable.", aliases: ["publish"])
         @OptionGroup var options: ClientOptions
         @Argument(help: "Event type, e.g. echo.request.") var type: String
         @Option(name: .long, help: "Event data as a JSON object.") var data: String = "{}"
@@ -38,8 +39,8 @@ struct Events: AsyncParsableCommand {
         }
     }
 
-    struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show journaled events, newest first.")
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show journaled events, newest first.", aliases: ["history"])
         @OptionGroup var options: ClientOptions
         @Option(name: .long, help: "Only events with this correlation id.") var correlationId: String?
         @Option(name: .long, help: "Only these types (patterns allowed, repeatable).") var type: [String] = []

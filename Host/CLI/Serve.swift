@@ -3,6 +3,7 @@ import Foundation
 import HostCore
 import LightningProtocol
 import Logging
+import Metrics
 import ServiceLifecycle
 import UnixSignals
 
@@ -66,6 +67,7 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "lt.daemon")
         let daemon = Daemon(config: cfg, logger: logger)
+        MetricsSystem.bootstrap(daemon.metrics.factory)
         if pin {
             let (changes, problems) = ManifestPinner.pin(manifestsIn: cfg.manifestsDir, pluginDirs: daemon.pluginDirs)
             for c in changes { logger.notice("pinned \(c.manifest): sha256 \(c.new)") }
@@ -84,6 +86,9 @@ struct Serve: AsyncParsableCommand {
             .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
         }
         services.append(.init(service: api, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        // Shut down first (the group stops services in reverse order): ends open event streams,
+        // so the HTTP server's graceful shutdown does not wait for them forever.
+        services.append(.init(service: StreamCloser(daemon: daemon)))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch {
             logger.error("daemon stopped: \(error)")
@@ -91,5 +96,14 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         }
         await daemon.shutdown()
+    }
+}
+
+/// Ends every `GET /v1/events/stream` when the daemon begins to shut down.
+struct StreamCloser: Service {
+    let daemon: Daemon
+    func run() async throws {
+        try? await gracefulShutdown()
+        daemon.closeEventStreams()
     }
 }

@@ -20,14 +20,30 @@ extension APIServer {
             return APIResponse.json(["drivers": list])
         }
         router.get("/v1/router/stats") { _, _ in APIResponse.json(daemon.router.stats) }
-        router.get("/v1/metrics") { _, _ in
-            await respond {
-                let text = await MetricsText.render(daemon)
-                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                                body: .init(byteBuffer: ByteBuffer(string: text)))
-            }
+        router.get("/ready") { _, _ in await respond { try await readiness() } }
+        router.get("/metrics") { _, _ in await metricsResponse() }
+        router.get("/v1/metrics") { _, _ in await metricsResponse() }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.get("/v1/config") { _, _ in APIResponse.json(daemon.redactedConfig()) }
+    }
+
+    func metricsResponse() async -> Response {
+        let text = await MetricsText.render(daemon)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Ready = every configured provider is bound and answers its health check, so requests
+    /// can be served. 503 with the reasons otherwise (load balancers, orchestrators).
+    func readiness() async throws -> Response {
+        var reasons: [String] = []
+        for p in await providerStatuses() where p.health?.status == .unhealthy || p.plugin == nil {
+            reasons.append("\(p.kind): \(p.health?.error ?? "unhealthy")")
+        }
+        if daemon.providers.eventbus.current == nil { reasons.append("eventbus: not bound") }
+        struct Ready: Encodable { var ready: Bool; var reasons: [String] }
+        return APIResponse.json(Ready(ready: reasons.isEmpty, reasons: reasons), status: reasons.isEmpty ? .ok : .serviceUnavailable)
     }
 
     func health() async throws -> Response {
@@ -63,7 +79,7 @@ extension APIServer {
     }
 
     static let endpoints = [
-        "GET /health", "GET /v1/plugins", "GET /v1/providers", "GET /v1/drivers", "GET /v1/router/stats", "GET /v1/metrics",
+        "GET /health", "GET /ready", "GET /metrics", "GET /openapi.json", "GET /v1/events/stream", "GET /v1/plugins", "GET /v1/providers", "GET /v1/drivers", "GET /v1/router/stats", "GET /v1/metrics",
         "GET /v1/config", "POST /v1/events", "GET /v1/events", "GET /v1/events/stats", "POST /v1/events/replay",
         "GET /v1/events/deadletters", "POST /v1/events/deadletters/reprocess", "GET /v1/events/orphans",
         "POST /v1/events/orphans/drain", "GET /v1/subscriptions", "GET /v1/storage/containers",

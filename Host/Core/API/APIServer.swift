@@ -18,8 +18,10 @@ public struct APIServer: Sendable {
     /// The router with every route, usable in memory (tests) or behind a server.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: MetricsMiddleware())
         addSystemRoutes(router)
         addEventRoutes(router)
+        addStreamRoutes(router)
         addStorageRoutes(router)
         return router
     }

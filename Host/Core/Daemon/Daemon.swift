@@ -20,6 +20,7 @@ public final class Daemon: Sendable {
     public let loader: PluginLoader
     public let providers = ProviderRegistry()
     public let router: EventRouter
+    public let metrics = DaemonMetrics()
     let statuses = Locked<[String: PluginStatus]>([:])
     let manifests = Locked<[String: Manifest]>([:])
     let instanceConfigs = Locked<[String: [String: JSONValue]]>([:])
@@ -29,7 +30,7 @@ public final class Daemon: Sendable {
         self.config = config
         self.logger = logger
         self.loader = PluginLoader(logger: Logger(label: "lt.loader"))
-        self.router = EventRouter(bus: providers.eventbus, settings: config.router, logger: Logger(label: "lt.router"))
+        self.router = EventRouter(bus: providers.eventbus, settings: config.router, logger: Logger(label: "lt.router"), metrics: metrics)
         loader.setHostServices(DaemonHostServices(daemon: self))
     }
 
@@ -73,6 +74,9 @@ public final class Daemon: Sendable {
             }
         }
     }
+
+    /// Ends every live event stream (`GET /v1/events/stream`); called when shutdown begins.
+    public func closeEventStreams() { router.tap.close() }
 
     /// The long-running services, for a `ServiceGroup`.
     public func services() -> [any Service] { [router] }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import LightningProtocol
 import Logging
@@ -45,9 +46,11 @@ extension EventRouter {
                 logger.warning("dropped \(prepared.count) event(s): hop limit \(settings.hopLimit) reached",
                                metadata: ["lt.driver": "\(driver.name)", "lt.event": "\(d.event.id)", "lt.correlation": "\(d.event.correlationId ?? d.event.id)"])
                 state.withLock { $0.stats.droppedHopLimit += prepared.count }
+                metrics.droppedHopLimit.increment(by: prepared.count)
             } else if !prepared.isEmpty {
                 _ = try await publish(prepared)
                 state.withLock { $0.stats.emitted += prepared.count }
+                metrics.emitted.increment(by: prepared.count)
             }
             _ = try await bus.call(Method.ack, AckRequest(subscription: subscription, deliveryIds: [d.deliveryId]), as: AckResult.self)
             state.withLock { s in
@@ -55,6 +58,9 @@ extension EventRouter {
                 s.stats.drivers[driver.name, default: DriverStats()].handled += 1
                 s.latency.record(ms)
             }
+            metrics.routed.increment()
+            metrics.driverHandled(driver.name).increment()
+            metrics.routeDuration.recordNanoseconds(Int64(ms * 1_000_000))
         } catch {
             await fail(d, driver: driver, subscription: subscription, hops: hops, error: error)
         }
@@ -68,6 +74,8 @@ extension EventRouter {
             s.stats.drivers[driver.name]?.lastError = message
             s.stats.drivers[driver.name]?.lastErrorAt = .now()
         }
+        metrics.failed.increment()
+        metrics.driverFailed(driver.name).increment()
         logger.warning("driver failed on event: \(message)",
                        metadata: ["lt.driver": "\(driver.name)", "lt.event": "\(d.event.id)", "attempt": "\(d.attempt)"])
         var outcome = NackResult.Outcome.unknown

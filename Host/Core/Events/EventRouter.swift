@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 public import LightningProtocol
 public import Logging
@@ -23,6 +24,9 @@ public final class EventRouter: Service, Sendable {
     let bus: ProviderSlot
     let settings: DaemonConfig.RouterSettings
     let logger: Logger
+    let metrics: DaemonMetrics
+    /// Live feed of accepted events (`GET /v1/events/stream`).
+    public let tap = EventTap()
     let state = Locked(State())
     private let commands: AsyncStream<Command>
     private let commandSink: AsyncStream<Command>.Continuation
@@ -37,10 +41,11 @@ public final class EventRouter: Service, Sendable {
         case start(any DriverEndpoint)
     }
 
-    public init(bus: ProviderSlot, settings: DaemonConfig.RouterSettings, logger: Logger) {
+    public init(bus: ProviderSlot, settings: DaemonConfig.RouterSettings, logger: Logger, metrics: DaemonMetrics = DaemonMetrics()) {
         self.bus = bus
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
         (commands, commandSink) = AsyncStream.makeStream(of: Command.self)
     }
 
@@ -91,8 +96,19 @@ public final class EventRouter: Service, Sendable {
             }
         }
         let result = try await bus.call(Method.publish, PublishRequest(events: events), as: PublishResult.self)
-        let accepted = result.results.filter { $0.status == .accepted }.count
-        state.withLock { $0.stats.published += accepted }
+        var accepted: [Event] = []
+        var orphaned = 0
+        for (e, outcome) in zip(events, result.results) where outcome.status == .accepted && outcome.id == e.id {
+            accepted.append(e)
+            if outcome.subscribers == 0 { orphaned += 1 }
+        }
+        state.withLock {
+            $0.stats.published += accepted.count
+            $0.stats.orphaned += orphaned
+        }
+        metrics.published.increment(by: accepted.count)
+        if orphaned > 0 { metrics.orphaned.increment(by: orphaned) }
+        tap.publish(accepted)
         return result
     }
 
@@ -107,5 +123,6 @@ public final class EventRouter: Service, Sendable {
             }
             group.cancelAll()
         }
+        tap.close()
     }
 }

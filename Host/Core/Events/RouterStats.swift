@@ -8,6 +8,8 @@ public struct RouterStats: Codable, Sendable, Equatable {
     public var routed = 0
     /// Deliveries whose driver failed (each failed attempt counts).
     public var failed = 0
+    /// Accepted events no subscription (no driver, no other consumer) took: kept as orphans.
+    public var orphaned = 0
     /// Events drivers emitted (published).
     public var emitted = 0
     /// Emitted events dropped because they exceeded the hop limit.
@@ -17,7 +19,7 @@ public struct RouterStats: Codable, Sendable, Equatable {
     public var drivers: [String: DriverStats] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case published, routed, failed, emitted, latency, drivers
+        case published, routed, failed, emitted, orphaned, latency, drivers
         case droppedHopLimit = "dropped_hop_limit"
     }
 }

@@ -1,0 +1,96 @@
+import Foundation
+import LightningProtocol
+import Testing
+
+/// Live event stream (SSE and `lightning events tail`), readiness, Prometheus metrics, the
+/// OpenAPI document: the daemon binary over real HTTP.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct DaemonObservabilityTests {
+    @Test func tailFollowsMatchingEventsLive() async throws {
+        let d = try await TestDaemon.start()
+        let tail = try TestProcess(BuildProducts.lightning, ["events", "tail", "--type", "echo.*", "--count", "2", "--json"],
+                                   environment: ["LIGHTNING_URL": d.base])
+        try await d.eventually("tail connected") {
+            Self.metric(try await d.get("/metrics").text, "lightning_event_stream_watchers") == 1
+        }
+        _ = try await d.publish(["type": "other.thing"])
+        let id = try await d.publish(["type": "echo.request", "data": ["n": 7]])
+        #expect(try await tail.wait() == 0)
+        let lines = tail.stdout.split(separator: "\n").map { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+        #expect(lines.map { $0?["type"]?.stringValue } == ["echo.request", "echo.reply"])
+        #expect(lines.first??["id"]?.stringValue == id)
+        #expect(lines.last??["correlation_id"]?.stringValue == id)
+    }
+
+    @Test func aClientThatGoesAwayIsForgotten() async throws {
+        let d = try await TestDaemon.start()
+        let port = try #require(URL(string: d.base)?.port)
+        let first = try RawHTTP.readFirstBytes(port: port, path: "/v1/events/stream?heartbeat_ms=200")
+        #expect(first.hasPrefix("HTTP/1.1 200"))
+        #expect(first.contains("text/event-stream"))
+        // The connection is closed now; the next heartbeats fail and the watcher is removed.
+        try await d.eventually("watcher gone", timeout: .seconds(10)) {
+            Self.metric(try await d.get("/metrics").text, "lightning_event_stream_watchers") == 0
+        }
+    }
+
+    static func metric(_ text: String, _ series: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
+    @Test func streamRefusesABadPatternAndTailReportsIt() async throws {
+        let d = try await TestDaemon.start()
+        let r = try await d.get("/v1/events/stream?type=bad%20pattern")
+        #expect(r.status == 400)
+        #expect(r.json["error"]?["message"]?.stringValue?.hasPrefix("query parameter \"type\"[0]") == true)
+        let (code, _, err) = try await d.cli(["events", "tail", "--type", "bad pattern"])
+        #expect(code == 1)
+        #expect(err.contains("query parameter \"type\"[0]"))
+    }
+
+    @Test func readinessMetricsAndOrphanCounts() async throws {
+        let d = try await TestDaemon.start()
+        let ready = try await d.get("/ready")
+        #expect(ready.status == 200)
+        #expect(ready.json["ready"] == true)
+        _ = try await d.publish(["type": "nobody.listens"])
+        _ = try await d.publish(["type": "nobody.cares"])
+        let stats = try await d.get("/v1/router/stats")
+        #expect(stats.json["published"] == 2)
+        #expect(stats.json["orphaned"] == 2)
+        let metrics = try await d.get("/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+        #expect(Self.metric(metrics.text, "lightning_events_published_total") == 2)
+        #expect(Self.metric(metrics.text, "lightning_events_orphaned_total") == 2)
+        #expect(Self.metric(metrics.text, "lightning_plugins{state=\"loaded\"}") == 4)
+        #expect(Self.metric(metrics.text, "lightning_bus_orphaned") == 2)
+        #expect(Self.metric(metrics.text, "lightning_bus_pending") == 0)
+        // Hummingbird's request metrics land in the same registry (swift-metrics bootstrap).
+        #expect(Self.metric(metrics.text, "hb_requests{http_route=\"/v1/events\",http_request_method=\"POST\",http_response_status_code=\"202\"}") == 2)
+        #expect(try await d.get("/v1/metrics").text.contains("lightning_events_orphaned_total 2"))
+    }
+
+    @Test func servesItsOpenAPIDocument() async throws {
+        let d = try await TestDaemon.start()
+        let r = try await d.get("/openapi.json")
+        #expect(r.status == 200)
+        #expect(r.json["openapi"]?.stringValue?.hasPrefix("3.1") == true)
+        #expect(r.json["paths"]?["/v1/events"]?["post"] != nil)
+        #expect(r.json["paths"]?["/v1/events/stream"]?["get"] != nil)
+    }
+
+    @Test func cliEmitAndList() async throws {
+        let d = try await TestDaemon.start()
+        let (c1, out, _) = try await d.cli(["events", "emit", "nobody.here", "--data", #"{"k": "v"}"#, "--user", "u1"])
+        #expect(c1 == 0)
+        let id = try #require(out.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let (c2, listed, _) = try await d.cli(["events", "list", "--type", "nobody.*"])
+        #expect(c2 == 0)
+        #expect(listed.hasPrefix("TIMESTAMP"))
+        #expect(listed.contains(id) && listed.contains("nobody.here"))
+    }
+}
