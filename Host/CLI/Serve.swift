@@ -48,15 +48,19 @@ struct Serve: AsyncParsableCommand {
             if let c = config { try cfg.apply(fileAt: URL(fileURLWithPath: c)) }
             try cfg.apply(environment: ProcessInfo.processInfo.environment)
         } catch let e as HostError { throw ValidationError(e.description) }
-        if let host { cfg.host = host }
+        if let host { cfg.host = host; cfg.sources["host"] = "flag --host" }
         if let port {
             guard (0...65535).contains(port) else { throw ValidationError("--port: expected 0 to 65535, got \(port)") }
             cfg.port = port
+            cfg.sources["port"] = "flag --port"
         }
-        if let dataDir { cfg.dataDir = URL(fileURLWithPath: dataDir, isDirectory: true) }
-        if let manifests { cfg.manifestsDir = URL(fileURLWithPath: manifests, isDirectory: true) }
-        cfg.pluginDirs += pluginDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
-        if let logLevel { cfg.logLevel = logLevel }
+        if let dataDir { cfg.dataDir = URL(fileURLWithPath: dataDir, isDirectory: true); cfg.sources["data_dir"] = "flag --data-dir" }
+        if let manifests { cfg.manifestsDir = URL(fileURLWithPath: manifests, isDirectory: true); cfg.sources["manifests_dir"] = "flag --manifests" }
+        if !pluginDir.isEmpty {
+            cfg.pluginDirs += pluginDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            cfg.sources["plugin_dirs"] = "flag --plugin-dir"
+        }
+        if let logLevel { cfg.logLevel = logLevel; cfg.sources["log_level"] = "flag --log-level" }
         guard let level = Logger.Level(rawValue: cfg.logLevel) else {
             throw ValidationError("log level: expected trace, debug, info, notice, warning, error or critical, got \"\(cfg.logLevel)\"")
         }

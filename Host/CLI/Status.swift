@@ -55,5 +55,27 @@ struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the daemon's effective configuration (secrets redacted).")
     @OptionGroup var options: ClientOptions
 
-    func run() async throws { Output.json(try await options.client.get("/v1/config")) }
+    func run() async throws {
+        let c = try await options.client.get("/v1/config")
+        if options.json { return Output.json(c) }
+        // One line per setting: key, value (secrets redacted by the daemon), where it came from.
+        let sources = c["sources"]?.objectValue ?? [:]
+        var rows: [[String]] = []
+        func add(_ key: String, _ value: JSONValue?) {
+            let text: String
+            switch value {
+            case .object?, .array?: text = value.map { "\($0)" } ?? "-"
+            default: text = Output.text(value)
+            }
+            rows.append([key, text, sources[key]?.stringValue ?? (key.hasPrefix("router.") ? "default" : "-")])
+        }
+        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "log_level", "drivers"] { add(key, c[key]) }
+        for (kind, p) in (c["providers"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            add("providers.\(kind)", p["plugin"])
+            if let cfg = p["config"], cfg != .object([:]) { rows.append(["providers.\(kind).config", "\(cfg)", sources["providers.\(kind)"]?.stringValue ?? "-"]) }
+        }
+        for (k, v) in (c["router"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) { add("router.\(k)", v) }
+        for (id, v) in (c["plugin_config"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) { add("plugin_config.\(id)", v) }
+        Output.table(["KEY", "VALUE", "SOURCE"], rows)
+    }
 }

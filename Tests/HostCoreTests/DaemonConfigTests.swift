@@ -42,3 +42,40 @@ import Testing
         #expect(throws: HostError.self) { try c.apply(environment: ["LIGHTNING_PORT": "http"]) }
     }
 }
+
+@Suite struct DaemonModeTests {
+    @Test func modePicksDefaultsAndExplicitChoicesWin() throws {
+        var c = DaemonConfig()
+        #expect(c.providers["storage"]?.plugin == "sqlite-storage")
+        #expect(c.source(of: "providers.storage") == "mode local")
+        try c.apply(environment: ["LIGHTNING_MODE": "azure", "LIGHTNING_EVENT_BUS_PROVIDER": "local-eventbus",
+                                  "LIGHTNING_CONTAINER_RUNTIME": "docker-containers", "LIGHTNING_SERVERLESS_PROVIDER": ""])
+        #expect(c.providers["storage"]?.plugin == "cosmos-storage")
+        #expect(c.providers["eventbus"]?.plugin == "local-eventbus")
+        #expect(c.providers["containers"]?.plugin == "docker-containers")
+        #expect(c.providers["functions"]?.plugin == "azure-functions")
+        #expect(c.source(of: "providers.eventbus") == "env LIGHTNING_EVENT_BUS_PROVIDER")
+        #expect(c.source(of: "providers.functions") == "mode azure")
+        #expect(c.source(of: "mode") == "env LIGHTNING_MODE")
+        #expect(c.source(of: "port") == "default")
+    }
+
+    @Test func anUnknownModeIsRefusedWhereverItComesFrom() throws {
+        var c = DaemonConfig()
+        do { try c.apply(environment: ["LIGHTNING_MODE": "cloud"]); Issue.record("expected an error") } catch let e as HostError {
+            #expect(e.description == "LIGHTNING_MODE: expected local or azure, got \"cloud\"")
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lt-mode-\(UUID().uuidString).json")
+        try Data(#"{"mode": "hybrid"}"#.utf8).write(to: url)
+        do { try c.apply(fileAt: url); Issue.record("expected an error") } catch let e as HostError {
+            #expect(e.message == "field \"mode\": expected local or azure, got \"hybrid\"")
+        }
+    }
+
+    @Test func anEnvironmentChoiceOfAnotherPluginDropsTheFilesConfigForTheOldOne() throws {
+        var c = DaemonConfig()
+        c.explicitProviders["storage"] = .init(plugin: "sqlite-storage", config: ["path": "/x"])
+        try c.apply(environment: ["LIGHTNING_STORAGE_PROVIDER": "other-storage"])
+        #expect(c.providers["storage"] == .init(plugin: "other-storage"))
+    }
+}

@@ -1,4 +1,3006 @@
-/// Temporary: replaced by the full document (in progress, not committed).
+/// The OpenAPI 3.1 description of the REST API, served at `GET /openapi.json` (docs/api.md).
+/// Kept next to the routes; `Tests/HostCoreTests/OpenAPIDocumentTests.swift` checks that it
+/// parses and lists exactly the routes of `APIServer.endpoints`.
 enum OpenAPIDocument {
-    static let json = "{}"
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Lightning REST API",
+    "version": "0.1.0",
+    "description": "The REST API of the Lightning daemon (docs/api.md): publish and inspect events, manage storage containers and documents, and observe the daemon. Bodies are JSON with snake_case keys; timestamps are RFC 3339 in UTC with milliseconds. Every error answers `{\"error\": {\"code\", \"message\"}}` with the HTTP status of its code (see the `WireError` schema). `GET /` answers a service summary listing these endpoints, and `GET /v1/health` is an alias of `GET /health`."
+  },
+  "servers": [
+    {
+      "url": "http://127.0.0.1:7777",
+      "description": "Default local daemon (config `host` and `port`)."
+    }
+  ],
+  "tags": [
+    {
+      "name": "system",
+      "description": "Health, readiness, metrics, plugins, providers, configuration."
+    },
+    {
+      "name": "events",
+      "description": "Publishing, history, replay, dead letters, orphans, subscriptions, the live stream."
+    },
+    {
+      "name": "storage",
+      "description": "Containers and JSON documents of the storage provider."
+    }
+  ],
+  "paths": {
+    "/health": {
+      "get": {
+        "operationId": "getHealth",
+        "tags": [
+          "system"
+        ],
+        "summary": "Health of the daemon and its providers",
+        "description": "Asks every bound provider for its health. Also served at `/v1/health`.",
+        "responses": {
+          "200": {
+            "description": "`healthy` or `degraded`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/HealthBody"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`unhealthy`: the event bus is not bound or not healthy (same body).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/HealthBody"
+                }
+              }
+            }
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          }
+        }
+      }
+    },
+    "/ready": {
+      "get": {
+        "operationId": "getReadiness",
+        "tags": [
+          "system"
+        ],
+        "summary": "Readiness for traffic",
+        "description": "Ready when every configured provider is bound and answers its health check, and an event bus is bound (for load balancers and orchestrators).",
+        "responses": {
+          "200": {
+            "description": "Ready.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Readiness"
+                },
+                "example": {
+                  "ready": true,
+                  "reasons": []
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Not ready; `reasons` says why.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Readiness"
+                },
+                "example": {
+                  "ready": false,
+                  "reasons": [
+                    "storage: not bound (see /v1/plugins)"
+                  ]
+                }
+              }
+            }
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "operationId": "getMetrics",
+        "tags": [
+          "system"
+        ],
+        "summary": "Prometheus metrics",
+        "description": "Counters, gauges (bus counters, plugin states, stream watchers, uptime) and histograms in the Prometheus text format.",
+        "responses": {
+          "200": {
+            "description": "Prometheus text exposition format 0.0.4 (`lightning_*` metrics).",
+            "content": {
+              "text/plain; version=0.0.4": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/metrics": {
+      "get": {
+        "operationId": "getMetricsV1",
+        "tags": [
+          "system"
+        ],
+        "summary": "Prometheus metrics (same as /metrics)",
+        "responses": {
+          "200": {
+            "description": "Prometheus text exposition format 0.0.4 (`lightning_*` metrics).",
+            "content": {
+              "text/plain; version=0.0.4": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "operationId": "getOpenAPIDocument",
+        "tags": [
+          "system"
+        ],
+        "summary": "This OpenAPI 3.1 document",
+        "responses": {
+          "200": {
+            "description": "The OpenAPI document.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/config": {
+      "get": {
+        "operationId": "getConfig",
+        "tags": [
+          "system"
+        ],
+        "summary": "Effective configuration (secrets redacted)",
+        "responses": {
+          "200": {
+            "description": "The configuration.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Config"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/plugins": {
+      "get": {
+        "operationId": "listPlugins",
+        "tags": [
+          "system"
+        ],
+        "summary": "Every manifest found and its state",
+        "responses": {
+          "200": {
+            "description": "Plugins, sorted by id.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PluginList"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/providers": {
+      "get": {
+        "operationId": "listProviders",
+        "tags": [
+          "system"
+        ],
+        "summary": "Provider slots, their bindings and health",
+        "responses": {
+          "200": {
+            "description": "Bound and configured provider slots.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ProviderList"
+                }
+              }
+            }
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          }
+        }
+      }
+    },
+    "/v1/drivers": {
+      "get": {
+        "operationId": "listDrivers",
+        "tags": [
+          "system"
+        ],
+        "summary": "Running drivers with their counters",
+        "responses": {
+          "200": {
+            "description": "Drivers, sorted by name.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DriverList"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/router/stats": {
+      "get": {
+        "operationId": "getRouterStats",
+        "tags": [
+          "events"
+        ],
+        "summary": "Event router counters",
+        "responses": {
+          "200": {
+            "description": "Router counters.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RouterStats"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/events": {
+      "post": {
+        "operationId": "publishEvents",
+        "tags": [
+          "events"
+        ],
+        "summary": "Publish events",
+        "description": "Publishes 1 to 1000 events (body at most 4 MiB). Events are validated first (`type`, `id`, `ttl_seconds`); one invalid event fails the whole request with 400.",
+        "requestBody": {
+          "description": "One event, an array of events, or {\"events\": [...]}.",
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/PublishRequest"
+              },
+              "example": {
+                "type": "user.created",
+                "data": {
+                  "name": "Ada"
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "Every accepted event is durable. One outcome per event, in order; an event can be `rejected` individually.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PublishResult"
+                },
+                "example": {
+                  "results": [
+                    {
+                      "id": "6b1f0c2e-0000-4000-8000-000000000001",
+                      "status": "accepted",
+                      "subscribers": 1
+                    }
+                  ]
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "get": {
+        "operationId": "listEvents",
+        "tags": [
+          "events"
+        ],
+        "summary": "Event history",
+        "description": "The journal of the bus, newest first, filtered; every filter is optional.",
+        "parameters": [
+          {
+            "name": "event_id",
+            "in": "query",
+            "required": false,
+            "description": "Only the event with this id.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "correlation_id",
+            "in": "query",
+            "required": false,
+            "description": "Only events with this correlation id.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/Types"
+          },
+          {
+            "name": "from",
+            "in": "query",
+            "required": false,
+            "description": "Only events with a timestamp at or after this (inclusive). An RFC 3339 timestamp or a number of seconds since 1970.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "to",
+            "in": "query",
+            "required": false,
+            "description": "Only events with a timestamp before this (exclusive). An RFC 3339 timestamp or a number of seconds since 1970.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/Limit"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Journaled events, newest first.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EventList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/events/stream": {
+      "get": {
+        "operationId": "streamEvents",
+        "tags": [
+          "events"
+        ],
+        "summary": "Stream events as server-sent events",
+        "parameters": [
+          {
+            "name": "type",
+            "in": "query",
+            "required": false,
+            "style": "form",
+            "explode": true,
+            "description": "Event-type patterns (`*`, a type, or a type followed by `.*`); repeat the parameter or separate with commas. Default: `*`.",
+            "schema": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/EventPattern"
+              },
+              "default": [
+                "*"
+              ]
+            }
+          },
+          {
+            "name": "heartbeat_ms",
+            "in": "query",
+            "required": false,
+            "description": "Milliseconds between heartbeat comments, 100 to 300000. Default: 15000.",
+            "schema": {
+              "type": "integer",
+              "minimum": 100,
+              "maximum": 300000,
+              "default": 15000
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A `text/event-stream` of every event the daemon accepts from now on whose type matches. Each message has `id` (the event id), `event` (the type) and `data` (the `Event` JSON on one line). The stream opens with `: watching <patterns>` and `retry: 2000`; a `: heartbeat` comment is sent every `heartbeat_ms`; `: dropped N events (reader too slow)` tells a slow reader what it missed.",
+            "headers": {
+              "Cache-Control": {
+                "description": "`no-cache`.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": ": watching *\nretry: 2000\n\nid: 6b1f0c2e-0000-4000-8000-000000000001\nevent: user.created\ndata: {\"data\":{},\"id\":\"6b1f0c2e-0000-4000-8000-000000000001\",\"metadata\":{},\"priority\":\"normal\",\"source\":\"api\",\"timestamp\":\"2026-11-24T10:00:00.123Z\",\"type\":\"user.created\"}\n\n"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          }
+        }
+      }
+    },
+    "/v1/events/stats": {
+      "get": {
+        "operationId": "getBusStats",
+        "tags": [
+          "events"
+        ],
+        "summary": "Event bus counters",
+        "responses": {
+          "200": {
+            "description": "Bus counters.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/BusStats"
+                }
+              }
+            }
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/events/replay": {
+      "post": {
+        "operationId": "replayEvents",
+        "tags": [
+          "events"
+        ],
+        "summary": "Replay journaled events",
+        "description": "Re-delivers journaled events with timestamps in [from, to) whose type matches `types`, to `subscription` only or to every matching subscription. 404 when the named subscription does not exist.",
+        "requestBody": {
+          "description": "The window and filters.",
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ReplayRequest"
+              },
+              "example": {
+                "from": "2026-11-24T10:00:00.000Z",
+                "types": [
+                  "user.*"
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "How many deliveries were queued.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CountResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/events/deadletters": {
+      "get": {
+        "operationId": "listDeadLetters",
+        "tags": [
+          "events"
+        ],
+        "summary": "Dead letters",
+        "description": "Events whose deliveries to a subscription used up their attempts. `since`/`before` apply to the time of death.",
+        "parameters": [
+          {
+            "name": "subscription",
+            "in": "query",
+            "required": false,
+            "description": "Only dead letters of this subscription.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/Types"
+          },
+          {
+            "$ref": "#/components/parameters/Since"
+          },
+          {
+            "$ref": "#/components/parameters/Before"
+          },
+          {
+            "$ref": "#/components/parameters/Limit"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Dead letters, oldest first.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeadLetterList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/events/deadletters/reprocess": {
+      "post": {
+        "operationId": "reprocessDeadLetters",
+        "tags": [
+          "events"
+        ],
+        "summary": "Reprocess dead letters",
+        "description": "Puts dead letters back on their subscriptions as fresh deliveries (attempts start over).",
+        "requestBody": {
+          "description": "The dead-letter ids.",
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ReprocessRequest"
+              },
+              "example": {
+                "ids": [
+                  "3"
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "How many dead letters were requeued.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CountResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/events/orphans": {
+      "get": {
+        "operationId": "listOrphans",
+        "tags": [
+          "events"
+        ],
+        "summary": "Orphaned events",
+        "description": "Accepted events no subscription accepted. `since`/`before` apply to when the event was orphaned.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/Types"
+          },
+          {
+            "$ref": "#/components/parameters/Since"
+          },
+          {
+            "$ref": "#/components/parameters/Before"
+          },
+          {
+            "$ref": "#/components/parameters/Limit"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Orphans, oldest first.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EventList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/events/orphans/drain": {
+      "post": {
+        "operationId": "drainOrphans",
+        "tags": [
+          "events"
+        ],
+        "summary": "Remove and return orphans",
+        "requestBody": {
+          "description": "Which orphans; optional (an empty body drains every orphan).",
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DrainRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The removed orphans (at most 10000 per call with the local bus).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EventList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/subscriptions": {
+      "get": {
+        "operationId": "listSubscriptions",
+        "tags": [
+          "events"
+        ],
+        "summary": "Bus subscriptions",
+        "responses": {
+          "200": {
+            "description": "Every subscription with its pending count.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SubscriptionList"
+                }
+              }
+            }
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/storage/containers": {
+      "get": {
+        "operationId": "listContainers",
+        "tags": [
+          "storage"
+        ],
+        "summary": "List containers",
+        "responses": {
+          "200": {
+            "description": "Container names.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ContainerList"
+                }
+              }
+            },
+            "headers": {
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/storage/containers/{container}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/Container"
+        }
+      ],
+      "put": {
+        "operationId": "createContainer",
+        "tags": [
+          "storage"
+        ],
+        "summary": "Create a container (idempotent)",
+        "requestBody": {
+          "description": "Optional.",
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ContainerCreateRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "It existed already.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ContainerResult"
+                },
+                "example": {
+                  "created": false
+                }
+              }
+            },
+            "headers": {
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "201": {
+            "description": "Created.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ContainerResult"
+                },
+                "example": {
+                  "created": true
+                }
+              }
+            },
+            "headers": {
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "get": {
+        "operationId": "getContainer",
+        "tags": [
+          "storage"
+        ],
+        "summary": "Check that a container exists",
+        "responses": {
+          "200": {
+            "description": "It exists.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ContainerInfo"
+                },
+                "example": {
+                  "container": "people"
+                }
+              }
+            },
+            "headers": {
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteContainer",
+        "tags": [
+          "storage"
+        ],
+        "summary": "Delete a container and its documents",
+        "responses": {
+          "204": {
+            "description": "Deleted (also when it did not exist, with the SQLite provider).",
+            "headers": {
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/storage/containers/{container}/documents": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/Container"
+        }
+      ],
+      "post": {
+        "operationId": "createDocument",
+        "tags": [
+          "storage"
+        ],
+        "summary": "Create (or upsert) a document",
+        "description": "Creates the document: 409 if the id exists in the partition, 404 if the container does not exist. With `upsert=true` it creates or replaces; `If-Match` then requires the document to exist with that ETag (else 412).",
+        "parameters": [
+          {
+            "name": "upsert",
+            "in": "query",
+            "required": false,
+            "description": "`true` to create or replace. Default: false (create only).",
+            "schema": {
+              "type": "boolean",
+              "default": false
+            }
+          },
+          {
+            "$ref": "#/components/parameters/IfMatch"
+          }
+        ],
+        "requestBody": {
+          "description": "The document.",
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DocumentInput"
+              },
+              "example": {
+                "id": "p1",
+                "partition_key": "no",
+                "data": {
+                  "name": "Ada"
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Created or replaced (with `upsert=true`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Document"
+                }
+              }
+            },
+            "headers": {
+              "ETag": {
+                "$ref": "#/components/headers/ETag"
+              },
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "201": {
+            "description": "Created (without `upsert`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Document"
+                }
+              }
+            },
+            "headers": {
+              "ETag": {
+                "$ref": "#/components/headers/ETag"
+              },
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "412": {
+            "$ref": "#/components/responses/PreconditionFailed"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "get": {
+        "operationId": "listDocuments",
+        "tags": [
+          "storage"
+        ],
+        "summary": "List or query documents",
+        "description": "Lists documents, optionally filtered by equality (`where`) and partition, paged by `continuation`.",
+        "parameters": [
+          {
+            "name": "partition_key",
+            "in": "query",
+            "required": false,
+            "description": "Search only this partition. Default: every partition.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "max_items",
+            "in": "query",
+            "required": false,
+            "description": "Page size, 1 to 1000. Default: the provider's (100 for SQLite).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000
+            }
+          },
+          {
+            "name": "continuation",
+            "in": "query",
+            "required": false,
+            "description": "The `continuation` of the previous page.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "where",
+            "in": "query",
+            "required": false,
+            "description": "A JSON object mapping dotted paths of `data` to values compared for equality, e.g. {\"address.city\":\"Oslo\"}. Default: {}.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/components/schemas/JSONValue"
+                  }
+                }
+              }
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A page of documents.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/QueryResult"
+                }
+              }
+            },
+            "headers": {
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/storage/containers/{container}/query": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/Container"
+        }
+      ],
+      "post": {
+        "operationId": "queryDocuments",
+        "tags": [
+          "storage"
+        ],
+        "summary": "Query documents",
+        "description": "The same query as `GET .../documents`, with the parameters in the body.",
+        "requestBody": {
+          "description": "The query; optional (an empty body lists every document).",
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/QueryRequest"
+              },
+              "example": {
+                "where": {
+                  "address.city": "Oslo"
+                },
+                "max_items": 50
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "A page of documents.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/QueryResult"
+                }
+              }
+            },
+            "headers": {
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    },
+    "/v1/storage/containers/{container}/documents/{id}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/Container"
+        },
+        {
+          "$ref": "#/components/parameters/DocumentId"
+        }
+      ],
+      "get": {
+        "operationId": "getDocument",
+        "tags": [
+          "storage"
+        ],
+        "summary": "Read a document",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/PartitionKey"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The document.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Document"
+                }
+              }
+            },
+            "headers": {
+              "ETag": {
+                "$ref": "#/components/headers/ETag"
+              },
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "put": {
+        "operationId": "replaceDocument",
+        "tags": [
+          "storage"
+        ],
+        "summary": "Replace a document",
+        "description": "Replaces the body of an existing document (404 if missing). With `If-Match`, 412 unless the current ETag matches.",
+        "parameters": [
+          {
+            "name": "partition_key",
+            "in": "query",
+            "required": false,
+            "description": "The partition when the body has no `partition_key`. Default: \"\".",
+            "schema": {
+              "type": "string",
+              "default": ""
+            }
+          },
+          {
+            "$ref": "#/components/parameters/IfMatch"
+          }
+        ],
+        "requestBody": {
+          "description": "The new body.",
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DocumentReplace"
+              },
+              "example": {
+                "data": {
+                  "name": "Ada Lovelace"
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The stored document.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Document"
+                }
+              }
+            },
+            "headers": {
+              "ETag": {
+                "$ref": "#/components/headers/ETag"
+              },
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "412": {
+            "$ref": "#/components/responses/PreconditionFailed"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteDocument",
+        "tags": [
+          "storage"
+        ],
+        "summary": "Delete a document",
+        "description": "404 if the document does not exist. With `If-Match`, 412 unless the current ETag matches.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/PartitionKey"
+          },
+          {
+            "$ref": "#/components/parameters/IfMatch"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted.",
+            "headers": {
+              "X-Lightning-Provider": {
+                "$ref": "#/components/headers/X-Lightning-Provider"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "412": {
+            "$ref": "#/components/responses/PreconditionFailed"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "default": {
+            "$ref": "#/components/responses/Error"
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "JSONValue": {
+        "description": "Any JSON value (object, array, string, number, boolean or null)."
+      },
+      "Timestamp": {
+        "type": "string",
+        "description": "An instant: RFC 3339 in UTC with milliseconds, as the API always writes it.",
+        "format": "date-time",
+        "examples": [
+          "2026-11-24T10:00:00.123Z"
+        ]
+      },
+      "TimestampInput": {
+        "type": [
+          "string",
+          "number"
+        ],
+        "description": "An instant on input: an RFC 3339 timestamp (`2026-11-24T10:00:00.123Z`; without fractions or with an offset also accepted) or a number of seconds since 1970-01-01T00:00:00Z.",
+        "examples": [
+          "2026-11-24T10:00:00.123Z",
+          1795514400.123
+        ]
+      },
+      "Priority": {
+        "type": "string",
+        "description": "Delivery priority; higher priorities are delivered first by buses that order.",
+        "enum": [
+          "low",
+          "normal",
+          "high",
+          "critical"
+        ]
+      },
+      "EventType": {
+        "type": "string",
+        "description": "Event type: 1 to 200 bytes of dot-separated segments of letters, digits, '_' or '-' (e.g. \"user.created\").",
+        "minLength": 1,
+        "maxLength": 200,
+        "pattern": "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$",
+        "examples": [
+          "user.created"
+        ]
+      },
+      "EventPattern": {
+        "type": "string",
+        "description": "Event-type pattern: \"*\" matches every type; \"user.*\" matches every type that starts with \"user.\" (any depth); anything else matches exactly.",
+        "examples": [
+          "*",
+          "user.*",
+          "user.created"
+        ]
+      },
+      "EventInput": {
+        "type": "object",
+        "description": "An event as a client publishes it. Only `type` is required; the host fills `id` (UUID), `source` (\"api\"), `data` ({}), `metadata` ({}), `timestamp` (now) and `priority` (\"normal\").",
+        "required": [
+          "type"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "Unique id, 1 to 256 bytes. Default: a fresh lowercase UUID.",
+            "minLength": 1
+          },
+          "type": {
+            "$ref": "#/components/schemas/EventType"
+          },
+          "source": {
+            "type": "string",
+            "description": "Who produced the event. Default: \"api\".",
+            "default": "api"
+          },
+          "data": {
+            "$ref": "#/components/schemas/JSONValue",
+            "description": "The payload. Default: {}."
+          },
+          "metadata": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/JSONValue"
+            },
+            "description": "Free-form metadata. Default: {}. The host sets `lt.hops` (routing hops) and `lt.emitted_by` (the emitting driver) on events it routes."
+          },
+          "timestamp": {
+            "$ref": "#/components/schemas/TimestampInput",
+            "description": "When the event happened. Default: now."
+          },
+          "correlation_id": {
+            "type": "string",
+            "description": "Groups related events; events drivers emit carry the id of the event they handle."
+          },
+          "idempotency_key": {
+            "type": "string",
+            "description": "Deduplication key: a second event with the same key is answered `duplicate` and not delivered again. Default: none (no deduplication)."
+          },
+          "ttl_seconds": {
+            "type": "integer",
+            "description": "Seconds after `timestamp` when the event expires and is no longer delivered. Default: none (never expires).",
+            "minimum": 1
+          },
+          "priority": {
+            "$ref": "#/components/schemas/Priority",
+            "description": "Default: \"normal\"."
+          },
+          "user_id": {
+            "type": "string",
+            "description": "The user the event is about or acts for. Default: none."
+          },
+          "reply_to": {
+            "type": "string",
+            "description": "Where replies should go. Default: none."
+          }
+        }
+      },
+      "Event": {
+        "type": "object",
+        "description": "An event as the API returns it: defaults filled in; optional fields absent when unset.",
+        "required": [
+          "id",
+          "type",
+          "source",
+          "data",
+          "metadata",
+          "timestamp",
+          "priority"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "Unique id of the event."
+          },
+          "type": {
+            "$ref": "#/components/schemas/EventType"
+          },
+          "source": {
+            "type": "string",
+            "description": "Who produced the event (\"api\" for client events without a source)."
+          },
+          "data": {
+            "$ref": "#/components/schemas/JSONValue",
+            "description": "The payload."
+          },
+          "metadata": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/JSONValue"
+            },
+            "description": "Metadata; routed events carry `lt.hops` and `lt.emitted_by`."
+          },
+          "timestamp": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "correlation_id": {
+            "type": "string",
+            "description": "Present when set."
+          },
+          "idempotency_key": {
+            "type": "string",
+            "description": "Present when set."
+          },
+          "ttl_seconds": {
+            "type": "integer",
+            "description": "Present when set.",
+            "minimum": 1
+          },
+          "priority": {
+            "$ref": "#/components/schemas/Priority"
+          },
+          "user_id": {
+            "type": "string",
+            "description": "Present when set."
+          },
+          "reply_to": {
+            "type": "string",
+            "description": "Present when set."
+          }
+        }
+      },
+      "PublishRequest": {
+        "description": "One event object, an array of events, or `{\"events\": [...]}`: 1 to 1000 events per request. An object with both `type` and `events` is a single event.",
+        "anyOf": [
+          {
+            "$ref": "#/components/schemas/EventInput"
+          },
+          {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EventInput"
+            },
+            "minItems": 1,
+            "maxItems": 1000
+          },
+          {
+            "type": "object",
+            "required": [
+              "events"
+            ],
+            "properties": {
+              "events": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/EventInput"
+                },
+                "minItems": 1,
+                "maxItems": 1000
+              }
+            }
+          }
+        ]
+      },
+      "PublishOutcome": {
+        "type": "object",
+        "description": "What happened to one published event.",
+        "required": [
+          "id",
+          "status"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "The event's id."
+          },
+          "status": {
+            "type": "string",
+            "description": "`accepted` (durable and queued), `duplicate` (same idempotency key as an earlier event) or `rejected` (see `error`).",
+            "enum": [
+              "accepted",
+              "duplicate",
+              "rejected"
+            ]
+          },
+          "duplicate_of": {
+            "type": "string",
+            "description": "For `duplicate`: the id of the event first published with the same idempotency key (or the same id)."
+          },
+          "error": {
+            "type": "string",
+            "description": "For `rejected`: why."
+          },
+          "subscribers": {
+            "type": "integer",
+            "description": "For `accepted`: how many subscriptions the event was queued for (0 = kept as an orphan).",
+            "minimum": 0
+          }
+        }
+      },
+      "PublishResult": {
+        "type": "object",
+        "required": [
+          "results"
+        ],
+        "properties": {
+          "results": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PublishOutcome"
+            },
+            "description": "One outcome per input event, in order."
+          }
+        }
+      },
+      "EventList": {
+        "type": "object",
+        "required": [
+          "events"
+        ],
+        "properties": {
+          "events": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Event"
+            }
+          }
+        }
+      },
+      "BusStats": {
+        "type": "object",
+        "description": "Counters of the event bus provider.",
+        "required": [
+          "published",
+          "duplicates",
+          "delivered",
+          "acked",
+          "retried",
+          "dead_lettered",
+          "orphaned",
+          "expired",
+          "pending"
+        ],
+        "properties": {
+          "published": {
+            "type": "integer",
+            "description": "Events accepted."
+          },
+          "duplicates": {
+            "type": "integer",
+            "description": "Events answered `duplicate`."
+          },
+          "delivered": {
+            "type": "integer",
+            "description": "Deliveries made to subscribers."
+          },
+          "acked": {
+            "type": "integer",
+            "description": "Deliveries acknowledged."
+          },
+          "retried": {
+            "type": "integer",
+            "description": "Deliveries retried after a failure or an expired lease."
+          },
+          "dead_lettered": {
+            "type": "integer",
+            "description": "Events dead-lettered."
+          },
+          "orphaned": {
+            "type": "integer",
+            "description": "Events no subscription accepted."
+          },
+          "expired": {
+            "type": "integer",
+            "description": "Events dropped because their TTL passed."
+          },
+          "pending": {
+            "type": "integer",
+            "description": "Events waiting (ready or leased, not yet acknowledged)."
+          }
+        }
+      },
+      "DeadLetter": {
+        "type": "object",
+        "required": [
+          "id",
+          "subscription",
+          "event",
+          "attempts",
+          "last_error",
+          "dead_at"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "Dead-letter id; pass it to `POST /v1/events/deadletters/reprocess`."
+          },
+          "subscription": {
+            "type": "string",
+            "description": "The subscription whose deliveries failed."
+          },
+          "event": {
+            "$ref": "#/components/schemas/Event"
+          },
+          "attempts": {
+            "type": "integer",
+            "description": "Deliveries made before the event was dead-lettered."
+          },
+          "last_error": {
+            "type": "string",
+            "description": "The error of the last attempt."
+          },
+          "dead_at": {
+            "$ref": "#/components/schemas/Timestamp"
+          }
+        }
+      },
+      "DeadLetterList": {
+        "type": "object",
+        "required": [
+          "dead_letters"
+        ],
+        "properties": {
+          "dead_letters": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DeadLetter"
+            }
+          }
+        }
+      },
+      "ReplayRequest": {
+        "type": "object",
+        "description": "Re-deliver journaled events with timestamps in [from, to). Expired events are skipped.",
+        "required": [
+          "from"
+        ],
+        "properties": {
+          "from": {
+            "$ref": "#/components/schemas/TimestampInput",
+            "description": "Start of the window (inclusive). Required."
+          },
+          "to": {
+            "$ref": "#/components/schemas/TimestampInput",
+            "description": "End of the window (exclusive). Default: no end."
+          },
+          "types": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EventPattern"
+            },
+            "description": "Only events whose type matches one of these patterns. Default: every type."
+          },
+          "correlation_id": {
+            "type": "string",
+            "description": "Only events with this correlation id. Default: any."
+          },
+          "subscription": {
+            "type": "string",
+            "description": "Re-deliver to this subscription only (404 if it does not exist). Default: every subscription that accepts the event."
+          }
+        }
+      },
+      "ReprocessRequest": {
+        "type": "object",
+        "required": [
+          "ids"
+        ],
+        "properties": {
+          "ids": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Dead-letter ids from `GET /v1/events/deadletters`. Ids that do not exist, or whose subscription is gone, are skipped."
+          }
+        }
+      },
+      "CountResult": {
+        "type": "object",
+        "required": [
+          "count"
+        ],
+        "properties": {
+          "count": {
+            "type": "integer",
+            "description": "How many deliveries were queued.",
+            "minimum": 0
+          }
+        }
+      },
+      "DrainRequest": {
+        "type": "object",
+        "description": "Which orphans to remove; an empty body (or {}) drains every orphan.",
+        "properties": {
+          "types": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EventPattern"
+            },
+            "description": "Only orphans whose type matches one of these patterns. Default: every type."
+          },
+          "before": {
+            "$ref": "#/components/schemas/TimestampInput",
+            "description": "Only orphans older than this. Default: no bound."
+          }
+        }
+      },
+      "EventFilter": {
+        "type": "object",
+        "description": "A subscription filter; every given field must hold (AND). Absent fields do not filter.",
+        "properties": {
+          "sources": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "The event's `source` must be one of these."
+          },
+          "user_ids": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "The event's `user_id` must be one of these."
+          },
+          "data": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/JSONValue"
+            },
+            "description": "Dotted paths of `data` mapped to values compared for equality."
+          },
+          "metadata": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/JSONValue"
+            },
+            "description": "Dotted paths of `metadata` mapped to values compared for equality."
+          }
+        }
+      },
+      "Subscription": {
+        "type": "object",
+        "description": "A durable, named subscription. Optional fields are absent when unset (defaults apply).",
+        "required": [
+          "name",
+          "patterns"
+        ],
+        "properties": {
+          "name": {
+            "type": "string",
+            "description": "The durable consumer group, 1 to 200 bytes (drivers use `driver:<name>`).",
+            "minLength": 1
+          },
+          "patterns": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EventPattern"
+            },
+            "minItems": 1
+          },
+          "filter": {
+            "$ref": "#/components/schemas/EventFilter"
+          },
+          "max_attempts": {
+            "type": "integer",
+            "description": "Deliveries before an event is dead-lettered. Default: 4 (the first try and 3 retries).",
+            "minimum": 1
+          },
+          "backoff_ms": {
+            "type": "integer",
+            "description": "First retry delay in milliseconds, doubled per attempt. Default: 100."
+          },
+          "max_backoff_ms": {
+            "type": "integer",
+            "description": "Cap of the retry delay in milliseconds. Default: 30000."
+          }
+        }
+      },
+      "SubscriptionInfo": {
+        "type": "object",
+        "required": [
+          "subscription",
+          "pending"
+        ],
+        "properties": {
+          "subscription": {
+            "$ref": "#/components/schemas/Subscription"
+          },
+          "pending": {
+            "type": "integer",
+            "description": "Events waiting (ready or leased, not yet acknowledged).",
+            "minimum": 0
+          }
+        }
+      },
+      "SubscriptionList": {
+        "type": "object",
+        "required": [
+          "subscriptions"
+        ],
+        "properties": {
+          "subscriptions": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/SubscriptionInfo"
+            }
+          }
+        }
+      },
+      "ContainerName": {
+        "type": "string",
+        "description": "Container name: 1 to 255 characters of letters, digits, '_', '-' or '.' (SQLite provider rules).",
+        "minLength": 1,
+        "maxLength": 255,
+        "examples": [
+          "people"
+        ]
+      },
+      "Document": {
+        "type": "object",
+        "description": "A stored JSON document. The provider sets `created_at`, `updated_at` and `etag` on every write.",
+        "required": [
+          "id",
+          "partition_key",
+          "data"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "Unique within (container, partition_key)."
+          },
+          "partition_key": {
+            "type": "string",
+            "description": "The partition; \"\" when none was given."
+          },
+          "data": {
+            "$ref": "#/components/schemas/JSONValue",
+            "description": "The document body."
+          },
+          "created_at": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "updated_at": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "etag": {
+            "type": "string",
+            "description": "Opaque; a fresh one on every write. Pass it back unchanged in `If-Match`."
+          }
+        }
+      },
+      "DocumentInput": {
+        "type": "object",
+        "description": "A document to create or upsert. `created_at`, `updated_at` and `etag` are set by the provider.",
+        "required": [
+          "id"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "Document id: 1 to 255 characters without '/', '\\', '?' or '#'.",
+            "minLength": 1,
+            "maxLength": 255
+          },
+          "partition_key": {
+            "type": "string",
+            "description": "The partition. Default: \"\".",
+            "default": ""
+          },
+          "data": {
+            "$ref": "#/components/schemas/JSONValue",
+            "description": "The document body. Default: {}."
+          }
+        }
+      },
+      "DocumentReplace": {
+        "type": "object",
+        "description": "The new body of a document (a whole document is accepted too; `id` comes from the path).",
+        "required": [
+          "data"
+        ],
+        "properties": {
+          "data": {
+            "$ref": "#/components/schemas/JSONValue",
+            "description": "The new document body. Required."
+          },
+          "partition_key": {
+            "type": "string",
+            "description": "The partition. Default: the `partition_key` query parameter, else \"\"."
+          }
+        }
+      },
+      "QueryRequest": {
+        "type": "object",
+        "description": "An equality query; an empty body (or {}) lists every document.",
+        "properties": {
+          "where": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/JSONValue"
+            },
+            "description": "Dotted paths of `data` mapped to values compared for equality, e.g. {\"address.city\": \"Oslo\"}; every entry must match. Default: {} (every document)."
+          },
+          "partition_key": {
+            "type": "string",
+            "description": "Search only this partition. Default: every partition."
+          },
+          "max_items": {
+            "type": "integer",
+            "description": "Page size, 1 to 1000. Default: the provider's (100 for SQLite).",
+            "minimum": 1,
+            "maximum": 1000
+          },
+          "continuation": {
+            "type": "string",
+            "description": "The `continuation` of the previous page."
+          }
+        }
+      },
+      "QueryResult": {
+        "type": "object",
+        "required": [
+          "documents"
+        ],
+        "properties": {
+          "documents": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Document"
+            }
+          },
+          "continuation": {
+            "type": "string",
+            "description": "Present when more documents exist; pass it back as `continuation` for the next page."
+          }
+        }
+      },
+      "ContainerList": {
+        "type": "object",
+        "required": [
+          "containers"
+        ],
+        "properties": {
+          "containers": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ContainerName"
+            }
+          }
+        }
+      },
+      "ContainerCreateRequest": {
+        "type": "object",
+        "description": "Optional body of `PUT /v1/storage/containers/{container}`; may be empty.",
+        "properties": {
+          "partition_key_path": {
+            "type": "string",
+            "description": "JSON path of the partition key in `data`, informational for providers that need it (Cosmos DB), e.g. \"/country\"."
+          }
+        }
+      },
+      "ContainerResult": {
+        "type": "object",
+        "description": "Result of a container operation (`created` for create).",
+        "properties": {
+          "created": {
+            "type": "boolean",
+            "description": "True when the container was created, false when it existed."
+          },
+          "exists": {
+            "type": "boolean"
+          },
+          "deleted": {
+            "type": "boolean"
+          }
+        }
+      },
+      "ContainerInfo": {
+        "type": "object",
+        "required": [
+          "container"
+        ],
+        "properties": {
+          "container": {
+            "$ref": "#/components/schemas/ContainerName"
+          }
+        }
+      },
+      "HealthReport": {
+        "type": "object",
+        "description": "A plugin's answer to its health check.",
+        "required": [
+          "status",
+          "latency_ms"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "healthy",
+              "degraded",
+              "unhealthy"
+            ]
+          },
+          "latency_ms": {
+            "type": "number",
+            "description": "How long the health check took, in milliseconds."
+          },
+          "details": {
+            "$ref": "#/components/schemas/JSONValue",
+            "description": "Provider-specific details, when given."
+          },
+          "error": {
+            "type": "string",
+            "description": "Why the provider is not healthy, when it is not."
+          }
+        }
+      },
+      "ProviderStatus": {
+        "type": "object",
+        "description": "One provider slot: bound slots and configured-but-unbound slots (reported unhealthy: \"not bound\").",
+        "required": [
+          "kind"
+        ],
+        "properties": {
+          "kind": {
+            "type": "string",
+            "description": "Provider kind.",
+            "enum": [
+              "storage",
+              "eventbus",
+              "containers",
+              "functions"
+            ]
+          },
+          "plugin": {
+            "type": "string",
+            "description": "Manifest id of the plugin bound to the slot; absent when none is bound."
+          },
+          "version": {
+            "type": "string",
+            "description": "Version of the bound plugin."
+          },
+          "bound_at": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "health": {
+            "$ref": "#/components/schemas/HealthReport"
+          }
+        }
+      },
+      "ProviderList": {
+        "type": "object",
+        "required": [
+          "providers"
+        ],
+        "properties": {
+          "providers": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ProviderStatus"
+            }
+          }
+        }
+      },
+      "HealthBody": {
+        "type": "object",
+        "required": [
+          "status",
+          "version",
+          "mode",
+          "uptime_seconds",
+          "providers"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "description": "`unhealthy` when the event bus is not healthy (HTTP 503); `degraded` when another bound provider is not healthy or a plugin failed to load; else `healthy`.",
+            "enum": [
+              "healthy",
+              "degraded",
+              "unhealthy"
+            ]
+          },
+          "version": {
+            "type": "string",
+            "description": "Lightning version.",
+            "examples": [
+              "0.1.0"
+            ]
+          },
+          "mode": {
+            "type": "string",
+            "description": "Configured mode (`local` or `azure`)."
+          },
+          "uptime_seconds": {
+            "type": "number",
+            "description": "Seconds since the daemon started."
+          },
+          "providers": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ProviderStatus"
+            }
+          }
+        }
+      },
+      "Readiness": {
+        "type": "object",
+        "required": [
+          "ready",
+          "reasons"
+        ],
+        "properties": {
+          "ready": {
+            "type": "boolean",
+            "description": "True when every configured provider is bound and healthy and the event bus is bound."
+          },
+          "reasons": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Why not ready, one entry per problem (\"<kind>: <error>\"); empty when ready."
+          }
+        }
+      },
+      "PluginStatus": {
+        "type": "object",
+        "description": "What the daemon knows about one manifest; optional fields absent when unknown.",
+        "required": [
+          "id",
+          "state",
+          "manifest"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "Manifest id (or the manifest path when the manifest could not be read)."
+          },
+          "name": {
+            "type": "string"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "provider",
+              "driver",
+              "agent",
+              "function"
+            ]
+          },
+          "version": {
+            "type": "string"
+          },
+          "provides": {
+            "type": "string",
+            "description": "For providers: the provider kind.",
+            "enum": [
+              "storage",
+              "eventbus",
+              "containers",
+              "functions"
+            ]
+          },
+          "capabilities": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EventPattern"
+            },
+            "description": "For drivers: the event-type patterns handled."
+          },
+          "isolation": {
+            "type": "string",
+            "enum": [
+              "in-process",
+              "process"
+            ]
+          },
+          "state": {
+            "type": "string",
+            "description": "`loaded` (serving), `failed` (refused: see `error`), `available` (manifest found, not loaded), `running`.",
+            "enum": [
+              "loaded",
+              "failed",
+              "available",
+              "running"
+            ]
+          },
+          "manifest": {
+            "type": "string",
+            "description": "The manifest's path."
+          },
+          "library": {
+            "type": "string",
+            "description": "Resolved path of the plugin library."
+          },
+          "sha256": {
+            "type": "string",
+            "description": "sha256 of the loaded library."
+          },
+          "error": {
+            "type": "string",
+            "description": "Why the plugin was refused."
+          }
+        }
+      },
+      "PluginList": {
+        "type": "object",
+        "required": [
+          "plugins"
+        ],
+        "properties": {
+          "plugins": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PluginStatus"
+            },
+            "description": "Sorted by id."
+          }
+        }
+      },
+      "DriverStats": {
+        "type": "object",
+        "required": [
+          "handled",
+          "failed"
+        ],
+        "properties": {
+          "handled": {
+            "type": "integer",
+            "description": "Deliveries handled successfully."
+          },
+          "failed": {
+            "type": "integer",
+            "description": "Failed delivery attempts."
+          },
+          "last_error": {
+            "type": "string",
+            "description": "The last failure's error, when any."
+          },
+          "last_error_at": {
+            "$ref": "#/components/schemas/Timestamp"
+          }
+        }
+      },
+      "DriverInfo": {
+        "type": "object",
+        "required": [
+          "name",
+          "capabilities",
+          "stats"
+        ],
+        "properties": {
+          "name": {
+            "type": "string",
+            "description": "Driver name."
+          },
+          "capabilities": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EventPattern"
+            },
+            "description": "Event-type patterns the driver handles."
+          },
+          "stats": {
+            "$ref": "#/components/schemas/DriverStats"
+          }
+        }
+      },
+      "DriverList": {
+        "type": "object",
+        "required": [
+          "drivers"
+        ],
+        "properties": {
+          "drivers": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DriverInfo"
+            },
+            "description": "Sorted by name."
+          }
+        }
+      },
+      "LatencySummary": {
+        "type": "object",
+        "description": "Latency of driver handling in milliseconds.",
+        "required": [
+          "count",
+          "mean_ms",
+          "p50_ms",
+          "p99_ms",
+          "max_ms"
+        ],
+        "properties": {
+          "count": {
+            "type": "integer",
+            "description": "Samples overall."
+          },
+          "mean_ms": {
+            "type": "number",
+            "description": "Mean overall."
+          },
+          "p50_ms": {
+            "type": "number",
+            "description": "Median over the last 2048 samples."
+          },
+          "p99_ms": {
+            "type": "number",
+            "description": "99th percentile over the last 2048 samples."
+          },
+          "max_ms": {
+            "type": "number",
+            "description": "Maximum overall."
+          }
+        }
+      },
+      "RouterStats": {
+        "type": "object",
+        "description": "Counters of the event router, overall and per driver.",
+        "required": [
+          "published",
+          "routed",
+          "failed",
+          "orphaned",
+          "emitted",
+          "dropped_hop_limit",
+          "latency",
+          "drivers"
+        ],
+        "properties": {
+          "published": {
+            "type": "integer",
+            "description": "Events accepted from clients and drivers."
+          },
+          "routed": {
+            "type": "integer",
+            "description": "Deliveries a driver handled successfully."
+          },
+          "failed": {
+            "type": "integer",
+            "description": "Deliveries whose driver failed (each failed attempt counts)."
+          },
+          "orphaned": {
+            "type": "integer",
+            "description": "Accepted events no subscription took (kept as orphans)."
+          },
+          "emitted": {
+            "type": "integer",
+            "description": "Events drivers emitted (published)."
+          },
+          "dropped_hop_limit": {
+            "type": "integer",
+            "description": "Emitted events dropped because they exceeded the hop limit."
+          },
+          "latency": {
+            "$ref": "#/components/schemas/LatencySummary"
+          },
+          "drivers": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/DriverStats"
+            },
+            "description": "Per driver, by name."
+          }
+        }
+      },
+      "ProviderChoice": {
+        "type": "object",
+        "required": [
+          "plugin",
+          "config"
+        ],
+        "properties": {
+          "plugin": {
+            "type": "string",
+            "description": "Manifest id of the plugin serving the kind."
+          },
+          "config": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/JSONValue"
+            },
+            "description": "Config overrides (secrets redacted)."
+          }
+        }
+      },
+      "Config": {
+        "type": "object",
+        "description": "The effective configuration (docs/configuration.md). Values that manifests mark `secret`, and keys whose name contains key, secret, password, token, connection_string, signature or sas, are replaced by \"<redacted>\".",
+        "required": [
+          "mode",
+          "host",
+          "port",
+          "data_dir",
+          "manifests_dir",
+          "plugin_dirs",
+          "providers",
+          "drivers",
+          "plugin_config",
+          "log_level",
+          "router"
+        ],
+        "properties": {
+          "mode": {
+            "type": "string",
+            "description": "`local` or `azure`. Default: \"local\"."
+          },
+          "host": {
+            "type": "string",
+            "description": "Listen address. Default: \"127.0.0.1\"."
+          },
+          "port": {
+            "type": "integer",
+            "description": "Listen port. Default: 7777."
+          },
+          "data_dir": {
+            "type": "string",
+            "description": "Where providers keep their files. Default: \".lightning\"."
+          },
+          "manifests_dir": {
+            "type": "string",
+            "description": "Folder of manifests. Default: \"manifests\"."
+          },
+          "plugin_dirs": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Folders searched for plugin libraries."
+          },
+          "providers": {
+            "type": "object",
+            "additionalProperties": {
+              "$ref": "#/components/schemas/ProviderChoice"
+            },
+            "description": "Plugin serving each provider kind. Default: storage = sqlite-storage, eventbus = local-eventbus."
+          },
+          "drivers": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "type": "string"
+            },
+            "description": "Driver and agent manifest ids to run; null = every one found."
+          },
+          "plugin_config": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "object",
+              "additionalProperties": {
+                "$ref": "#/components/schemas/JSONValue"
+              }
+            },
+            "description": "Per-plugin config overrides by manifest id (secrets redacted)."
+          },
+          "log_level": {
+            "type": "string",
+            "description": "Default: \"info\"."
+          },
+          "router": {
+            "type": "object",
+            "required": [
+              "hop_limit",
+              "max_attempts",
+              "backoff_ms",
+              "max_backoff_ms",
+              "concurrency",
+              "lease_ms"
+            ],
+            "properties": {
+              "hop_limit": {
+                "type": "integer",
+                "description": "Events produced by more hops than this are dropped. Default: 8."
+              },
+              "max_attempts": {
+                "type": "integer",
+                "description": "Deliveries of one event to one driver before it is dead-lettered. Default: 4."
+              },
+              "backoff_ms": {
+                "type": "integer",
+                "description": "First retry delay. Default: 200."
+              },
+              "max_backoff_ms": {
+                "type": "integer",
+                "description": "Cap of the retry delay. Default: 30000."
+              },
+              "concurrency": {
+                "type": "integer",
+                "description": "Events handled at once per driver. Default: 16."
+              },
+              "lease_ms": {
+                "type": "integer",
+                "description": "How long a driver may hold an event before it is redelivered. Default: 60000."
+              }
+            }
+          }
+        }
+      },
+      "WireError": {
+        "type": "object",
+        "required": [
+          "code",
+          "message"
+        ],
+        "properties": {
+          "code": {
+            "type": "string",
+            "description": "Stable error code; new codes may be added (treat an unknown code as `internal`). HTTP status by code: not_found 404, conflict 409, precondition_failed 412, invalid_argument 400, unsupported 501, unavailable 503, timeout 504, throttled 429, internal and any other code 500.",
+            "examples": [
+              "not_found",
+              "conflict",
+              "precondition_failed",
+              "invalid_argument",
+              "unsupported",
+              "unavailable",
+              "timeout",
+              "throttled",
+              "internal",
+              "cancelled"
+            ]
+          },
+          "message": {
+            "type": "string",
+            "description": "For a human: names the field, what was expected and what was found."
+          }
+        }
+      },
+      "Error": {
+        "type": "object",
+        "description": "The body of every error response.",
+        "required": [
+          "error"
+        ],
+        "properties": {
+          "error": {
+            "$ref": "#/components/schemas/WireError"
+          }
+        },
+        "examples": [
+          {
+            "error": {
+              "code": "not_found",
+              "message": "container \"people\" does not exist"
+            }
+          }
+        ]
+      }
+    },
+    "responses": {
+      "Error": {
+        "description": "Any other error, e.g. `timeout` (504) or `throttled` (429) from a provider; the HTTP status follows from `error.code` (see the `WireError` schema).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "BadRequest": {
+        "description": "`invalid_argument`: a malformed body, query or path parameter, or a value out of range.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "invalid_argument",
+                "message": "query parameter \"limit\": expected an integer from 1 to 10000, got \"0\""
+              }
+            }
+          }
+        }
+      },
+      "NotFound": {
+        "description": "`not_found`: the named thing does not exist.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "not_found",
+                "message": "container \"people\" does not exist"
+              }
+            }
+          }
+        }
+      },
+      "Conflict": {
+        "description": "`conflict`: it exists already.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "conflict",
+                "message": "document \"p1\" (partition \"\") already exists in container \"people\""
+              }
+            }
+          }
+        }
+      },
+      "PreconditionFailed": {
+        "description": "`precondition_failed`: the `If-Match` ETag does not match the current document.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "precondition_failed",
+                "message": "etag mismatch for document \"p1\""
+              }
+            }
+          }
+        }
+      },
+      "InternalError": {
+        "description": "`internal` (or an unknown code): a bug or an unexpected state; the message names an id to find in the daemon log.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "internal",
+                "message": "internal error (id 1a2b3c4d); see the daemon log"
+              }
+            }
+          }
+        }
+      },
+      "NotImplemented": {
+        "description": "`unsupported`: the provider does not offer this method.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "unsupported",
+                "message": "method \"bus.replay\" is not part of the eventbus contract (see docs/plugin-abi.md)"
+              }
+            }
+          }
+        }
+      },
+      "Unavailable": {
+        "description": "`unavailable`: no provider is bound for this kind, or it cannot serve now; retrying may help.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "unavailable",
+                "message": "no storage provider is configured (see `lightning providers`)"
+              }
+            }
+          }
+        }
+      }
+    },
+    "parameters": {
+      "Container": {
+        "name": "container",
+        "in": "path",
+        "required": true,
+        "description": "Container name (percent-decoded).",
+        "schema": {
+          "$ref": "#/components/schemas/ContainerName"
+        }
+      },
+      "DocumentId": {
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "description": "Document id (percent-decoded): 1 to 255 characters without '/', '\\', '?' or '#'.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 255
+        }
+      },
+      "PartitionKey": {
+        "name": "partition_key",
+        "in": "query",
+        "required": false,
+        "description": "The document's partition. Default: \"\".",
+        "schema": {
+          "type": "string",
+          "default": ""
+        }
+      },
+      "IfMatch": {
+        "name": "If-Match",
+        "in": "header",
+        "required": false,
+        "description": "Optimistic concurrency: the write fails with 412 unless the document's current ETag equals this value.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "Types": {
+        "name": "type",
+        "in": "query",
+        "required": false,
+        "style": "form",
+        "explode": true,
+        "description": "Event-type patterns; repeat the parameter or separate with commas. Default: every type.",
+        "schema": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/EventPattern"
+          }
+        }
+      },
+      "Limit": {
+        "name": "limit",
+        "in": "query",
+        "required": false,
+        "description": "At most this many results, 1 to 10000. Default: the provider's (100 for the local bus).",
+        "schema": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 10000
+        }
+      },
+      "Since": {
+        "name": "since",
+        "in": "query",
+        "required": false,
+        "description": "Only entries at or after this instant. An RFC 3339 timestamp or a number of seconds since 1970.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "Before": {
+        "name": "before",
+        "in": "query",
+        "required": false,
+        "description": "Only entries before this instant. An RFC 3339 timestamp or a number of seconds since 1970.",
+        "schema": {
+          "type": "string"
+        }
+      }
+    },
+    "headers": {
+      "ETag": {
+        "description": "The document's current ETag (opaque); send it back in `If-Match`.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "X-Lightning-Provider": {
+        "description": "Which storage plugin answered: `<plugin id>@<version>`.",
+        "schema": {
+          "type": "string",
+          "examples": [
+            "sqlite-storage@0.1.0"
+          ]
+        }
+      }
+    }
+  }
+}
+"""#
 }

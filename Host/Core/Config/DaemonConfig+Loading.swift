@@ -28,7 +28,15 @@ extension DaemonConfig {
         for key in o.keys.sorted() where !Self.fileKeys.contains(key) {
             problems.append("field \"\(key)\": expected one of \(Self.fileKeys.sorted().joined(separator: ", ")), got an unknown key")
         }
-        if let v = str("mode") { mode = v }
+        let origin = "file \(subject)"
+        for key in o.keys where Self.fileKeys.contains(key) && key != "providers" && key != "router" && key != "plugin_config" {
+            sources[key] = origin
+        }
+        if let v = str("mode") {
+            if Self.modes.contains(v) { mode = v } else {
+                problems.append("field \"mode\": expected \(Self.modes.joined(separator: " or ")), got \"\(v)\"")
+            }
+        }
         if let v = str("host") { host = v }
         if let v = o["port"] {
             if let p = v.intValue, (0...65535).contains(p) { port = p } else {
@@ -52,13 +60,14 @@ extension DaemonConfig {
                     guard Manifest.ProviderKind(rawValue: kind) != nil else {
                         problems.append("field \"providers.\(kind)\": expected storage, eventbus, containers or functions, got an unknown kind"); continue
                     }
+                    sources["providers.\(kind)"] = origin
                     switch choice {
-                    case .string(let id): providers[kind] = ProviderChoice(plugin: id)
+                    case .string(let id): explicitProviders[kind] = ProviderChoice(plugin: id)
                     case .object(let c):
                         guard let id = c["plugin"]?.stringValue else {
                             problems.append("field \"providers.\(kind).plugin\": required, a manifest id"); continue
                         }
-                        providers[kind] = ProviderChoice(plugin: id, config: c["config"]?.objectValue ?? [:])
+                        explicitProviders[kind] = ProviderChoice(plugin: id, config: c["config"]?.objectValue ?? [:])
                     default:
                         problems.append("field \"providers.\(kind)\": expected a manifest id or {\"plugin\", \"config\"}, got \(choice.typeDescription)")
                     }
@@ -68,13 +77,16 @@ extension DaemonConfig {
         if let v = o["plugin_config"] {
             if let p = v.objectValue {
                 for (id, c) in p {
-                    if let obj = c.objectValue { pluginConfig[id] = obj }
+                    if let obj = c.objectValue { pluginConfig[id] = obj; sources["plugin_config.\(id)"] = origin }
                     else { problems.append("field \"plugin_config.\(id)\": expected an object, got \(c.typeDescription)") }
                 }
             } else { problems.append("field \"plugin_config\": expected an object, got \(v.typeDescription)") }
         }
         if let v = o["router"] {
-            if let r = v.objectValue { applyRouter(r, &problems) }
+            if let r = v.objectValue {
+                applyRouter(r, &problems)
+                for k in r.keys { sources["router.\(k)"] = origin }
+            }
             else { problems.append("field \"router\": expected an object, got \(v.typeDescription)") }
         }
         if !problems.isEmpty {
@@ -101,24 +113,46 @@ extension DaemonConfig {
         }
     }
 
+    /// The environment variables that choose a provider, by kind.
+    public static let providerVariables: [(variable: String, kind: String)] = [
+        ("LIGHTNING_STORAGE_PROVIDER", "storage"), ("LIGHTNING_EVENT_BUS_PROVIDER", "eventbus"),
+        ("LIGHTNING_CONTAINER_RUNTIME", "containers"), ("LIGHTNING_SERVERLESS_PROVIDER", "functions"),
+    ]
+
     /// Applies `LIGHTNING_*` variables: MODE, HOST, PORT, DATA_DIR, MANIFESTS_DIR, PLUGIN_DIRS
-    /// (colon-separated), STORAGE_PROVIDER, EVENT_BUS_PROVIDER, LOG_LEVEL.
+    /// (colon-separated), LOG_LEVEL, and the provider choices STORAGE_PROVIDER,
+    /// EVENT_BUS_PROVIDER, CONTAINER_RUNTIME, SERVERLESS_PROVIDER (manifest ids; unknown ids
+    /// are refused at start, listing the known ones). Empty variables are ignored.
     public mutating func apply(environment env: [String: String]) throws {
-        if let v = env["LIGHTNING_MODE"] { mode = v }
-        if let v = env["LIGHTNING_HOST"] { host = v }
-        if let v = env["LIGHTNING_PORT"] {
+        func value(_ name: String, key: String) -> String? {
+            guard let v = env[name], !v.isEmpty else { return nil }
+            sources[key] = "env \(name)"
+            return v
+        }
+        if let v = value("LIGHTNING_MODE", key: "mode") {
+            guard Self.modes.contains(v) else {
+                throw HostError(.configInvalid, subject: "LIGHTNING_MODE", "expected \(Self.modes.joined(separator: " or ")), got \"\(v)\"")
+            }
+            mode = v
+        }
+        if let v = value("LIGHTNING_HOST", key: "host") { host = v }
+        if let v = value("LIGHTNING_PORT", key: "port") {
             guard let p = Int(v), (0...65535).contains(p) else {
                 throw HostError(.configInvalid, subject: "LIGHTNING_PORT", "expected an integer from 0 to 65535, got \"\(v)\"")
             }
             port = p
         }
-        if let v = env["LIGHTNING_DATA_DIR"] { dataDir = URL(fileURLWithPath: v, isDirectory: true) }
-        if let v = env["LIGHTNING_MANIFESTS_DIR"] { manifestsDir = URL(fileURLWithPath: v, isDirectory: true) }
-        if let v = env["LIGHTNING_PLUGIN_DIRS"] {
+        if let v = value("LIGHTNING_DATA_DIR", key: "data_dir") { dataDir = URL(fileURLWithPath: v, isDirectory: true) }
+        if let v = value("LIGHTNING_MANIFESTS_DIR", key: "manifests_dir") { manifestsDir = URL(fileURLWithPath: v, isDirectory: true) }
+        if let v = value("LIGHTNING_PLUGIN_DIRS", key: "plugin_dirs") {
             pluginDirs = v.split(separator: ":").map { URL(fileURLWithPath: String($0), isDirectory: true) }
         }
-        if let v = env["LIGHTNING_STORAGE_PROVIDER"] { providers["storage"] = ProviderChoice(plugin: v) }
-        if let v = env["LIGHTNING_EVENT_BUS_PROVIDER"] { providers["eventbus"] = ProviderChoice(plugin: v) }
-        if let v = env["LIGHTNING_LOG_LEVEL"] { logLevel = v }
+        for (variable, kind) in Self.providerVariables {
+            if let v = value(variable, key: "providers.\(kind)") {
+                let keep = explicitProviders[kind].flatMap { $0.plugin == v ? $0.config : nil } ?? [:]
+                explicitProviders[kind] = ProviderChoice(plugin: v, config: keep)
+            }
+        }
+        if let v = value("LIGHTNING_LOG_LEVEL", key: "log_level") { logLevel = v }
     }
 }

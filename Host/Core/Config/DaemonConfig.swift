@@ -5,7 +5,8 @@ public import LightningProtocol
 /// defaults, a JSON config file, `LIGHTNING_*` environment variables, command-line flags.
 /// docs/configuration.md lists every key.
 public struct DaemonConfig: Sendable, Equatable {
-    /// `local` (SQLite, local bus, local children) or `azure` (docs/azure.md).
+    /// `local` (SQLite, local bus, local children) or `azure`: picks the default provider of
+    /// each kind (`DaemonConfig.modeDefaults`); explicit choices override it.
     public var mode: String = "local"
     public var host: String = "127.0.0.1"
     public var port: Int = 7777
@@ -15,21 +16,53 @@ public struct DaemonConfig: Sendable, Equatable {
     public var manifestsDir: URL = URL(fileURLWithPath: "manifests", isDirectory: true)
     /// Folders searched for plugin libraries named by a relative `library.path`.
     public var pluginDirs: [URL] = []
-    /// Which plugin (manifest id) serves each provider kind, and its config overrides.
-    public var providers: [String: ProviderChoice] = DaemonConfig.localProviders
+    /// Which plugin (manifest id) serves each provider kind, and its config overrides: the
+    /// mode's defaults overlaid with explicit choices (config file, environment).
+    public var providers: [String: ProviderChoice] {
+        get { (Self.modeDefaults[mode] ?? [:]).merging(explicitProviders) { _, explicit in explicit } }
+        set { explicitProviders = newValue }
+    }
+    /// Provider choices made by the config file or the environment.
+    public var explicitProviders: [String: ProviderChoice] = [:]
     /// Driver and agent manifest ids to run; nil = every driver/agent manifest found.
     public var drivers: [String]? = nil
     /// Per-plugin config overrides by manifest id (drivers, agents, functions).
     public var pluginConfig: [String: [String: JSONValue]] = [:]
     public var router: RouterSettings = RouterSettings()
     public var logLevel: String = "info"
+    /// Where each setting that is not a default came from (`file /etc/l.json`, `env
+    /// LIGHTNING_PORT`, `flag --port`), by key as in the config file (`port`,
+    /// `providers.storage`). Shown by `lightning config`.
+    public var sources: [String: String] = [:]
 
     public init() {}
 
-    public static let localProviders: [String: ProviderChoice] = [
-        "storage": ProviderChoice(plugin: "sqlite-storage"),
-        "eventbus": ProviderChoice(plugin: "local-eventbus"),
+    public static let modes = ["local", "azure"]
+
+    /// The provider each mode uses for a kind nobody chose explicitly. Kinds missing here have
+    /// no default in that mode (the routes that need them answer 503 until one is configured).
+    /// The Azure plugins are not built yet (issue: cloud plugins): `azure` mode fails at start
+    /// with an error naming the missing manifest ids.
+    public static let modeDefaults: [String: [String: ProviderChoice]] = [
+        "local": [
+            "storage": ProviderChoice(plugin: "sqlite-storage"),
+            "eventbus": ProviderChoice(plugin: "local-eventbus"),
+        ],
+        "azure": [
+            "storage": ProviderChoice(plugin: "cosmos-storage"),
+            "eventbus": ProviderChoice(plugin: "servicebus-eventbus"),
+            "functions": ProviderChoice(plugin: "azure-functions"),
+            "containers": ProviderChoice(plugin: "aci-containers"),
+        ],
     ]
+
+    /// Where the value at `key` came from: its recorded source, `mode <m>` for a provider the
+    /// mode chose, or `default`.
+    public func source(of key: String) -> String {
+        if let s = sources[key] { return s }
+        if key.hasPrefix("providers."), explicitProviders[String(key.dropFirst("providers.".count))] == nil { return "mode \(mode)" }
+        return "default"
+    }
 
     public struct ProviderChoice: Sendable, Equatable {
         public var plugin: String

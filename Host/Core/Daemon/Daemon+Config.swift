@@ -11,7 +11,14 @@ extension Daemon {
         }
         var pluginConfig: [String: JSONValue] = [:]
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
+        var sources: [String: JSONValue] = [:]
+        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "drivers", "log_level"] {
+            sources[key] = .string(config.source(of: key))
+        }
+        for kind in config.providers.keys { sources["providers.\(kind)"] = .string(config.source(of: "providers.\(kind)")) }
+        for (k, v) in config.sources where k.hasPrefix("router.") || k.hasPrefix("plugin_config.") { sources[k] = .string(v) }
         return [
+            "sources": .object(sources),
             "mode": .string(config.mode), "host": .string(config.host), "port": .int(config.port),
             "data_dir": .string(config.dataDir.path), "manifests_dir": .string(config.manifestsDir.path),
             "plugin_dirs": .array(pluginDirs.map { .string($0.path) }), "providers": .object(providers),

@@ -53,6 +53,7 @@ public final class Daemon: Sendable {
         for m in dir.manifests {
             statuses.withLock { $0[m.id] = status(of: m, state: .available) }
         }
+        try checkProviderChoices(dir.manifests)
         for kind in [Manifest.ProviderKind.eventbus, .storage, .containers, .functions] {
             guard let choice = config.providers[kind.rawValue] else { continue }
             do {
@@ -72,6 +73,22 @@ public final class Daemon: Sendable {
                 logger.error("driver \(m.id) not started: \(reason)")
                 markFailed(m, reason)
             }
+        }
+    }
+
+    /// Every provider choice must name a manifest that provides that kind: a typo in
+    /// `LIGHTNING_STORAGE_PROVIDER` must stop the start, not run the daemon without storage.
+    /// - Throws: `HostError(.configInvalid)` naming the setting, where it came from, and the known ids.
+    func checkProviderChoices(_ manifests: [Manifest]) throws {
+        var problems: [String] = []
+        for (kind, choice) in config.providers.sorted(by: { $0.key < $1.key }) {
+            let known = manifests.filter { $0.kind == .provider && $0.provides?.rawValue == kind }.map(\.id).sorted()
+            guard !known.contains(choice.plugin) else { continue }
+            let list = known.isEmpty ? "none (no manifest in \(Manifest.display(config.manifestsDir)) provides \(kind))" : known.joined(separator: ", ")
+            problems.append("providers.\(kind) = \"\(choice.plugin)\" (from \(config.source(of: "providers.\(kind)"))): no \(kind) provider with that id; known: \(list)")
+        }
+        if !problems.isEmpty {
+            throw HostError(.configInvalid, subject: "providers", problems.joined(separator: "\n  "))
         }
     }
 

@@ -13,6 +13,7 @@ final class TestDaemon: @unchecked Sendable {
     let dataDir: URL
     let manifestsDir: URL
     let configFile: URL?
+    let environment: [String: String]
     private(set) var process: TestProcess
     private(set) var base: String
 
@@ -22,7 +23,7 @@ final class TestDaemon: @unchecked Sendable {
     ///   - manifests: which repository manifests to copy (by file name); all by default.
     ///   - extraManifests: more manifest files (name → text), e.g. deliberately broken ones.
     static func start(config: JSONValue? = nil, manifests: ((String) -> Bool)? = nil,
-                      extraManifests: [String: String] = [:]) async throws -> TestDaemon {
+                      extraManifests: [String: String] = [:], environment: [String: String] = [:]) async throws -> TestDaemon {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lt-daemon-\(UUID().uuidString)")
         let manifestsDir = root.appendingPathComponent("manifests")
         try FileManager.default.createDirectory(at: manifestsDir, withIntermediateDirectories: true)
@@ -40,26 +41,27 @@ final class TestDaemon: @unchecked Sendable {
             try Wire.encode(config).write(to: url)
             configFile = url
         }
-        let d = try TestDaemon(root: root, configFile: configFile)
+        let d = try TestDaemon(root: root, configFile: configFile, environment: environment)
         try await d.waitReady()
         return d
     }
 
-    private init(root: URL, configFile: URL?) throws {
+    private init(root: URL, configFile: URL?, environment: [String: String]) throws {
         self.root = root
+        self.environment = environment
         self.dataDir = root.appendingPathComponent("data")
         self.manifestsDir = root.appendingPathComponent("manifests")
         self.configFile = configFile
-        self.process = try Self.spawn(root: root, configFile: configFile)
+        self.process = try Self.spawn(root: root, configFile: configFile, environment: environment)
         self.base = ""
     }
 
-    private static func spawn(root: URL, configFile: URL?) throws -> TestProcess {
+    private static func spawn(root: URL, configFile: URL?, environment: [String: String]) throws -> TestProcess {
         var args = ["serve", "--port", "0", "--data-dir", root.appendingPathComponent("data").path,
                     "--manifests", root.appendingPathComponent("manifests").path, "--plugin-dir", BuildProducts.directory.path,
                     "--log-level", "info"]
         if let configFile { args += ["--config", configFile.path] }
-        return try TestProcess(BuildProducts.lightning, args)
+        return try TestProcess(BuildProducts.lightning, args, environment: environment)
     }
 
     private func waitReady() async throws {
@@ -83,7 +85,7 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Starts a new daemon process on the same data and manifests (after `kill9` or `stop`).
     func restart() async throws {
-        process = try Self.spawn(root: root, configFile: configFile)
+        process = try Self.spawn(root: root, configFile: configFile, environment: environment)
         try await waitReady()
     }
 

@@ -1,0 +1,61 @@
+import Foundation
+import LightningProtocol
+import Testing
+
+/// Runtime configuration of the real daemon: provider choice by mode and environment, refusal
+/// of unknown ids, and `lightning config` with sources and masked secrets.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct DaemonConfigurationTests {
+    /// Runs `lightning serve` expecting it to refuse to start; returns its stderr.
+    func refusedStart(_ environment: [String: String]) async throws -> (Int32, String) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lt-refused-\(UUID().uuidString.prefix(8))")
+        let p = try TestProcess(BuildProducts.lightning, [
+            "serve", "--port", "0", "--data-dir", root.appendingPathComponent("data").path,
+            "--manifests", BuildProducts.repoRoot.appendingPathComponent("manifests").path,
+            "--plugin-dir", BuildProducts.directory.path, "--pin",
+        ], environment: environment)
+        let code = try await p.wait()
+        return (code, p.stderr)
+    }
+
+    @Test func anUnknownProviderIdStopsTheStartAndListsTheKnownOnes() async throws {
+        let (code, err) = try await refusedStart(["LIGHTNING_STORAGE_PROVIDER": "postgres-storage"])
+        #expect(code != 0)
+        #expect(err.contains("providers.storage = \"postgres-storage\" (from env LIGHTNING_STORAGE_PROVIDER): no storage provider with that id; known: sqlite-storage"))
+    }
+
+    @Test func azureModeNamesTheProvidersItLacks() async throws {
+        let (code, err) = try await refusedStart(["LIGHTNING_MODE": "azure"])
+        #expect(code != 0)
+        #expect(err.contains("providers.storage = \"cosmos-storage\" (from mode azure)"))
+        #expect(err.contains("providers.eventbus = \"servicebus-eventbus\" (from mode azure)"))
+        let (code2, err2) = try await refusedStart(["LIGHTNING_MODE": "cloudy"])
+        #expect(code2 != 0)
+        #expect(err2.contains("LIGHTNING_MODE: expected local or azure, got \"cloudy\""))
+    }
+
+    @Test func configShowsValuesWithTheirSourcesAndMasksSecrets() async throws {
+        let config: JSONValue = [
+            "router": ["hop_limit": 5],
+            "providers": ["storage": ["plugin": "sqlite-storage", "config": ["synchronous": "normal"]]],
+            "plugin_config": ["echo-driver": ["prefix": "x-", "api_key": "hunter2"]],
+        ]
+        let d = try await TestDaemon.start(config: config, environment: ["LIGHTNING_EVENT_BUS_PROVIDER": "local-eventbus"])
+        let c = try await d.get("/v1/config").json
+        #expect(c["sources"]?["port"] == "flag --port")
+        #expect(c["sources"]?["providers.eventbus"] == "env LIGHTNING_EVENT_BUS_PROVIDER")
+        #expect(c["sources"]?["providers.storage"]?.stringValue?.hasPrefix("file ") == true)
+        #expect(c["sources"]?["router.hop_limit"]?.stringValue?.hasPrefix("file ") == true)
+        #expect(c["sources"]?["mode"] == "default")
+        #expect(c["router"]?["hop_limit"] == 5)
+        #expect(c["plugin_config"]?["echo-driver"]?["api_key"] == "<redacted>")
+        #expect(c["plugin_config"]?["echo-driver"]?["prefix"] == "x-")
+        let (code, out, _) = try await d.cli(["config"])
+        #expect(code == 0)
+        #expect(out.hasPrefix("KEY"))
+        let lines = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(lines.contains("providers.eventbus local-eventbus env LIGHTNING_EVENT_BUS_PROVIDER"))
+        #expect(lines.contains("mode local default"))
+        #expect(!out.contains("hunter2"))
+    }
+}
