@@ -12,7 +12,7 @@ struct DaemonConfigurationTests {
         let p = try TestProcess(BuildProducts.lightning, [
             "serve", "--port", "0", "--data-dir", root.appendingPathComponent("data").path,
             "--manifests", BuildProducts.repoRoot.appendingPathComponent("manifests").path,
-            "--plugin-dir", BuildProducts.directory.path, "--pin",
+            "--plugin-dir", BuildProducts.directory.path,
         ], environment: environment)
         let code = try await p.wait()
         return (code, p.stderr)
