@@ -143,6 +143,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ChildKitTests",
+            dependencies: ["LightningChildKit", "LightningProtocol"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SupervisorTests",
             dependencies: ["HostCore", "LightningProtocol"],
             swiftSettings: strict
