@@ -121,9 +121,14 @@ public final class SQLiteDatabase {
             case .null: rc = sqlite3_bind_null(stmt, idx)
             case .int(let v): rc = sqlite3_bind_int64(stmt, idx, v)
             case .double(let v): rc = sqlite3_bind_double(stmt, idx, v)
-            case .text(let v): rc = sqlite3_bind_text(stmt, idx, v, -1, SQLITE_TRANSIENT)
+            case .text(let v):
+                // With its byte length, so that text containing U+0000 is bound whole.
+                let bytes = v.utf8CString  // NUL-terminated, so never empty
+                rc = bytes.withUnsafeBufferPointer {
+                    sqlite3_bind_text64(stmt, idx, $0.baseAddress, UInt64($0.count - 1), SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
+                }
             case .blob(let d):
-                rc = d.withUnsafeBytes { sqlite3_bind_blob(stmt, idx, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
+                rc = d.withUnsafeBytes { sqlite3_bind_blob64(stmt, idx, $0.baseAddress, UInt64($0.count), SQLITE_TRANSIENT) }
             }
             if rc != SQLITE_OK { throw SQLiteError(code: rc, message: "bind parameter \(idx): \(String(cString: sqlite3_errmsg(handle)))") }
         }
@@ -154,9 +159,11 @@ public struct Row {
     public func isNull(_ i: Int32) -> Bool { sqlite3_column_type(stmt, i) == SQLITE_NULL }
     public func int(_ i: Int32) -> Int64 { sqlite3_column_int64(stmt, i) }
     public func double(_ i: Int32) -> Double { sqlite3_column_double(stmt, i) }
+    /// The column as text (whole, even when it contains U+0000); "" for NULL.
     public func text(_ i: Int32) -> String {
         guard let p = sqlite3_column_text(stmt, i) else { return "" }
-        return String(cString: p)
+        let n = Int(sqlite3_column_bytes(stmt, i))
+        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
     public func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
     public func blob(_ i: Int32) -> Data {
