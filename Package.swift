@@ -149,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisorTests",
-            dependencies: ["HostCore", "LightningProtocol"],
+            dependencies: ["HostCore", "LightningProtocol", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

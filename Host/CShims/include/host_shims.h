@@ -1,6 +1,55 @@
 #ifndef LIGHTNING_HOST_SHIMS_H
 #define LIGHTNING_HOST_SHIMS_H
 #include <stddef.h>
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
 /* dlopen flags the loader uses: RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE. */
 int lt_shim_dlopen_flags(void);
+
+/* Where a spawn failed (reported with errno). */
+enum {
+    LT_SPAWN_STAGE_PIPE = 1,
+    LT_SPAWN_STAGE_FORK = 2,
+    LT_SPAWN_STAGE_SETPGID = 3,
+    LT_SPAWN_STAGE_PDEATHSIG = 4,
+    LT_SPAWN_STAGE_DUP = 5,
+    LT_SPAWN_STAGE_CHDIR = 6,
+    LT_SPAWN_STAGE_RLIMIT = 7,
+    LT_SPAWN_STAGE_EXEC = 8,
+};
+
+typedef struct {
+    int resource;              /* RLIMIT_* */
+    unsigned long long soft;
+    unsigned long long hard;
+} lt_rlimit;
+
+typedef struct {
+    const char *path;          /* absolute path of the program */
+    char *const *argv;         /* NULL-terminated */
+    char *const *envp;         /* NULL-terminated */
+    const char *cwd;           /* NULL or "" = inherit */
+    int stdin_fd, stdout_fd, stderr_fd;   /* the child's ends */
+    int kill_on_parent_death;  /* PR_SET_PDEATHSIG(SIGKILL) */
+    const lt_rlimit *rlimits;
+    int rlimit_count;
+} lt_spawn_request;
+
+/* fork + exec in a new process group. Call from one long-lived thread (PDEATHSIG follows the
+   forking thread). Returns 0 and the pid, or -1 with the stage and errno of the failure. */
+int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *errno_out);
+
+/* pidfd_open(2): a descriptor that becomes readable when the process exits. -1 if unsupported. */
+int lt_pidfd_open(pid_t pid);
+
+/* pipe2(O_CLOEXEC). */
+int lt_pipe_cloexec(int fds[2]);
+
+/* kill(-pgid, sig). */
+int lt_kill_group(pid_t pgid, int sig);
+
+/* waitpid(WNOHANG): returns pid when reaped (filling the outputs), 0 if still running, -1 on error. */
+int lt_wait_status(pid_t pid, int *exited, int *code, int *signal_out, int *core);
 #endif

@@ -22,6 +22,7 @@ public struct APIServer: Sendable {
         addSystemRoutes(router)
         addEventRoutes(router)
         addStreamRoutes(router)
+        addProcessRoutes(router)
         addStorageRoutes(router)
         return router
     }

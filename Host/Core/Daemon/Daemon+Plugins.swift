@@ -73,6 +73,17 @@ extension Daemon {
         statuses.withLock { $0[m.id] = status(of: m, state: .loaded, sha256: plugin.sha256) }
     }
 
+    /// Starts an agent's child under the supervisor and routes its capabilities to it.
+    func startAgent(_ m: Manifest) async throws {
+        var cfg = try instanceConfig(m, overrides: [:])
+        cfg["data_dir"] = nil  // the daemon's files are not the child's business
+        let child = try supervisor.makeChild(m, config: cfg)
+        instanceConfigs.withLock { $0[m.id] = cfg }
+        await supervisor.launch(child)
+        try await router.register(AgentDriver(child: child, capabilities: m.capabilities, timeout: .milliseconds(config.router.leaseMs)))
+        statuses.withLock { $0[m.id] = status(of: m, state: .running) }
+    }
+
     /// The config a plugin or child was started with (for `config.get`), secrets included.
     func configOf(_ id: String) -> [String: JSONValue]? { instanceConfigs.withLock { $0[id] } }
 }

@@ -21,6 +21,8 @@ public final class Daemon: Sendable {
     public let providers = ProviderRegistry()
     public let router: EventRouter
     public let metrics = DaemonMetrics()
+    /// Agents and function instances (child processes).
+    public let supervisor: Supervisor
     let statuses = Locked<[String: PluginStatus]>([:])
     let manifests = Locked<[String: Manifest]>([:])
     let instanceConfigs = Locked<[String: [String: JSONValue]]>([:])
@@ -31,7 +33,15 @@ public final class Daemon: Sendable {
         self.logger = logger
         self.loader = PluginLoader(logger: Logger(label: "lt.loader"))
         self.router = EventRouter(bus: providers.eventbus, settings: config.router, logger: Logger(label: "lt.router"), metrics: metrics)
-        loader.setHostServices(DaemonHostServices(daemon: self))
+        let routerRef = router
+        supervisor = Supervisor(
+            services: .init(host: DaemonHostServices.Deferred(),
+                            publish: { events in _ = try? await routerRef.publish(events) }),
+            programDirs: config.pluginDirs + [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()],
+            logger: Logger(label: "lt.supervisor"))
+        let host = DaemonHostServices(daemon: self)
+        loader.setHostServices(host)
+        (supervisor.services.host as? DaemonHostServices.Deferred)?.target.withLock { $0 = host }
     }
 
     /// The folders searched for plugin libraries: configured ones, then the executable's folder.
@@ -67,6 +77,13 @@ public final class Daemon: Sendable {
             }
         }
         let wanted = config.drivers.map(Set.init)
+        for m in dir.manifests where m.kind == .agent && (wanted?.contains(m.id) ?? true) {
+            do { try await startAgent(m) } catch {
+                let reason = (error as? HostError)?.message ?? "\(error)"
+                logger.error("agent \(m.id) not started: \(reason)")
+                markFailed(m, reason)
+            }
+        }
         for m in dir.manifests where m.kind == .driver && (wanted?.contains(m.id) ?? true) {
             do { try await startDriver(m) } catch {
                 let reason = (error as? HostError)?.message ?? "\(error)"
@@ -100,6 +117,7 @@ public final class Daemon: Sendable {
 
     /// Closes providers and drivers (after the services stopped).
     public func shutdown() async {
+        await supervisor.stopAll()
         for slot in providers.all {
             if let b = slot.unbind() { await b.connection.close() }
         }

@@ -26,6 +26,19 @@ struct DaemonHostServices: HostServices {
         }
     }
 
+    /// A stand-in handed out before the daemon exists (the supervisor is built in `Daemon.init`).
+    final class Deferred: HostServices {
+        let target = Locked<DaemonHostServices?>(nil)
+        func call(method: String, params: Data, caller: String) async throws -> Data {
+            guard let t = target.value else { throw WireError(.unavailable, "the daemon is starting") }
+            return try await t.call(method: method, params: params, caller: caller)
+        }
+        func emit(events: [Event], caller: String) async throws {
+            guard let t = target.value else { throw WireError(.unavailable, "the daemon is starting") }
+            try await t.emit(events: events, caller: caller)
+        }
+    }
+
     func emit(events: [Event], caller: String) async throws {
         _ = try await daemon.router.publish(events.map { stamp($0, caller) })
     }

@@ -125,8 +125,9 @@ public enum ManifestParser {
 
         let process = o["process"]
         if kind == .agent || kind == .function {
-            if process == nil { c.fail("process", "an object describing the child process (command, args, ...)", "nothing") }
-            else if case .object = process! {} else { c.fail("process", "an object", process!.typeDescription) }
+            if let process { _ = ChildSpec.parse(process, &c) } else {
+                c.fail("process", "an object describing the child process (command, args, ...)", "nothing")
+            }
         }
 
         if !c.problems.isEmpty {

@@ -1,0 +1,111 @@
+// Process launching for the supervisor. Everything between fork and exec is here, in C, and
+// async-signal-safe: the daemon is multi-threaded, so the child may only call functions that
+// are safe after fork (no malloc, no locks) until execve.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "host_shims.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+// Reports a failure to the parent through the error pipe, then exits.
+static void fail_child(int errfd, int stage, int err) {
+    int msg[2] = { stage, err };
+    ssize_t ignored = write(errfd, msg, sizeof msg);
+    (void)ignored;
+    _exit(127);
+}
+
+int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *errno_out) {
+    int errpipe[2];
+    if (pipe2(errpipe, O_CLOEXEC) != 0) { *stage_out = LT_SPAWN_STAGE_PIPE; *errno_out = errno; return -1; }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        *stage_out = LT_SPAWN_STAGE_FORK; *errno_out = errno;
+        close(errpipe[0]); close(errpipe[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        // Child. Own process group, so the whole group (grandchildren too) can be signalled.
+        if (setpgid(0, 0) != 0) fail_child(errpipe[1], LT_SPAWN_STAGE_SETPGID, errno);
+        // Die with the daemon, even under kill -9 (the forking thread is long-lived).
+        if (req->kill_on_parent_death) {
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail_child(errpipe[1], LT_SPAWN_STAGE_PDEATHSIG, errno);
+            if (getppid() != parent) _exit(127);  // the parent died before prctl
+        }
+        // Default signal dispositions and an empty mask (the daemon ignores SIGPIPE, blocks others).
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        for (int s = 1; s < NSIG; s++) {
+            if (s == SIGKILL || s == SIGSTOP) continue;
+            sigaction(s, &dfl, 0);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, 0);
+        // stdio: dup2 clears O_CLOEXEC on the targets.
+        if (dup2(req->stdin_fd, 0) < 0 || dup2(req->stdout_fd, 1) < 0 || dup2(req->stderr_fd, 2) < 0)
+            fail_child(errpipe[1], LT_SPAWN_STAGE_DUP, errno);
+        // Close everything else except the error pipe (O_CLOEXEC closes it at exec).
+        for (int fd = 3; fd < 1024; fd++) {
+            if (fd != errpipe[1]) close(fd);
+        }
+        if (syscall(SYS_close_range, 1024, ~0U, 0) != 0) {
+            // Older kernels: descriptors above 1024 are rare; they stay open only until exec if CLOEXEC.
+        }
+        if (req->cwd && req->cwd[0] && chdir(req->cwd) != 0) fail_child(errpipe[1], LT_SPAWN_STAGE_CHDIR, errno);
+        for (int i = 0; i < req->rlimit_count; i++) {
+            struct rlimit rl = { req->rlimits[i].soft, req->rlimits[i].hard };
+            if (setrlimit(req->rlimits[i].resource, &rl) != 0) fail_child(errpipe[1], LT_SPAWN_STAGE_RLIMIT, errno);
+        }
+        execve(req->path, req->argv, req->envp);
+        fail_child(errpipe[1], LT_SPAWN_STAGE_EXEC, errno);
+    }
+    // Parent: wait for exec (the error pipe closes) or a failure report.
+    close(errpipe[1]);
+    int msg[2];
+    ssize_t n;
+    do { n = read(errpipe[0], msg, sizeof msg); } while (n < 0 && errno == EINTR);
+    close(errpipe[0]);
+    if (n == (ssize_t)sizeof msg) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        *stage_out = msg[0]; *errno_out = msg[1];
+        return -1;
+    }
+    *pid_out = pid;
+    return 0;
+}
+
+int lt_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+int lt_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int lt_kill_group(pid_t pgid, int sig) { return kill(-pgid, sig); }
+
+int lt_wait_status(pid_t pid, int *exited, int *code, int *signal_out, int *core) {
+    int status = 0;
+    pid_t r;
+    do { r = waitpid(pid, &status, WNOHANG); } while (r < 0 && errno == EINTR);
+    if (r <= 0) return (int)r;
+    *exited = WIFEXITED(status);
+    *code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+    *signal_out = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    *core = WIFSIGNALED(status) ? WCOREDUMP(status) : 0;
+    return (int)r;
+}

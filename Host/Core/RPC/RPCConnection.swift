@@ -1,0 +1,187 @@
+import Foundation
+import LightningProtocol
+import Logging
+
+/// One JSON-RPC 2.0 conversation with a child over its stdio (docs/protocol.md).
+///
+/// Requests flow both ways at once: `request` sends ours and suspends until the matching
+/// response (or a timeout, or cancellation, both of which send `$/cancel`); the child's requests
+/// are answered by `handler`, each in its own task, at most `maxInflight` at a time.
+/// Incoming lines arrive through `receive` (called on the I/O thread).
+final class RPCConnection: Sendable {
+    typealias Handler = @Sendable (_ method: String, _ params: JSONValue?) async throws -> JSONValue
+    typealias NotificationHandler = @Sendable (_ method: String, _ params: JSONValue?) -> Void
+
+    let label: String
+    private let send: @Sendable (Data) -> Bool
+    private let handler: Handler
+    private let onNotification: NotificationHandler
+    /// Called once when the peer broke the protocol badly enough to be stopped.
+    private let onViolation: @Sendable (String) -> Void
+    private let maxInflight: Int
+    private let state = Locked(State())
+
+    private struct State {
+        var nextId: Int64 = 0
+        var pending: [RPCID: CheckedContinuation<JSONValue, any Error>] = [:]
+        var inflight: [RPCID: Task<Void, Never>] = [:]
+        var malformedInARow = 0
+        var closed: WireError?
+        var violated = false
+        var windowStart = ContinuousClock.now
+        var notificationsInWindow = 0
+    }
+
+    /// Notifications per second beyond which a child is flooding (logs belong on stderr).
+    static let maxNotificationsPerSecond = 2000
+
+    static let malformedLimit = 10
+
+    init(label: String, maxInflight: Int, send: @escaping @Sendable (Data) -> Bool, handler: @escaping Handler,
+         onNotification: @escaping NotificationHandler, onViolation: @escaping @Sendable (String) -> Void) {
+        self.label = label; self.maxInflight = maxInflight; self.send = send; self.handler = handler
+        self.onNotification = onNotification; self.onViolation = onViolation
+    }
+
+    // MARK: Outgoing
+
+    /// Sends a request and waits for its result.
+    /// - Throws: `WireError`: the child's error (`data.code` kept), `.timeout`, `.cancelled`,
+    ///   or `.unavailable` when the connection closed.
+    func request(_ method: String, _ params: JSONValue?, timeout: Duration) async throws -> JSONValue {
+        let id = state.withLock { s -> RPCID in s.nextId += 1; return .int(s.nextId) }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, any Error>) in
+                let closed = state.withLock { s -> WireError? in
+                    if let e = s.closed { return e }
+                    s.pending[id] = c
+                    return nil
+                }
+                if let closed { c.resume(throwing: closed); return }
+                guard send(RPCMessage.request(id: id, method: method, params: params).line()) else {
+                    fail(id, WireError(.unavailable, "\(label): cannot write to the child's stdin (it closed)"), cancel: false)
+                    return
+                }
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    self.fail(id, WireError(.timeout, "\(label): no answer to \(method) within \(timeout)"), cancel: true)
+                }
+            }
+        } onCancel: {
+            fail(id, WireError(.cancelled, "\(label): \(method) cancelled by the caller"), cancel: true)
+        }
+    }
+
+    /// Typed form of `request`.
+    func request<P: Encodable, R: Decodable>(_ method: String, _ params: P, as: R.Type, timeout: Duration) async throws -> R {
+        let p = try Wire.decode(JSONValue.self, from: try Wire.encode(params))
+        let out = try await request(method, p, timeout: timeout)
+        return try Wire.decode(R.self, from: try Wire.encode(out), what: "result of \(method) from \(label)")
+    }
+
+    func notify(_ method: String, _ params: JSONValue?) {
+        _ = send(RPCMessage.notification(method: method, params: params).line())
+    }
+
+    private func fail(_ id: RPCID, _ error: WireError, cancel: Bool) {
+        guard let c = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
+        if cancel { notify(ChildProtocol.cancel, ["id": Self.json(id)]) }
+        c.resume(throwing: error)
+    }
+
+    /// Fails every pending request and stops answering (the child is gone).
+    func close(_ reason: String) {
+        let (pending, tasks) = state.withLock { s -> ([CheckedContinuation<JSONValue, any Error>], [Task<Void, Never>]) in
+            if s.closed == nil { s.closed = WireError(.unavailable, "\(label): \(reason)") }
+            defer { s.pending = [:]; s.inflight = [:] }
+            return (Array(s.pending.values), Array(s.inflight.values))
+        }
+        let e = WireError(.unavailable, "\(label): \(reason)")
+        pending.forEach { $0.resume(throwing: e) }
+        tasks.forEach { $0.cancel() }
+    }
+
+    var pendingCount: Int { state.withLock { $0.pending.count } }
+
+    // MARK: Incoming
+
+    /// One line from the child's stdout.
+    func receive(_ line: Data) {
+        let message: RPCMessage
+        do {
+            message = try RPCMessage.parse(line)
+            state.withLock { $0.malformedInARow = 0 }
+        } catch {
+            _ = send(RPCMessage.errorResponse(id: error.id, error: error.error).line())
+            let (count, violate) = state.withLock { s -> (Int, Bool) in
+                s.malformedInARow += 1
+                let v = s.malformedInARow >= Self.malformedLimit && !s.violated
+                if v { s.violated = true }
+                return (s.malformedInARow, v)
+            }
+            if violate {
+                onViolation("protocol violation: \(count) malformed messages in a row (last: \(error.error.message))")
+            }
+            return
+        }
+        switch message {
+        case .response(let id, let result):
+            state.withLock { $0.pending.removeValue(forKey: id) }?.resume(returning: result)
+        case .errorResponse(let id?, let error):
+            state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: error.wireError)
+        case .errorResponse(nil, let error):
+            onNotification("$/error", ["code": .int(error.code), "message": .string(error.message)])
+        case .notification(let method, let params):
+            let flooding = state.withLock { s -> Bool in
+                let now = ContinuousClock.now
+                if now - s.windowStart > .seconds(1) { s.windowStart = now; s.notificationsInWindow = 0 }
+                s.notificationsInWindow += 1
+                if s.notificationsInWindow > Self.maxNotificationsPerSecond && !s.violated { s.violated = true; return true }
+                return false
+            }
+            if flooding {
+                onViolation("flooding stdout: more than \(Self.maxNotificationsPerSecond) notifications in one second")
+                return
+            }
+            onNotification(method, params)
+        case .request(let id, let method, let params):
+            dispatch(id, method, params)
+        }
+    }
+
+    private func dispatch(_ id: RPCID, _ method: String, _ params: JSONValue?) {
+        let accepted = state.withLock { s -> Bool in
+            guard s.closed == nil, s.inflight.count < maxInflight, s.inflight[id] == nil else { return false }
+            // Placeholder reserved before the task exists, so the count is exact.
+            s.inflight[id] = Task {}
+            return true
+        }
+        guard accepted else {
+            let err = RPCError(code: RPCError.overloaded, message: "too many requests in flight (limit \(maxInflight)) or duplicate id \(id)")
+            _ = send(RPCMessage.errorResponse(id: id, error: err).line())
+            return
+        }
+        let task = Task {
+            let reply: RPCMessage
+            do {
+                reply = .response(id: id, result: try await handler(method, params))
+            } catch let e as WireError {
+                reply = .errorResponse(id: id, error: RPCError(e))
+            } catch let e as RPCError {
+                reply = .errorResponse(id: id, error: e)
+            } catch {
+                reply = .errorResponse(id: id, error: RPCError(code: RPCError.internalError, message: "\(error)"))
+            }
+            let stillOurs = self.state.withLock { $0.inflight.removeValue(forKey: id) != nil }
+            if stillOurs { _ = self.send(reply.line()) }
+        }
+        state.withLock { s in if s.inflight[id] != nil { s.inflight[id] = task } }
+    }
+
+    static func json(_ id: RPCID) -> JSONValue {
+        switch id {
+        case .int(let i): return .int(Int(i))
+        case .string(let s): return .string(s)
+        }
+    }
+}

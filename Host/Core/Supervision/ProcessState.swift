@@ -1,0 +1,69 @@
+public import LightningProtocol
+
+/// Where a supervised child is in its life cycle.
+public enum ProcessState: String, Sendable, Codable, CaseIterable {
+    /// Spawned, handshake not finished.
+    case starting
+    /// Handshake done; serving.
+    case ready
+    /// Being stopped (shutdown → SIGTERM → SIGKILL).
+    case stopping
+    /// Exited; the supervisor decides what next.
+    case exited
+    /// Waiting before the next restart.
+    case backoff
+    /// Gave up: restart intensity exceeded, or an error restarting cannot fix.
+    case failed
+    /// Stopped on purpose (or temporary / transient child that ended); not restarted.
+    case stopped
+}
+
+/// One recorded state change.
+public struct ProcessTransition: Sendable, Codable, Equatable {
+    public var state: ProcessState
+    public var at: Timestamp
+    public var restarts: Int
+    public var pid: Int32?
+    public var detail: String?
+}
+
+/// How the last run ended.
+public struct ProcessExit: Sendable, Codable, Equatable {
+    public var status: ExitStatus
+    /// Why: the supervisor's reason when it killed the child (`heartbeat timeout`, ...), else
+    /// the exit status in words.
+    public var reason: String
+    public var at: Timestamp
+    /// The last stderr lines before the exit.
+    public var stderrTail: [String]
+    enum CodingKeys: String, CodingKey { case status, reason, at, stderrTail = "stderr_tail" }
+}
+
+/// A line of a child's log: stderr, or a `log` notification.
+public struct ProcessLogLine: Sendable, Codable, Equatable {
+    public var at: Timestamp
+    /// `stderr`, or the level of a `log` notification.
+    public var stream: String
+    public var text: String
+}
+
+/// What `/v1/processes` and `lightning ps` show about one child.
+public struct ProcessSnapshot: Sendable, Codable, Equatable {
+    public var name: String
+    public var manifest: String
+    public var kind: String
+    public var state: ProcessState
+    public var pid: Int32?
+    public var restarts: Int
+    public var startedAt: Timestamp?
+    public var readyAt: Timestamp?
+    public var uptimeSeconds: Double?
+    public var lastExit: ProcessExit?
+    public var transitions: [ProcessTransition]
+    public var command: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case name, manifest, kind, state, pid, restarts, transitions, command
+        case startedAt = "started_at", readyAt = "ready_at", uptimeSeconds = "uptime_seconds", lastExit = "last_exit"
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import LightningProtocol
+import Logging
+
+/// Owns every supervised child of the daemon, by name (docs/supervision.md).
+public final class Supervisor: Sendable {
+    let logger: Logger
+    let services: SupervisedChild.ChildServices
+    /// Folders searched for a bare `process.command` (build products), before `PATH`.
+    let programDirs: [URL]
+    private let children = Locked<[String: SupervisedChild]>([:])
+
+    init(services: SupervisedChild.ChildServices, programDirs: [URL], logger: Logger) {
+        self.services = services; self.programDirs = programDirs; self.logger = logger
+    }
+
+    /// Creates (not starts) a child for an agent or function manifest.
+    /// - Throws: `HostError(.manifestInvalid)` when the process section or the program is wrong.
+    func makeChild(_ m: Manifest, name: String? = nil, config: [String: JSONValue]) throws -> SupervisedChild {
+        var checker = FieldChecker()
+        guard let raw = m.process, let spec = ChildSpec.parse(raw, &checker), checker.problems.isEmpty else {
+            throw HostError(.manifestInvalid, subject: m.displayPath, checker.problems.joined(separator: "; "))
+        }
+        let manifestDir = m.file.deletingLastPathComponent().path
+        let program = try resolve(spec.command, manifestDir: manifestDir, subject: m.displayPath)
+        let args = spec.args.map { $0.replacingOccurrences(of: "${manifest_dir}", with: manifestDir) }
+        let name = name ?? m.id
+        let env = Self.environment(spec: spec, id: m.id, name: name, kind: m.kind.rawValue)
+        var s = spec
+        if let wd = s.workingDir { s.workingDir = wd.hasPrefix("/") ? wd : URL(fileURLWithPath: manifestDir).appendingPathComponent(wd).path }
+        return SupervisedChild(name: name, manifestId: m.id, kind: m.kind.rawValue, spec: s, program: program, arguments: args,
+                               environment: env, config: .object(config), services: services,
+                               logger: Logger(label: "lt.supervisor"))
+    }
+
+    /// Adds a child under its name and starts it. A child of the same name is stopped first.
+    @discardableResult
+    func launch(_ child: SupervisedChild) async -> SupervisedChild {
+        let old = children.withLock { c -> SupervisedChild? in defer { c[child.name] = child }; return c[child.name] }
+        if let old { await old.stop() }
+        child.start()
+        return child
+    }
+
+    /// Stops and forgets a child.
+    func remove(_ name: String) async {
+        let c = children.withLock { $0.removeValue(forKey: name) }
+        await c?.stop()
+    }
+
+    public func child(_ name: String) -> SupervisedChild? { children.withLock { $0[name] } }
+
+    public var all: [SupervisedChild] { children.withLock { Array($0.values) }.sorted { $0.name < $1.name } }
+
+    /// Stops every child at once (daemon shutdown).
+    public func stopAll() async {
+        await withTaskGroup(of: Void.self) { group in
+            for c in all { group.addTask { await c.stop() } }
+        }
+    }
+
+    /// The child's environment: only what it needs, never the daemon's secrets.
+    static func environment(spec: ChildSpec, id: String, name: String, kind: String) -> [String: String] {
+        let parent = ProcessInfo.processInfo.environment
+        var env: [String: String] = [
+            "PATH": parent["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            "LANG": parent["LANG"] ?? "C.UTF-8",
+            "LIGHTNING_CHILD_ID": id, "LIGHTNING_CHILD_NAME": name, "LIGHTNING_CHILD_KIND": kind,
+            "LIGHTNING_PROTOCOL_VERSION": ChildProtocol.version,
+        ]
+        for key in ["HOME", "TMPDIR", "PYTHONPATH", "LD_LIBRARY_PATH"] { if let v = parent[key] { env[key] = v } }
+        env.merge(spec.env) { _, new in new }
+        return env
+    }
+
+    /// An absolute path, relative to the manifest's folder, or a bare name in the program folders or PATH.
+    func resolve(_ command: String, manifestDir: String, subject: String) throws -> String {
+        let fm = FileManager.default
+        if command.hasPrefix("/") {
+            guard fm.isExecutableFile(atPath: command) else {
+                throw HostError(.manifestInvalid, subject: subject, "field \"process.command\": \(command) is not an executable file")
+            }
+            return command
+        }
+        if command.contains("/") {
+            let p = URL(fileURLWithPath: manifestDir).appendingPathComponent(command).standardizedFileURL.path
+            guard fm.isExecutableFile(atPath: p) else {
+                throw HostError(.manifestInvalid, subject: subject, "field \"process.command\": \(p) is not an executable file")
+            }
+            return p
+        }
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
+        for dir in programDirs + path {
+            let p = dir.appendingPathComponent(command).path
+            if fm.isExecutableFile(atPath: p) { return p }
+        }
+        throw HostError(.manifestInvalid, subject: subject,
+                        "field \"process.command\": \"\(command)\" not found in \((programDirs.map(\.path) + ["PATH"]).joined(separator: ", ")) (build it with `swift build`, or fix the command)")
+    }
+}
+
+/// An agent as the router sees it: a driver whose `handle` is an `event.handle` request to the
+/// child. While the child restarts, deliveries wait for it to be ready (up to its readiness
+/// timeout) and then fail (the bus retries them with backoff).
+struct AgentDriver: DriverEndpoint {
+    let child: SupervisedChild
+    let capabilities: [String]
+    let timeout: Duration
+    var name: String { child.name }
+
+    func handle(_ event: Event) async throws -> [Event] {
+        if child.currentState != .ready {
+            guard await child.waitReady(timeout: .milliseconds(child.spec.readinessTimeoutMs)) else {
+                throw WireError(.unavailable, "agent \(name) is not ready (state \(child.currentState.rawValue))")
+            }
+        }
+        let out = try await child.call(ChildProtocol.handleEvent, try Wire.decode(JSONValue.self, from: Wire.encode(HandleRequest(event: event))),
+                                       timeout: timeout)
+        return try Wire.decode(HandleResult.self, from: Wire.encode(out), what: "result of \(ChildProtocol.handleEvent) from \(name)").events
+            .map { e in
+                var e = e
+                if e.source == "api" { e.source = name }
+                return e
+            }
+    }
+}

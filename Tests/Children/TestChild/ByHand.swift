@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import LightningProtocol
+
+/// Modes that break the handshake or stop serving, so they speak the protocol by hand (one
+/// thread, blocking stdio reads) instead of through ChildKit.
+enum ByHand {
+    /// Exits with `code` as soon as an `initialize` request arrives, without answering.
+    static func exitOnInitialize(code: Int32) -> Never {
+        _ = waitForInitialize()
+        exit(code)
+    }
+
+    /// Reads stdin and never answers anything; exits at stdin EOF.
+    static func neverReady() -> Never {
+        while readLine() != nil {}
+        exit(0)
+    }
+
+    /// Answers `initialize`, then never reads stdin again.
+    static func noRead() -> Never {
+        answerInitialize()
+        TestChildIO.sleepForever()
+    }
+
+    /// Answers `initialize`, then reads everything and answers nothing, not even at EOF.
+    static func hang() -> Never {
+        answerInitialize()
+        while readLine() != nil {}
+        TestChildIO.sleepForever()
+    }
+
+    /// Reads until an `initialize` request; returns its id. Exits 0 at EOF.
+    private static func waitForInitialize() -> RPCID {
+        while let line = readLine() {
+            if case .request(let id, ChildProtocol.initialize, _)? = try? RPCMessage.parse(Data(line.utf8)) { return id }
+        }
+        exit(0)
+    }
+
+    private static func answerInitialize() {
+        let id = waitForInitialize()
+        let result: JSONValue = [
+            "protocol_version": .string(ChildProtocol.version),
+            "child": ["name": "lt-test-child", "version": "1.0.0"],
+            "handles": ["test.*"],
+            "functions": ["echo", "sleep", "pid"],
+        ]
+        TestChildIO.stdout(RPCMessage.response(id: id, result: result).line())
+    }
+}
