@@ -1472,6 +1472,206 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/processes": {
+      "get": {
+        "operationId": "listProcesses",
+        "tags": [
+          "processes"
+        ],
+        "summary": "Supervised child processes",
+        "responses": {
+          "200": {
+            "description": "Every supervised process, by name.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ProcessList"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/processes/{name}": {
+      "get": {
+        "operationId": "getProcess",
+        "tags": [
+          "processes"
+        ],
+        "summary": "One supervised process",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ProcessName"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The process.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Process"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/v1/processes/{name}/logs": {
+      "get": {
+        "operationId": "getProcessLogs",
+        "tags": [
+          "processes"
+        ],
+        "summary": "Captured stderr and log lines (bounded, newest last)",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ProcessName"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 200
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The last lines.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ProcessLogs"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/v1/processes/{name}/restart": {
+      "post": {
+        "operationId": "restartProcess",
+        "tags": [
+          "processes"
+        ],
+        "summary": "Graceful stop, then start; answers once ready (or the readiness timeout passed)",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ProcessName"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The process after the action.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Process"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/v1/processes/{name}/stop": {
+      "post": {
+        "operationId": "stopProcess",
+        "tags": [
+          "processes"
+        ],
+        "summary": "Graceful stop: shutdown, exit, SIGTERM, SIGKILL",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ProcessName"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The process after the action.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Process"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/v1/processes/{name}/start": {
+      "post": {
+        "operationId": "startProcess",
+        "tags": [
+          "processes"
+        ],
+        "summary": "Start a stopped or failed process",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/ProcessName"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The process after the action.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Process"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/v1/agents": {
+      "get": {
+        "operationId": "listAgents",
+        "tags": [
+          "processes"
+        ],
+        "summary": "Agents: capabilities, process state and routing counters",
+        "responses": {
+          "200": {
+            "description": "Agents by name.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AgentList"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -2773,6 +2973,270 @@ enum OpenAPIDocument {
             }
           }
         ]
+      },
+      "ExitStatus": {
+        "type": "object",
+        "properties": {
+          "code": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Exit code when it exited normally."
+          },
+          "signal": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Signal that killed it."
+          },
+          "core_dumped": {
+            "type": "boolean"
+          }
+        },
+        "required": [
+          "core_dumped"
+        ]
+      },
+      "ProcessExit": {
+        "type": "object",
+        "properties": {
+          "status": {
+            "$ref": "#/components/schemas/ExitStatus"
+          },
+          "reason": {
+            "type": "string",
+            "description": "The supervisor's reason when it killed the child (heartbeat timeout, protocol violation, ...), else the exit status in words."
+          },
+          "at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 UTC with milliseconds."
+          },
+          "stderr_tail": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        },
+        "required": [
+          "status",
+          "reason",
+          "at",
+          "stderr_tail"
+        ]
+      },
+      "ProcessTransition": {
+        "type": "object",
+        "properties": {
+          "state": {
+            "$ref": "#/components/schemas/ProcessState"
+          },
+          "at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 UTC with milliseconds."
+          },
+          "restarts": {
+            "type": "integer"
+          },
+          "pid": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "detail": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        "required": [
+          "state",
+          "at",
+          "restarts"
+        ]
+      },
+      "ProcessState": {
+        "type": "string",
+        "enum": [
+          "starting",
+          "ready",
+          "stopping",
+          "exited",
+          "backoff",
+          "failed",
+          "stopped"
+        ]
+      },
+      "Process": {
+        "type": "object",
+        "description": "A supervised child process (agent or function instance).",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "manifest": {
+            "type": "string"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "agent",
+              "function"
+            ]
+          },
+          "state": {
+            "$ref": "#/components/schemas/ProcessState"
+          },
+          "pid": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "restarts": {
+            "type": "integer"
+          },
+          "started_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 UTC with milliseconds."
+          },
+          "ready_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 UTC with milliseconds."
+          },
+          "uptime_seconds": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "last_exit": {
+            "$ref": "#/components/schemas/ProcessExit"
+          },
+          "transitions": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ProcessTransition"
+            }
+          },
+          "command": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        },
+        "required": [
+          "name",
+          "manifest",
+          "kind",
+          "state",
+          "restarts",
+          "transitions",
+          "command"
+        ]
+      },
+      "ProcessList": {
+        "type": "object",
+        "properties": {
+          "processes": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Process"
+            }
+          }
+        },
+        "required": [
+          "processes"
+        ]
+      },
+      "ProcessLogLine": {
+        "type": "object",
+        "properties": {
+          "at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 UTC with milliseconds."
+          },
+          "stream": {
+            "type": "string",
+            "description": "stderr, or the level of a log notification."
+          },
+          "text": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "at",
+          "stream",
+          "text"
+        ]
+      },
+      "ProcessLogs": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "lines": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ProcessLogLine"
+            }
+          }
+        },
+        "required": [
+          "name",
+          "lines"
+        ]
+      },
+      "Agent": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "capabilities": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "process": {
+            "$ref": "#/components/schemas/Process"
+          },
+          "stats": {
+            "$ref": "#/components/schemas/DriverStats"
+          }
+        },
+        "required": [
+          "name",
+          "capabilities",
+          "process",
+          "stats"
+        ]
+      },
+      "AgentList": {
+        "type": "object",
+        "properties": {
+          "agents": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Agent"
+            }
+          }
+        },
+        "required": [
+          "agents"
+        ]
       }
     },
     "responses": {
@@ -2978,6 +3442,15 @@ enum OpenAPIDocument {
         "in": "query",
         "required": false,
         "description": "Only entries before this instant. An RFC 3339 timestamp or a number of seconds since 1970.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "ProcessName": {
+        "name": "name",
+        "in": "path",
+        "required": true,
+        "description": "Process name (see GET /v1/processes).",
         "schema": {
           "type": "string"
         }

@@ -21,7 +21,8 @@ public final class Supervisor: Sendable {
         guard let raw = m.process, let spec = ChildSpec.parse(raw, &checker), checker.problems.isEmpty else {
             throw HostError(.manifestInvalid, subject: m.displayPath, checker.problems.joined(separator: "; "))
         }
-        let manifestDir = m.file.deletingLastPathComponent().path
+        // Symlinks resolved: `${manifest_dir}` is where the manifest really lives.
+        let manifestDir = m.file.resolvingSymlinksInPath().deletingLastPathComponent().path
         let program = try resolve(spec.command, manifestDir: manifestDir, subject: m.displayPath)
         let args = spec.args.map { $0.replacingOccurrences(of: "${manifest_dir}", with: manifestDir) }
         let name = name ?? m.id

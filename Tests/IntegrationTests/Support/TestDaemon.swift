@@ -30,7 +30,14 @@ final class TestDaemon: @unchecked Sendable {
         let repoManifests = BuildProducts.repoRoot.appendingPathComponent("manifests")
         for name in try FileManager.default.contentsOfDirectory(atPath: repoManifests.path) where name.hasSuffix(".json") {
             guard manifests?(name) ?? true else { continue }
-            try FileManager.default.copyItem(at: repoManifests.appendingPathComponent(name), to: manifestsDir.appendingPathComponent(name))
+            let source = repoManifests.appendingPathComponent(name)
+            let text = (try? String(contentsOf: source, encoding: .utf8)) ?? ""
+            if text.contains("\"process\"") {
+                // Agents and functions: linked, so `${manifest_dir}` still finds the repository's files.
+                try FileManager.default.createSymbolicLink(at: manifestsDir.appendingPathComponent(name), withDestinationURL: source)
+            } else {
+                try FileManager.default.copyItem(at: source, to: manifestsDir.appendingPathComponent(name))
+            }
         }
         for (name, text) in extraManifests { try Data(text.utf8).write(to: manifestsDir.appendingPathComponent(name)) }
         let pinned = ManifestPinner.pin(manifestsIn: manifestsDir, pluginDirs: [BuildProducts.directory])

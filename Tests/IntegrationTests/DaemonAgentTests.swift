@@ -1,0 +1,101 @@
+import Foundation
+import LightningProtocol
+import Testing
+
+/// Agents as supervised children of the real daemon: routing, storage through the host, the
+/// process API and CLI, restarts, and no child outliving a `kill -9` of the daemon.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct DaemonAgentTests {
+    static func crashingAgent(_ ms: Int) -> String {
+        """
+        {"manifest_version": 1, "id": "crashy-agent", "name": "Crashy", "version": "1.0.0", "kind": "agent",
+         "capabilities": ["test.*"],
+         "process": {"command": "lt-test-child", "args": ["crash-after", "\(ms)"],
+                     "backoff": {"initial_ms": 50, "max_ms": 200}, "intensity": {"max_restarts": 50, "within_seconds": 60}}}
+        """
+    }
+
+    @Test func swiftAndPythonAgentsHandleEventsAndUseStorageThroughTheHost() async throws {
+        let d = try await TestDaemon.start()
+        try await d.eventually("agents ready") {
+            let ps = try await d.get("/v1/processes").json["processes"]?.arrayValue ?? []
+            return ps.filter { $0["state"] == "ready" }.count == 2
+        }
+        let id = try await d.publish(["type": "greet.request", "data": ["name": "Ada"]])
+        try await d.eventually("two replies") { try await d.history("correlation_id=\(id)&type=greet.reply").count == 2 }
+        let replies = try await d.history("correlation_id=\(id)&type=greet.reply")
+        let byAgent = Dictionary(uniqueKeysWithValues: replies.compactMap { r in
+            r["metadata"]?["lt.emitted_by"]?.stringValue.map { ($0, r["data"]?["greeting"]?.stringValue ?? "") }
+        })
+        #expect(byAgent["example-agent"] == "Hello, Ada!")
+        #expect(byAgent["example-python-agent"] == "Hei, Ada!")
+        #expect(replies.allSatisfy { $0["source"]?.stringValue?.hasPrefix("example-") == true })
+        let doc = try await d.get("/v1/storage/containers/greetings/documents/\(id)")
+        #expect(doc.status == 200)
+        #expect(doc.json["data"]?["name"] == "Ada")
+        let agents = try await d.get("/v1/agents").json["agents"]?.arrayValue ?? []
+        #expect(agents.map { $0["name"]?.stringValue } == ["example-agent", "example-python-agent"])
+        // greet.* also matches the two greet.reply events: each agent saw 3 events and answered 1.
+        try await d.eventually("replies routed too") {
+            let a = try await d.get("/v1/agents").json["agents"]?.arrayValue ?? []
+            return a.allSatisfy { $0["stats"]?["handled"] == 3 }
+        }
+    }
+
+    @Test func psLogsAndRestartFromTheCLI() async throws {
+        let d = try await TestDaemon.start(manifests: { !$0.contains("python") })
+        try await d.eventually("ready") { try await d.get("/v1/processes/example-agent").json["state"] == "ready" }
+        let (c1, ps, _) = try await d.cli(["ps"])
+        #expect(c1 == 0)
+        #expect(ps.hasPrefix("NAME"))
+        let row = ps.split(separator: "\n").first { $0.hasPrefix("example-agent") }.map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        #expect(row?[1] == "agent" && row?[2] == "ready")
+        let pid1 = try await d.get("/v1/processes/example-agent").json["pid"]?.intValue
+        let (c2, out, _) = try await d.cli(["restart", "example-agent"])
+        #expect(c2 == 0)
+        #expect(out.hasPrefix("example-agent ready pid "))
+        let pid2 = try await d.get("/v1/processes/example-agent").json["pid"]?.intValue
+        #expect(pid1 != nil && pid2 != nil && pid1 != pid2)
+        let (c3, _, err) = try await d.cli(["restart", "nobody"])
+        #expect(c3 == 1)
+        #expect(err.contains("no process named \"nobody\""))
+        let (c4, logs, _) = try await d.cli(["logs", "example-agent"])
+        #expect(c4 == 0)
+        _ = logs
+        let (c5, stopped, _) = try await d.cli(["stop", "example-agent"])
+        #expect(c5 == 0)
+        #expect(stopped.hasPrefix("example-agent stopped"))
+    }
+
+    @Test func aCrashingAgentIsRestartedAndEveryExitIsAnEvent() async throws {
+        let d = try await TestDaemon.start(manifests: { !$0.contains("agent") }, extraManifests: ["crashy.json": Self.crashingAgent(300)])
+        try await d.eventually("restarted twice") {
+            (try await d.get("/v1/processes/crashy-agent").json["restarts"]?.intValue ?? 0) >= 2
+        }
+        let p = try await d.get("/v1/processes/crashy-agent").json
+        #expect(p["last_exit"]?["reason"] == "exited with code 3")
+        #expect(p["last_exit"]?["status"]?["code"] == 3)
+        let exits = try await d.history("type=process.exited")
+        #expect(exits.count >= 2)
+        #expect(exits.first?["data"]?["name"] == "crashy-agent")
+        #expect(exits.first?["data"]?["code"] == 3)
+    }
+
+    @Test func noChildOutlivesAKill9OfTheDaemon() async throws {
+        let d = try await TestDaemon.start()
+        try await d.eventually("agents ready") {
+            let ps = try await d.get("/v1/processes").json["processes"]?.arrayValue ?? []
+            return ps.filter { $0["state"] == "ready" }.count == 2
+        }
+        let pids = (try await d.get("/v1/processes").json["processes"]?.arrayValue ?? []).compactMap { $0["pid"]?.intValue }.map { Int32($0) }
+        #expect(pids.count == 2)
+        #expect(pids.allSatisfy { kill($0, 0) == 0 })
+        try await d.kill9()
+        try await d.eventually("children gone") { pids.allSatisfy { kill($0, 0) != 0 || Self.isZombie($0) } }
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(close, offsetBy: 2)] == "Z"
+    }
+}
