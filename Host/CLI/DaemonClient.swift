@@ -28,7 +28,9 @@ struct DaemonClient: Sendable {
     let base: String
 
     /// Sends a request; returns the decoded JSON body for 2xx, throws `ClientFailure` otherwise.
-    func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> JSONValue {
+    /// - Parameter accepting: non-2xx statuses whose JSON body is still the answer (e.g. 503 of /health).
+    func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:],
+              accepting: Set<Int> = []) async throws -> JSONValue {
         guard let url = URL(string: base + path) else { throw ClientFailure(description: "invalid daemon URL: \(base + path)") }
         var req = URLRequest(url: url)
         req.httpMethod = method
@@ -41,16 +43,16 @@ struct DaemonClient: Sendable {
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let json = data.isEmpty ? JSONValue.null : ((try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .string(String(decoding: data, as: UTF8.self)))
-        guard (200..<300).contains(status) else {
+        guard (200..<300).contains(status) || accepting.contains(status) else {
             if let e = json["error"], let msg = e["message"]?.stringValue {
-                throw ClientFailure(description: "error: \(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status))")
+                throw ClientFailure(description: "\(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status))")
             }
-            throw ClientFailure(description: "error: HTTP \(status): \(String(decoding: data.prefix(500), as: UTF8.self))")
+            throw ClientFailure(description: "HTTP \(status): \(String(decoding: data.prefix(500), as: UTF8.self))")
         }
         return json
     }
 
-    func get(_ path: String) async throws -> JSONValue { try await send("GET", path) }
+    func get(_ path: String, accepting: Set<Int> = []) async throws -> JSONValue { try await send("GET", path, accepting: accepting) }
 
     func post(_ path: String, _ value: JSONValue) async throws -> JSONValue {
         try await send("POST", path, body: try Wire.encode(value))

@@ -102,7 +102,7 @@ enum ServerSentEvents {
             if status != 200 && status != 0 {
                 let body = String(decoding: buffer.prefix(500), as: UTF8.self)
                 let msg = (try? JSONDecoder().decode(JSONValue.self, from: buffer))?["error"]?["message"]?.stringValue ?? body
-                continuation.finish(throwing: ClientFailure(description: "error: \(msg) (HTTP \(status))"))
+                continuation.finish(throwing: ClientFailure(description: "\(msg) (HTTP \(status))"))
             } else if let error {
                 continuation.finish(throwing: ClientFailure(description: "event stream: \(error.localizedDescription)"))
             } else {

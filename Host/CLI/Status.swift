@@ -8,7 +8,7 @@ struct Health: AsyncParsableCommand {
 
     func run() async throws {
         let r: JSONValue
-        do { r = try await options.client.get("/health") } catch let f as ClientFailure {
+        do { r = try await options.client.get("/health", accepting: [503]) } catch let f as ClientFailure {
             print(f.description); throw ExitCode.failure
         }
         if options.json { return Output.json(r) }
@@ -18,6 +18,7 @@ struct Health: AsyncParsableCommand {
              Output.text(p["health"]?["latency_ms"]), Output.text(p["health"]?["error"])]
         }
         Output.table(["KIND", "PLUGIN", "HEALTH", "LATENCY_MS", "ERROR"], rows)
+        if r["status"] == "unhealthy" { throw ExitCode.failure }
     }
 }
 

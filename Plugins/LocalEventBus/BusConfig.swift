@@ -46,12 +46,17 @@ struct BusConfig: Sendable {
         self.durability = durability
         if durability == .memory {
             path = ":memory:"
-        } else if let p = try string("path"), !p.isEmpty {
-            path = p
-        } else if let dir = try string("data_dir"), !dir.isEmpty {
-            path = URL(fileURLWithPath: dir).appendingPathComponent("eventbus.sqlite").path
         } else {
-            throw WireError(.invalidArgument, "config field \"data_dir\": required when \"path\" is not set (the host injects it)")
+            // A relative `path` lives inside `data_dir` (as for the SQLite storage plugin).
+            let dir = try string("data_dir")
+            let p = try string("path")
+            if let p, p.hasPrefix("/") {
+                path = p
+            } else if let dir, !dir.isEmpty {
+                path = URL(fileURLWithPath: dir).appendingPathComponent(p.flatMap { $0.isEmpty ? nil : $0 } ?? "eventbus.sqlite").path
+            } else {
+                throw WireError(.invalidArgument, "config field \"data_dir\": required unless \"path\" is absolute (the host injects it)")
+            }
         }
         dedupWindowSeconds = try int("dedup_window_seconds", min: 0) ?? 300
         defaultTTLSeconds = try int("default_ttl_seconds", min: 1)

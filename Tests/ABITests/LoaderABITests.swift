@@ -68,6 +68,15 @@ import Testing
         #expect(try refusal(["SMALL_STRUCT"])?.message.hasPrefix("lt_plugin_v1.struct_size is 8") == true)
     }
 
+    @Test func readsOnlyStructSizeBytesOfAnOlderMinorsTable() async throws {
+        let lib = try CPluginBuilder.build(Self.fixture, defines: ["OLDER_MINOR"])
+        let plugin = try loader.loadLibrary(at: lib)
+        #expect(plugin.hasExtensions == false)
+        let conn = try plugin.makeInstance(config: [:])
+        #expect(String(decoding: try await conn.call("echo", Data("{}".utf8)), as: UTF8.self) == "{}")
+        await conn.close()
+    }
+
     @Test func refusesAnIdThatDiffersFromTheManifest() throws {
         let e = try refusal(["PLUGIN_ID=\"someone-else\""])
         #expect(e?.message == "field \"id\": manifest says \"abi-fixture\" but the library reports \"someone-else\"")

@@ -46,6 +46,10 @@ struct DaemonAPITests {
         let badLimit = try await d.get("/v1/events?limit=lots")
         #expect(badLimit.status == 400)
         #expect(badLimit.json["error"]?["message"] == "query parameter \"limit\": expected an integer from 1 to 10000, got \"lots\"")
+        let unknown = try await d.get("/v2/nothing")
+        #expect(unknown.status == 404)
+        #expect(unknown.json["error"]?["code"] == "not_found")
+        #expect(unknown.json["error"]?["message"] == "no route GET /v2/nothing (see GET / or /openapi.json)")
         #expect(try await d.get("/health").status == 200)
     }
 

@@ -16,7 +16,7 @@ struct DaemonAgentTests {
     }
 
     @Test func swiftAndPythonAgentsHandleEventsAndUseStorageThroughTheHost() async throws {
-        let d = try await TestDaemon.start()
+        let d = try await TestDaemon.start(agents: true)
         try await d.eventually("agents ready") {
             let ps = try await d.get("/v1/processes").json["processes"]?.arrayValue ?? []
             return ps.filter { $0["state"] == "ready" }.count == 2
@@ -43,7 +43,7 @@ struct DaemonAgentTests {
     }
 
     @Test func psLogsAndRestartFromTheCLI() async throws {
-        let d = try await TestDaemon.start(manifests: { !$0.contains("python") })
+        let d = try await TestDaemon.start(manifests: { !$0.contains("python") }, agents: true)
         try await d.eventually("ready") { try await d.get("/v1/processes/example-agent").json["state"] == "ready" }
         let (c1, ps, _) = try await d.cli(["ps"])
         #expect(c1 == 0)
@@ -82,7 +82,7 @@ struct DaemonAgentTests {
     }
 
     @Test func noChildOutlivesAKill9OfTheDaemon() async throws {
-        let d = try await TestDaemon.start()
+        let d = try await TestDaemon.start(agents: true)
         try await d.eventually("agents ready") {
             let ps = try await d.get("/v1/processes").json["processes"]?.arrayValue ?? []
             return ps.filter { $0["state"] == "ready" }.count == 2

@@ -6,13 +6,13 @@ import Testing
 
 /// The supervisor against real child processes (`lt-test-child`): handshake, calls both ways,
 /// restarts by policy, intensity, graceful and forced stops, process groups.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct SupervisedChildTests {
     @Test func handshakeThenCallsInBothDirectionsAtOnce() async throws {
         let host = RecordingHost()
         let c = TestChildren.make(["well"], host: host)
         c.start()
-        #expect(await c.waitReady(timeout: .seconds(10)))
+        #expect(await c.waitReady(timeout: .seconds(60)))
         #expect(c.snapshot.state == .ready)
         #expect(c.snapshot.pid != nil)
         // The child calls storage on the host while our request is in flight, 20 times at once.
@@ -80,7 +80,7 @@ struct SupervisedChildTests {
     @Test func aChildThatIgnoresSIGTERMIsKilled() async throws {
         let c = TestChildren.make(["ignore-term"]) { $0.stopTimeoutMs = 200 }
         c.start()
-        #expect(await c.waitReady(timeout: .seconds(10)))
+        #expect(await c.waitReady(timeout: .seconds(60)))
         await c.stop()
         let s = c.snapshot
         #expect(s.state == .stopped)
@@ -92,7 +92,7 @@ struct SupervisedChildTests {
         let pidfile = FileManager.default.temporaryDirectory.appendingPathComponent("lt-gc-\(UUID().uuidString)").path
         let c = TestChildren.make(["grandchild", pidfile])
         c.start()
-        #expect(await c.waitReady(timeout: .seconds(10)))
+        #expect(await c.waitReady(timeout: .seconds(60)))
         var gc: Int32 = 0
         await eventually("pidfile") {
             gc = Int32((try? String(contentsOfFile: pidfile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
@@ -128,7 +128,7 @@ struct SupervisedChildTests {
     @Test func aChildThatStopsReadingItsStdinIsKilled() async throws {
         let c = TestChildren.make(["no-read"]) { $0.restart = .temporary }
         c.start()
-        #expect(await c.waitReady(timeout: .seconds(10)))
+        #expect(await c.waitReady(timeout: .seconds(60)))
         let big: JSONValue = ["blob": .string(String(repeating: "x", count: 1 << 20))]
         for _ in 0..<24 {
             Task { _ = try? await c.call(ChildProtocol.handleEvent, ["event": ["type": "test.echo", "data": big]], timeout: .seconds(30)) }
@@ -140,7 +140,7 @@ struct SupervisedChildTests {
     @Test func aHungChildFailsItsHeartbeat() async throws {
         let c = TestChildren.make(["hang"]) { $0.restart = .temporary; $0.heartbeatIntervalMs = 100; $0.heartbeatTimeoutMs = 300 }
         c.start()
-        #expect(await c.waitReady(timeout: .seconds(10)))
+        #expect(await c.waitReady(timeout: .seconds(60)))
         do { _ = try await c.call("health", [:], timeout: .milliseconds(200)); Issue.record("expected a timeout") } catch let e as WireError {
             #expect(e.code == .timeout)
         }
@@ -158,7 +158,7 @@ struct SupervisedChildTests {
     @Test func stderrIsCapturedInABoundedLog() async throws {
         let c = TestChildren.make(["stderr-spam"])
         c.start()
-        #expect(await c.waitReady(timeout: .seconds(10)))
+        #expect(await c.waitReady(timeout: .seconds(60)))
         await eventually("last spam line") { c.logTail(1).last?.text == "spam line 5000" }
         #expect(c.logTail(5000).count == 1000)
         await c.stop()

@@ -20,7 +20,7 @@ enum TestChildren {
     static func spec(_ mode: [String], _ tweak: (inout ChildSpec) -> Void = { _ in }) -> ChildSpec {
         var s = ChildSpec(command: products.appendingPathComponent("lt-test-child").path)
         s.args = mode
-        s.readinessTimeoutMs = 5000
+        s.readinessTimeoutMs = 30_000  // generous: the whole suite runs in parallel on 2 cores
         s.stopTimeoutMs = 1000
         s.backoff.initialMs = 20
         s.backoff.maxMs = 200

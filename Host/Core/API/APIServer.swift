@@ -19,6 +19,7 @@ public struct APIServer: Sendable {
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: JSONErrorMiddleware(logger: logger))
         addSystemRoutes(router)
         addEventRoutes(router)
         addStreamRoutes(router)

@@ -101,7 +101,7 @@ extension DaemonConfig {
         let fields: [(String, WritableKeyPath<RouterSettings, Int>, ClosedRange<Int>)] = [
             ("hop_limit", \.hopLimit, 1...1000), ("max_attempts", \.maxAttempts, 1...1000),
             ("backoff_ms", \.backoffMs, 0...3_600_000), ("max_backoff_ms", \.maxBackoffMs, 0...86_400_000),
-            ("concurrency", \.concurrency, 1...10_000), ("lease_ms", \.leaseMs, 100...86_400_000),
+            ("concurrency", \.concurrency, 1...1000), ("lease_ms", \.leaseMs, 100...3_600_000),
         ]
         for key in r.keys.sorted() where !fields.contains(where: { $0.0 == key }) {
             problems.append("field \"router.\(key)\": expected one of \(fields.map(\.0).joined(separator: ", ")), got an unknown key")

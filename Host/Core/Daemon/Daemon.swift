@@ -118,6 +118,9 @@ public final class Daemon: Sendable {
     /// Closes providers and drivers (after the services stopped).
     public func shutdown() async {
         await supervisor.stopAll()
+        for d in router.drivers {
+            if let p = d as? PluginDriver { await p.connection.close() }
+        }
         for slot in providers.all {
             if let b = slot.unbind() { await b.connection.close() }
         }

@@ -22,6 +22,9 @@ public final class LoadedPlugin: Sendable {
         self.table = table; self.bridge = bridge; self.logger = logger
     }
 
+    /// Whether the plugin offers `get_extension` (read within its `struct_size` only).
+    public var hasExtensions: Bool { table.pointer.pointee.get_extension != nil }
+
     /// Creates an instance configured with `config` (a JSON object).
     /// - Throws: `HostError(.configInvalid)` carrying the plugin's own error message.
     public func makeInstance(config: JSONValue) throws -> any ProviderConnection {

@@ -87,16 +87,25 @@ public final class PluginLoader: Sendable {
         guard let table = entry(bridge.table) else {
             throw HostError(.loadFailed, subject: subject, "\(LT_PLUGIN_ENTRY_SYMBOL) returned NULL")
         }
-        let t = table.pointee
-        let major = t.abi_version >> 16
+        // Read only what the plugin says it has: the two leading fields first, then at most
+        // `struct_size` bytes into a zero-filled copy (fields an older plugin lacks read as NULL).
+        let raw = UnsafeRawPointer(table)
+        let structSize = raw.load(as: UInt32.self)
+        let abiVersion = raw.load(fromByteOffset: 4, as: UInt32.self)
+        let major = abiVersion >> 16
         guard major == LT_ABI_VERSION_MAJOR else {
             throw HostError(.abiMismatch, subject: subject,
-                            "plugin ABI \(major).\(t.abi_version & 0xffff), host ABI \(LT_ABI_VERSION_MAJOR).\(LT_ABI_VERSION_MINOR): major versions must match")
+                            "plugin ABI \(major).\(abiVersion & 0xffff), host ABI \(LT_ABI_VERSION_MAJOR).\(LT_ABI_VERSION_MINOR): major versions must match")
         }
         let required = MemoryLayout<lt_plugin_v1>.offset(of: \lt_plugin_v1.get_extension)!
-        guard Int(t.struct_size) >= required else {
-            throw HostError(.abiMismatch, subject: subject, "lt_plugin_v1.struct_size is \(t.struct_size), expected at least \(required)")
+        guard Int(structSize) >= required else {
+            throw HostError(.abiMismatch, subject: subject, "lt_plugin_v1.struct_size is \(structSize), expected at least \(required)")
         }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<lt_plugin_v1>.size, alignment: MemoryLayout<lt_plugin_v1>.alignment)
+        copy.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<lt_plugin_v1>.size)
+        copy.copyMemory(from: raw, byteCount: min(Int(structSize), MemoryLayout<lt_plugin_v1>.size))
+        let ownTable = UnsafePointer(copy.assumingMemoryBound(to: lt_plugin_v1.self))  // kept for the process's life, like the library
+        let t = ownTable.pointee
         let id = String(cString: t.id)
         let version = String(cString: t.version)
         if let want = spec.expectedId, want != id {
@@ -107,7 +116,7 @@ public final class PluginLoader: Sendable {
         }
         bridge.pluginLabel = id
         return LoadedPlugin(id: id, version: version, path: path, sha256: sha256, abiVersion: t.abi_version,
-                            table: PluginTable(pointer: table), bridge: bridge, logger: logger)
+                            table: PluginTable(pointer: ownTable), bridge: bridge, logger: logger)
     }
 
     /// Hex sha256 of a file, streamed.

@@ -1,5 +1,6 @@
 /* A test plugin compiled by ABITests with cc against lightning_plugin.h alone.
- * Variants chosen with -D: BAD_MAJOR, NO_ENTRY, NULL_ENTRY, SMALL_STRUCT, CREATE_FAILS, PLUGIN_ID="...". */
+ * Variants chosen with -D: BAD_MAJOR, NO_ENTRY, NULL_ENTRY, SMALL_STRUCT, OLDER_MINOR, CREATE_FAILS, PLUGIN_ID="...". */
+#include <stddef.h>
 #include "lightning_plugin.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -112,8 +113,21 @@ static const lt_plugin_v1 plugin = {
 LT_EXPORT const lt_plugin_v1 *some_other_symbol(const lt_host_v1 *host);
 LT_EXPORT const lt_plugin_v1 *some_other_symbol(const lt_host_v1 *host) { (void)host; return &plugin; }
 #else
+#ifdef OLDER_MINOR
+/* A table from an older minor without get_extension: struct_size stops before it and the bytes
+   after it are garbage the host must not read. */
+static lt_plugin_v1 older;
+static const void *garbage_extension(const char *id) { (void)id; return (const void *)0x1; }
+#endif
+
 LT_EXPORT const lt_plugin_v1 *lt_plugin_entry(const lt_host_v1 *host) {
     (void)host;
+#ifdef OLDER_MINOR
+    older = plugin;
+    older.struct_size = (uint32_t)offsetof(lt_plugin_v1, get_extension);
+    older.get_extension = garbage_extension;
+    return &older;
+#endif
 #ifdef NULL_ENTRY
     (void)plugin;
     return NULL;

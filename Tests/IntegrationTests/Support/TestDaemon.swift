@@ -22,8 +22,11 @@ final class TestDaemon: @unchecked Sendable {
     ///   - config: written to a config file passed with `--config` (docs/configuration.md).
     ///   - manifests: which repository manifests to copy (by file name); all by default.
     ///   - extraManifests: more manifest files (name → text), e.g. deliberately broken ones.
+    ///   - agents: also copy the repository's agent and function manifests (they spawn children
+    ///     and publish process events, which would change other tests' counts).
     static func start(config: JSONValue? = nil, manifests: ((String) -> Bool)? = nil,
-                      extraManifests: [String: String] = [:], environment: [String: String] = [:]) async throws -> TestDaemon {
+                      extraManifests: [String: String] = [:], environment: [String: String] = [:],
+                      agents: Bool = false) async throws -> TestDaemon {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lt-daemon-\(UUID().uuidString)")
         let manifestsDir = root.appendingPathComponent("manifests")
         try FileManager.default.createDirectory(at: manifestsDir, withIntermediateDirectories: true)
@@ -32,7 +35,9 @@ final class TestDaemon: @unchecked Sendable {
             guard manifests?(name) ?? true else { continue }
             let source = repoManifests.appendingPathComponent(name)
             let text = (try? String(contentsOf: source, encoding: .utf8)) ?? ""
-            if text.contains("\"process\"") {
+            let isChild = text.contains("\"process\"")
+            if isChild && !agents { continue }  // the repository's agents only where a test asks for them
+            if isChild {
                 // Agents and functions: linked, so `${manifest_dir}` still finds the repository's files.
                 try FileManager.default.createSymbolicLink(at: manifestsDir.appendingPathComponent(name), withDestinationURL: source)
             } else {
