@@ -27,6 +27,8 @@ let package = Package(
         .executable(name: "example-agent", targets: ["example-agent"]),
         .executable(name: "example-function", targets: ["example-function"]),
         .executable(name: "lt-test-child", targets: ["lt-test-child"]),
+        // The benchmark suite (docs/benchmarks.md).
+        .executable(name: "lightning-bench", targets: ["lightning-bench"]),
         // Shipped plugins: shared libraries the daemon dlopens, described by manifests/*.json.
         .library(name: "LightningSQLiteStorage", type: .dynamic, targets: ["SQLiteStoragePlugin"]),
         .library(name: "LightningLocalEventBus", type: .dynamic, targets: ["LocalEventBusPlugin"]),
@@ -124,6 +126,17 @@ let package = Package(
         .executableTarget(name: "example-agent", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftAgent", swiftSettings: strict),
         .executableTarget(name: "example-function", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftFunction", swiftSettings: strict),
         .executableTarget(name: "lt-test-child", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Tests/Children/TestChild", swiftSettings: strict),
+
+        .executableTarget(
+            name: "lightning-bench",
+            dependencies: [
+                "HostCore", "LightningProtocol", "CLightningABI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Sources",
+            swiftSettings: strict
+        ),
 
         // MARK: Tests
         .testTarget(
