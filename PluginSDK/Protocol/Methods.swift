@@ -36,6 +36,15 @@ public enum Method {
     // drivers
     public static let handle = "driver.handle"
 
+    // functions
+    public static let functionDeploy = "functions.deploy"
+    public static let functionInvoke = "functions.invoke"
+    public static let functionInvocation = "functions.invocation"
+    public static let functionList = "functions.list"
+    public static let functionGet = "functions.get"
+    public static let functionDelete = "functions.delete"
+    public static let functionLogs = "functions.logs"
+
     // host services offered to plugins and children
     public static let log = "log"
     public static let emit = "events.emit"

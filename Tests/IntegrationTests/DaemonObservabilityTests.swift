@@ -66,7 +66,7 @@ struct DaemonObservabilityTests {
         #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
         #expect(Self.metric(metrics.text, "lightning_events_published_total") == 2)
         #expect(Self.metric(metrics.text, "lightning_events_orphaned_total") == 2)
-        #expect(Self.metric(metrics.text, "lightning_plugins{state=\"loaded\"}") == 4)
+        #expect(Self.metric(metrics.text, "lightning_plugins{state=\"loaded\"}") == 5)  // 4 libraries + built-in local-functions
         #expect(Self.metric(metrics.text, "lightning_bus_orphaned") == 2)
         #expect(Self.metric(metrics.text, "lightning_bus_pending") == 0)
         // Hummingbird's request metrics land in the same registry (swift-metrics bootstrap).

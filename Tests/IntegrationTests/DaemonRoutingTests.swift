@@ -14,11 +14,12 @@ struct DaemonRoutingTests {
         #expect(health.status == 200)
         #expect(health.json["status"] == "healthy")
         let kinds = health.json["providers"]?.arrayValue?.compactMap { $0["kind"]?.stringValue }
-        #expect(kinds == ["storage", "eventbus"])
+        #expect(kinds == ["storage", "eventbus", "functions"])
         let plugins = try await d.get("/v1/plugins").json["plugins"]?.arrayValue ?? []
         func state(_ id: String) -> String? { plugins.first { $0["id"]?.stringValue == id }?["state"]?.stringValue }
         #expect(state("sqlite-storage") == "loaded")
         #expect(state("local-eventbus") == "loaded")
+        #expect(state("local-functions") == "loaded")
         #expect(state("echo-driver") == "loaded")
         #expect(state("c-example-driver") == "loaded")
         let drivers = try await d.get("/v1/drivers").json["drivers"]?.arrayValue?.compactMap { $0["name"]?.stringValue }

@@ -81,7 +81,9 @@ extension APIServer {
     static let endpoints = [
         "GET /health", "GET /ready", "GET /metrics", "GET /openapi.json", "GET /v1/events/stream", "GET /v1/processes", "GET /v1/processes/{name}",
         "GET /v1/processes/{name}/logs", "POST /v1/processes/{name}/restart", "POST /v1/processes/{name}/stop",
-        "POST /v1/processes/{name}/start", "GET /v1/agents", "GET /v1/plugins", "GET /v1/providers", "GET /v1/drivers", "GET /v1/router/stats", "GET /v1/metrics",
+        "POST /v1/processes/{name}/start", "GET /v1/agents", "GET /v1/functions", "POST /v1/functions",
+        "GET /v1/functions/{name}", "DELETE /v1/functions/{name}", "POST /v1/functions/{name}/invoke",
+        "GET /v1/functions/{name}/invocations/{id}", "GET /v1/functions/{name}/logs", "GET /v1/plugins", "GET /v1/providers", "GET /v1/drivers", "GET /v1/router/stats", "GET /v1/metrics",
         "GET /v1/config", "POST /v1/events", "GET /v1/events", "GET /v1/events/stats", "POST /v1/events/replay",
         "GET /v1/events/deadletters", "POST /v1/events/deadletters/reprocess", "GET /v1/events/orphans",
         "POST /v1/events/orphans/drain", "GET /v1/subscriptions", "GET /v1/storage/containers",

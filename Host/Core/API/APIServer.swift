@@ -24,6 +24,7 @@ public struct APIServer: Sendable {
         addEventRoutes(router)
         addStreamRoutes(router)
         addProcessRoutes(router)
+        addFunctionRoutes(router)
         addStorageRoutes(router)
         return router
     }

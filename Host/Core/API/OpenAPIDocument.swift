@@ -1672,6 +1672,269 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/functions": {
+      "get": {
+        "operationId": "listFunctions",
+        "tags": [
+          "functions"
+        ],
+        "summary": "Deployed functions",
+        "responses": {
+          "200": {
+            "description": "Functions by name.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FunctionList"
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "post": {
+        "operationId": "deployFunction",
+        "tags": [
+          "functions"
+        ],
+        "summary": "Deploy (or replace) a function from its manifest; kept across restarts",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/FunctionManifest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Deployed.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Function"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/functions/{name}": {
+      "get": {
+        "operationId": "getFunction",
+        "tags": [
+          "functions"
+        ],
+        "summary": "One function",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/FunctionName"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The function.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Function"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteFunction",
+        "tags": [
+          "functions"
+        ],
+        "summary": "Remove a function and stop its instances",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/FunctionName"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/v1/functions/{name}/invoke": {
+      "post": {
+        "operationId": "invokeFunction",
+        "tags": [
+          "functions"
+        ],
+        "summary": "Invoke: the body is the input (any JSON; empty = {})",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/FunctionName"
+          },
+          {
+            "name": "async",
+            "in": "query",
+            "schema": {
+              "type": "boolean",
+              "default": false
+            },
+            "description": "Answer 202 at once with the invocation id."
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {}
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Succeeded: output, duration, cold_start, instance.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Invocation"
+                }
+              }
+            }
+          },
+          "202": {
+            "description": "Accepted (async): status running.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Invocation"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "429": {
+            "description": "Throttled: max_concurrency running and max_queue waiting.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "504": {
+            "description": "The invocation did not finish within timeout_ms (the instance was stopped).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/functions/{name}/invocations/{id}": {
+      "get": {
+        "operationId": "getInvocation",
+        "tags": [
+          "functions"
+        ],
+        "summary": "The result of a recent invocation (the last 1000 are kept)",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/FunctionName"
+          },
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The invocation.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Invocation"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/v1/functions/{name}/logs": {
+      "get": {
+        "operationId": "getFunctionLogs",
+        "tags": [
+          "functions"
+        ],
+        "summary": "Log lines of the function's instances",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/FunctionName"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 200
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Lines, oldest first.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FunctionLogs"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -3237,6 +3500,257 @@ enum OpenAPIDocument {
         "required": [
           "agents"
         ]
+      },
+      "FunctionStats": {
+        "type": "object",
+        "properties": {
+          "invocations": {
+            "type": "integer"
+          },
+          "succeeded": {
+            "type": "integer"
+          },
+          "failed": {
+            "type": "integer"
+          },
+          "timeouts": {
+            "type": "integer"
+          },
+          "throttled": {
+            "type": "integer"
+          },
+          "cold_starts": {
+            "type": "integer"
+          },
+          "warm_starts": {
+            "type": "integer"
+          },
+          "cold_start_ms_avg": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "cold_start_ms_max": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "warm_invoke_ms_avg": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "last_error": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "Function": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          },
+          "handler": {
+            "type": "string"
+          },
+          "timeout_ms": {
+            "type": "integer"
+          },
+          "max_concurrency": {
+            "type": "integer"
+          },
+          "idle_timeout_ms": {
+            "type": "integer"
+          },
+          "triggers": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "instances": {
+            "type": "integer"
+          },
+          "busy": {
+            "type": "integer"
+          },
+          "queued": {
+            "type": "integer"
+          },
+          "stats": {
+            "$ref": "#/components/schemas/FunctionStats"
+          }
+        },
+        "required": [
+          "name",
+          "version",
+          "handler",
+          "timeout_ms",
+          "max_concurrency",
+          "idle_timeout_ms",
+          "triggers",
+          "instances",
+          "busy",
+          "queued",
+          "stats"
+        ]
+      },
+      "FunctionList": {
+        "type": "object",
+        "properties": {
+          "functions": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Function"
+            }
+          }
+        },
+        "required": [
+          "functions"
+        ]
+      },
+      "Invocation": {
+        "type": "object",
+        "properties": {
+          "invocation_id": {
+            "type": "string"
+          },
+          "function": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "running",
+              "succeeded",
+              "failed"
+            ]
+          },
+          "output": {
+            "description": "The function's output (any JSON)."
+          },
+          "error": {
+            "$ref": "#/components/schemas/WireError"
+          },
+          "duration_ms": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "cold_start": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "instance": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "started_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "invocation_id",
+          "function",
+          "status",
+          "started_at"
+        ]
+      },
+      "FunctionLogs": {
+        "type": "object",
+        "properties": {
+          "function": {
+            "type": "string"
+          },
+          "lines": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "at": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "instance": {
+                  "type": "string"
+                },
+                "stream": {
+                  "type": "string"
+                },
+                "text": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "at",
+                "instance",
+                "stream",
+                "text"
+              ]
+            }
+          }
+        },
+        "required": [
+          "function",
+          "lines"
+        ]
+      },
+      "FunctionManifest": {
+        "type": "object",
+        "description": "A function manifest (docs/functions.md, docs/manifests.md): id, name, version, kind \"function\", process, function, triggers.",
+        "required": [
+          "manifest_version",
+          "id",
+          "name",
+          "version",
+          "kind",
+          "process"
+        ],
+        "properties": {
+          "manifest_version": {
+            "type": "integer"
+          },
+          "id": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          },
+          "kind": {
+            "const": "function"
+          },
+          "process": {
+            "type": "object"
+          },
+          "function": {
+            "type": "object"
+          },
+          "triggers": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          }
+        }
       }
     },
     "responses": {
@@ -3454,6 +3968,15 @@ enum OpenAPIDocument {
         "schema": {
           "type": "string"
         }
+      },
+      "FunctionName": {
+        "name": "name",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string"
+        },
+        "description": "Function name (manifest id)."
       }
     },
     "headers": {

@@ -47,6 +47,7 @@ public struct DaemonConfig: Sendable, Equatable {
         "local": [
             "storage": ProviderChoice(plugin: "sqlite-storage"),
             "eventbus": ProviderChoice(plugin: "local-eventbus"),
+            "functions": ProviderChoice(plugin: "local-functions"),
         ],
         "azure": [
             "storage": ProviderChoice(plugin: "cosmos-storage"),
@@ -55,6 +56,9 @@ public struct DaemonConfig: Sendable, Equatable {
             "containers": ProviderChoice(plugin: "aci-containers"),
         ],
     ]
+
+    /// Providers built into the daemon (no manifest, no library), by kind.
+    public static let builtinProviders: [String: String] = ["functions": "local-functions"]
 
     /// Where the value at `key` came from: its recorded source, `mode <m>` for a provider the
     /// mode chose, or `default`.

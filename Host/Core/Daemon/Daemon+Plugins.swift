@@ -84,6 +84,44 @@ extension Daemon {
         statuses.withLock { $0[m.id] = status(of: m, state: .running) }
     }
 
+    /// Binds a provider built into the daemon (today: `local-functions`).
+    func bindBuiltin(_ kind: Manifest.ProviderKind) {
+        guard kind == .functions else { return }
+        let functions = LocalFunctions(supervisor: supervisor, router: router, dataDir: config.dataDir) { [unowned self] m in
+            var cfg = try self.instanceConfig(m, overrides: [:])
+            cfg["data_dir"] = nil
+            self.instanceConfigs.withLock { $0[m.id] = cfg }
+            return cfg
+        }
+        _ = providers.slot(.functions).bind(.init(connection: functions, pluginId: LocalFunctions.id, version: LightningVersion.current,
+                                                  boundAt: .now(), config: [:]))
+        statuses.withLock {
+            $0[LocalFunctions.id] = PluginStatus(id: LocalFunctions.id, name: "Local functions (built in)", kind: "provider",
+                                                 version: LightningVersion.current, provides: "functions", capabilities: nil,
+                                                 isolation: "in-process", state: .loaded, manifest: "(built in)", library: nil,
+                                                 sha256: nil, error: nil)
+        }
+    }
+
+    /// Deploys function manifests (and earlier API deployments) to the local functions provider.
+    func deployFunctions(_ manifests: [Manifest]) async {
+        guard let functions = providers.functions.current?.connection as? LocalFunctions else {
+            for m in manifests { markFailed(m, "no local functions provider is bound (providers.functions)") }
+            return
+        }
+        await functions.restoreDeployments()
+        for m in manifests {
+            do {
+                _ = try await functions.deploy(m)
+                statuses.withLock { $0[m.id] = status(of: m, state: .running) }
+            } catch {
+                let reason = (error as? WireError)?.message ?? "\(error)"
+                logger.error("function \(m.id) not deployed: \(reason)")
+                markFailed(m, reason)
+            }
+        }
+    }
+
     /// The config a plugin or child was started with (for `config.get`), secrets included.
     func configOf(_ id: String) -> [String: JSONValue]? { instanceConfigs.withLock { $0[id] } }
 }

@@ -66,6 +66,10 @@ public final class Daemon: Sendable {
         try checkProviderChoices(dir.manifests)
         for kind in [Manifest.ProviderKind.eventbus, .storage, .containers, .functions] {
             guard let choice = config.providers[kind.rawValue] else { continue }
+            if choice.plugin == DaemonConfig.builtinProviders[kind.rawValue] {
+                bindBuiltin(kind)
+                continue
+            }
             do {
                 try await bindProvider(kind, choice: choice)
             } catch {
@@ -84,6 +88,7 @@ public final class Daemon: Sendable {
                 markFailed(m, reason)
             }
         }
+        await deployFunctions(dir.manifests.filter { $0.kind == .function && (wanted?.contains($0.id) ?? true) })
         for m in dir.manifests where m.kind == .driver && (wanted?.contains(m.id) ?? true) {
             do { try await startDriver(m) } catch {
                 let reason = (error as? HostError)?.message ?? "\(error)"
@@ -99,7 +104,8 @@ public final class Daemon: Sendable {
     func checkProviderChoices(_ manifests: [Manifest]) throws {
         var problems: [String] = []
         for (kind, choice) in config.providers.sorted(by: { $0.key < $1.key }) {
-            let known = manifests.filter { $0.kind == .provider && $0.provides?.rawValue == kind }.map(\.id).sorted()
+            let known = (manifests.filter { $0.kind == .provider && $0.provides?.rawValue == kind }.map(\.id)
+                + [DaemonConfig.builtinProviders[kind]].compactMap { $0 }).sorted()
             guard !known.contains(choice.plugin) else { continue }
             let list = known.isEmpty ? "none (no manifest in \(Manifest.display(config.manifestsDir)) provides \(kind))" : known.joined(separator: ", ")
             problems.append("providers.\(kind) = \"\(choice.plugin)\" (from \(config.source(of: "providers.\(kind)"))): no \(kind) provider with that id; known: \(list)")

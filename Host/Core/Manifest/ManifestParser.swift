@@ -30,7 +30,7 @@ public enum ManifestParser {
         }
         let known: Set = ["manifest_version", "id", "name", "version", "kind", "description", "provides", "library",
                           "abi_version", "capabilities", "config", "resources", "isolation", "process", "triggers",
-                          "author", "license", "homepage", "sandbox"]
+                          "author", "license", "homepage", "sandbox", "function"]
         for key in o.keys.sorted() where !known.contains(key) {
             c.fail(key, "a known field (\(known.sorted().joined(separator: ", ")))", "an unknown field")
         }
@@ -125,6 +125,7 @@ public enum ManifestParser {
 
         let process = o["process"]
         if kind == .agent || kind == .function {
+            if kind == .function { _ = FunctionSpec.parse(id: id, function: o["function"], triggers: o["triggers"], &c) }
             if let process { _ = ChildSpec.parse(process, &c) } else {
                 c.fail("process", "an object describing the child process (command, args, ...)", "nothing")
             }

@@ -16,7 +16,7 @@ public final class Supervisor: Sendable {
 
     /// Creates (not starts) a child for an agent or function manifest.
     /// - Throws: `HostError(.manifestInvalid)` when the process section or the program is wrong.
-    func makeChild(_ m: Manifest, name: String? = nil, config: [String: JSONValue]) throws -> SupervisedChild {
+    func makeChild(_ m: Manifest, name: String? = nil, config: [String: JSONValue], restart: ChildSpec.Restart? = nil) throws -> SupervisedChild {
         var checker = FieldChecker()
         guard let raw = m.process, let spec = ChildSpec.parse(raw, &checker), checker.problems.isEmpty else {
             throw HostError(.manifestInvalid, subject: m.displayPath, checker.problems.joined(separator: "; "))
@@ -28,6 +28,7 @@ public final class Supervisor: Sendable {
         let name = name ?? m.id
         let env = Self.environment(spec: spec, id: m.id, name: name, kind: m.kind.rawValue)
         var s = spec
+        if let restart { s.restart = restart }
         if let wd = s.workingDir { s.workingDir = wd.hasPrefix("/") ? wd : URL(fileURLWithPath: manifestDir).appendingPathComponent(wd).path }
         return SupervisedChild(name: name, manifestId: m.id, kind: m.kind.rawValue, spec: s, program: program, arguments: args,
                                environment: env, config: .object(config), services: services,

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import LightningProtocol
+
+/// `lightning functions ...`
+struct Functions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deploy, invoke and inspect functions (docs/functions.md).",
+        subcommands: [Deploy.self, Invoke.self, List.self, Get.self, Delete.self, Logs.self]
+    )
+
+    struct Deploy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deploy (or replace) a function from its manifest file.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Function manifest (JSON, kind \"function\").") var manifest: String
+
+        func run() async throws {
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: manifest)) } catch {
+                throw ValidationError("\(manifest): cannot read: \(error.localizedDescription)")
+            }
+            let json = try parseJSONArgument(String(decoding: data, as: UTF8.self), option: manifest)
+            let r = try await options.client.post("/v1/functions", json)
+            if options.json { return Output.json(r) }
+            print("deployed \(Output.text(r["name"])) \(Output.text(r["version"])) (handler \(Output.text(r["handler"])), max_concurrency \(Output.text(r["max_concurrency"])), timeout \(Output.text(r["timeout_ms"])) ms)")
+        }
+    }
+
+    struct Invoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Invoke a function; prints its output (or the invocation id with --async).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Function name.") var name: String
+        @Option(name: .long, help: "Input as JSON.") var input: String = "{}"
+        @Flag(name: .long, help: "Do not wait: print the invocation id (the result is published as function.completed).") var async = false
+
+        func run() async throws {
+            let body = try parseJSONArgument(input, option: "--input")
+            let r = try await options.client.send("POST", "/v1/functions/\(encodePath(name))/invoke\(async ? "?async=true" : "")",
+                                                  body: try Wire.encode(body))
+            if options.json { return Output.json(r) }
+            if async { print("running \(Output.text(r["invocation_id"]))"); return }
+            Output.json(r["output"] ?? .null)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List deployed functions with instances and counters.")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let r = try await options.client.get("/v1/functions")
+            if options.json { return Output.json(r) }
+            let rows = (r["functions"]?.arrayValue ?? []).map { f in
+                [Output.text(f["name"]), Output.text(f["version"]), Output.text(f["instances"]), Output.text(f["busy"]),
+                 Output.text(f["stats"]?["invocations"]), Output.text(f["stats"]?["failed"]), Output.text(f["stats"]?["cold_starts"]),
+                 Output.text(f["stats"]?["cold_start_ms_avg"]), Output.text(f["triggers"])]
+            }
+            Output.table(["NAME", "VERSION", "INSTANCES", "BUSY", "INVOCATIONS", "FAILED", "COLD", "COLD_MS", "TRIGGERS"], rows)
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one function.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Function name.") var name: String
+        func run() async throws { Output.json(try await options.client.get("/v1/functions/\(encodePath(name))")) }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a function and stop its instances.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Function name.") var name: String
+        func run() async throws {
+            _ = try await options.client.send("DELETE", "/v1/functions/\(encodePath(name))")
+            print("deleted \(name)")
+        }
+    }
+
+    struct Logs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the log lines of a function's instances.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Function name.") var name: String
+        @Option(name: .long, help: "How many lines (1 to 1000).") var limit: Int = 200
+        func run() async throws {
+            let r = try await options.client.get("/v1/functions/\(encodePath(name))/logs?limit=\(limit)")
+            if options.json { return Output.json(r) }
+            for l in r["lines"]?.arrayValue ?? [] {
+                print("\(Output.text(l["at"])) \(Output.text(l["instance"])) [\(Output.text(l["stream"]))] \(Output.text(l["text"]))")
+            }
+        }
+    }
+}
