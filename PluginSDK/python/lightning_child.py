@@ -690,9 +690,12 @@ class Child:
         event = params.get("event")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             raise ValueError('field "event": expected an event object with a string "type"')
-        handlers = [fn for pattern, fn in self._handlers if matches(pattern, event["type"])]
+        # The first handler whose pattern matches runs (as in the Swift SDK); none → -32601.
+        handlers = [fn for pattern, fn in self._handlers if matches(pattern, event["type"])][:1]
         if not handlers:
-            _diag("no handler for event type %r; answering no events" % event["type"])
+            raise ChildError(METHOD_NOT_FOUND, "no handler for event type %s (handles: %s)"
+                             % (json.dumps(event["type"]), json.dumps([p for p, _ in self._handlers])),
+                             {"code": "unsupported"})
         out = []
         for fn in handlers:
             produced = fn(event, ctx)
@@ -711,7 +714,8 @@ class Child:
             raise ValueError('field "function": expected a string')
         fn = self._functions.get(name)
         if fn is None:
-            raise ChildError("not_found", "unknown function: %s" % name)
+            raise ChildError(METHOD_NOT_FOUND, "unknown function %s (functions: %s)"
+                             % (json.dumps(name), json.dumps(list(self._functions))), {"code": "unsupported"})
         ctx.invocation_id = params.get("invocation_id")
         ctx.timeout_ms = params.get("timeout_ms")
         if type(ctx.timeout_ms) is int and ctx.timeout_ms > 0:

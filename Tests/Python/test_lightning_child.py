@@ -210,6 +210,14 @@ class AgentTests(ChildProcessTestCase):
     EVENT = {"id": "ev-1", "type": "greet.request", "source": "api", "data": {"name": "Ada"}, "metadata": {},
              "timestamp": "2026-01-01T00:00:00.000Z", "priority": "normal"}
 
+    def test_event_without_a_handler_is_method_not_found(self):
+        host = self.spawn(AGENT)
+        host.handshake()
+        error = host.error(host.request("event.handle", {"event": {"id": "u1", "type": "user.created"}}))
+        self.assertEqual(error["code"], -32601)
+        self.assertEqual(error["data"], {"code": "unsupported"})
+        self.assertEqual(error["message"], 'no handler for event type "user.created" (handles: ["greet.*"])')
+
     def test_event_handle_with_calls_both_ways(self):
         host = self.spawn(AGENT)
         host.handshake(config={"greeting": "Hi"})
@@ -284,12 +292,14 @@ class FunctionTests(ChildProcessTestCase):
             self.assertEqual(error["data"], {"code": "invalid_argument"})
             self.assertIn('"%s"' % field, error["message"])
 
-    def test_unknown_function_is_not_found(self):
+    def test_unknown_function_is_method_not_found(self):
+        # Same answer as the Swift SDK: -32601 with data.code "unsupported".
         host = self.spawn(FUNCTION)
         host.handshake()
         error = host.error(self.invoke(host, "nope", {}))
-        self.assertEqual(error["code"], -32000)
-        self.assertEqual(error["data"], {"code": "not_found"})
+        self.assertEqual(error["code"], -32601)
+        self.assertEqual(error["data"], {"code": "unsupported"})
+        self.assertEqual(error["message"], 'unknown function "nope" (functions: ["wordcount", "sleep"])')
 
     def test_ping_answered_while_busy(self):
         host = self.spawn(FUNCTION)
