@@ -59,7 +59,8 @@ public struct EventFilter: Codable, Sendable, Hashable {
         }
         if let m = metadata {
             let meta = JSONValue.object(e.metadata)
-            for (path, want) in m where meta.value(atPath: path) != want { return false }
+            // A key that itself contains dots (`lt.hops`) matches as is; otherwise a dotted path.
+            for (path, want) in m where (e.metadata[path] ?? meta.value(atPath: path)) != want { return false }
         }
         return true
     }

@@ -36,6 +36,27 @@ import Testing
         #expect(m.isolation == .inProcess)
     }
 
+    @Test func refusesUnknownResourceHints() {
+        let msg = problems(valid.replacingOccurrences(of: "\"resources\": {\"max_concurrency\": 8}", with: "\"resources\": {\"max_concurency\": 8}"))
+        #expect(msg.contains("field \"resources.max_concurency\": expected memory_mb, max_concurrency or timeout_ms, got an unknown field"))
+    }
+
+    @Test func validatesTheProcessAndFunctionSections() {
+        let fn = """
+            {"manifest_version": 1, "id": "f", "name": "F", "version": "1.0.0", "kind": "function",
+             "process": {"command": "", "restart": "sometimes", "backoff": {"multiplier": 0.5}, "colour": 1},
+             "function": {"timeout_ms": 0, "handlr": "x"}, "triggers": [{"event": "bad pattern"}]}
+            """
+        let msg = problems(fn)
+        #expect(msg.contains("field \"process.command\": expected a non-empty string, got \"\""))
+        #expect(msg.contains("field \"process.restart\": expected \"permanent\", \"transient\" or \"temporary\", got \"sometimes\""))
+        #expect(msg.contains("field \"process.backoff.multiplier\": expected a number from 1 to 100, got 0.5"))
+        #expect(msg.contains("field \"process.colour\": expected one of"))
+        #expect(msg.contains("field \"function.timeout_ms\": expected an integer from 1 to 3600000, got 0"))
+        #expect(msg.contains("field \"function.handlr\": expected one of handler"))
+        #expect(msg.contains("field \"triggers[0].event\": expected an event pattern"))
+    }
+
     @Test func reportsMalformedJSONWithItsFile() {
         let msg = problems("{\"id\": ")
         #expect(msg.hasPrefix("not valid JSON"))

@@ -78,4 +78,12 @@ import Testing
         let s = Subscription(name: "s", patterns: ["*"], backoffMs: 100, maxBackoffMs: 500)
         #expect([1, 2, 3, 4, 5].map { s.retryDelayMs(afterAttempt: $0) } == [100, 200, 400, 500, 500])
     }
+
+    @Test func metadataFiltersMatchDottedKeysAsIsAndNestedPaths() {
+        let e = Event(type: "a.b", metadata: ["lt.hops": 2, "ctx": ["tenant": "t1"]])
+        #expect(EventFilter(metadata: ["lt.hops": 2]).matches(e))
+        #expect(!EventFilter(metadata: ["lt.hops": 3]).matches(e))
+        #expect(EventFilter(metadata: ["ctx.tenant": "t1"]).matches(e))
+        #expect(!EventFilter(metadata: ["ctx.tenant": "t2"]).matches(e))
+    }
 }

@@ -99,3 +99,28 @@ struct DaemonAgentTests {
         return stat[stat.index(close, offsetBy: 2)] == "Z"
     }
 }
+
+/// Events an agent emits through the host (not as its result) keep their place in the chain,
+/// and clients cannot forge the host's `lt.*` metadata.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct EmitChainTests {
+    static let emitter = """
+        {"manifest_version": 1, "id": "emitter-agent", "name": "Emitter", "version": "1.0.0", "kind": "agent",
+         "capabilities": ["test.emit"], "process": {"command": "lt-test-child", "args": ["well"]}}
+        """
+
+    @Test func eventsEmittedWhileHandlingAreOneHopDeeperAndCorrelated() async throws {
+        let d = try await TestDaemon.start(manifests: { !$0.contains("agent") }, extraManifests: ["emitter.json": Self.emitter])
+        try await d.eventually("ready") { try await d.get("/v1/processes/emitter-agent").json["state"] == "ready" }
+        let id = try await d.publish(["type": "test.emit", "data": ["n": 1], "metadata": ["lt.hops": 99, "lt.emitted_by": "forged", "mine": "kept"]])
+        let input = try await d.history("event_id=\(id)").first
+        #expect(input?["metadata"]?["lt.hops"] == nil)
+        #expect(input?["metadata"]?["lt.emitted_by"] == nil)
+        #expect(input?["metadata"]?["mine"] == "kept")
+        try await d.eventually("emitted") { try await d.history("type=test.emitted").count == 1 }
+        let emitted = try await d.history("type=test.emitted").first
+        #expect(emitted?["correlation_id"]?.stringValue == id)
+        #expect(emitted?["metadata"]?["lt.hops"] == 1)
+        #expect(emitted?["metadata"]?["lt.emitted_by"] == "emitter-agent")
+    }
+}

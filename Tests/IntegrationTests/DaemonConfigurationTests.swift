@@ -50,6 +50,10 @@ struct DaemonConfigurationTests {
         #expect(c["router"]?["hop_limit"] == 5)
         #expect(c["plugin_config"]?["echo-driver"]?["api_key"] == "<redacted>")
         #expect(c["plugin_config"]?["echo-driver"]?["prefix"] == "x-")
+        // What the instance really got: defaults merged with overrides, secrets still masked.
+        #expect(c["instances"]?["echo-driver"]?["prefix"] == "x-")
+        #expect(c["instances"]?["echo-driver"]?["api_key"] == "<redacted>")
+        #expect(c["instances"]?["sqlite-storage"]?["synchronous"] == "normal")
         let (code, out, _) = try await d.cli(["config"])
         #expect(code == 0)
         #expect(out.hasPrefix("KEY"))

@@ -9,7 +9,12 @@ extension APIServer {
             await respond {
                 var req = request
                 let body = try await req.decode(JSONValue.self)
-                let events = try Self.events(from: body)
+                // `lt.*` metadata is the host's (hops, emitter): a client cannot set it.
+                let events = try Self.events(from: body).map { e -> Event in
+                    var x = e
+                    x.metadata = x.metadata.filter { !$0.key.hasPrefix("lt.") }
+                    return x
+                }
                 guard !events.isEmpty else { throw WireError(.invalidArgument, "request body: expected at least one event") }
                 guard events.count <= 1000 else { throw WireError(.invalidArgument, "request body: at most 1000 events per request, got \(events.count)") }
                 let result = try await daemon.router.publish(events)

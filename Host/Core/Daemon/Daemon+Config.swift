@@ -17,8 +17,11 @@ extension Daemon {
         }
         for kind in config.providers.keys { sources["providers.\(kind)"] = .string(config.source(of: "providers.\(kind)")) }
         for (k, v) in config.sources where k.hasPrefix("router.") || k.hasPrefix("plugin_config.") { sources[k] = .string(v) }
+        var instances: [String: JSONValue] = [:]
+        for (id, c) in instanceConfigs.withLock({ $0 }) { instances[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         return [
             "sources": .object(sources),
+            "instances": .object(instances),
             "mode": .string(config.mode), "host": .string(config.host), "port": .int(config.port),
             "data_dir": .string(config.dataDir.path), "manifests_dir": .string(config.manifestsDir.path),
             "plugin_dirs": .array(pluginDirs.map { .string($0.path) }), "providers": .object(providers),

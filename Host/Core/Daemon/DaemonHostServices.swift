@@ -10,7 +10,7 @@ struct DaemonHostServices: HostServices {
         switch method {
         case Method.emit, Method.publish:
             let req = try Wire.decode(PublishRequest.self, from: params)
-            return try Wire.encode(try await daemon.router.publish(req.events.map { stamp($0, caller) }))
+            return try Wire.encode(try await daemon.router.publish(try stampAll(req.events, caller)))
         case Method.log:
             struct LogParams: Decodable { var level: String?; var message: String }
             let p = try Wire.decode(LogParams.self, from: params)
@@ -40,7 +40,23 @@ struct DaemonHostServices: HostServices {
     }
 
     func emit(events: [Event], caller: String) async throws {
-        _ = try await daemon.router.publish(events.map { stamp($0, caller) })
+        _ = try await daemon.router.publish(try stampAll(events, caller))
+    }
+
+    /// Stamps events a plugin or child emits, and applies the hop limit to them: an event emitted
+    /// while handling a delivery is one hop deeper than it (runaway chains through `emit` stop too).
+    private func stampAll(_ events: [Event], _ caller: String) throws -> [Event] {
+        let context = daemon.router.emitContext(of: caller)
+        let out = events.map { e -> Event in
+            var x = stamp(e, caller)
+            x.metadata[EventMetadataKey.hops] = .int(context?.hops ?? 0)
+            if x.correlationId == nil, let c = context?.correlationId { x.correlationId = c }
+            return x
+        }
+        if let hops = context?.hops, hops > daemon.router.hopLimit {
+            throw WireError(.invalidArgument, "hop limit \(daemon.router.hopLimit) reached: \(caller) emitted while handling an event \(hops - 1) hops deep")
+        }
+        return out
     }
 
     private func stamp(_ e: Event, _ caller: String) -> Event {

@@ -38,6 +38,8 @@ extension EventRouter {
     func deliver(_ d: Delivery, to driver: any DriverEndpoint, subscription: String) async {
         let hops = d.event.metadata[EventMetadataKey.hops]?.intValue ?? 0
         let start = ContinuousClock.now
+        state.withLock { $0.inflight[driver.name, default: [:]][d.event.id] = hops }
+        defer { state.withLock { _ = $0.inflight[driver.name]?.removeValue(forKey: d.event.id) } }
         do {
             let outputs = try await driver.handle(d.event)
             let ms = Self.millis(since: start)

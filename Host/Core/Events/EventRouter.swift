@@ -35,6 +35,9 @@ public final class EventRouter: Service, Sendable {
         var drivers: [String: any DriverEndpoint] = [:]
         var stats = RouterStats()
         var latency = LatencyWindow()
+        /// Deliveries being handled, by driver: event id → hops. Gives events a driver emits
+        /// through the host (not as its result) their place in the chain.
+        var inflight: [String: [String: Int]] = [:]
     }
 
     enum Command: Sendable {
@@ -77,6 +80,18 @@ public final class EventRouter: Service, Sendable {
     }
 
     public var drivers: [any DriverEndpoint] { state.withLock { Array($0.drivers.values) } }
+
+    /// For an event `caller` emits through the host while it handles deliveries: the hops it
+    /// gets (one more than the deepest delivery in flight) and, when exactly one delivery is in
+    /// flight, that event's id as its correlation id. Nil when the caller handles nothing.
+    public func emitContext(of caller: String) -> (hops: Int, correlationId: String?)? {
+        state.withLock { s in
+            guard let f = s.inflight[caller], !f.isEmpty else { return nil }
+            return ((f.values.max() ?? 0) + 1, f.count == 1 ? f.keys.first : nil)
+        }
+    }
+
+    public var hopLimit: Int { settings.hopLimit }
 
     public var stats: RouterStats {
         state.withLock { s in

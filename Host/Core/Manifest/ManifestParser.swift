@@ -110,6 +110,9 @@ public enum ManifestParser {
 
         var resources = Manifest.Resources()
         if let r = c.object(o, "resources", required: false) {
+            for key in r.keys.sorted() where !["memory_mb", "max_concurrency", "timeout_ms"].contains(key) {
+                c.fail("resources.\(key)", "memory_mb, max_concurrency or timeout_ms", "an unknown field")
+            }
             resources.memoryMB = c.int(r, "memory_mb", required: false, range: 1...1_048_576, prefix: "resources")
             resources.maxConcurrency = c.int(r, "max_concurrency", required: false, range: 1...100_000, prefix: "resources")
             resources.timeoutMs = c.int(r, "timeout_ms", required: false, range: 1...86_400_000, prefix: "resources")
