@@ -139,6 +139,8 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // What every test target shares: where the products are, running a process.
+        .target(name: "LightningTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(
             name: "HostCoreTests",
             dependencies: ["HostCore", "LightningProtocol"],
@@ -152,22 +154,22 @@ let package = Package(
         ),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["HostCore", "LightningProtocol"],
+            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ChildKitTests",
-            dependencies: ["LightningChildKit", "LightningProtocol"],
+            dependencies: ["LightningTestSupport", "LightningChildKit", "LightningProtocol"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SupervisorTests",
-            dependencies: ["HostCore", "LightningProtocol", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["HostCore", "LightningProtocol"],
+            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol"],
             swiftSettings: strict
         ),
     ]

@@ -1,4 +1,5 @@
 import LightningProtocol
+import LightningTestSupport
 import Testing
 
 /// `event.handle` with the child calling the host while the host's request is in flight.

@@ -1,4 +1,5 @@
 import LightningProtocol
+import LightningTestSupport
 import Testing
 
 /// Lines that are not messages, over-size lines.

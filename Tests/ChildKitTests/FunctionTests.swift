@@ -1,4 +1,5 @@
 import LightningProtocol
+import LightningTestSupport
 import Testing
 
 /// `function.invoke`, concurrency with `$/ping`, `$/cancel`, errors.

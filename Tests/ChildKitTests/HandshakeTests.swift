@@ -1,4 +1,5 @@
 import LightningProtocol
+import LightningTestSupport
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(1)))

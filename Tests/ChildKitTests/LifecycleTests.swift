@@ -1,4 +1,5 @@
 import LightningProtocol
+import LightningTestSupport
 import Testing
 
 /// `shutdown`, `exit`, stdin EOF.

@@ -1,4 +1,5 @@
 import Foundation
+import LightningTestSupport
 import HostCore
 import LightningProtocol
 import Testing
@@ -532,7 +533,7 @@ extension StorageConformanceTests {
                 #expect(error?.code == .configInvalid)
                 #expect(error?.message == message)
             }
-            let plugin = try PluginUnderTest.Shared.loader.loadLibrary(at: ProductsDirectory.url("lib\(provider.product).so"), expectedId: provider.id)
+            let plugin = try PluginUnderTest.Shared.loader.loadLibrary(at: BuildProducts.url("lib\(provider.product).so"), expectedId: provider.id)
             let error = #expect(throws: HostError.self) { try plugin.makeInstance(config: ["synchronous": "normal"]) }
             #expect(error?.message == #"config field "data_dir": required when "path" is not set (the host injects it)"#)
         }

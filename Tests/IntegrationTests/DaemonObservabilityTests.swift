@@ -1,4 +1,5 @@
 import Foundation
+import LightningTestSupport
 import LightningProtocol
 import Testing
 

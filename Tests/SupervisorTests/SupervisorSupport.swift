@@ -2,20 +2,13 @@ import Foundation
 @testable import HostCore
 import LightningProtocol
 import Logging
+import LightningTestSupport
 import Testing
 
 /// Builds supervised children around the real `lt-test-child` binary, with host services that
 /// record what the child asked for.
 enum TestChildren {
-    static let products: URL = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("lt-test-child").path) { return dir }
-            dir.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug")
-    }()
+    static var products: URL { BuildProducts.directory }
 
     static func spec(_ mode: [String], _ tweak: (inout ChildSpec) -> Void = { _ in }) -> ChildSpec {
         var s = ChildSpec(command: products.appendingPathComponent("lt-test-child").path)

@@ -1,4 +1,5 @@
 import LightningProtocol
+import LightningTestSupport
 import Testing
 
 /// The host's side of the handshake and of request/response pairs, for tests.

@@ -1,5 +1,6 @@
 import Foundation
 import HostCore
+import LightningTestSupport
 import LightningProtocol
 import Logging
 import Testing
@@ -17,7 +18,7 @@ struct PluginUnderTest: Sendable {
     static func open(product: String, id: String, config: [String: JSONValue] = [:], dataDir: URL? = nil) throws -> PluginUnderTest {
         let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("lt-conf-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let plugin = try Shared.loader.loadLibrary(at: ProductsDirectory.url("lib\(product).so"), expectedId: id)
+        let plugin = try Shared.loader.loadLibrary(at: BuildProducts.url("lib\(product).so"), expectedId: id)
         var cfg = config
         cfg["data_dir"] = .string(dir.path)
         return PluginUnderTest(connection: try plugin.makeInstance(config: .object(cfg)), dataDir: dir)
@@ -53,21 +54,4 @@ struct PluginUnderTest: Sendable {
             return PluginLoader(logger: logger)
         }()
     }
-}
-
-/// Where `swift build` / `swift test` put the plugin libraries.
-enum ProductsDirectory {
-    static let repoRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let directory: URL = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("libLightningEchoDriver.so").path) { return dir }
-            dir.deleteLastPathComponent()
-        }
-        return repoRoot.appendingPathComponent(".build/debug")
-    }()
-
-    static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
 }

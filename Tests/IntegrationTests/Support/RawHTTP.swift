@@ -1,4 +1,5 @@
 import Foundation
+import LightningTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import LightningTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,15 +1,15 @@
-import Foundation
+public import Foundation
 
 /// A process started by a test with posix_spawn: stdout and stderr go to files the test reads.
 /// Used to run the real `lightning` binary (daemon and CLI).
-final class TestProcess: @unchecked Sendable {
+public final class TestProcess: @unchecked Sendable {
     // Written once at start, read-only afterwards.
-    let pid: pid_t
-    let stdoutURL: URL
-    let stderrURL: URL
+    public let pid: pid_t
+    public let stdoutURL: URL
+    public let stderrURL: URL
     private var reaped: Int32?
 
-    init(_ executable: URL, _ args: [String], environment: [String: String] = [:]) throws {
+    public init(_ executable: URL, _ args: [String], environment: [String: String] = [:]) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-proc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         stdoutURL = dir.appendingPathComponent("stdout")
@@ -31,15 +31,15 @@ final class TestProcess: @unchecked Sendable {
         self.pid = pid
     }
 
-    var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+    public var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
 
-    func signal(_ sig: Int32) { kill(pid, sig) }
+    public func signal(_ sig: Int32) { kill(pid, sig) }
 
     /// Waits for exit (polling, never blocking a thread for long); returns the exit code, or
     /// 128+signal. Throws after `timeout`.
     @discardableResult
-    func wait(timeout: Duration = .seconds(30)) async throws -> Int32 {
+    public func wait(timeout: Duration = .seconds(30)) async throws -> Int32 {
         if let r = reaped { return r }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -56,7 +56,7 @@ final class TestProcess: @unchecked Sendable {
     }
 
     /// Waits until stdout contains a line with `marker`; returns that line.
-    func waitForLine(containing marker: String, timeout: Duration = .seconds(60)) async throws -> String {
+    public func waitForLine(containing marker: String, timeout: Duration = .seconds(60)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = stdout.split(separator: "\n").first(where: { $0.contains(marker) }) { return String(line) }
@@ -71,7 +71,8 @@ final class TestProcess: @unchecked Sendable {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+/// A test precondition that failed, with what was seen.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }
