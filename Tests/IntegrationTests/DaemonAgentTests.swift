@@ -81,6 +81,22 @@ struct DaemonAgentTests {
         #expect(exits.first?["data"]?["code"] == 3)
     }
 
+    @Test func anAgentTheSupervisorGaveUpOnIsReportedFailed() async throws {
+        let manifest = """
+            {"manifest_version": 1, "id": "doomed-agent", "name": "Doomed", "version": "1.0.0", "kind": "agent",
+             "capabilities": ["test.*"],
+             "process": {"command": "lt-test-child", "args": ["exit-on-init", "9"], "backoff": {"initial_ms": 10, "max_ms": 20},
+                         "intensity": {"max_restarts": 2, "within_seconds": 60}}}
+            """
+        let d = try await TestDaemon.start(manifests: { !$0.contains("agent") }, extraManifests: ["doomed.json": manifest])
+        try await d.eventually("failed") { try await d.get("/v1/processes/doomed-agent").json["state"] == "failed" }
+        let plugin = (try await d.get("/v1/plugins").json["plugins"]?.arrayValue ?? []).first { $0["id"] == "doomed-agent" }
+        #expect(plugin?["state"] == "failed")
+        #expect(plugin?["error"]?.stringValue?.hasPrefix("process failed: exited with code 9") == true)
+        #expect(try await d.get("/health").json["status"] == "degraded")
+        #expect(try await d.history("type=process.failed").first?["data"]?["name"] == "doomed-agent")
+    }
+
     @Test func noChildOutlivesAKill9OfTheDaemon() async throws {
         let d = try await TestDaemon.start(agents: true)
         try await d.eventually("agents ready") {

@@ -70,6 +70,23 @@ struct SupervisedChildTests {
         #expect(host.processEvents("process.failed").first?.data["reason"]?.stringValue?.contains("restart intensity exceeded") == true)
     }
 
+    @Test func stoppingDuringBackoffEndsStoppedAndRestartKeepsTheCount() async throws {
+        let host = RecordingHost()
+        let c = TestChildren.make(["exit-on-init", "4"], host: host) { $0.backoff = .init(initialMs: 5000, maxMs: 5000, multiplier: 1, jitter: 0, firstRestartImmediate: false) }
+        c.start()
+        await eventually("backing off") { c.snapshot.state == .backoff }
+        await c.stop()
+        #expect(c.snapshot.state == .stopped)
+        #expect(host.processEvents("process.stopped").count == 1)
+        let w = TestChildren.make(["well"])
+        w.start()
+        #expect(await w.waitReady(timeout: .seconds(60)))
+        await w.restart()
+        #expect(await w.waitReady(timeout: .seconds(60)))
+        #expect(w.snapshot.restarts == 1)
+        await w.stop()
+    }
+
     @Test func temporaryChildrenAreNotRestarted() async throws {
         let c = TestChildren.make(["crash-after", "100"]) { $0.restart = .temporary }
         c.start()

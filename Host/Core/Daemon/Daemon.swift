@@ -132,7 +132,17 @@ public final class Daemon: Sendable {
         }
     }
 
-    public var pluginStatuses: [PluginStatus] { statuses.withLock { $0.values.sorted { $0.id < $1.id } } }
+    /// Every manifest's status. An agent's follows its process: `failed` (with the last exit's
+    /// reason) once the supervisor gave up on it.
+    public var pluginStatuses: [PluginStatus] {
+        statuses.withLock { $0.values.sorted { $0.id < $1.id } }.map { st in
+            guard st.kind == "agent", st.state == .running, let child = supervisor.child(st.id), child.currentState == .failed else { return st }
+            var out = st
+            out.state = .failed
+            out.error = "process failed: \(child.snapshot.lastExit?.reason ?? "see lightning ps")"
+            return out
+        }
+    }
 
     public func manifest(_ id: String) -> Manifest? { manifests.withLock { $0[id] } }
 

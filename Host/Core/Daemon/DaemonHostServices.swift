@@ -46,7 +46,8 @@ struct DaemonHostServices: HostServices {
     /// Stamps events a plugin or child emits, and applies the hop limit to them: an event emitted
     /// while handling a delivery is one hop deeper than it (runaway chains through `emit` stop too).
     private func stampAll(_ events: [Event], _ caller: String) throws -> [Event] {
-        let context = daemon.router.emitContext(of: caller)
+        // Function instances handle triggered deliveries under the trigger's driver name.
+        let context = daemon.router.emitContext(of: caller) ?? daemon.router.emitContext(of: LocalFunctions.triggerName(caller))
         let out = events.map { e -> Event in
             var x = stamp(e, caller)
             x.metadata[EventMetadataKey.hops] = .int(context?.hops ?? 0)

@@ -72,12 +72,16 @@ public final class SupervisedChild: Sendable {
     // MARK: Control
 
     /// Starts supervising (no-op when already running).
-    public func start() {
+    public func start() { start(resettingRestarts: true) }
+
+    func start(resettingRestarts: Bool) {
         let begin = state.withLock { s -> Bool in
             s.desiredRunning = true
             if s.loop != nil { return false }
-            s.restarts = 0
-            s.restartTimes = []
+            if resettingRestarts {
+                s.restarts = 0
+                s.restartTimes = []
+            }
             s.state = .starting
             return true
         }
@@ -102,7 +106,8 @@ public final class SupervisedChild: Sendable {
     /// Stops (gracefully) and starts again; the restart counter is kept.
     public func restart() async {
         await stop()
-        start()
+        state.withLock { $0.restarts += 1 }
+        start(resettingRestarts: false)
     }
 
     /// Kills the running process with a reason (recorded with its exit); the policy decides what next.
@@ -174,6 +179,7 @@ public final class SupervisedChild: Sendable {
             let (desired, fatal, restarts) = state.withLock { ($0.desiredRunning, $0.fatal, $0.restarts) }
             if !desired {
                 transition(.stopped, detail: exit.reason)
+                await publish("process.stopped", ["reason": .string("stopped by the operator (\(exit.reason))")])
                 break
             }
             if fatal {
@@ -207,6 +213,11 @@ public final class SupervisedChild: Sendable {
                 s.restarts += 1
                 s.restartTimes.append(ContinuousClock.now)
             }
+        }
+        // Stopped while backing off: no process ran, but the state must say so.
+        if state.withLock({ !$0.desiredRunning && $0.state == .backoff }) {
+            transition(.stopped, detail: "stopped by the operator while backing off")
+            await publish("process.stopped", ["reason": .string("stopped by the operator while backing off")])
         }
         state.withLock { $0.loop = nil }
         releaseReadyWaiters()
@@ -272,9 +283,11 @@ public final class SupervisedChild: Sendable {
         let exitTask = Task { await self.waitExit() }
         let heartbeat = Task { await self.heartbeatLoop(connection) }
         let status = await exitTask.value
-        handshake.cancel()
         heartbeat.cancel()
         connection.close("the process exited (\(status))")
+        // The handshake may have just seen a refusal (-32001) the child sent before exiting:
+        // let it record its verdict (fatal or not) before the policy reads it.
+        await handshake.value
         // Grandchildren in the group go with it.
         _ = lt_kill_group(launched.pid, SIGKILL)
         let (killReason, stopping) = state.withLock { s -> (String?, Bool) in
@@ -411,6 +424,7 @@ public final class SupervisedChild: Sendable {
 
     func appendLog(_ stream: String, _ text: String) {
         state.withLock { $0.log.append(ProcessLogLine(at: .now(), stream: stream, text: text)) }
+        if stream == "stderr" { logger.debug("\(text)", metadata: ["lt.child": "\(name)", "lt.stream": "stderr"]) }
     }
 
     fileprivate func exitedCallback(_ status: ExitStatus, generation: Int) {
