@@ -67,21 +67,23 @@ public struct FunctionInfo: Codable, Sendable, Equatable {
     public var handler: String
     public var timeoutMs: Int
     public var maxConcurrency: Int
+    public var maxQueue: Int
+    /// 0 = instances never expire.
     public var idleTimeoutMs: Int
     public var triggers: [String]
     public var instances: Int
     public var busy: Int
     public var queued: Int
     public var stats: FunctionStats
-    public init(name: String, version: String, handler: String, timeoutMs: Int, maxConcurrency: Int, idleTimeoutMs: Int,
+    public init(name: String, version: String, handler: String, timeoutMs: Int, maxConcurrency: Int, maxQueue: Int, idleTimeoutMs: Int,
                 triggers: [String], instances: Int, busy: Int, queued: Int, stats: FunctionStats) {
         self.name = name; self.version = version; self.handler = handler; self.timeoutMs = timeoutMs
-        self.maxConcurrency = maxConcurrency; self.idleTimeoutMs = idleTimeoutMs; self.triggers = triggers
+        self.maxConcurrency = maxConcurrency; self.maxQueue = maxQueue; self.idleTimeoutMs = idleTimeoutMs; self.triggers = triggers
         self.instances = instances; self.busy = busy; self.queued = queued; self.stats = stats
     }
     enum CodingKeys: String, CodingKey {
         case name, version, handler, triggers, instances, busy, queued, stats
-        case timeoutMs = "timeout_ms", maxConcurrency = "max_concurrency", idleTimeoutMs = "idle_timeout_ms"
+        case timeoutMs = "timeout_ms", maxConcurrency = "max_concurrency", maxQueue = "max_queue", idleTimeoutMs = "idle_timeout_ms"
     }
 }
 
@@ -96,7 +98,7 @@ public struct FunctionStats: Codable, Sendable, Equatable {
     /// Spawn → ready of new instances, ms.
     public var coldStartMsAvg: Double?
     public var coldStartMsMax: Double?
-    /// Dispatch → result on a warm instance, ms.
+    /// Dispatch → result of successful invocations on a warm instance, ms.
     public var warmInvokeMsAvg: Double?
     public var lastError: String?
     public init() {}

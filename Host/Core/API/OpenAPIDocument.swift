@@ -3570,7 +3570,8 @@ enum OpenAPIDocument {
             "type": "integer"
           },
           "idle_timeout_ms": {
-            "type": "integer"
+            "type": "integer",
+            "description": "An idle instance is stopped after this long; 0 = never."
           },
           "triggers": {
             "type": "array",
@@ -3589,6 +3590,10 @@ enum OpenAPIDocument {
           },
           "stats": {
             "$ref": "#/components/schemas/FunctionStats"
+          },
+          "max_queue": {
+            "type": "integer",
+            "description": "Invocations allowed to wait for a free instance; beyond it 429."
           }
         },
         "required": [
@@ -3602,7 +3607,8 @@ enum OpenAPIDocument {
           "instances",
           "busy",
           "queued",
-          "stats"
+          "stats",
+          "max_queue"
         ]
       },
       "FunctionList": {

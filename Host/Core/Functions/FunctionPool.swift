@@ -44,6 +44,7 @@ final class FunctionPool: Sendable {
         var stats = FunctionStats()
         var coldTotalMs = 0.0
         var warmTotalMs = 0.0
+        var warmSucceeded = 0
         var closed = false
     }
 
@@ -88,7 +89,11 @@ final class FunctionPool: Sendable {
             let ms = Self.ms(ContinuousClock.now - callStart)
             state.withLock { s in
                 s.stats.succeeded += 1
-                if !lease.cold { s.warmTotalMs += ms; s.stats.warmInvokeMsAvg = s.warmTotalMs / Double(max(1, s.stats.warmStarts)) }
+                if !lease.cold {
+                    s.warmTotalMs += ms
+                    s.warmSucceeded += 1
+                    s.stats.warmInvokeMsAvg = s.warmTotalMs / Double(s.warmSucceeded)
+                }
             }
             release(lease.child, healthy: true)
             return Invocation(invocationId: invocationId, function: name, status: .succeeded, output: result.output,
@@ -243,7 +248,7 @@ final class FunctionPool: Sendable {
     func info() -> FunctionInfo {
         state.withLock { s in
             FunctionInfo(name: name, version: manifest.version.description, handler: spec.handler, timeoutMs: spec.timeoutMs,
-                         maxConcurrency: spec.maxConcurrency, idleTimeoutMs: spec.idleTimeoutMs, triggers: spec.eventTriggers,
+                         maxConcurrency: spec.maxConcurrency, maxQueue: spec.maxQueue, idleTimeoutMs: spec.idleTimeoutMs, triggers: spec.eventTriggers,
                          instances: s.instances.count, busy: s.instances.values.filter(\.busy).count, queued: s.waiters.count, stats: s.stats)
         }
     }

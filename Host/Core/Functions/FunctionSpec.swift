@@ -11,7 +11,7 @@ struct FunctionSpec: Sendable, Equatable {
     var maxConcurrency = 4
     /// Invocations allowed to wait for a free instance; beyond it, `throttled`.
     var maxQueue = 100
-    /// An instance idle this long is stopped.
+    /// An instance idle this long is stopped; 0 = never.
     var idleTimeoutMs = 60_000
     /// Event-type patterns that invoke the function (input = the event).
     var eventTriggers: [String] = []

@@ -154,11 +154,20 @@ final class LocalFunctions: ProviderConnection {
         return out
     }
 
-    /// `function.completed` / `function.failed` for asynchronous invocations.
+    /// `function.completed` / `function.failed` for asynchronous invocations (correlation id =
+    /// the invocation id). The same data shape as a trigger's `function.completed`.
     private func announce(_ inv: Invocation) async {
-        let data = (try? Wire.decode(JSONValue.self, from: Wire.encode(inv))) ?? .null
         _ = try? await router.publish([Event(type: inv.status == .succeeded ? "function.completed" : "function.failed",
-                                             source: LocalFunctions.id, data: data, correlationId: inv.invocationId)])
+                                             source: inv.function, data: Self.eventData(inv), correlationId: inv.invocationId)])
+    }
+
+    /// `{function, invocation_id, status, output | error, duration_ms, cold_start, instance}`.
+    static func eventData(_ inv: Invocation) -> JSONValue {
+        (try? Wire.decode(JSONValue.self, from: Wire.encode(inv))).map { v -> JSONValue in
+            guard case .object(var o) = v else { return v }
+            o["started_at"] = nil
+            return .object(o)
+        } ?? .null
     }
 
     private func pool(_ name: String) throws -> FunctionPool {
@@ -206,7 +215,6 @@ struct FunctionTrigger: DriverEndpoint {
         let input = event.data
         let inv = try await functions.invoke(InvokeRequest(function: function, input: input))
         if let e = inv.error { throw e }
-        return [Event(type: "function.completed", source: function,
-                      data: ["function": .string(function), "invocation_id": .string(inv.invocationId), "output": inv.output ?? .null])]
+        return [Event(type: "function.completed", source: function, data: LocalFunctions.eventData(inv))]
     }
 }
