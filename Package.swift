@@ -64,11 +64,13 @@ let package = Package(
         ),
 
         // MARK: Host
-        .target(name: "CHostShims", path: "Host/CShims"),
+        // The sandbox launcher: everything between fork and exec of a sandboxed child (docs/sandbox.md).
+        .target(name: "CSandbox", path: "Host/CSandbox"),
+        .target(name: "CHostShims", dependencies: ["CSandbox"], path: "Host/CShims"),
         .target(
             name: "HostCore",
             dependencies: [
-                "CLightningABI", "CHostShims", "LightningProtocol",
+                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -125,7 +127,8 @@ let package = Package(
 
         .executableTarget(name: "example-agent", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftAgent", swiftSettings: strict),
         .executableTarget(name: "example-function", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftFunction", swiftSettings: strict),
-        .executableTarget(name: "lt-test-child", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Tests/Children/TestChild", swiftSettings: strict),
+        .target(name: "CTestChild", path: "Tests/Children/CTestChild"),
+        .executableTarget(name: "lt-test-child", dependencies: ["LightningChildKit", "LightningProtocol", "CTestChild"], path: "Tests/Children/TestChild", swiftSettings: strict),
 
         .executableTarget(
             name: "lightning-bench",

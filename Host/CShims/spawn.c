@@ -1,6 +1,7 @@
-// Process launching for the supervisor. Everything between fork and exec is here, in C, and
-// async-signal-safe: the daemon is multi-threaded, so the child may only call functions that
-// are safe after fork (no malloc, no locks) until execve.
+// Process launching for the supervisor. Everything between fork and exec is here and in
+// Host/CSandbox (a sandboxed child, docs/sandbox.md), in C, and async-signal-safe: the daemon is
+// multi-threaded, so the child may only call functions that are safe after fork (no malloc, no
+// locks) until execve.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,16 +22,24 @@
 #define SYS_close_range 436
 #endif
 
-// Reports a failure to the parent through the error pipe, then exits.
+// Reports a failure to the parent through the error pipe ({stage, errno, step}), then exits.
 static void fail_child(int errfd, int stage, int err) {
-    int msg[2] = { stage, err };
+    int msg[3] = { stage, err, -1 };
     ssize_t ignored = write(errfd, msg, sizeof msg);
     (void)ignored;
     _exit(127);
 }
 
-int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *errno_out) {
+static int read_msg(int fd, int msg[3]) {
+    ssize_t n;
+    do { n = read(fd, msg, 3 * sizeof(int)); } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)(3 * sizeof(int));
+}
+
+int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *errno_out, int *step_out) {
+    *step_out = -1;
     int errpipe[2];
+    const lt_sandbox_config *sb = req->sandbox;
     if (pipe2(errpipe, O_CLOEXEC) != 0) { *stage_out = LT_SPAWN_STAGE_PIPE; *errno_out = errno; return -1; }
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -61,12 +70,18 @@ int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *e
         // stdio: dup2 clears O_CLOEXEC on the targets.
         if (dup2(req->stdin_fd, 0) < 0 || dup2(req->stdout_fd, 1) < 0 || dup2(req->stderr_fd, 2) < 0)
             fail_child(errpipe[1], LT_SPAWN_STAGE_DUP, errno);
-        // Close everything else except the error pipe (O_CLOEXEC closes it at exec).
+        // Close everything else except the error pipe and the sandbox's own pipes (all O_CLOEXEC:
+        // the program's execve closes them).
+        int keep_report = sb ? req->report_fd : -1;
         for (int fd = 3; fd < 1024; fd++) {
-            if (fd != errpipe[1]) close(fd);
+            if (fd != errpipe[1] && fd != keep_report) close(fd);
         }
         if (syscall(SYS_close_range, 1024, ~0U, 0) != 0) {
             // Older kernels: descriptors above 1024 are rare; they stay open only until exec if CLOEXEC.
+        }
+        if (sb) {
+            lt_sandbox_exec ex = { req->path, req->argv, req->envp, req->cwd, req->rlimits, req->rlimit_count };
+            lt_sandbox_run(sb, &ex, errpipe[1], keep_report);
         }
         if (req->cwd && req->cwd[0] && chdir(req->cwd) != 0) fail_child(errpipe[1], LT_SPAWN_STAGE_CHDIR, errno);
         for (int i = 0; i < req->rlimit_count; i++) {
@@ -78,14 +93,13 @@ int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *e
     }
     // Parent: wait for exec (the error pipe closes) or a failure report.
     close(errpipe[1]);
-    int msg[2];
-    ssize_t n;
-    do { n = read(errpipe[0], msg, sizeof msg); } while (n < 0 && errno == EINTR);
+    int msg[3];
+    int got = read_msg(errpipe[0], msg);
     close(errpipe[0]);
-    if (n == (ssize_t)sizeof msg) {
+    if (got) {
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-        *stage_out = msg[0]; *errno_out = msg[1];
+        *stage_out = msg[0]; *errno_out = msg[1]; *step_out = msg[2];
         return -1;
     }
     *pid_out = pid;

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include "lt_sandbox.h"
 
 /* dlopen flags the loader uses: RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE. */
 int lt_shim_dlopen_flags(void);
@@ -20,11 +21,8 @@ enum {
     LT_SPAWN_STAGE_EXEC = 8,
 };
 
-typedef struct {
-    int resource;              /* RLIMIT_* */
-    unsigned long long soft;
-    unsigned long long hard;
-} lt_rlimit;
+/* (RLIMIT_*, soft, hard); the same layout as the sandbox's. */
+typedef lt_sandbox_rlimit lt_rlimit;
 
 typedef struct {
     const char *path;          /* absolute path of the program */
@@ -35,11 +33,19 @@ typedef struct {
     int kill_on_parent_death;  /* PR_SET_PDEATHSIG(SIGKILL) */
     const lt_rlimit *rlimits;
     int rlimit_count;
+    /* NULL: a plain child. Otherwise the sandbox plan (lt_sandbox.h); path, argv, envp and cwd
+       are then as seen inside the sandbox, and the rlimits are applied to the program only. */
+    const lt_sandbox_config *sandbox;
+    /* Sandbox only: the write end of a pipe (O_CLOEXEC) on which the outer stub writes an
+       lt_sandbox_report when the program ends; -1 for none. */
+    int report_fd;
 } lt_spawn_request;
 
 /* fork + exec in a new process group. Call from one long-lived thread (PDEATHSIG follows the
-   forking thread). Returns 0 and the pid, or -1 with the stage and errno of the failure. */
-int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *errno_out);
+   forking thread). Returns 0 and the pid (the outer stub's, for a sandboxed child), or -1 with
+   the stage (LT_SPAWN_STAGE_* or LT_SANDBOX_STAGE_*), errno and the plan step (-1 if none) of
+   the failure. */
+int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *errno_out, int *step_out);
 
 /* pidfd_open(2): a descriptor that becomes readable when the process exits. -1 if unsupported. */
 int lt_pidfd_open(pid_t pid);

@@ -38,7 +38,7 @@ public final class Daemon: Sendable {
             services: .init(host: DaemonHostServices.Deferred(),
                             publish: { events in _ = try? await routerRef.publish(events) }),
             programDirs: config.pluginDirs + [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()],
-            logger: Logger(label: "lt.supervisor"))
+            dataDirectory: config.dataDir, logger: Logger(label: "lt.supervisor"))
         let host = DaemonHostServices(daemon: self)
         loader.setHostServices(host)
         (supervisor.services.host as? DaemonHostServices.Deferred)?.target.withLock { $0 = host }

@@ -50,6 +50,9 @@ public struct ChildSpec: Sendable, Equatable {
     public var maxMessageBytes = ChildProtocol.defaultMaxMessageBytes
     /// Requests the child may have in flight to the host.
     public var maxInflightFromChild = 64
+    /// The manifest's top-level `sandbox` section, completed by the supervisor (scratch
+    /// directory, hidden paths). Profile `none` by default (docs/sandbox.md).
+    public var sandbox = SandboxPolicy()
 
     public init(command: String) { self.command = command }
 

@@ -1,4 +1,5 @@
 import CHostShims
+import CSandbox
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,8 +11,11 @@ struct LaunchSpec: Sendable {
     var arguments: [String]
     var environment: [String: String]
     var workingDirectory: String?
-    /// (RLIMIT_*, soft, hard)
+    /// (RLIMIT_*, soft, hard); for a sandboxed child, applied to the program only.
     var rlimits: [(Int32, UInt64, UInt64)] = []
+    /// The sandbox (nil: a plain child). `path`, `environment` and `workingDirectory` are then
+    /// as seen inside it.
+    var sandbox: SandboxPlan?
 }
 
 /// A started process: its pid (also its process group id) and the parent's ends of its stdio.
@@ -20,6 +24,10 @@ struct LaunchedProcess: Sendable {
     let stdin: Int32
     let stdout: Int32
     let stderr: Int32
+    /// Sandboxed children: the read end of the pipe on which the sandbox's outer process writes
+    /// an `lt_sandbox_report` (the program's own wait status and resource use) as it ends; -1
+    /// otherwise. The receiver closes it.
+    var report: Int32 = -1
 }
 
 /// Starts processes from one dedicated, long-lived thread.
@@ -74,28 +82,43 @@ final class ProcessLauncher: Sendable {
         let envp = spec.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
         let limits = spec.rlimits.map { lt_rlimit(resource: $0.0, soft: $0.1, hard: $0.2) }
-        var pid: pid_t = 0, stage: Int32 = 0, err: Int32 = 0
-        let rc = limits.withUnsafeBufferPointer { lim in
-            argv.withUnsafeBufferPointer { a in
-                envp.withUnsafeBufferPointer { e in
-                    (spec.workingDirectory ?? "").withCString { cwd in
-                        spec.path.withCString { path in
-                            var req = lt_spawn_request(
-                                path: path, argv: a.baseAddress, envp: e.baseAddress, cwd: cwd,
-                                stdin_fd: inPipe[0], stdout_fd: outPipe[1], stderr_fd: errPipe[1],
-                                kill_on_parent_death: 1, rlimits: lim.baseAddress, rlimit_count: Int32(lim.count))
-                            return lt_spawn(&req, &pid, &stage, &err)
+        var reportPipe: [Int32] = [-1, -1]
+        if spec.sandbox != nil, lt_pipe_cloexec(&reportPipe) != 0 {
+            let e = errno
+            [inPipe, outPipe, errPipe].flatMap { $0 }.forEach { close($0) }
+            throw LaunchError(spec.path, "pipe", e)
+        }
+        var pid: pid_t = 0, stage: Int32 = 0, err: Int32 = 0, step: Int32 = -1
+        func spawn(_ sandbox: UnsafePointer<lt_sandbox_config>?) -> Int32 {
+            limits.withUnsafeBufferPointer { lim in
+                argv.withUnsafeBufferPointer { a in
+                    envp.withUnsafeBufferPointer { e in
+                        (spec.workingDirectory ?? "").withCString { cwd in
+                            spec.path.withCString { path in
+                                var req = lt_spawn_request(
+                                    path: path, argv: a.baseAddress, envp: e.baseAddress, cwd: cwd,
+                                    stdin_fd: inPipe[0], stdout_fd: outPipe[1], stderr_fd: errPipe[1],
+                                    kill_on_parent_death: 1, rlimits: lim.baseAddress, rlimit_count: Int32(lim.count),
+                                    sandbox: sandbox, report_fd: reportPipe[1])
+                                return lt_spawn(&req, &pid, &stage, &err, &step)
+                            }
                         }
                     }
                 }
             }
         }
+        let rc = spec.sandbox.map { plan in plan.withCConfig { spawn($0) } } ?? spawn(nil)
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
+        if reportPipe[1] >= 0 { close(reportPipe[1]) }
         guard rc == 0 else {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
+            if reportPipe[0] >= 0 { close(reportPipe[0]) }
+            if let plan = spec.sandbox, stage >= Int32(LT_SANDBOX_STAGE_UNSHARE) {
+                throw LaunchError(spec.path, plan.describe(stage: stage, step: step), err, sandboxSetup: stage != Int32(LT_SANDBOX_STAGE_EXEC))
+            }
             throw LaunchError(spec.path, Self.stageName(stage), err)
         }
-        return LaunchedProcess(pid: pid, stdin: inPipe[1], stdout: outPipe[0], stderr: errPipe[0])
+        return LaunchedProcess(pid: pid, stdin: inPipe[1], stdout: outPipe[0], stderr: errPipe[0], report: reportPipe[0])
     }
 
     static func stageName(_ s: Int32) -> String {
@@ -115,7 +138,14 @@ final class ProcessLauncher: Sendable {
 /// A process could not be started: which step failed and the system's reason.
 struct LaunchError: Error, CustomStringConvertible {
     let description: String
-    init(_ path: String, _ stage: String, _ err: Int32) {
+    /// The sandbox could not be built: restarting will not help (the child is marked failed).
+    let sandboxSetup: Bool
+    init(_ path: String, _ stage: String, _ err: Int32, sandboxSetup: Bool = false) {
         description = "cannot start \(path): \(stage) failed: \(String(cString: strerror(err)))"
+        self.sandboxSetup = sandboxSetup
+    }
+    init(_ path: String, plan reason: String) {
+        description = "cannot start \(path): \(reason)"
+        sandboxSetup = true
     }
 }

@@ -260,11 +260,13 @@ public final class SupervisedChild: Sendable {
         transition(.starting)
         await publish("process.starting", [:])
         let launched: LaunchedProcess
+        let startedAt = ContinuousClock.now
         do {
-            launched = try await ProcessLauncher.shared.launch(LaunchSpec(path: program, arguments: arguments, environment: environment,
-                                                                          workingDirectory: spec.workingDir))
+            launched = try await ProcessLauncher.shared.launch(try makeLaunchSpec())
         } catch {
             let reason = "\(error)"
+            // A sandbox that cannot be built will not build on the next try either.
+            if (error as? LaunchError)?.sandboxSetup == true { state.withLock { $0.fatal = true } }
             recordExit(ExitStatus(code: 127), reason: reason)
             transition(.exited, detail: reason)
             await publish("process.exited", ["reason": .string(reason)])
@@ -282,8 +284,11 @@ public final class SupervisedChild: Sendable {
         let handshake = Task { await self.handshake(connection) }
         let exitTask = Task { await self.waitExit() }
         let heartbeat = Task { await self.heartbeatLoop(connection) }
+        let wallClock = startWallClock(generation: gen)
         let status = await exitTask.value
+        wallClock?.cancel()
         heartbeat.cancel()
+        let usage = SandboxExit.readReport(launched.report)
         connection.close("the process exited (\(status))")
         // The handshake may have just seen a refusal (-32001) the child sent before exiting:
         // let it record its verdict (fatal or not) before the policy reads it.
@@ -294,10 +299,10 @@ public final class SupervisedChild: Sendable {
             s.pid = nil; s.pipes = nil; s.connection = nil
             return (s.killReason, !s.desiredRunning)
         }
-        let reason = killReason ?? status.description
+        let reason = killReason ?? exitReason(status, usage: usage, startedAt: startedAt)
         recordExit(status, reason: reason)
         transition(.exited, detail: reason)
-        await publish("process.exited", exitEventData(status, reason: reason))
+        await publish("process.exited", exitEventData(status, reason: reason).merging(Self.sandboxEventData(spec.sandbox, usage: usage)) { a, _ in a })
         return RunResult(status: status, reason: reason, killedForCause: killReason != nil && !stopping)
     }
 

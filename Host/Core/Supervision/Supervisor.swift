@@ -8,14 +8,20 @@ public final class Supervisor: Sendable {
     let services: SupervisedChild.ChildServices
     /// Folders searched for a bare `process.command` (build products), before `PATH`.
     let programDirs: [URL]
+    /// The daemon's data directory: hidden from sandboxed children, and the parent of their
+    /// scratch directories (`<data_dir>/scratch/<name>`). nil: scratch under the temporary folder.
+    let dataDirectory: URL?
     private let children = Locked<[String: SupervisedChild]>([:])
 
-    init(services: SupervisedChild.ChildServices, programDirs: [URL], logger: Logger) {
-        self.services = services; self.programDirs = programDirs; self.logger = logger
+    /// Also probes the kernel's sandbox support (once per process) and logs what it found.
+    init(services: SupervisedChild.ChildServices, programDirs: [URL], dataDirectory: URL? = nil, logger: Logger) {
+        self.services = services; self.programDirs = programDirs; self.dataDirectory = dataDirectory; self.logger = logger
+        logger.info("\(SandboxSupport.current.summary)")
     }
 
     /// Creates (not starts) a child for an agent or function manifest.
-    /// - Throws: `HostError(.manifestInvalid)` when the process section or the program is wrong.
+    /// - Throws: `HostError(.manifestInvalid)` when the process or sandbox section or the program
+    ///   is wrong; `HostError(.providerUnavailable)` when its sandbox profile cannot run here.
     func makeChild(_ m: Manifest, name: String? = nil, config: [String: JSONValue], restart: ChildSpec.Restart? = nil) throws -> SupervisedChild {
         var checker = FieldChecker()
         guard let raw = m.process, let spec = ChildSpec.parse(raw, &checker), checker.problems.isEmpty else {
@@ -30,9 +36,49 @@ public final class Supervisor: Sendable {
         var s = spec
         if let restart { s.restart = restart }
         if let wd = s.workingDir { s.workingDir = wd.hasPrefix("/") ? wd : URL(fileURLWithPath: manifestDir).appendingPathComponent(wd).path }
+        s.sandbox = try sandboxPolicy(m, manifestDir: manifestDir, name: name)
         return SupervisedChild(name: name, manifestId: m.id, kind: m.kind.rawValue, spec: s, program: program, arguments: args,
                                environment: env, config: .object(config), services: services,
                                logger: Logger(label: "lt.supervisor"))
+    }
+
+    /// The manifest's `sandbox` section with the supervisor's parts (scratch directory, hidden
+    /// data directory), checked against what this host can give.
+    /// - Throws: `HostError(.manifestInvalid)` for a malformed section, `HostError(.providerUnavailable)`
+    ///   when the profile needs a kernel feature this host lacks (never run with less).
+    func sandboxPolicy(_ m: Manifest, manifestDir: String, name: String) throws -> SandboxPolicy {
+        var checker = FieldChecker()
+        let raw: JSONValue? = { if case .object(let o) = m.raw { return o["sandbox"] } else { return nil } }()
+        var policy = SandboxPolicy.parse(raw, manifestDir: manifestDir, &checker)
+        guard checker.problems.isEmpty else {
+            throw HostError(.manifestInvalid, subject: m.displayPath, checker.problems.joined(separator: "; "))
+        }
+        let scratchRoot = (dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("lightning-sandbox"))
+            .appendingPathComponent("scratch", isDirectory: true)
+        policy.scratchDirectory = scratchRoot.appendingPathComponent(Self.scratchName(name)).absoluteURL.standardizedFileURL.path
+        if let d = dataDirectory { policy.hiddenPaths = [d.absoluteURL.standardizedFileURL.path] }
+        // The data directory (the daemon's databases, other children's scratch) is never shown.
+        let hidden = policy.hiddenPaths.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+        for (i, rule) in policy.paths.enumerated() {
+            let real = URL(fileURLWithPath: rule.path).resolvingSymlinksInPath().path
+            if hidden.contains(where: { real == $0 || real.hasPrefix($0 + "/") }) {
+                checker.fail("sandbox.paths[\(i)].path", "a path outside the daemon's data directory", "\"\(rule.path)\"")
+            }
+        }
+        guard checker.problems.isEmpty else {
+            throw HostError(.manifestInvalid, subject: m.displayPath, checker.problems.joined(separator: "; "))
+        }
+        if let refusal = SandboxSupport.current.refusal(for: policy) {
+            throw HostError(.providerUnavailable, subject: m.displayPath, refusal)
+        }
+        return policy
+    }
+
+    /// A child's scratch folder name: function instances (`fn:name#3`) share their function's.
+    static func scratchName(_ name: String) -> String {
+        let base = name.split(separator: "#", maxSplits: 1).first.map(String.init) ?? name
+        let cleaned = String(base.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") ? $0 : "_" })
+        return cleaned.isEmpty || cleaned.hasPrefix(".") ? "_" + cleaned : cleaned
     }
 
     /// Adds a child under its name and starts it. A child of the same name is stopped first.

@@ -22,6 +22,15 @@ let usage = """
       ignore-term           as well, but ignores SIGTERM, shutdown/exit and stdin EOF
       grandchild PIDFILE    as well, plus /bin/sleep 1000 spawned in its process group
       stderr-spam           as well, plus 5000 lines on stderr at start
+      probe CHECK...        runs checks (read:PATH list:PATH write:PATH socket:inet|inet6|unix
+                            connect:PORT ptrace:traceme|parent id exec:PATH[,ARG] escape:TAG),
+                            "probe CHECK: RESULT" on stderr for each, then as well
+    hostile (exit 66 where they could hurt the machine):
+      fork-bomb             forks until fork fails (children fork on), then exits 3 (sandbox only)
+      memory-hog            allocates 16 MiB arrays until the runtime cannot (needs RLIMIT_AS)
+      cpu-spin              spins on the CPU (needs RLIMIT_CPU)
+      forbidden-syscall     calls init_module (seccomp: SIGSYS) (sandbox only)
+      big-file PATH MB      writes MB MiB to PATH (RLIMIT_FSIZE: SIGXFSZ) (sandbox only)
 
     """
 
@@ -68,6 +77,19 @@ case "ignore-term":
 case "grandchild":
     guard args.count >= 2 else { fail("grandchild: expected a PIDFILE") }
     await Misbehaviour.grandchild(pidfile: args[1])
+case "probe":
+    await Hostile.probes(Array(args.dropFirst()))
+case "fork-bomb":
+    Hostile.forkBomb()
+case "memory-hog":
+    Hostile.memoryHog()
+case "cpu-spin":
+    Hostile.cpuSpin()
+case "forbidden-syscall":
+    Hostile.forbiddenSyscall()
+case "big-file":
+    guard args.count >= 3, let mb = Int(args[2]) else { fail("big-file: expected PATH MB") }
+    Hostile.bigFile(args[1], mb: mb)
 case "stderr-spam":
     for n in 1...5000 { TestChildIO.stderr("spam line \(n)\n") }
     await WellBehaved.make().run()

@@ -1,0 +1,92 @@
+import CHostShims
+import CSandbox
+import Foundation
+import LightningProtocol
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sandbox side of a child's runs: the launch spec for its profile, the wall-clock limit,
+/// and exit reasons in the words of its limits (docs/sandbox.md).
+extension SupervisedChild {
+    /// What to launch for one run: a plain spec for profile `none`, else a sandbox plan. Creates
+    /// the scratch directory (owned by the sandbox's uid).
+    /// - Throws: `LaunchError` (a sandbox setup error: the child is marked failed).
+    func makeLaunchSpec() throws -> LaunchSpec {
+        let policy = spec.sandbox
+        let rlimits = Self.rlimits(policy)
+        guard policy.profile != .none else {
+            return LaunchSpec(path: program, arguments: arguments, environment: environment, workingDirectory: spec.workingDir, rlimits: rlimits)
+        }
+        if let refusal = SandboxSupport.current.refusal(for: policy) { throw LaunchError(program, plan: refusal) }
+        if let scratch = policy.scratchDirectory { try Self.prepareScratch(scratch, program: program) }
+        do {
+            let plan = try SandboxPlan.make(policy: policy, program: program, arguments: arguments, environment: environment,
+                                            manifestEnv: spec.env, workingDirectory: spec.workingDir, name: name,
+                                            landlockABI: SandboxSupport.current.landlockABI)
+            return LaunchSpec(path: plan.executable, arguments: arguments, environment: plan.environment,
+                              workingDirectory: plan.workingDirectory, rlimits: rlimits, sandbox: plan)
+        } catch let e as SandboxPlan.PlanError {
+            throw LaunchError(program, plan: e.description)
+        }
+    }
+
+    /// The rlimits of a policy's effective limits (RLIMIT_CORE 0 in a sandbox).
+    static func rlimits(_ policy: SandboxPolicy) -> [(Int32, UInt64, UInt64)] {
+        let l = policy.effectiveLimits
+        var out: [(Int32, UInt64, UInt64)] = []
+        func add(_ r: Int, _ soft: Int, _ hard: Int) { out.append((Int32(r), UInt64(soft), UInt64(hard))) }
+        if let mb = l.memoryMB { add(LT_RLIMIT_AS, mb << 20, mb << 20) }
+        if let s = l.cpuSeconds { add(LT_RLIMIT_CPU, s, s + 1) }
+        if let n = l.openFiles { add(LT_RLIMIT_NOFILE, n, n) }
+        if let n = l.processes { add(LT_RLIMIT_NPROC, n, n) }
+        if let mb = l.fileSizeMB { add(LT_RLIMIT_FSIZE, mb << 20, mb << 20) }
+        if policy.profile != .none { add(LT_RLIMIT_CORE, 0, 0) }
+        return out
+    }
+
+    /// `<data_dir>/scratch/<name>`: created, mode 0700, owned by the sandbox's uid (65534).
+    static func prepareScratch(_ path: String, program: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw LaunchError(program, plan: "cannot create the scratch directory \(path): \(error.localizedDescription)")
+        }
+        guard chown(path, 65534, 65534) == 0, chmod(path, 0o700) == 0 else {
+            throw LaunchError(program, plan: "cannot give the scratch directory \(path) to uid 65534: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Kills the run of `generation` for its wall-clock limit (no-op once it exited).
+    func startWallClock(generation: Int) -> Task<Void, Never>? {
+        guard let ms = spec.sandbox.effectiveLimits.wallClockMs else { return nil }
+        return Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(ms))
+            guard !Task.isCancelled, let self else { return }
+            let pid = self.state.withLock { s -> pid_t? in
+                guard s.generation == generation, s.exitStatus == nil, let pid = s.pid else { return nil }
+                if s.killReason == nil { s.killReason = "wall-clock limit (killed after \(ms) ms)" }
+                return pid
+            }
+            if let pid { _ = lt_kill_group(pid, SIGKILL) }
+        }
+    }
+
+    /// The reason for an exit the supervisor did not cause: the limit it hit, or the status in words.
+    func exitReason(_ status: ExitStatus, usage: SandboxExit.Usage?, startedAt: ContinuousClock.Instant) -> String {
+        // This run's stderr (a crash report can push the telling line far up).
+        let tail = state.withLock { s in
+            s.log.tail(300).filter { $0.stream == "stderr" && $0.at >= (s.startedAt ?? $0.at) }.map(\.text)
+        }
+        return SandboxExit.reason(status, policy: spec.sandbox, usage: usage, ranFor: ContinuousClock.now - startedAt, stderrTail: tail)
+            ?? status.description
+    }
+
+    /// Extra `process.exited` fields for a sandboxed run.
+    static func sandboxEventData(_ policy: SandboxPolicy, usage: SandboxExit.Usage?) -> [String: JSONValue] {
+        var d: [String: JSONValue] = [:]
+        if policy.profile != .none { d["sandbox"] = .string(policy.profile.rawValue) }
+        if let u = usage { d["cpu_ms"] = .int(u.cpuMs); d["max_rss_kb"] = .int(u.maxRSSKB) }
+        return d
+    }
+}
