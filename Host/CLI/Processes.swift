@@ -14,9 +14,9 @@ struct Ps: AsyncParsableCommand {
             let uptime = p["uptime_seconds"]?.doubleValue.map { String(format: "%.1fs", $0) } ?? "-"
             let exit = p["last_exit"].map { e in Output.text(e["reason"]) } ?? "-"
             return [Output.text(p["name"]), Output.text(p["kind"]), Output.text(p["state"]), Output.text(p["pid"]),
-                    Output.text(p["restarts"]), uptime, exit]
+                    Output.text(p["restarts"]), uptime, Output.text(p["sandbox"]), exit]
         }
-        Output.table(["NAME", "KIND", "STATE", "PID", "RESTARTS", "UPTIME", "LAST EXIT"], rows)
+        Output.table(["NAME", "KIND", "STATE", "PID", "RESTARTS", "UPTIME", "SANDBOX", "LAST EXIT"], rows)
     }
 }
 

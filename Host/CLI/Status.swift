@@ -18,6 +18,10 @@ struct Health: AsyncParsableCommand {
              Output.text(p["health"]?["latency_ms"]), Output.text(p["health"]?["error"])]
         }
         Output.table(["KIND", "PLUGIN", "HEALTH", "LATENCY_MS", "ERROR"], rows)
+        if let sb = r["sandbox"]?["profiles"]?.objectValue {
+            let available = sb.keys.sorted().filter { sb[$0]?["available"] == true }
+            print("sandbox profiles available: \(available.joined(separator: ", "))  (landlock ABI \(Output.text(r["sandbox"]?["landlock_abi"])))")
+        }
         if r["status"] == "unhealthy" { throw ExitCode.failure }
     }
 }

@@ -50,6 +50,10 @@ struct DaemonAgentTests {
         #expect(ps.hasPrefix("NAME"))
         let row = ps.split(separator: "\n").first { $0.hasPrefix("example-agent") }.map { $0.split(separator: " ", omittingEmptySubsequences: true) }
         #expect(row?[1] == "agent" && row?[2] == "ready")
+        #expect(row?[6] == "none")
+        let health = try await d.get("/health").json
+        #expect(health["sandbox"]?["profiles"]?["none"]?["available"] == true)
+        #expect(health["sandbox"]?["landlock_abi"]?.intValue != nil)
         let pid1 = try await d.get("/v1/processes/example-agent").json["pid"]?.intValue
         let (c2, out, _) = try await d.cli(["restart", "example-agent"])
         #expect(c2 == 0)

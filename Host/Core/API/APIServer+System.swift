@@ -55,7 +55,7 @@ extension APIServer {
         let status = unhealthy ? "unhealthy" : degraded ? "degraded" : "healthy"
         let body = HealthBody(status: status, version: LightningVersion.current, mode: daemon.config.mode,
                               uptimeSeconds: Double(Timestamp.now().millis - daemon.startedAt.millis) / 1000,
-                              providers: providers)
+                              providers: providers, sandbox: SandboxSupport.current)
         return APIResponse.json(body, status: unhealthy ? .serviceUnavailable : .ok)
     }
 
@@ -100,7 +100,9 @@ struct HealthBody: Encodable {
     var mode: String
     var uptimeSeconds: Double
     var providers: [ProviderStatus]
-    enum CodingKeys: String, CodingKey { case status, version, mode, providers, uptimeSeconds = "uptime_seconds" }
+    /// What isolation this kernel allows (docs/sandbox.md).
+    var sandbox: SandboxSupport
+    enum CodingKeys: String, CodingKey { case status, version, mode, providers, sandbox, uptimeSeconds = "uptime_seconds" }
 }
 
 struct DriverInfo: Encodable { var name: String; var capabilities: [String]; var stats: DriverStats }

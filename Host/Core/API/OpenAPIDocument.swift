@@ -2790,6 +2790,9 @@ enum OpenAPIDocument {
             "items": {
               "$ref": "#/components/schemas/ProviderStatus"
             }
+          },
+          "sandbox": {
+            "$ref": "#/components/schemas/SandboxSupport"
           }
         }
       },
@@ -3395,6 +3398,15 @@ enum OpenAPIDocument {
             "items": {
               "type": "string"
             }
+          },
+          "sandbox": {
+            "type": "string",
+            "enum": [
+              "none",
+              "standard",
+              "strict"
+            ],
+            "description": "The sandbox profile it runs under (docs/sandbox.md)."
           }
         },
         "required": [
@@ -3404,7 +3416,8 @@ enum OpenAPIDocument {
           "state",
           "restarts",
           "transitions",
-          "command"
+          "command",
+          "sandbox"
         ]
       },
       "ProcessList": {
@@ -3754,6 +3767,66 @@ enum OpenAPIDocument {
             "type": "array",
             "items": {
               "type": "object"
+            }
+          }
+        }
+      },
+      "SandboxSupport": {
+        "type": "object",
+        "description": "What isolation this kernel allows, probed once at start (docs/sandbox.md).",
+        "properties": {
+          "running_as_root": {
+            "type": "boolean"
+          },
+          "user_namespaces": {
+            "type": "boolean"
+          },
+          "pid_namespaces": {
+            "type": "boolean"
+          },
+          "mount_namespaces": {
+            "type": "boolean"
+          },
+          "network_namespaces": {
+            "type": "boolean"
+          },
+          "ipc_namespaces": {
+            "type": "boolean"
+          },
+          "uts_namespaces": {
+            "type": "boolean"
+          },
+          "seccomp": {
+            "type": "boolean"
+          },
+          "no_new_privs": {
+            "type": "boolean"
+          },
+          "landlock_abi": {
+            "type": "integer",
+            "description": "0 = no Landlock."
+          },
+          "trial_error": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "profiles": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "object",
+              "properties": {
+                "available": {
+                  "type": "boolean"
+                },
+                "reason": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                }
+              }
             }
           }
         }

@@ -129,6 +129,8 @@ public enum ManifestParser {
         let process = o["process"]
         if kind == .agent || kind == .function {
             if kind == .function { _ = FunctionSpec.parse(id: id, function: o["function"], triggers: o["triggers"], &c) }
+            // The sandbox section is checked with the manifest, not first when the child starts.
+            _ = SandboxPolicy.parse(o["sandbox"], manifestDir: url.deletingLastPathComponent().path, &c)
             if let process { _ = ChildSpec.parse(process, &c) } else {
                 c.fail("process", "an object describing the child process (command, args, ...)", "nothing")
             }

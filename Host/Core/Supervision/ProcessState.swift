@@ -61,9 +61,11 @@ public struct ProcessSnapshot: Sendable, Codable, Equatable {
     public var lastExit: ProcessExit?
     public var transitions: [ProcessTransition]
     public var command: [String]
+    /// The sandbox profile it runs under (`none`, `standard`, `strict`; docs/sandbox.md).
+    public var sandbox: String
 
     enum CodingKeys: String, CodingKey {
-        case name, manifest, kind, state, pid, restarts, transitions, command
+        case name, manifest, kind, state, pid, restarts, transitions, command, sandbox
         case startedAt = "started_at", readyAt = "ready_at", uptimeSeconds = "uptime_seconds", lastExit = "last_exit"
     }
 }

@@ -163,7 +163,8 @@ public final class SupervisedChild: Sendable {
             let up: Double? = s.state == .ready ? s.readyAt.map { Double(Timestamp.now().millis - $0.millis) / 1000 } : nil
             return ProcessSnapshot(name: name, manifest: manifestId, kind: kind, state: s.state, pid: s.state == .ready || s.state == .starting || s.state == .stopping ? s.pid : nil,
                                    restarts: s.restarts, startedAt: s.startedAt, readyAt: s.readyAt, uptimeSeconds: up,
-                                   lastExit: s.lastExit, transitions: Array(s.transitions.suffix(20)), command: [program] + arguments)
+                                   lastExit: s.lastExit, transitions: Array(s.transitions.suffix(20)), command: [program] + arguments,
+                                   sandbox: spec.sandbox.profile.rawValue)
         }
     }
 

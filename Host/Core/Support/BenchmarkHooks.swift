@@ -1,0 +1,73 @@
+public import Foundation
+public import LightningProtocol
+public import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Public entry points into the supervisor for the benchmark suite (`lightning-bench`,
+/// docs/benchmarks.md), which is an executable and cannot `@testable import HostCore`.
+///
+/// They expose the real host-side path (the launcher thread, the epoll I/O thread, the JSON-RPC
+/// connection, the restart policy) without a daemon around it: nothing here is a second
+/// implementation, and nothing else in the host uses it.
+public enum BenchmarkHooks {
+    /// A supervised child built from `spec` (not started): the same object the daemon makes for an
+    /// agent or function manifest. `spec.command` must be an absolute path to an executable.
+    ///
+    /// The child's requests to the host (`storage.*`, `events.emit`, ...) are refused with
+    /// `unsupported`; `config.get` answers `config`; `process.*` events are dropped.
+    /// - Parameters:
+    ///   - name: the child's name and manifest id.
+    ///   - kind: `agent` or `function` (sent in `initialize`).
+    public static func supervisedChild(name: String, kind: String = "agent", spec: ChildSpec,
+                                       config: JSONValue = .object([:]), logger: Logger) -> SupervisedChild {
+        SupervisedChild(name: name, manifestId: name, kind: kind, spec: spec, program: spec.command, arguments: spec.args,
+                        environment: Supervisor.environment(spec: spec, id: name, name: name, kind: kind), config: config,
+                        services: .init(host: RefusingHost(), publish: { _ in }), logger: logger)
+    }
+
+    /// Host services that answer nothing (the benchmarks' children call no host method).
+    struct RefusingHost: HostServices {
+        func call(method: String, params: Data, caller: String) async throws -> Data {
+            throw WireError(.unsupported, "benchmark host: no \(method)")
+        }
+        func emit(events: [Event], caller: String) async throws {
+            throw WireError(.unsupported, "benchmark host: no events.emit")
+        }
+    }
+}
+
+extension SupervisedChild {
+    /// Waits until the child is ready (handshake done) or `timeout` passes; returns whether it is.
+    public func benchmarkWaitReady(timeout: Duration) async -> Bool {
+        await waitReady(timeout: timeout)
+    }
+
+    /// Waits until the child is ready again under a pid other than `pid` (after a kill), or
+    /// `timeout` passes. While the old process is still seen as ready (its exit not yet noticed)
+    /// this polls every 50 µs; from the exit on it waits on the ready transition itself.
+    public func benchmarkWaitReady(replacing pid: Int32, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let (st, current) = state.withLock { ($0.state, $0.pid) }
+            if st == .ready {
+                if current != pid { return true }
+                try? await Task.sleep(for: .microseconds(50))
+                continue
+            }
+            if st == .failed || st == .stopped { return false }
+            _ = await waitReady(timeout: deadline - ContinuousClock.now)
+        }
+        return state.withLock { $0.state == .ready && $0.pid != pid }
+    }
+
+    /// Sends a JSON-RPC request to the ready child through its supervised connection.
+    /// - Throws: `WireError` (`unavailable` when not ready, `timeout`, or the child's error).
+    public func benchmarkCall(_ method: String, _ params: JSONValue?, timeout: Duration) async throws -> JSONValue {
+        try await call(method, params, timeout: timeout)
+    }
+
+    /// The pid of the running process, if any (set at spawn, before the handshake).
+    public var benchmarkPID: Int32? { state.withLock { $0.pid } }
+}
