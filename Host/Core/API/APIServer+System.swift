@@ -12,6 +12,24 @@ extension APIServer {
         router.get("/v1/health") { _, _ in await respond { try await health() } }
         router.get("/v1/plugins") { _, _ in APIResponse.json(["plugins": daemon.pluginStatuses]) }
         router.get("/v1/providers") { _, _ in await respond { APIResponse.json(["providers": await providerStatuses()]) } }
+        // Hot swap, make-before-break: {"plugin", "config"?, "copy"?, "probation_ms"?} (docs/hot-swap.md).
+        router.put("/v1/providers/:kind") { request, ctx in
+            await respond {
+                var req = request
+                struct Body: Decodable { var plugin: String; var config: [String: JSONValue]?; var copy: Bool?; var probation_ms: Int? }
+                let b = try await req.decode(Body.self)
+                let k = try ctx.parameters.string("kind")
+                guard let kind = Manifest.ProviderKind(rawValue: k) else {
+                    throw WireError(.invalidArgument, "provider kind \"\(k)\": expected storage, eventbus, containers or functions")
+                }
+                if let p = b.probation_ms, !(0...600_000).contains(p) {
+                    throw WireError(.invalidArgument, "field \"probation_ms\": expected an integer from 0 to 600000, got \(p)")
+                }
+                let report = try await daemon.swapProvider(kind, to: .init(plugin: b.plugin, config: b.config ?? [:]), copy: b.copy ?? false,
+                                                           probationMs: b.probation_ms ?? 3000)
+                return APIResponse.json(report)
+            }
+        }
         router.get("/v1/drivers") { _, _ in
             let stats = daemon.router.stats
             let list = daemon.router.drivers.sorted { $0.name < $1.name }.map {
@@ -79,7 +97,7 @@ extension APIServer {
     }
 
     static let endpoints = [
-        "GET /health", "GET /ready", "GET /metrics", "GET /openapi.json", "GET /v1/events/stream", "GET /v1/processes", "GET /v1/processes/{name}",
+        "GET /health", "GET /ready", "PUT /v1/providers/{kind}", "GET /metrics", "GET /openapi.json", "GET /v1/events/stream", "GET /v1/processes", "GET /v1/processes/{name}",
         "GET /v1/processes/{name}/logs", "POST /v1/processes/{name}/restart", "POST /v1/processes/{name}/stop",
         "POST /v1/processes/{name}/start", "GET /v1/agents", "GET /v1/functions", "POST /v1/functions",
         "GET /v1/functions/{name}", "DELETE /v1/functions/{name}", "POST /v1/functions/{name}/invoke",

@@ -1935,6 +1935,62 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/providers/{kind}": {
+      "put": {
+        "operationId": "swapProvider",
+        "tags": [
+          "system"
+        ],
+        "summary": "Swap the provider of a kind, make-before-break (docs/hot-swap.md)",
+        "parameters": [
+          {
+            "name": "kind",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "storage",
+                "eventbus",
+                "containers",
+                "functions"
+              ]
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SwapRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Swapped; the report has the timings.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SwapReport"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -3828,6 +3884,99 @@ enum OpenAPIDocument {
                 }
               }
             }
+          }
+        }
+      },
+      "SwapRequest": {
+        "type": "object",
+        "required": [
+          "plugin"
+        ],
+        "properties": {
+          "plugin": {
+            "type": "string",
+            "description": "Manifest id of the new provider."
+          },
+          "config": {
+            "type": "object",
+            "description": "Config overrides for the new instance."
+          },
+          "copy": {
+            "type": "boolean",
+            "default": false,
+            "description": "Storage: copy containers and documents first."
+          },
+          "probation_ms": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 600000,
+            "default": 3000
+          }
+        }
+      },
+      "SwapReport": {
+        "type": "object",
+        "required": [
+          "kind",
+          "to",
+          "prepare_ms",
+          "switch_ms",
+          "total_ms",
+          "probation_ms"
+        ],
+        "properties": {
+          "kind": {
+            "type": "string"
+          },
+          "from": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "to": {
+            "type": "string"
+          },
+          "prepare_ms": {
+            "type": "number"
+          },
+          "subscriptions": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "copied": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "containers": {
+                "type": "integer"
+              },
+              "documents": {
+                "type": "integer"
+              },
+              "verified": {
+                "type": "boolean"
+              }
+            }
+          },
+          "switch_ms": {
+            "type": "number"
+          },
+          "forwarded": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "total_ms": {
+            "type": "number"
+          },
+          "probation_ms": {
+            "type": "integer"
           }
         }
       }

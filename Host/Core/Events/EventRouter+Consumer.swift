@@ -11,8 +11,14 @@ extension EventRouter {
         while !Task.isCancelled {
             guard let driver = state.withLock({ $0.drivers[name] }) else { return }
             let batch: [Delivery]
+            // Deliveries are settled on the bus that leased them, even if the slot was swapped
+            // meanwhile (docs/hot-swap.md): an ack must reach the journal that holds the lease.
+            guard let conn = bus.current?.connection else {
+                try? await Task.sleep(for: .milliseconds(200))
+                continue
+            }
             do {
-                batch = try await bus.call(
+                batch = try await conn.call(
                     Method.receive,
                     ReceiveRequest(subscription: sub, max: settings.concurrency, waitMs: 1000, leaseMs: settings.leaseMs),
                     as: ReceiveResult.self
@@ -29,13 +35,13 @@ extension EventRouter {
             }
             if batch.isEmpty { continue }
             await withDiscardingTaskGroup { group in
-                for d in batch { group.addTask { await self.deliver(d, to: driver, subscription: sub) } }
+                for d in batch { group.addTask { await self.deliver(d, to: driver, subscription: sub, bus: conn) } }
             }
         }
     }
 
     /// Handles one delivery and settles it (ack after outputs are durable, nack on failure).
-    func deliver(_ d: Delivery, to driver: any DriverEndpoint, subscription: String) async {
+    func deliver(_ d: Delivery, to driver: any DriverEndpoint, subscription: String, bus leasedFrom: any ProviderConnection) async {
         let hops = d.event.metadata[EventMetadataKey.hops]?.intValue ?? 0
         let start = ContinuousClock.now
         state.withLock { $0.inflight[driver.name, default: [:]][d.event.id] = hops }
@@ -54,7 +60,7 @@ extension EventRouter {
                 state.withLock { $0.stats.emitted += prepared.count }
                 metrics.emitted.increment(by: prepared.count)
             }
-            _ = try await bus.call(Method.ack, AckRequest(subscription: subscription, deliveryIds: [d.deliveryId]), as: AckResult.self)
+            _ = try await leasedFrom.call(Method.ack, AckRequest(subscription: subscription, deliveryIds: [d.deliveryId]), as: AckResult.self)
             state.withLock { s in
                 s.stats.routed += 1
                 s.stats.drivers[driver.name, default: DriverStats()].handled += 1
@@ -64,11 +70,12 @@ extension EventRouter {
             metrics.driverHandled(driver.name).increment()
             metrics.routeDuration.recordNanoseconds(Int64(ms * 1_000_000))
         } catch {
-            await fail(d, driver: driver, subscription: subscription, hops: hops, error: error)
+            await fail(d, driver: driver, subscription: subscription, hops: hops, error: error, bus: leasedFrom)
         }
     }
 
-    private func fail(_ d: Delivery, driver: any DriverEndpoint, subscription: String, hops: Int, error: any Error) async {
+    private func fail(_ d: Delivery, driver: any DriverEndpoint, subscription: String, hops: Int, error: any Error,
+                      bus leasedFrom: any ProviderConnection) async {
         let message = (error as? WireError)?.message ?? "\(error)"
         state.withLock { s in
             s.stats.failed += 1
@@ -82,7 +89,7 @@ extension EventRouter {
                        metadata: ["lt.driver": "\(driver.name)", "lt.event": "\(d.event.id)", "attempt": "\(d.attempt)"])
         var outcome = NackResult.Outcome.unknown
         do {
-            outcome = try await bus.call(Method.nack, NackRequest(subscription: subscription, deliveryId: d.deliveryId, error: message),
+            outcome = try await leasedFrom.call(Method.nack, NackRequest(subscription: subscription, deliveryId: d.deliveryId, error: message),
                                          as: NackResult.self).outcome
         } catch {
             logger.error("cannot nack delivery (it will be redelivered when its lease expires): \(error)", metadata: ["lt.driver": "\(driver.name)"])

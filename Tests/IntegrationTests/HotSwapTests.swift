@@ -1,0 +1,88 @@
+import Foundation
+import LightningProtocol
+import LightningTestSupport
+import Testing
+
+/// Provider hot swap in the real daemon: make-before-break, refusals that leave the old provider
+/// serving, storage copy, and an event-bus swap under load that loses nothing.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct HotSwapTests {
+    @Test func storageSwapCopiesAndTheNewProviderAnswers() async throws {
+        let d = try await TestDaemon.start()
+        #expect(try await d.put("/v1/storage/containers/people", [:]).status == 201)
+        for i in 0..<25 {
+            #expect(try await d.post("/v1/storage/containers/people/documents", ["id": .string("p\(i)"), "data": ["n": .int(i)]]).status == 201)
+        }
+        let before = try await d.get("/v1/providers").json["providers"]?.arrayValue?.first { $0["kind"] == "storage" }?["bound_at"]
+        let r = try await d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["path": "swapped.sqlite"], "copy": true, "probation_ms": 200])
+        #expect(r.status == 200)
+        #expect(r.json["copied"]?["documents"] == 25)
+        #expect(r.json["copied"]?["verified"] == true)
+        #expect(r.json["to"] == "sqlite-storage@1.0.0")
+        let after = try await d.get("/v1/providers").json["providers"]?.arrayValue?.first { $0["kind"] == "storage" }?["bound_at"]
+        #expect(after != before)
+        let doc = try await d.get("/v1/storage/containers/people/documents/p7")
+        #expect(doc.status == 200)
+        #expect(doc.json["data"]?["n"] == 7)
+        #expect(FileManager.default.fileExists(atPath: d.dataDir.appendingPathComponent("swapped.sqlite").path))
+        try await d.eventually("swap event") { try await d.history("type=provider.swapped").count == 1 }
+    }
+
+    @Test func aSwapThatCannotWorkLeavesTheOldProviderServing() async throws {
+        let d = try await TestDaemon.start()
+        #expect(try await d.put("/v1/storage/containers/keep", [:]).status == 201)
+        let badConfig = try await d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["synchronous": "sometimes"]])
+        #expect(badConfig.status == 400)
+        #expect(badConfig.json["error"]?["message"]?.stringValue?.hasPrefix("swap refused, sqlite-storage keeps serving") == true)
+        let unknown = try await d.put("/v1/providers/storage", ["plugin": "mongo-storage"])
+        #expect(unknown.status == 404)
+        #expect(unknown.json["error"]?["message"] == "no storage provider \"mongo-storage\"; known: sqlite-storage")
+        let wrongKind = try await d.put("/v1/providers/storage", ["plugin": "local-eventbus"])
+        #expect(wrongKind.status == 400)
+        let badKind = try await d.put("/v1/providers/queue", ["plugin": "x"])
+        #expect(badKind.status == 400)
+        #expect(try await d.get("/v1/storage/containers/keep").status == 200)
+    }
+
+    @Test func anEventBusSwapUnderLoadLosesNothing() async throws {
+        let d = try await TestDaemon.start(config: ["router": ["concurrency": 4]], manifests: { $0 != "c-example-driver.json" })
+        let tail = try TestProcess(BuildProducts.lightning, ["events", "tail", "--type", "echo.reply", "--json"], environment: ["LIGHTNING_URL": d.base])
+        try await d.eventually("tail connected") { try await d.get("/metrics").text.contains("lightning_event_stream_watchers 1") }
+        let n = 300
+        let publisher = Task { () -> [String] in
+            var ids: [String] = []
+            for i in 0..<n { ids.append(try await d.publish(["type": "echo.slow", "data": ["ms": 5, "i": .int(i)]])) }
+            return ids
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let swap = try await d.put("/v1/providers/eventbus", ["plugin": "local-eventbus", "config": ["path": "bus-2.sqlite"], "probation_ms": 500])
+        #expect(swap.status == 200)
+        #expect((swap.json["subscriptions"]?.intValue ?? 0) >= 1)
+        let ids = try await publisher.value
+        #expect(ids.count == n)
+        try await d.eventually("every request answered", timeout: .seconds(90)) {
+            let answered = Set(tail.stdout.split(separator: "\n").compactMap {
+                (try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)))?["correlation_id"]?.stringValue
+            })
+            return ids.allSatisfy(answered.contains)
+        }
+        tail.signal(SIGTERM)
+        _ = try? await tail.wait()
+        #expect(try await d.get("/v1/providers").json["providers"]?.arrayValue?.first { $0["kind"] == "eventbus" }?["health"]?["status"] == "healthy")
+    }
+
+    @Test func theCLISwapsAndReports() async throws {
+        let d = try await TestDaemon.start()
+        let cfg = d.root.appendingPathComponent("storage2.json")
+        try Data(#"{"path": "cli.sqlite"}"#.utf8).write(to: cfg)
+        let (code, out, _) = try await d.cli(["providers", "swap", "storage", "sqlite-storage", "--config", cfg.path, "--probation-ms", "100"])
+        #expect(code == 0)
+        #expect(out.hasPrefix("swapped storage: sqlite-storage@1.0.0 → sqlite-storage@1.0.0 in "))
+        let (c2, bad, err) = try await d.cli(["providers", "swap", "storage", "nope-storage"])
+        #expect(c2 == 1)
+        _ = bad
+        #expect(err.contains("no storage provider \"nope-storage\""))
+        let (c3, list, _) = try await d.cli(["providers"])
+        #expect(c3 == 0 && list.hasPrefix("KIND"))
+    }
+}
