@@ -276,8 +276,16 @@ public final class SupervisedChild: Sendable {
         let box = Locked<ProcessIO.Pipes?>(nil)
         let connection = makeConnection { line in box.withLock { $0 }?.write(line) ?? false }
         let bridge = IOBridge(child: self, generation: gen, connection: connection)
-        state.withLock { s in s.pid = launched.pid; s.connection = connection }
+        // Set the pid and read the wish to run in one step: a stop() that ran while we were
+        // launching found no pid to stop, so this run must end itself.
+        let stoppedMeanwhile = state.withLock { s -> Bool in
+            s.pid = launched.pid
+            s.connection = connection
+            if !s.desiredRunning, s.killReason == nil { s.killReason = "stopped while starting" }
+            return !s.desiredRunning
+        }
         let pipes = ProcessIO.shared.attach(launched, maxLine: spec.maxMessageBytes, delegate: bridge)
+        if stoppedMeanwhile { _ = lt_kill_group(launched.pid, SIGKILL) }
         box.withLock { $0 = pipes }
         state.withLock { s in s.pipes = pipes }
 
