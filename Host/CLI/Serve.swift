@@ -42,25 +42,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Before loading, rewrite manifests' library.sha256 to the libraries found (development builds).")
     var pin = false
 
+    /// Everything that decides the config, kept so SIGHUP can build it again.
+    var sources: ConfigSources {
+        ConfigSources(file: config, host: host, port: port, dataDir: dataDir, manifests: manifests, pluginDir: pluginDir, logLevel: logLevel)
+    }
+
     func run() async throws {
-        var cfg = DaemonConfig()
-        do {
-            if let c = config { try cfg.apply(fileAt: URL(fileURLWithPath: c)) }
-            try cfg.apply(environment: ProcessInfo.processInfo.environment)
-        } catch let e as HostError { throw ValidationError(e.description) }
-        if let host { cfg.host = host; cfg.sources["host"] = "flag --host" }
-        if let port {
-            guard (0...65535).contains(port) else { throw ValidationError("--port: expected 0 to 65535, got \(port)") }
-            cfg.port = port
-            cfg.sources["port"] = "flag --port"
-        }
-        if let dataDir { cfg.dataDir = URL(fileURLWithPath: dataDir, isDirectory: true); cfg.sources["data_dir"] = "flag --data-dir" }
-        if let manifests { cfg.manifestsDir = URL(fileURLWithPath: manifests, isDirectory: true); cfg.sources["manifests_dir"] = "flag --manifests" }
-        if !pluginDir.isEmpty {
-            cfg.pluginDirs += pluginDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
-            cfg.sources["plugin_dirs"] = "flag --plugin-dir"
-        }
-        if let logLevel { cfg.logLevel = logLevel; cfg.sources["log_level"] = "flag --log-level" }
+        let sources = self.sources
+        let cfg: DaemonConfig
+        do { cfg = try sources.build() } catch let e as HostError { throw ValidationError(e.description) }
         guard let level = Logger.Level(rawValue: cfg.logLevel) else {
             throw ValidationError("log level: expected trace, debug, info, notice, warning, error or critical, got \"\(cfg.logLevel)\"")
         }
@@ -93,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         // Shut down first (the group stops services in reverse order): ends open event streams,
         // so the HTTP server's graceful shutdown does not wait for them forever.
         services.append(.init(service: StreamCloser(daemon: daemon)))
+        services.append(.init(service: ConfigReloader(daemon: daemon, sources: sources, logger: logger)))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch {
             logger.error("daemon stopped: \(error)")
@@ -109,5 +100,59 @@ struct StreamCloser: Service {
     func run() async throws {
         try? await gracefulShutdown()
         daemon.closeEventStreams()
+    }
+}
+
+/// The inputs of the daemon's config: file, environment, flags (in that order of precedence).
+struct ConfigSources: Sendable {
+    var file: String?
+    var host: String?
+    var port: Int?
+    var dataDir: String?
+    var manifests: String?
+    var pluginDir: [String]
+    var logLevel: String?
+
+    /// Defaults < file < environment < flags, with each value's source recorded.
+    func build() throws -> DaemonConfig {
+        var cfg = DaemonConfig()
+        if let file { try cfg.apply(fileAt: URL(fileURLWithPath: file)) }
+        try cfg.apply(environment: ProcessInfo.processInfo.environment)
+        if let host { cfg.host = host; cfg.sources["host"] = "flag --host" }
+        if let port {
+            guard (0...65535).contains(port) else { throw HostError(.configInvalid, subject: "--port", "expected 0 to 65535, got \(port)") }
+            cfg.port = port
+            cfg.sources["port"] = "flag --port"
+        }
+        if let dataDir { cfg.dataDir = URL(fileURLWithPath: dataDir, isDirectory: true); cfg.sources["data_dir"] = "flag --data-dir" }
+        if let manifests { cfg.manifestsDir = URL(fileURLWithPath: manifests, isDirectory: true); cfg.sources["manifests_dir"] = "flag --manifests" }
+        if !pluginDir.isEmpty {
+            cfg.pluginDirs += pluginDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            cfg.sources["plugin_dirs"] = "flag --plugin-dir"
+        }
+        if let logLevel { cfg.logLevel = logLevel; cfg.sources["log_level"] = "flag --log-level" }
+        return cfg
+    }
+}
+
+/// SIGHUP: build the config again and swap every provider whose plugin or config changed
+/// (make-before-break, as `PUT /v1/providers/{kind}`). Other changes need a restart; they are
+/// logged as such. A config that does not parse changes nothing.
+struct ConfigReloader: Service {
+    let daemon: Daemon
+    let sources: ConfigSources
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            logger.notice("SIGHUP: reloading the config")
+            do {
+                let report = await daemon.reload(to: try sources.build())
+                for line in report { logger.notice("reload: \(line)") }
+            } catch {
+                logger.error("reload refused, nothing changed: \(error)")
+            }
+        }
     }
 }

@@ -86,3 +86,26 @@ struct HotSwapTests {
         #expect(c3 == 0 && list.hasPrefix("KIND"))
     }
 }
+
+/// SIGHUP reloads the config file and swaps what changed.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct ConfigReloadTests {
+    @Test func sighupSwapsAProviderWhoseConfigChanged() async throws {
+        let d = try await TestDaemon.start(config: ["providers": ["storage": ["plugin": "sqlite-storage", "config": ["path": "first.sqlite"]]]])
+        #expect(try await d.put("/v1/storage/containers/before", [:]).status == 201)
+        let configFile = try #require(d.configFile)
+        let second: JSONValue = ["providers": ["storage": ["plugin": "sqlite-storage", "config": ["path": "second.sqlite"]]]]
+        try Wire.encode(second).write(to: configFile)
+        d.process.signal(SIGHUP)
+        try await d.eventually("swapped") { try await d.history("type=provider.swapped").count == 1 }
+        // The new database is a different one: the container made before is not there.
+        #expect(try await d.get("/v1/storage/containers/before").status == 404)
+        #expect(FileManager.default.fileExists(atPath: d.dataDir.appendingPathComponent("second.sqlite").path))
+        // A config that does not parse changes nothing and the daemon keeps serving.
+        try Data("{not json".utf8).write(to: configFile)
+        d.process.signal(SIGHUP)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await d.get("/health").status == 200)
+        #expect(try await d.history("type=provider.swapped").count == 1)
+    }
+}

@@ -217,3 +217,33 @@ extension Daemon {
 
     static func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
 }
+
+extension Daemon {
+    /// Applies a new config to the running daemon (SIGHUP): every provider kind whose plugin or
+    /// effective config differs from what serves it is swapped, make-before-break. Returns one
+    /// line per decision; a failed swap leaves the old provider serving and says why.
+    public func reload(to new: DaemonConfig) async -> [String] {
+        var out: [String] = []
+        for kind in Manifest.ProviderKind.allCases {
+            guard let choice = new.providers[kind.rawValue] else { continue }
+            if choice.plugin == DaemonConfig.builtinProviders[kind.rawValue] { continue }
+            let current = providers.slot(kind).current
+            var wanted: [String: JSONValue]?
+            if let m = manifest(choice.plugin) { wanted = try? instanceConfig(m, overrides: choice.config) }
+            if let current, current.pluginId == choice.plugin, let wanted, wanted == current.config {
+                continue
+            }
+            do {
+                let r = try await swapProvider(kind, to: choice)
+                out.append("\(kind.rawValue): swapped \(r.from ?? "-") → \(r.to) in \(String(format: "%.1f", r.totalMs)) ms")
+            } catch {
+                out.append("\(kind.rawValue): \((error as? WireError)?.message ?? "\(error)")")
+            }
+        }
+        if new.router != config.router || new.port != config.port || new.host != config.host || new.dataDir != config.dataDir {
+            out.append("router, host, port and data_dir changes take effect at the next start")
+        }
+        if out.isEmpty { out.append("no provider changed") }
+        return out
+    }
+}
