@@ -32,6 +32,7 @@ let package = Package(
         // Shipped plugins: shared libraries the daemon dlopens, described by manifests/*.json.
         .library(name: "LightningSQLiteStorage", type: .dynamic, targets: ["SQLiteStoragePlugin"]),
         .library(name: "LightningLocalEventBus", type: .dynamic, targets: ["LocalEventBusPlugin"]),
+        .library(name: "LightningRedisEventBus", type: .dynamic, targets: ["RedisEventBusPlugin"]),
         .library(name: "LightningEchoDriver", type: .dynamic, targets: ["EchoDriverPlugin"]),
         .library(name: "LightningCExampleDriver", type: .dynamic, targets: ["CExampleDriver"]),
     ],
@@ -115,6 +116,12 @@ let package = Package(
             name: "LocalEventBusPlugin",
             dependencies: ["LightningPluginKit", "LightningProtocol", "SQLiteSupport"],
             path: "Plugins/LocalEventBus",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RedisEventBusPlugin",
+            dependencies: ["LightningPluginKit", "LightningProtocol"],
+            path: "Plugins/RedisEventBus",
             swiftSettings: strict
         ),
         .target(

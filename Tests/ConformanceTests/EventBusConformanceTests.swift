@@ -1,14 +1,68 @@
 import Foundation
+import LightningTestSupport
 import LightningProtocol
 import Testing
 
-/// The event-bus contract (docs/events.md), run through the real loader and C ABI against the
-/// local bus library. Every test opens a fresh journal.
+/// The event-bus contract (docs/events.md), run through the real loader and C ABI against every
+/// event-bus provider in `providers`. Every test opens a store of its own: a fresh journal
+/// directory for the local bus, a fresh key prefix on a shared `redis-server` for the Redis bus.
+/// Nothing here depends on how a provider stores events; provider-specific checks live in
+/// `RedisEventBusTests` (Redis) and in the provider's config tests below.
 @Suite(.timeLimit(.minutes(2)))
 struct EventBusConformanceTests {
-    static func openBus(dataDir: URL? = nil, _ config: [String: JSONValue] = [:]) throws -> PluginUnderTest {
-        try PluginUnderTest.open(product: "LightningLocalEventBus", id: "local-eventbus", config: config, dataDir: dataDir)
+    /// An event-bus provider library, how to give a test a store of its own, and the config only
+    /// this provider refuses.
+    struct Provider: Sendable, CustomTestStringConvertible {
+        enum Backend: Sendable { case local, redis }
+        let product: String
+        let id: String
+        let backend: Backend
+        /// A config this provider refuses, and text its error must contain.
+        let invalidConfig: [String: JSONValue]
+        let invalidConfigMessage: String
+        var testDescription: String { id }
+
+        /// A fresh, empty store. For Redis, a unique key prefix on the shared test server
+        /// (which fails the test, saying how to install it, when `redis-server` is missing).
+        func makeStore() throws -> BusStore {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-bus-\(UUID().uuidString.prefix(8))")
+            switch backend {
+            case .local:
+                return BusStore(provider: self, dataDir: dir, config: [:])
+            case .redis:
+                let server = try RedisServer.shared()
+                return BusStore(provider: self, dataDir: dir,
+                                config: ["url": .string(server.url), "key_prefix": .string("t\(UUID().uuidString.prefix(8).lowercased()):")])
+            }
+        }
+
+        /// Opens a fresh store with `config`.
+        func open(_ config: [String: JSONValue] = [:]) throws -> PluginUnderTest {
+            try makeStore().open(config)
+        }
+
+        static let local = Provider(product: "LightningLocalEventBus", id: "local-eventbus", backend: .local,
+                                    invalidConfig: ["durability": "eventually"],
+                                    invalidConfigMessage: "config field \"durability\": expected \"full\", \"normal\" or \"memory\", got \"eventually\"")
+        static let redis = Provider(product: "LightningRedisEventBus", id: "redis-eventbus", backend: .redis,
+                                    invalidConfig: ["url": "http://127.0.0.1:6379"],
+                                    invalidConfigMessage: "config field \"url\": expected redis://[user[:password]@]host[:port][/db], got \"http://127.0.0.1:6379\"")
     }
+
+    /// Where one test's events live. Opening it again is "the daemon restarted": the same journal
+    /// file (local) or the same Redis URL, key prefix and data directory (Redis).
+    struct BusStore: Sendable {
+        let provider: Provider
+        let dataDir: URL
+        let config: [String: JSONValue]
+
+        func open(_ extra: [String: JSONValue] = [:]) throws -> PluginUnderTest {
+            try PluginUnderTest.open(product: provider.product, id: provider.id,
+                                     config: config.merging(extra) { _, new in new }, dataDir: dataDir)
+        }
+    }
+
+    static let providers: [Provider] = [.local, .redis]
 
     @discardableResult
     static func publish(_ bus: PluginUnderTest, _ events: [Event]) async throws -> [PublishOutcome] {
@@ -29,8 +83,8 @@ struct EventBusConformanceTests {
         try await bus.call(Method.ack, AckRequest(subscription: sub, deliveryIds: ds.map(\.deliveryId)), as: AckResult.self).settled
     }
 
-    @Test func wildcardsAndExactPatternsSelectSubscribers() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func wildcardsAndExactPatternsSelectSubscribers(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "users", ["user.*"])
         try await Self.subscribe(bus, "all", ["*"])
         try await Self.subscribe(bus, "created", ["user.created"])
@@ -45,8 +99,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func filtersOnSourceUserAndNestedData() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func filtersOnSourceUserAndNestedData(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "oslo", ["order.*"], filter: EventFilter(sources: ["shop"], userIds: ["u1"], data: ["address.city": "Oslo"]))
         let out = try await Self.publish(bus, [
             Event(type: "order.placed", source: "shop", data: ["address": ["city": "Oslo"]], userId: "u1"),
@@ -61,8 +115,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func eventsWithoutSubscribersAreKeptAsOrphansAndCanBeDrained() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func eventsWithoutSubscribersAreKeptAsOrphansAndCanBeDrained(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.publish(bus, [Event(type: "nobody.listens"), Event(type: "other.thing")])
         let orphans = try await bus.call(Method.orphans, ListRequest(), as: EventList.self).events
         #expect(orphans.map(\.type) == ["nobody.listens", "other.thing"])
@@ -73,8 +127,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func idempotencyKeysAndEventIdsDeduplicate() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func idempotencyKeysAndEventIdsDeduplicate(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "s", ["*"])
         let first = try await Self.publish(bus, [Event(id: "a", type: "pay.requested", idempotencyKey: "k1")])
         let again = try await Self.publish(bus, [Event(id: "b", type: "pay.requested", idempotencyKey: "k1"),
@@ -87,15 +141,15 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func aZeroDedupWindowTurnsKeyDedupOff() async throws {
-        let bus = try Self.openBus(["dedup_window_seconds": 0])
+    @Test(arguments: providers) func aZeroDedupWindowTurnsKeyDedupOff(_ p: Provider) async throws {
+        let bus = try p.open(["dedup_window_seconds": 0])
         let out = try await Self.publish(bus, [Event(type: "x.y", idempotencyKey: "k"), Event(type: "x.y", idempotencyKey: "k")])
         #expect(out.map(\.status) == [.accepted, .accepted])
         await bus.close()
     }
 
-    @Test func expiredEventsAreRefusedOrNeverDelivered() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func expiredEventsAreRefusedOrNeverDelivered(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "s", ["*"])
         let old = Event(type: "x.y", timestamp: Timestamp(millis: Timestamp.now().millis - 10_000), ttlSeconds: 5)
         let refused = try await Self.publish(bus, [old])
@@ -110,8 +164,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func invalidEventsAreRejectedOneByOneNotTheBatch() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func invalidEventsAreRejectedOneByOneNotTheBatch(_ p: Provider) async throws {
+        let bus = try p.open()
         let out = try await Self.publish(bus, [Event(type: "ok.one"), Event(type: "bad type"), Event(type: "ok.two", ttlSeconds: 0)])
         #expect(out.map(\.status) == [.accepted, .rejected, .rejected])
         #expect(out[1].error?.hasPrefix("field \"type\"") == true)
@@ -120,8 +174,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func failedDeliveriesRetryWithBackoffThenDeadLetterAndCanBeReprocessed() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func failedDeliveriesRetryWithBackoffThenDeadLetterAndCanBeReprocessed(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "s", ["job.*"], maxAttempts: 3, backoffMs: 20)
         try await Self.publish(bus, [Event(id: "j1", type: "job.run")])
         var outcomes: [NackResult.Outcome] = []
@@ -150,8 +204,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func nackWithoutRetryDeadLettersAtOnce() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func nackWithoutRetryDeadLettersAtOnce(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "s", ["*"])
         try await Self.publish(bus, [Event(type: "a.b")])
         let d = try #require(try await Self.receive(bus, "s").first)
@@ -160,8 +214,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func anExpiredLeaseIsRedeliveredAndItsOldTokenNoLongerSettles() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func anExpiredLeaseIsRedeliveredAndItsOldTokenNoLongerSettles(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "s", ["*"], maxAttempts: 5)
         try await Self.publish(bus, [Event(type: "a.b")])
         let first = try await Self.receive(bus, "s", leaseMs: 50)
@@ -175,8 +229,60 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func higherPrioritiesAreDeliveredFirst() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func expiredLeasesCountAsAttemptsUntilTheEventIsDeadLettered(_ p: Provider) async throws {
+        let bus = try p.open()
+        try await Self.subscribe(bus, "s", ["*"], maxAttempts: 2)
+        try await Self.publish(bus, [Event(id: "slow", type: "a.b")])
+        let first = try await Self.receive(bus, "s", leaseMs: 30)
+        #expect(first.map(\.attempt) == [1])
+        let second = try await Self.receive(bus, "s", waitMs: 5000, leaseMs: 30)
+        #expect(second.map(\.attempt) == [2])
+        // The lease expired once more: attempts are used up.
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(try await Self.receive(bus, "s", waitMs: 100).isEmpty)
+        let stale = try #require(first.first)
+        #expect(try await bus.call(Method.nack, NackRequest(subscription: "s", deliveryId: stale.deliveryId, error: "late"), as: NackResult.self).outcome == .unknown)
+        let dead = try await bus.call(Method.deadLetters, ListRequest(subscription: "s"), as: DeadLetterList.self).deadLetters
+        #expect(dead.map(\.event.id) == ["slow"])
+        #expect(dead.first?.attempts == 2)
+        #expect(dead.first?.lastError == "lease expired without acknowledgement")
+        let stats = try await bus.call(Method.stats, Empty(), as: BusStats.self)
+        #expect(stats.retried == 2 && stats.deadLettered == 1 && stats.delivered == 2 && stats.pending == 0)
+        await bus.close()
+    }
+
+    @Test(arguments: providers) func aNackedEventComesBackAfterTheBackoffNotBefore(_ p: Provider) async throws {
+        let bus = try p.open()
+        _ = try await bus.call(Method.subscribe, Subscription(name: "s", patterns: ["*"], maxAttempts: 5, backoffMs: 400, maxBackoffMs: 600),
+                               as: SubscriptionInfo.self)
+        try await Self.publish(bus, [Event(type: "a.b")])
+        // 400 ms after attempt 1, then min(600, 800) after attempt 2, counted from when the bus
+        // handled the nack (somewhere between the call and its answer).
+        for expected: Int64 in [400, 600] {
+            let d = try #require(try await Self.receive(bus, "s", waitMs: 5000).first)
+            let before = Timestamp.now().millis
+            let r = try await bus.call(Method.nack, NackRequest(subscription: "s", deliveryId: d.deliveryId, error: "again"), as: NackResult.self)
+            let after = Timestamp.now().millis
+            #expect(r.outcome == .retrying)
+            let at = try #require(r.retryAt).millis
+            #expect(at >= before + expected - 5 && at <= after + expected + 5, "retry_at \(at - before) ms after the call, \(at - after) after its answer")
+            #expect(try await Self.receive(bus, "s").isEmpty)
+        }
+        let back = try await Self.receive(bus, "s", waitMs: 5000)
+        #expect(back.map(\.attempt) == [3])
+        await bus.close()
+    }
+
+    @Test(arguments: providers) func atMostMaxOrphansAreKeptOldestForgottenFirst(_ p: Provider) async throws {
+        let bus = try p.open(["max_orphans": 2])
+        try await Self.publish(bus, [Event(id: "o1", type: "x.y"), Event(id: "o2", type: "x.y"), Event(id: "o3", type: "x.y")])
+        #expect(try await bus.call(Method.orphans, ListRequest(), as: EventList.self).events.map(\.id) == ["o2", "o3"])
+        #expect(try await bus.call(Method.stats, Empty(), as: BusStats.self).orphaned == 3)
+        await bus.close()
+    }
+
+    @Test(arguments: providers) func higherPrioritiesAreDeliveredFirst(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "s", ["*"])
         try await Self.publish(bus, [Event(id: "low", type: "t.x", priority: .low), Event(id: "n", type: "t.x"),
                                      Event(id: "crit", type: "t.x", priority: .critical), Event(id: "hi", type: "t.x", priority: .high)])
@@ -184,8 +290,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func aLongPollWakesWhenAnEventArrives() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func aLongPollWakesWhenAnEventArrives(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "s", ["*"])
         async let got = Self.receive(bus, "s", waitMs: 30_000)
         try await Task.sleep(for: .milliseconds(100))
@@ -194,8 +300,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func historyFiltersAndReplayRequeues() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func historyFiltersAndReplayRequeues(_ p: Provider) async throws {
+        let bus = try p.open()
         let t0 = Timestamp.now()
         try await Self.publish(bus, [Event(id: "e1", type: "user.created"), Event(id: "e2", type: "user.deleted", correlationId: "c1"),
                                      Event(id: "e3", type: "order.placed", correlationId: "c1")])
@@ -218,8 +324,8 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func badRequestsNameTheField() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func badRequestsNameTheField(_ p: Provider) async throws {
+        let bus = try p.open()
         let m = await bus.expectError(Method.subscribe, Subscription(name: "s", patterns: ["ok", "no spaces"]), .invalidArgument)
         #expect(m == "subscription: field \"patterns[1]\": expected \"*\", a type, or a type followed by \".*\", got \"no spaces\"")
         await bus.expectError(Method.receive, ReceiveRequest(subscription: "ghost"), .notFound)
@@ -233,15 +339,16 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func configErrorsNameTheField() async throws {
-        #expect(throws: (any Error).self) { try Self.openBus(["durability": "eventually"]) }
-        do { _ = try Self.openBus(["dedup_window_seconds": -1]) } catch {
-            #expect("\(error)".contains("config field \"dedup_window_seconds\": expected an integer ≥ 0, got -1"))
-        }
+    @Test(arguments: providers) func configErrorsNameTheField(_ p: Provider) async throws {
+        let bad = #expect(throws: (any Error).self) { try p.open(p.invalidConfig) }
+        #expect(bad.map { "\($0)".contains(p.invalidConfigMessage) } == true, "\(String(describing: bad))")
+        let negative = #expect(throws: (any Error).self) { try p.open(["dedup_window_seconds": -1]) }
+        #expect(negative.map { "\($0)".contains("config field \"dedup_window_seconds\": expected an integer ≥ 0, got -1") } == true,
+                "\(String(describing: negative))")
     }
 
-    @Test func subscriptionsAreListedWithPendingCountsAndCanBeRemoved() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func subscriptionsAreListedWithPendingCountsAndCanBeRemoved(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "b", ["x.*"])
         try await Self.subscribe(bus, "a", ["*"])
         try await Self.publish(bus, [Event(type: "x.y"), Event(type: "z.z")])
@@ -254,16 +361,18 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func acknowledgedPublishesSurviveReopeningAndLeasesAreReturned() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-bus-\(UUID().uuidString.prefix(8))")
-        let bus = try Self.openBus(dataDir: dir)
+    /// "Reopening" is what a restarted daemon does: a new instance on the same store (the same
+    /// journal file; the same Redis URL, key prefix and data directory, hence the same consumer).
+    @Test(arguments: providers) func acknowledgedPublishesSurviveReopeningAndLeasesAreReturned(_ p: Provider) async throws {
+        let store = try p.makeStore()
+        let bus = try store.open()
         try await Self.subscribe(bus, "s", ["*"])
         try await Self.publish(bus, (0..<10).map { Event(id: "e\($0)", type: "t.x") })
         let leased = try await Self.receive(bus, "s", max: 4)
         #expect(leased.count == 4)
         await bus.close()
 
-        let reopened = try Self.openBus(dataDir: dir)
+        let reopened = try store.open()
         let all = try await Self.receive(reopened, "s", max: 100)
         #expect(all.map(\.event.id) == (0..<10).map { "e\($0)" })
         // The interrupted lease did not count as an attempt.
@@ -273,8 +382,8 @@ struct EventBusConformanceTests {
         await reopened.close()
     }
 
-    @Test func concurrentPublishesAreAllJournaled() async throws {
-        let bus = try Self.openBus()
+    @Test(arguments: providers) func concurrentPublishesAreAllJournaled(_ p: Provider) async throws {
+        let bus = try p.open()
         try await Self.subscribe(bus, "s", ["*"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<400 {
@@ -296,11 +405,143 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
-    @Test func healthReportsTheJournal() async throws {
-        let bus = try Self.openBus()
+    /// Both test stores fsync before acknowledging: the local journal with `durability: full`,
+    /// the test redis-server with `appendonly yes` and `appendfsync always`.
+    @Test(arguments: providers) func healthReportsTheStoreAndItsDurability(_ p: Provider) async throws {
+        let bus = try p.open()
         let h = try await bus.call(Method.health, Empty(), as: HealthReport.self)
         #expect(h.status == .healthy)
         #expect(h.details?["durability"] == "full")
+        #expect(h.details?["pending"] == 0)
         await bus.close()
+    }
+}
+
+extension EventBusConformanceTests {
+    /// What only the Redis bus has: several daemons sharing one bus (same URL and key prefix,
+    /// each its own consumer), and a server that can go away.
+    @Suite(.timeLimit(.minutes(2)))
+    struct RedisEventBusTests {
+        /// Two "daemons": instances with their own data directories (so their own consumer names)
+        /// on one Redis store.
+        static func pair() throws -> (PluginUnderTest, PluginUnderTest) {
+            let store = try Provider.redis.makeStore()
+            let a = try store.open()
+            let b = try BusStore(provider: .redis, dataDir: store.dataDir.appendingPathExtension("b"), config: store.config).open()
+            return (a, b)
+        }
+
+        @Test func unreachableRedisFailsCreateNamingTheURLButNotThePassword() throws {
+            let e = #expect(throws: (any Error).self) {
+                try Provider.redis.open(["url": "redis://app:hunter2@127.0.0.1:1/3", "connect_timeout_ms": 500])
+            }
+            let text = e.map { "\($0)" } ?? ""
+            #expect(text.contains("redis redis://app:<redacted>@127.0.0.1:1/3"), "\(text)")
+            #expect(text.contains("connect(127.0.0.1:1)"), "\(text)")
+            #expect(!text.contains("hunter2"), "\(text)")
+        }
+
+        @Test func daemonsSharingAPrefixCompeteForOneSubscription() async throws {
+            let (a, b) = try Self.pair()
+            try await EventBusConformanceTests.subscribe(a, "work", ["job.*"])
+            try await EventBusConformanceTests.publish(b, (0..<10).map { Event(id: "j\($0)", type: "job.run") })
+            let first = try await EventBusConformanceTests.receive(a, "work", max: 4)
+            let rest = try await EventBusConformanceTests.receive(b, "work", max: 100)
+            #expect(first.map(\.event.id) == ["j0", "j1", "j2", "j3"])
+            #expect(rest.map(\.event.id) == (4..<10).map { "j\($0)" })
+            // A delivery id names a lease, not a daemon: either daemon can settle it.
+            #expect(try await EventBusConformanceTests.ack(b, "work", first) == 4)
+            #expect(try await EventBusConformanceTests.ack(a, "work", rest) == 6)
+            #expect(try await a.call(Method.stats, Empty(), as: BusStats.self).pending == 0)
+            await a.close()
+            await b.close()
+        }
+
+        @Test func aPublishInOneDaemonWakesALongPollInAnother() async throws {
+            let (a, b) = try Self.pair()
+            try await EventBusConformanceTests.subscribe(a, "s", ["*"])
+            let start = ContinuousClock.now
+            async let got = EventBusConformanceTests.receive(a, "s", waitMs: 20_000)
+            try await Task.sleep(for: .milliseconds(200))
+            try await EventBusConformanceTests.publish(b, [Event(id: "far", type: "t.x")])
+            #expect(try await got.map(\.event.id) == ["far"])
+            #expect(ContinuousClock.now - start < .seconds(5))
+            await a.close()
+            await b.close()
+        }
+
+        @Test func aSubscriptionMadeInAnotherDaemonTakesEffectForTheNextPublish() async throws {
+            let (a, b) = try Self.pair()
+            try await EventBusConformanceTests.subscribe(a, "early", ["*"])
+            #expect(try await EventBusConformanceTests.publish(a, [Event(type: "t.x")]).map(\.subscribers) == [1])
+            try await EventBusConformanceTests.subscribe(b, "late", ["t.*"])
+            // `a` matched against its cached subscriptions; the publish script saw them change.
+            #expect(try await EventBusConformanceTests.publish(a, [Event(id: "second", type: "t.x")]).map(\.subscribers) == [2])
+            #expect(try await EventBusConformanceTests.receive(a, "late").map(\.event.id) == ["second"])
+            _ = try await a.call(Method.unsubscribe, SubscriptionName(subscription: "early"), as: DeleteResult.self)
+            #expect(try await EventBusConformanceTests.publish(b, [Event(type: "t.x")]).map(\.subscribers) == [1])
+            await a.close()
+            await b.close()
+        }
+
+        @Test func aLargePublishIsChunkedInOrderAndAtomicPerEvent() async throws {
+            let bus = try Provider.redis.open()
+            try await EventBusConformanceTests.subscribe(bus, "s", ["*"])
+            var events = (0..<3000).map { Event(id: "e\($0)", type: "bulk.x") }
+            events[1500] = Event(id: "e0", type: "bulk.x")  // a duplicate id in the middle of a chunk
+            let out = try await EventBusConformanceTests.publish(bus, events)
+            #expect(out.filter { $0.status == .accepted }.count == 2999)
+            #expect(out[1500].status == .duplicate && out[1500].duplicateOf == "e0")
+            let first = try await EventBusConformanceTests.receive(bus, "s", max: 1000)
+            #expect(first.map(\.event.id) == (0..<1000).map { "e\($0)" })
+            #expect(try await bus.call(Method.history, HistoryRequest(limit: 2), as: EventList.self).events.map(\.id) == ["e2999", "e2998"])
+            #expect(try await bus.call(Method.stats, Empty(), as: BusStats.self).pending == 2999)
+            await bus.close()
+        }
+
+        @Test func aRestartedDaemonTakesBackOnlyItsOwnLeases() async throws {
+            let store = try Provider.redis.makeStore()
+            let a = try store.open()
+            let other = try BusStore(provider: .redis, dataDir: store.dataDir.appendingPathExtension("b"), config: store.config).open()
+            try await EventBusConformanceTests.subscribe(a, "s", ["*"])
+            try await EventBusConformanceTests.publish(a, [Event(id: "mine", type: "t.x"), Event(id: "theirs", type: "t.x")])
+            #expect(try await EventBusConformanceTests.receive(a, "s", max: 1).map(\.event.id) == ["mine"])
+            #expect(try await EventBusConformanceTests.receive(other, "s", max: 1).map(\.event.id) == ["theirs"])
+            await a.close()
+            let restarted = try store.open()
+            // "theirs" is still leased by the other daemon, which is alive.
+            let again = try await EventBusConformanceTests.receive(restarted, "s")
+            #expect(again.map(\.event.id) == ["mine"])
+            #expect(again.map(\.attempt) == [1])
+            await restarted.close()
+            await other.close()
+        }
+
+        @Test func aLostServerFailsCallsAsUnavailableAndTheBusRecoversAfterItsRestart() async throws {
+            let server = try RedisServer.start()
+            defer { server.stop() }
+            let bus = try Provider.redis.open(["url": .string(server.url)])
+            try await EventBusConformanceTests.subscribe(bus, "s", ["*"])
+            try await EventBusConformanceTests.publish(bus, [Event(id: "before", type: "t.x")])
+            server.stop()
+            let message = await bus.expectError(Method.publish, PublishRequest(events: [Event(type: "t.x")]), .unavailable)
+            #expect(message?.contains("redis \(server.url)") == true, "\(message ?? "")")
+            let h = try await bus.call(Method.health, Empty(), as: HealthReport.self)
+            #expect(h.status == .unhealthy)
+
+            try server.restart()
+            var outcome: [PublishOutcome] = []
+            let deadline = ContinuousClock.now + .seconds(10)
+            while outcome.isEmpty, ContinuousClock.now < deadline {
+                do { outcome = try await EventBusConformanceTests.publish(bus, [Event(id: "after", type: "t.x")]) } catch {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            #expect(outcome.map(\.status) == [.accepted])
+            // What was acknowledged before the restart is still there (AOF, fsync always).
+            let ids = try await EventBusConformanceTests.receive(bus, "s", waitMs: 2000).map(\.event.id)
+            #expect(ids == ["before", "after"])
+            await bus.close()
+        }
     }
 }

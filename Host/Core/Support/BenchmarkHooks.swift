@@ -27,6 +27,18 @@ public enum BenchmarkHooks {
                         services: .init(host: RefusingHost(), publish: { _ in }), logger: logger)
     }
 
+    /// A supervised child made from an agent or function manifest file exactly as the daemon
+    /// makes it (`Supervisor.makeChild`: the process section, program resolution, the sandbox
+    /// section completed with a scratch folder under `dataDirectory`, refusal of a profile this
+    /// kernel cannot run). Not started.
+    /// - Throws: `HostError` as the supervisor reports it (`manifest_invalid`, `provider_unavailable`).
+    public static func supervisedChild(manifestAt url: URL, dataDirectory: URL, logger: Logger) throws -> SupervisedChild {
+        let manifest = try ManifestParser.parse(fileAt: url)
+        let supervisor = Supervisor(services: .init(host: RefusingHost(), publish: { _ in }), programDirs: [],
+                                    dataDirectory: dataDirectory, logger: logger)
+        return try supervisor.makeChild(manifest, config: [:])
+    }
+
     /// Host services that answer nothing (the benchmarks' children call no host method).
     struct RefusingHost: HostServices {
         func call(method: String, params: Data, caller: String) async throws -> Data {

@@ -1,0 +1,68 @@
+import Foundation
+import HostCore
+import LightningProtocol
+
+/// The in-process bus alone: the local bus library loaded through the ABI in this process,
+/// `bus.publish` of pre-encoded batches (one subscription matching them, so every event is also
+/// queued for delivery), with `durability` full (fsync per group commit) and memory.
+enum BusBench {
+    static func figures(_ ctx: BenchContext) async throws -> [Figure] {
+        let b = "events"
+        let loader = PluginLoader(logger: ctx.logger)
+        let lib = try loader.loadLibrary(at: ctx.product("libLightningLocalEventBus.so"), expectedId: "local-eventbus")
+        let batch = 1000
+        let publishers = 2
+        let total = ctx.scale(100_000, quick: 4_000)
+        var figures: [Figure] = []
+
+        // Floor: decoding the same batches with the same Codable types (the least the plugin must do).
+        let sample = makeBatches(run: "floor", batches: 4, size: batch)
+        let clock = ContinuousClock()
+        let f0 = clock.now
+        for _ in 0..<max(1, total / (4 * batch) / 4) { for d in sample { _ = try Wire.decode(PublishRequest.self, from: d) } }
+        let decodeRate = rate(max(1, total / (4 * batch) / 4) * 4 * batch, clock.now - f0)
+        let floor = Reference.floor("Codable decode of the same batches", decodeRate)
+
+        for durability in ["full", "memory"] {
+            let dir = try ctx.scratch("bus-\(durability)")
+            let bus = try lib.makeInstance(config: ["data_dir": .string(dir.path), "durability": .string(durability)])
+            _ = try await bus.call(Method.subscribe, Subscription(name: "bench", patterns: ["bench.*"]), as: JSONValue.self)
+            let batches = makeBatches(run: durability, batches: total / batch, size: batch)
+            // Warm up (statements prepared, pages cached).
+            for d in makeBatches(run: "warm-\(durability)", batches: 2, size: batch) { _ = try await bus.call(Method.publish, d) }
+            let t0 = clock.now
+            try await withThrowingTaskGroup(of: Void.self) { g in
+                for p in 0..<publishers {
+                    let mine = stride(from: p, to: batches.count, by: publishers).map { batches[$0] }
+                    g.addTask { for d in mine { _ = try await bus.call(Method.publish, d) } }
+                }
+                try await g.waitForAll()
+            }
+            let r = rate(batches.count * batch, clock.now - t0)
+            figures.append(Figure(b, "bus alone: bus.publish, batches of \(batch), durability \(durability), \(publishers) publishers",
+                                  unit: "events/s", value: r, references: [floor], goal: .atLeast(500_000, "≥ 500k events/s"),
+                                  note: durability == "full" ? "each publish call is one fsynced group commit" : "journal in memory, no file"))
+            // One event per publish, sequential: the latency of a durable single publish.
+            let singles = makeBatches(run: "single-\(durability)", batches: ctx.scale(2_000, quick: 100), size: 1)
+            var i = 0
+            let lat = try await measure(iterations: singles.count - singles.count / 10, warmup: singles.count / 10) {
+                _ = try await bus.call(Method.publish, singles[i]); i += 1
+            }
+            figures.append(.latency(b, "bus alone: bus.publish of 1 event, durability \(durability)", lat))
+            await bus.close()
+        }
+        return figures
+    }
+
+    /// `{"events":[...]}` bodies as the router sends them (ids, timestamps and metadata set).
+    static func makeBatches(run: String, batches: Int, size: Int) -> [Data] {
+        let ts = Timestamp.now().description
+        return (0..<batches).map { n in
+            let events = (0..<size).map { k in
+                "{\"data\":{\"n\":\(n * size + k),\"text\":\"an event of about two hundred bytes on the wire\"},\"id\":\"\(run)-\(n)-\(k)\","
+                    + "\"metadata\":{},\"priority\":\"normal\",\"source\":\"bench\",\"timestamp\":\"\(ts)\",\"type\":\"bench.tick\"}"
+            }.joined(separator: ",")
+            return Data("{\"events\":[\(events)]}".utf8)
+        }
+    }
+}

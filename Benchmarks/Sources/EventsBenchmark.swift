@@ -1,0 +1,144 @@
+import Foundation
+
+/// `events`: end to end against the real daemon binary — HTTP `POST /v1/events` → durable
+/// journal (fsync) → router → echo driver → `echo.reply` published durably — with a load
+/// generator in this process; then the in-process bus alone (EventsBenchmark+Bus.swift).
+struct EventsBenchmark: Benchmark {
+    let name = "events"
+    let summary = "HTTP ingest → durable bus → router → echo driver → reply, and the bus alone"
+
+    func run(_ ctx: BenchContext) async throws -> [Figure] {
+        var figures = try await daemonFigures(ctx)
+        figures += try await BusBench.figures(ctx)
+        return figures
+    }
+
+    /// A ~200-byte `echo.request` stamped with its send time.
+    static func event(_ c: Int, _ i: Int) -> String {
+        "{\"type\":\"echo.request\",\"source\":\"bench\",\"data\":{\"t0\":\(BenchClock.nowNs()),\"conn\":\(c),\"seq\":\(i),"
+            + "\"text\":\"hello from the lightning-bench load generator, about two hundred bytes\"}}"
+    }
+
+    func daemonFigures(_ ctx: BenchContext) async throws -> [Figure] {
+        let daemon = try await DaemonProcess.start(ctx: ctx)
+        do {
+            let f = try await daemonFigures(ctx, daemon)
+            await daemon.stop()
+            return f
+        } catch {
+            await daemon.stop()
+            throw error
+        }
+    }
+
+    private func daemonFigures(_ ctx: BenchContext, _ daemon: DaemonProcess) async throws -> [Figure] {
+        let b = name
+        let port = daemon.port
+        let loadTime = ctx.duration(.seconds(3), quick: .milliseconds(700))
+        let singleConns = 16, batchConns = 4, batch = 100
+        var figures: [Figure] = []
+
+        /// Waits until the router has handled every request and its reply (2 deliveries each).
+        func drain(_ accepted: Int, timeout: Duration) async throws -> Duration? {
+            let clock = ContinuousClock()
+            let t0 = clock.now
+            while clock.now - t0 < timeout {
+                let stats = try await daemon.json("/v1/router/stats") as? [String: Any]
+                let emitted = stats?["emitted"] as? Int ?? 0
+                let routed = stats?["routed"] as? Int ?? 0
+                if emitted >= accepted && routed >= 2 * accepted { return clock.now - t0 }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return nil
+        }
+        var accepted = 0
+
+        // A. One connection, one event at a time, reply watcher on: unloaded latencies.
+        let watcher = try ReplyWatcher(port: port)
+        let seqN = ctx.scale(2_000, quick: 100)
+        let warm = await LoadGenerator.run(port: port, connections: 1, requestsPerConnection: max(20, seqN / 10)) { c, i in (Array(Self.event(c, i).utf8), 1) }
+        accepted += warm.events
+        let aFrom = BenchClock.nowNs()
+        let seq = await LoadGenerator.run(port: port, connections: 1, requestsPerConnection: seqN) { c, i in (Array(Self.event(c, i).utf8), 1) }
+        let aTo = BenchClock.nowNs()
+        accepted += seq.events
+        _ = try await drain(accepted, timeout: .seconds(30))
+        let e2eUnloaded = watcher.latencies(sentFrom: aFrom, to: aTo)
+        figures.append(.latency(b, "POST one event → 202 (durable), 1 connection", seq.ack, ms: true,
+                                note: seq.errors > 0 ? "\(seq.errors) errors, first: \(seq.firstError ?? "")" : nil))
+        figures.append(.latency(b, "POST → echo.reply durable (end to end), 1 connection", e2eUnloaded, ms: true,
+                                references: [.floor("POST → 202 of the same requests", seq.ack.median / 1e6, p99: seq.ack.p99 / 1e6)],
+                                note: "seen on GET /v1/events/stream; \(e2eUnloaded.count) of \(seq.events) replies"))
+
+        // B. Single events, many connections, watcher off.
+        await watcher.stop()
+        let cpu0 = Proc.cpuSeconds(of: daemon.pid) ?? 0, usage0 = Usage.now()
+        let single = await LoadGenerator.run(port: port, connections: singleConns, duration: loadTime) { c, i in (Array(Self.event(c, i).utf8), 1) }
+        accepted += single.events
+        let singleIngestCPU = (Proc.cpuSeconds(of: daemon.pid) ?? 0) - cpu0
+        let singleLoadCPU = (Usage.now().cpuMicros - usage0.cpuMicros) / 1e6
+        let singleDrain = try await drain(accepted, timeout: .seconds(120))
+        let singleTotalCPU = (Proc.cpuSeconds(of: daemon.pid) ?? 0) - cpu0
+        let singleE2E = singleDrain.map { rate(single.events, single.elapsed + $0) }
+
+        // C. Batches of 100 events, fewer connections.
+        let cpu1 = Proc.cpuSeconds(of: daemon.pid) ?? 0
+        // A fixed number of batches: the router drains far slower than batches are ingested.
+        let batched = await LoadGenerator.run(port: port, connections: batchConns, requestsPerConnection: ctx.scale(15, quick: 3)) { c, i in
+            let events = (0..<batch).map { Self.event(c, i * batch + $0) }.joined(separator: ",")
+            return (Array("{\"events\":[\(events)]}".utf8), batch)
+        }
+        accepted += batched.events
+        let batchDrain = try await drain(accepted, timeout: .seconds(120))
+        let batchTotalCPU = (Proc.cpuSeconds(of: daemon.pid) ?? 0) - cpu1
+        let batchE2E = batchDrain.map { rate(batched.events, batched.elapsed + $0) }
+
+        // D. Single events under load with the watcher on: end-to-end latency under load.
+        let watcher2 = try ReplyWatcher(port: port)
+        let dFrom = BenchClock.nowNs()
+        let loaded = await LoadGenerator.run(port: port, connections: singleConns, duration: loadTime * 2 / 3) { c, i in (Array(Self.event(c, i).utf8), 1) }
+        let dTo = BenchClock.nowNs()
+        accepted += loaded.events
+        _ = try await drain(accepted, timeout: .seconds(120))
+        let e2eLoaded = watcher2.latencies(sentFrom: dFrom, to: dTo)
+        await watcher2.stop()
+        let rss = Proc.memory(of: daemon.pid)
+
+        func errors(_ r: LoadGenerator.Result) -> String? { r.errors > 0 ? "\(r.errors) errors, first: \(r.firstError ?? "")" : nil }
+        func cpuNote(_ seconds: Double, _ events: Int) -> String {
+            String(format: "daemon CPU %.0f µs per event", seconds * 1e6 / Double(max(1, events)))
+        }
+        let singleNote = [errors(single),
+                          cpuNote(singleIngestCPU, single.events) + String(format: " while ingesting (%.0f%% of all CPUs); the load generator in this process used %.0f%%",
+                                                                            100 * singleIngestCPU / single.elapsed.seconds / Double(Affinity.cpuCount),
+                                                                            100 * singleLoadCPU / single.elapsed.seconds / Double(Affinity.cpuCount))]
+            .compactMap { $0 }.joined(separator: "; ")
+        let ingestGoal = Goal.atLeast(20_000, "≥ 20k events/s durable")
+        figures.append(Figure(b, "ingest, single events, \(singleConns) connections (202 = durable)", unit: "events/s",
+                              value: rate(single.events, single.elapsed), goal: ingestGoal, note: singleNote))
+        figures.append(.latency(b, "POST one event → 202 under that load, \(singleConns) connections", single.ack, ms: true,
+                                goal: .atMost(5, "p99 ≤ 5 ms", p99: true)))
+        figures.append(Figure(b, "end to end, single events, \(singleConns) connections (until every reply is durable)", unit: "events/s",
+                              value: singleE2E, references: [.floor("ingest rate of the same run", rate(single.events, single.elapsed))],
+                              goal: ingestGoal,
+                              note: (singleDrain.map { "the router needed \(String(format: "%.2f", $0.seconds)) s after the load stopped to finish the backlog" }
+                                ?? "the router did not finish the backlog within 120 s") + "; " + cpuNote(singleTotalCPU, single.events) + " end to end"))
+        figures.append(Figure(b, "ingest, batches of \(batch), \(batchConns) connections", unit: "events/s",
+                              value: rate(batched.events, batched.elapsed), goal: ingestGoal, note: errors(batched)))
+        figures.append(.latency(b, "POST \(batch) events → 202, \(batchConns) connections", batched.ack, ms: true))
+        figures.append(Figure(b, "end to end, batches of \(batch), \(batchConns) connections", unit: "events/s",
+                              value: batchE2E, references: [.floor("ingest rate of the same run", rate(batched.events, batched.elapsed))],
+                              goal: ingestGoal,
+                              note: (batchDrain.map { "the router needed \(String(format: "%.2f", $0.seconds)) s after the load stopped to finish the backlog" }
+                                ?? "the router did not finish the backlog within 120 s") + "; " + cpuNote(batchTotalCPU, batched.events) + " end to end"))
+        figures.append(.latency(b, "POST → echo.reply durable under load, \(singleConns) connections", e2eLoaded, ms: true,
+                                references: [.floor("POST → 202 of the same requests", loaded.ack.median / 1e6, p99: loaded.ack.p99 / 1e6)],
+                                goal: .atMost(5, "p99 ≤ 5 ms", p99: true),
+                                note: "ingest \(Report.number(rate(loaded.events, loaded.elapsed))) events/s during this phase, with the stream watcher on; \(e2eLoaded.count) replies seen"))
+        if let rss {
+            figures.append(Figure(b, "daemon peak RSS (VmHWM) after the load", unit: "MB", value: Double(rss.hwmKiB) / 1024,
+                                  note: "\(rss.threads) threads"))
+        }
+        return figures
+    }
+}
