@@ -106,6 +106,8 @@ let package = Package(
             path: "Plugins/Shared/SQLiteSupport",
             swiftSettings: strict
         ),
+        // What both event buses share (long-poll waiters).
+        .target(name: "BusSupport", path: "Plugins/Shared/BusSupport", swiftSettings: strict),
         .target(
             name: "SQLiteStoragePlugin",
             dependencies: ["LightningPluginKit", "LightningProtocol", "SQLiteSupport"],
@@ -114,13 +116,13 @@ let package = Package(
         ),
         .target(
             name: "LocalEventBusPlugin",
-            dependencies: ["LightningPluginKit", "LightningProtocol", "SQLiteSupport"],
+            dependencies: ["LightningPluginKit", "LightningProtocol", "SQLiteSupport", "BusSupport"],
             path: "Plugins/LocalEventBus",
             swiftSettings: strict
         ),
         .target(
             name: "RedisEventBusPlugin",
-            dependencies: ["LightningPluginKit", "LightningProtocol"],
+            dependencies: ["LightningPluginKit", "LightningProtocol", "BusSupport"],
             path: "Plugins/RedisEventBus",
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 public import CLightningABI
 import Foundation
 import LightningPluginKit
+import BusSupport
 import LightningProtocol
 
 /// The local event bus: an in-process bus whose journal is SQLite (docs/events.md#local-bus).
@@ -53,7 +54,7 @@ final class LocalEventBus: EventBusPlugin {
             if !deliveries.isEmpty || Timestamp.now().millis >= deadline || waiters.isClosed || Task.isCancelled {
                 return ReceiveResult(deliveries: deliveries)
             }
-            await waiters.wait(r.subscription, seen: seen, untilMillis: min(deadline, next ?? deadline))
+            await waiters.wait(r.subscription, seen: seen, delayMs: min(deadline, next ?? deadline) - Timestamp.now().millis)
         }
     }
 

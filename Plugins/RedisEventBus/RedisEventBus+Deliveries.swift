@@ -1,4 +1,5 @@
 import Foundation
+import BusSupport
 import LightningProtocol
 
 extension RedisEventBus {

@@ -1,5 +1,6 @@
 import Foundation
 import LightningPluginKit
+import BusSupport
 import LightningProtocol
 import Synchronization
 

@@ -1,6 +1,7 @@
 public import CLightningABI
 import Foundation
 import LightningPluginKit
+import BusSupport
 import LightningProtocol
 import Synchronization
 

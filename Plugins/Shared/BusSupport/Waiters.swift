@@ -5,11 +5,12 @@ import Synchronization
 /// Receivers parked in a long poll (`bus.receive` with `wait_ms`), per subscription.
 ///
 /// No thread blocks: a parked receive is a suspended task. It wakes when its subscription gets
-/// ready work (from this instance, or from any daemon through the wake channel), when its own
+/// ready work (from this instance, or, for a shared bus, from another daemon), when its own
 /// timer fires (the deadline, or the moment the next delayed retry or lease expiry is due), or at
 /// shutdown. A generation counter per subscription closes the race between "found nothing" and
-/// "parked": a notification in between is not lost. Same design as the local bus's.
-final class Waiters: Sendable {
+/// "parked": a notification in between is not lost. Shared by the local and the Redis bus.
+public final class Waiters: Sendable {
+    public init() {}
     private struct State {
         var generation: [String: UInt64] = [:]
         var allGeneration: UInt64 = 0
@@ -20,12 +21,12 @@ final class Waiters: Sendable {
     private let state = Mutex(State())
 
     /// What `wait` compares against to notice a notification that came in between.
-    func generation(_ subscription: String) -> UInt64 {
+    public func generation(_ subscription: String) -> UInt64 {
         state.withLock { ($0.generation[subscription] ?? 0) &+ $0.allGeneration }
     }
 
     /// Wakes everything parked on these subscriptions.
-    func notify(_ subscriptions: some Sequence<String>) {
+    public func notify(_ subscriptions: some Sequence<String>) {
         let wake = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             var out: [CheckedContinuation<Void, Never>] = []
             for name in subscriptions {
@@ -38,7 +39,7 @@ final class Waiters: Sendable {
     }
 
     /// Wakes every parked receiver (the wake channel reconnected: messages may have been missed).
-    func notifyAll() {
+    public func notifyAll() {
         let wake = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.allGeneration &+= 1
             let out = s.parked.values.flatMap(\.values)
@@ -49,7 +50,7 @@ final class Waiters: Sendable {
     }
 
     /// Suspends for at most `delayMs`, or until notified after `seen`.
-    func wait(_ subscription: String, seen: UInt64, delayMs: Int64) async {
+    public func wait(_ subscription: String, seen: UInt64, delayMs: Int64) async {
         if delayMs <= 0 { return }
         let id = state.withLock { s -> UInt64 in s.nextId &+= 1; return s.nextId }
         await withTaskCancellationHandler {
@@ -70,7 +71,7 @@ final class Waiters: Sendable {
     }
 
     /// Wakes every parked receiver and refuses new ones (instance shutdown).
-    func close() {
+    public func close() {
         let all = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.closed = true
             let out = s.parked.values.flatMap(\.values)
@@ -85,5 +86,5 @@ final class Waiters: Sendable {
         c?.resume()
     }
 
-    var isClosed: Bool { state.withLock { $0.closed } }
+    public var isClosed: Bool { state.withLock { $0.closed } }
 }
