@@ -143,7 +143,12 @@ struct SandboxPlan: Sendable, Equatable {
         if strict, manifestEnv["PATH"] == nil { env["PATH"] = "/usr/local/bin:/usr/bin:/bin:" + RuntimeDiscovery.dirname(executable) }
         let cwd = workingDirectory.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path } ?? home
 
-        return SandboxPlan(profile: policy.profile, flags: flags, hostname: hostname(for: name), mounts: b.ordered() + special,
+        // Binds under /tmp (a program built in /tmp, a declared path there) go after the fresh
+        // tmpfs on /tmp, or it would hide them.
+        let binds = b.ordered()
+        let underTmp = binds.filter { Builder.inside($0.target, "/tmp") && $0.target != "/tmp" }
+        let mounts = binds.filter { !(Builder.inside($0.target, "/tmp") && $0.target != "/tmp") } + special + underTmp
+        return SandboxPlan(profile: policy.profile, flags: flags, hostname: hostname(for: name), mounts: mounts,
                            landlock: rules, landlockHandlesNetwork: !policy.allowsNetwork, executable: executable,
                            environment: env, workingDirectory: cwd)
     }
