@@ -116,6 +116,29 @@ struct SpawnBenchmark: Benchmark {
         let manifests = try ctx.scratch("sandbox-manifests")
         // fork() copies the host's page tables: how big the host is matters.
         var figures: [Figure] = []
+        // Peer: bubblewrap (Debian's `bubblewrap`) doing the same confinement to the same child,
+        // with the handshake done by hand, in the same run.
+        var bwrapPeer: Reference?
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") {
+            let dir = (minChild as NSString).deletingLastPathComponent
+            let args = ["--unshare-all", "--die-with-parent", "--uid", "65534", "--gid", "65534",
+                        "--ro-bind", "/usr", "/usr", "--ro-bind-try", "/lib", "/lib", "--ro-bind-try", "/lib64", "/lib64",
+                        "--ro-bind-try", "/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                        "--ro-bind", dir, dir, minChild]
+            do {
+                var s = Samples()
+                for i in 0..<(max(2, n / 2) + 2) {
+                    let d = try Self.rawSpawnAndHandshake("/usr/bin/bwrap", args)
+                    if i >= 2 { s.add(d) }
+                }
+                bwrapPeer = .peer("bubblewrap, same confinement (all namespaces incl. network, read-only binds, /proc, /dev, tmpfs /tmp, uid 65534), handshake by hand",
+                                  s.median / 1e6, p99: s.p99 / 1e6)
+            } catch {
+                figures.append(.skipped(self.name, "bubblewrap peer", "bwrap failed here: \(error)"))
+            }
+        } else {
+            figures.append(.skipped(self.name, "bubblewrap peer", "bwrap is not installed (apt-get install bubblewrap)"))
+        }
         for profile in ["standard", "strict"] {
             for (label, program, args, plain) in [("lt-test-child well", testChild, ["well"], plainSwift), ("minimal C child", minChild, [String](), plainC)] {
                 let name = "spawn → ready, \(label), sandbox profile \(profile)"
@@ -138,7 +161,8 @@ struct SpawnBenchmark: Benchmark {
                         try BenchmarkHooks.supervisedChild(manifestAt: file, dataDirectory: dataDir, logger: ctx.logger)
                     }
                     figures.append(.latency(self.name, name, r.ready, ms: true,
-                                            references: [.floor("the same child without a sandbox, this run", plain.median / 1e6, p99: plain.p99 / 1e6)],
+                                            references: [.floor("the same child without a sandbox, this run", plain.median / 1e6, p99: plain.p99 / 1e6)]
+                                                + (profile == "strict" && label == "minimal C child" ? [bwrapPeer].compactMap { $0 } : []),
                                             note: profile == "strict" ? "strict: no network (own network namespace), new root, seccomp, Landlock, limits" : nil))
                 } catch {
                     figures.append(.failed(self.name, name, "\(error)"))
