@@ -24,6 +24,7 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)   # the sandbox spawn peer
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         say "installing ${missing[*]}"
