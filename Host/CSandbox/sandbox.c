@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "lt_sandbox.h"
 #include "sandbox_internal.h"
@@ -344,7 +345,14 @@ __attribute__((noreturn)) static void program_main(const lt_sandbox_config *cfg,
     }
     if ((cfg->flags & LT_SANDBOX_SECCOMP) && lt_seccomp_install((cfg->flags & LT_SANDBOX_ALLOW_INET) != 0) != 0)
         lt_sandbox_fail(errfd, LT_SANDBOX_STAGE_SECCOMP, errno, -1);
-    execve(ex->path, ex->argv, ex->envp);
+    // ETXTBSY: a fresh copy of the program may still be open for writing in a process another
+    // thread forked meanwhile; it closes when that one execs. Retry briefly (as spawn.c does).
+    for (int attempt = 0; attempt < 50; attempt++) {
+        execve(ex->path, ex->argv, ex->envp);
+        if (errno != ETXTBSY) break;
+        struct timespec pause = { 0, 2000000 };
+        nanosleep(&pause, 0);
+    }
     lt_sandbox_fail(errfd, LT_SANDBOX_STAGE_EXEC, errno, -1);
 }
 

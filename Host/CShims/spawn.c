@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "host_shims.h"
 
@@ -88,7 +89,14 @@ int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *e
             struct rlimit rl = { req->rlimits[i].soft, req->rlimits[i].hard };
             if (setrlimit(req->rlimits[i].resource, &rl) != 0) fail_child(errpipe[1], LT_SPAWN_STAGE_RLIMIT, errno);
         }
-        execve(req->path, req->argv, req->envp);
+        // ETXTBSY: another thread of the daemon forked while the program file was still open for
+        // writing (a fresh copy); that fd closes as soon as its child execs. Retry briefly.
+        for (int attempt = 0; attempt < 50; attempt++) {
+            execve(req->path, req->argv, req->envp);
+            if (errno != ETXTBSY) break;
+            struct timespec pause = { 0, 2000000 };  /* 2 ms; nanosleep is async-signal-safe */
+            nanosleep(&pause, 0);
+        }
         fail_child(errpipe[1], LT_SPAWN_STAGE_EXEC, errno);
     }
     // Parent: wait for exec (the error pipe closes) or a failure report.
