@@ -1,5 +1,5 @@
 import Foundation
-public import LightningProtocol
+import LightningProtocol
 
 /// The `sandbox` section of an agent or function manifest: how isolated the child runs
 /// (docs/sandbox.md).
