@@ -24,6 +24,8 @@ final class RPCConnection: Sendable {
     private struct State {
         var nextId: Int64 = 0
         var pending: [RPCID: CheckedContinuation<JSONValue, any Error>] = [:]
+        /// The timeout of each pending request, cancelled when its answer comes (no idle timers pile up).
+        var timers: [RPCID: Task<Void, Never>] = [:]
         var inflight: [RPCID: Task<Void, Never>] = [:]
         var malformedInARow = 0
         var closed: WireError?
@@ -62,10 +64,17 @@ final class RPCConnection: Sendable {
                     fail(id, WireError(.unavailable, "\(label): cannot write to the child's stdin (it closed)"), cancel: false)
                     return
                 }
-                Task {
+                let timer = Task {
                     try? await Task.sleep(for: timeout)
+                    if Task.isCancelled { return }
                     self.fail(id, WireError(.timeout, "\(label): no answer to \(method) within \(timeout)"), cancel: true)
                 }
+                let answered = state.withLock { s -> Bool in
+                    if s.pending[id] == nil { return true }
+                    s.timers[id] = timer
+                    return false
+                }
+                if answered { timer.cancel() }
             }
         } onCancel: {
             fail(id, WireError(.cancelled, "\(label): \(method) cancelled by the caller"), cancel: true)
@@ -84,7 +93,10 @@ final class RPCConnection: Sendable {
     }
 
     private func fail(_ id: RPCID, _ error: WireError, cancel: Bool) {
-        guard let c = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
+        guard let c = state.withLock({ s -> CheckedContinuation<JSONValue, any Error>? in
+            s.timers.removeValue(forKey: id)?.cancel()
+            return s.pending.removeValue(forKey: id)
+        }) else { return }
         if cancel { notify(ChildProtocol.cancel, ["id": Self.json(id)]) }
         c.resume(throwing: error)
     }
@@ -93,7 +105,7 @@ final class RPCConnection: Sendable {
     func close(_ reason: String) {
         let (pending, tasks) = state.withLock { s -> ([CheckedContinuation<JSONValue, any Error>], [Task<Void, Never>]) in
             if s.closed == nil { s.closed = WireError(.unavailable, "\(label): \(reason)") }
-            defer { s.pending = [:]; s.inflight = [:] }
+            defer { s.pending = [:]; s.inflight = [:]; s.timers.values.forEach { $0.cancel() }; s.timers = [:] }
             return (Array(s.pending.values), Array(s.inflight.values))
         }
         let e = WireError(.unavailable, "\(label): \(reason)")
@@ -126,9 +138,9 @@ final class RPCConnection: Sendable {
         }
         switch message {
         case .response(let id, let result):
-            state.withLock { $0.pending.removeValue(forKey: id) }?.resume(returning: result)
+            settle(id)?.resume(returning: result)
         case .errorResponse(let id?, let error):
-            state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: error.wireError)
+            settle(id)?.resume(throwing: error.wireError)
         case .errorResponse(nil, let error):
             onNotification("$/error", ["code": .int(error.code), "message": .string(error.message)])
         case .notification(let method, let params):
@@ -146,6 +158,14 @@ final class RPCConnection: Sendable {
             onNotification(method, params)
         case .request(let id, let method, let params):
             dispatch(id, method, params)
+        }
+    }
+
+    /// Takes a pending request out (and stops its timeout).
+    private func settle(_ id: RPCID) -> CheckedContinuation<JSONValue, any Error>? {
+        state.withLock { s in
+            s.timers.removeValue(forKey: id)?.cancel()
+            return s.pending.removeValue(forKey: id)
         }
     }
 
