@@ -107,7 +107,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // What both event buses share (long-poll waiters).
-        .target(name: "BusSupport", path: "Plugins/Shared/BusSupport", swiftSettings: strict),
+        .target(name: "BusSupport", dependencies: ["LightningProtocol"], path: "Plugins/Shared/BusSupport", swiftSettings: strict),
         .target(
             name: "SQLiteStoragePlugin",
             dependencies: ["LightningPluginKit", "LightningProtocol", "SQLiteSupport"],

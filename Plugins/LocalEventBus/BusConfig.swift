@@ -1,4 +1,5 @@
 import Foundation
+import BusSupport
 import LightningProtocol
 import SQLiteSupport
 
@@ -25,21 +26,8 @@ struct BusConfig: Sendable {
 
     /// Reads the instance config; every problem names the field, what was found and what was expected.
     init(_ config: JSONValue) throws {
-        func int(_ key: String, min: Int) throws -> Int? {
-            guard let v = config[key], v != .null else { return nil }
-            guard let i = v.intValue, i >= min else {
-                throw WireError(.invalidArgument, "config field \"\(key)\": expected an integer ≥ \(min), got \(v)")
-            }
-            return i
-        }
-        func string(_ key: String) throws -> String? {
-            guard let v = config[key], v != .null else { return nil }
-            guard let s = v.stringValue else {
-                throw WireError(.invalidArgument, "config field \"\(key)\": expected a string, got \(v.typeDescription)")
-            }
-            return s
-        }
-        let d = try string("durability") ?? "full"
+        let reader = ConfigReader(config)
+        let d = try reader.string("durability") ?? "full"
         guard let durability = Durability(rawValue: d) else {
             throw WireError(.invalidArgument, "config field \"durability\": expected \"full\", \"normal\" or \"memory\", got \"\(d)\"")
         }
@@ -48,8 +36,8 @@ struct BusConfig: Sendable {
             path = ":memory:"
         } else {
             // A relative `path` lives inside `data_dir` (as for the SQLite storage plugin).
-            let dir = try string("data_dir")
-            let p = try string("path")
+            let dir = try reader.string("data_dir")
+            let p = try reader.string("path")
             if let p, p.hasPrefix("/") {
                 path = p
             } else if let dir, !dir.isEmpty {
@@ -58,10 +46,10 @@ struct BusConfig: Sendable {
                 throw WireError(.invalidArgument, "config field \"data_dir\": required unless \"path\" is absolute (the host injects it)")
             }
         }
-        dedupWindowSeconds = try int("dedup_window_seconds", min: 0) ?? 300
-        defaultTTLSeconds = try int("default_ttl_seconds", min: 1)
-        retentionSeconds = try int("retention_seconds", min: 1) ?? Self.defaultRetentionSeconds
-        maxOrphans = try int("max_orphans", min: 0) ?? Self.defaultMaxOrphans
+        dedupWindowSeconds = try reader.int("dedup_window_seconds", min: 0) ?? 300
+        defaultTTLSeconds = try reader.int("default_ttl_seconds", min: 1)
+        retentionSeconds = try reader.int("retention_seconds", min: 1) ?? Self.defaultRetentionSeconds
+        maxOrphans = try reader.int("max_orphans", min: 0) ?? Self.defaultMaxOrphans
     }
 
     var synchronous: SQLiteDatabase.Synchronous { durability == .full ? .full : .normal }

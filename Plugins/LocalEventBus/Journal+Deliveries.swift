@@ -1,4 +1,5 @@
 import Foundation
+import BusSupport
 import LightningProtocol
 import SQLiteSupport
 
@@ -159,7 +160,7 @@ extension Journal {
     /// Queues journaled events again: those in [from, to) matching types and correlation id,
     /// for one subscription or for every subscription that accepts them. Expired events are skipped.
     func replay(_ r: ReplayRequest, now: Int64) throws -> CountResult {
-        try Self.validatePatterns(r.types, field: "types")
+        try BusRequests.validatePatterns(r.types, field: "types")
         let targets: [Subscription]
         if let name = r.subscription { targets = [try subscription(name)] } else {
             targets = memory.subscriptions.values.sorted { $0.name < $1.name }

@@ -1,11 +1,12 @@
 import Foundation
+import BusSupport
 import LightningProtocol
 import SQLiteSupport
 
 extension Journal {
     /// The journal, newest first, filtered.
     func history(_ r: HistoryRequest) throws -> EventList {
-        try Self.validatePatterns(r.types, field: "types")
+        try BusRequests.validatePatterns(r.types, field: "types")
         var sql = "SELECT e.body FROM events e WHERE 1"
         var params: [SQLiteValue] = []
         if let id = r.eventId { sql += " AND e.id = ?"; params.append(.text(id)) }
@@ -14,12 +15,12 @@ extension Journal {
         if let to = r.to { sql += " AND e.ts < ?"; params.append(.int(to.millis)) }
         if let t = Self.typeFilter(r.types) { sql += " AND " + t.sql; params += t.params }
         sql += " ORDER BY e.seq DESC LIMIT ?"
-        params.append(.int(Int64(try Self.limit(r.limit))))
+        params.append(.int(Int64(try BusRequests.limit(r.limit))))
         return EventList(events: try db.all(sql, params) { try decodeEvent($0.text(0)) })
     }
 
     func deadLetters(_ r: ListRequest) throws -> DeadLetterList {
-        try Self.validatePatterns(r.types, field: "types")
+        try BusRequests.validatePatterns(r.types, field: "types")
         var sql = """
             SELECT l.id, l.subscription, l.attempts, l.last_error, l.dead_at, e.body
             FROM dead_letters l JOIN events e ON e.seq = l.event_seq WHERE 1
@@ -30,7 +31,7 @@ extension Journal {
         if let before = r.before { sql += " AND l.dead_at < ?"; params.append(.int(before.millis)) }
         if let t = Self.typeFilter(r.types) { sql += " AND " + t.sql; params += t.params }
         sql += " ORDER BY l.id LIMIT ?"
-        params.append(.int(Int64(try Self.limit(r.limit))))
+        params.append(.int(Int64(try BusRequests.limit(r.limit))))
         return DeadLetterList(deadLetters: try db.all(sql, params) { row in
             DeadLetter(id: String(row.int(0)), subscription: row.text(1), event: try decodeEvent(row.text(5)),
                        attempts: Int(row.int(2)), lastError: row.text(3), deadAt: Timestamp(millis: row.int(4)))
@@ -39,7 +40,7 @@ extension Journal {
 
     /// Orphans, oldest first.
     func orphans(_ r: ListRequest) throws -> EventList {
-        EventList(events: try orphanRows(types: r.types, since: r.since, before: r.before, limit: try Self.limit(r.limit)).map(\.event))
+        EventList(events: try orphanRows(types: r.types, since: r.since, before: r.before, limit: try BusRequests.limit(r.limit)).map(\.event))
     }
 
     /// Removes orphans (optionally of these types / older than `before`) and returns them.
@@ -50,7 +51,7 @@ extension Journal {
     }
 
     private func orphanRows(types: [String]?, since: Timestamp?, before: Timestamp?, limit: Int) throws -> [(seq: Int64, event: Event)] {
-        try Self.validatePatterns(types, field: "types")
+        try BusRequests.validatePatterns(types, field: "types")
         var sql = "SELECT o.event_seq, e.body FROM orphans o JOIN events e ON e.seq = o.event_seq WHERE 1"
         var params: [SQLiteValue] = []
         if let since { sql += " AND o.ts >= ?"; params.append(.int(since.millis)) }

@@ -138,17 +138,7 @@ final class Journal: @unchecked Sendable {
         return ("(" + parts.joined(separator: " OR ") + ")", params)
     }
 
-    static func validatePatterns(_ patterns: [String]?, field: String) throws {
-        for (i, p) in (patterns ?? []).enumerated() where !EventPattern.isValidPattern(p) {
-            throw WireError(.invalidArgument, "field \"\(field)[\(i)]\": expected \"*\", a type, or a type followed by \".*\", got \"\(p)\"")
-        }
-    }
 
-    static func limit(_ value: Int?, default d: Int = 100, max m: Int = 10_000) throws -> Int {
-        guard let v = value else { return d }
-        guard (1...m).contains(v) else { throw WireError(.invalidArgument, "field \"limit\": expected an integer from 1 to \(m), got \(v)") }
-        return v
-    }
 
     static func token() -> String {
         String(UInt64.random(in: 1...UInt64.max), radix: 16)

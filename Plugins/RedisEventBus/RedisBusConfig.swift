@@ -1,4 +1,5 @@
 import Foundation
+import BusSupport
 import LightningProtocol
 
 /// The Redis bus's configuration (manifests/redis-eventbus.json, docs/redis-eventbus.md).
@@ -22,36 +23,22 @@ struct RedisBusConfig: Sendable {
 
     /// Reads the instance config; every problem names the field, what was found and what was expected.
     init(_ config: JSONValue) throws {
-        func int(_ key: String, min: Int, max: Int = Int.max) throws -> Int? {
-            guard let v = config[key], v != .null else { return nil }
-            guard let i = v.intValue, i >= min, i <= max else {
-                let range = max == Int.max ? "≥ \(min)" : "from \(min) to \(max)"
-                throw WireError(.invalidArgument, "config field \"\(key)\": expected an integer \(range), got \(v)")
-            }
-            return i
-        }
-        func string(_ key: String) throws -> String? {
-            guard let v = config[key], v != .null else { return nil }
-            guard let s = v.stringValue else {
-                throw WireError(.invalidArgument, "config field \"\(key)\": expected a string, got \(v.typeDescription)")
-            }
-            return s
-        }
-        let password = try string("password").flatMap { $0.isEmpty ? nil : $0 }
-        endpoint = try RedisEndpoint(url: try string("url") ?? Self.defaultURL, password: password,
-                                     connectTimeoutMs: try int("connect_timeout_ms", min: 1, max: 600_000) ?? 2000,
-                                     commandTimeoutMs: try int("command_timeout_ms", min: 1, max: 600_000) ?? 10_000)
-        keyPrefix = try string("key_prefix") ?? "lt:"
+        let reader = ConfigReader(config)
+        let password = try reader.string("password").flatMap { $0.isEmpty ? nil : $0 }
+        endpoint = try RedisEndpoint(url: try reader.string("url") ?? Self.defaultURL, password: password,
+                                     connectTimeoutMs: try reader.int("connect_timeout_ms", min: 1, max: 600_000) ?? 2000,
+                                     commandTimeoutMs: try reader.int("command_timeout_ms", min: 1, max: 600_000) ?? 10_000)
+        keyPrefix = try reader.string("key_prefix") ?? "lt:"
         guard keyPrefix.utf8.count <= 200 else {
             throw WireError(.invalidArgument, "config field \"key_prefix\": expected at most 200 bytes, got \(keyPrefix.utf8.count)")
         }
-        dedupWindowSeconds = try int("dedup_window_seconds", min: 0) ?? 300
-        defaultTTLSeconds = try int("default_ttl_seconds", min: 1)
-        retentionMaxEvents = try int("retention_max_events", min: 0) ?? 1_000_000
-        retentionSeconds = try int("retention_seconds", min: 1) ?? 7 * 24 * 3600
-        maxOrphans = try int("max_orphans", min: 0) ?? 100_000
-        poolSize = try int("pool_size", min: 1, max: 64) ?? 8
-        if let c = try string("consumer") {
+        dedupWindowSeconds = try reader.int("dedup_window_seconds", min: 0) ?? 300
+        defaultTTLSeconds = try reader.int("default_ttl_seconds", min: 1)
+        retentionMaxEvents = try reader.int("retention_max_events", min: 0) ?? 1_000_000
+        retentionSeconds = try reader.int("retention_seconds", min: 1) ?? 7 * 24 * 3600
+        maxOrphans = try reader.int("max_orphans", min: 0) ?? 100_000
+        poolSize = try reader.int("pool_size", min: 1, max: 64) ?? 8
+        if let c = try reader.string("consumer") {
             let ok = !c.isEmpty && c.utf8.count <= 100 && c.utf8.allSatisfy { b in
                 (b >= 48 && b <= 58) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45 || b == 46 || b == 95
             }
@@ -60,7 +47,7 @@ struct RedisBusConfig: Sendable {
             }
             consumer = c
         } else {
-            consumer = Self.defaultConsumer(dataDir: try string("data_dir"))
+            consumer = Self.defaultConsumer(dataDir: try reader.string("data_dir"))
         }
     }
 

@@ -6,8 +6,8 @@ extension RedisEventBus {
     /// Dead letters (stream `<p>dead`), oldest first, filtered by subscription, event type and
     /// time of death. A dead letter's id is its stream entry id.
     func deadLetters(_ r: ListRequest) async throws -> DeadLetterList {
-        try Self.validatePatterns(r.types, field: "types")
-        let limit = try Self.limit(r.limit)
+        try BusRequests.validatePatterns(r.types, field: "types")
+        let limit = try BusRequests.limit(r.limit)
         var out: [DeadLetter] = []
         try await scan(config.keyPrefix + "dead") { e in
             let at = e["at"].flatMap { Int64($0) } ?? 0
@@ -38,7 +38,7 @@ extension RedisEventBus {
 
     /// Orphans, oldest first, filtered by type and event timestamp.
     func orphans(_ r: ListRequest) async throws -> EventList {
-        let rows = try await orphanRows(types: r.types, since: r.since, before: r.before, limit: try Self.limit(r.limit))
+        let rows = try await orphanRows(types: r.types, since: r.since, before: r.before, limit: try BusRequests.limit(r.limit))
         return EventList(events: rows.map(\.event))
     }
 
@@ -54,7 +54,7 @@ extension RedisEventBus {
     }
 
     private func orphanRows(types: [String]?, since: Timestamp?, before: Timestamp?, limit: Int) async throws -> [(id: String, event: Event)] {
-        try Self.validatePatterns(types, field: "types")
+        try BusRequests.validatePatterns(types, field: "types")
         var out: [(id: String, event: Event)] = []
         try await scan(config.keyPrefix + "orphans") { e in
             let ts = e["ts"].flatMap { Int64($0) } ?? 0

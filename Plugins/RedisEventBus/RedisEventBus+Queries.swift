@@ -6,8 +6,8 @@ extension RedisEventBus {
     /// The journal, newest first, filtered (`from` inclusive, `to` exclusive, on the event's
     /// timestamp). By id: one lookup (`eid:<id>` → entry); otherwise a scan from the newest entry.
     func history(_ r: HistoryRequest) async throws -> EventList {
-        try Self.validatePatterns(r.types, field: "types")
-        let limit = try Self.limit(r.limit)
+        try BusRequests.validatePatterns(r.types, field: "types")
+        let limit = try BusRequests.limit(r.limit)
         func keep(_ e: StreamEntry) -> Bool {
             if let id = r.eventId, e["id"] != id { return false }
             if let c = r.correlationId, e["cid"] != c { return false }
@@ -37,7 +37,7 @@ extension RedisEventBus {
     /// Queues journaled events again: those in [from, to) (event timestamps) matching types and
     /// correlation id and not expired, for one subscription or every subscription accepting them.
     func replay(_ r: ReplayRequest) async throws -> CountResult {
-        try Self.validatePatterns(r.types, field: "types")
+        try BusRequests.validatePatterns(r.types, field: "types")
         let snapshot = try await loadSubscriptions()
         let targets: [Subscription]
         if let name = r.subscription {
