@@ -78,7 +78,7 @@ extension Daemon {
             throw WireError(.unavailable, "swap refused, \(old?.pluginId ?? "nothing") keeps serving: \(m.id) failed its health check: \((error as? WireError)?.message ?? "\(error)")")
         }
         var report = SwapReport(kind: kind.rawValue, from: old.map { "\($0.pluginId)@\($0.version)" }, to: "\(m.id)@\(m.version)",
-                                prepareMs: Self.ms(ContinuousClock.now - t0), switchMs: 0, totalMs: 0, probationMs: probationMs)
+                                prepareMs: (ContinuousClock.now - t0).milliseconds, switchMs: 0, totalMs: 0, probationMs: probationMs)
         do {
             if kind == .eventbus, let old {
                 report.subscriptions = try await copySubscriptions(from: old.connection, to: connection)
@@ -94,7 +94,7 @@ extension Daemon {
         // 2. Switch.
         let ts = ContinuousClock.now
         slot.bind(.init(connection: connection, pluginId: m.id, version: m.version.description, boundAt: .now(), config: cfg))
-        report.switchMs = Self.ms(ContinuousClock.now - ts)
+        report.switchMs = (ContinuousClock.now - ts).milliseconds
         instanceConfigs.withLock { $0[m.id] = cfg }
         statuses.withLock { $0[m.id] = status(of: m, state: .loaded) }
 
@@ -102,7 +102,7 @@ extension Daemon {
         if kind == .eventbus, let old {
             report.forwarded = await forwardPending(from: old.connection, to: connection)
         }
-        report.totalMs = Self.ms(ContinuousClock.now - t0)
+        report.totalMs = (ContinuousClock.now - t0).milliseconds
         logger.notice("provider swapped", metadata: ["kind": "\(kind.rawValue)", "from": "\(report.from ?? "-")", "to": "\(report.to)",
                                                     "total_ms": "\(report.totalMs)"])
         _ = try? await router.publish([Event(type: "provider.swapped", source: "daemon",
@@ -215,7 +215,6 @@ extension Daemon {
         return CopyReport(containers: containers.count, documents: total, verified: verified)
     }
 
-    static func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
 }
 
 extension Daemon {

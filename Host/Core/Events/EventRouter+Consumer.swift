@@ -118,7 +118,6 @@ extension EventRouter {
     }
 
     static func millis(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        (ContinuousClock.now - start).milliseconds
     }
 }

@@ -81,12 +81,12 @@ final class FunctionPool: Sendable {
         }
         let remaining = max(Duration.milliseconds(1), (started + .milliseconds(spec.timeoutMs)) - ContinuousClock.now)
         let params = InvokeParams(function: spec.handler, invocationId: invocationId, input: input,
-                                  timeoutMs: Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+                                  timeoutMs: Int(remaining.milliseconds))
         let callStart = ContinuousClock.now
         do {
             let out = try await lease.child.call(ChildProtocol.invoke, try Wire.decode(JSONValue.self, from: Wire.encode(params)), timeout: remaining)
             let result = try Wire.decode(InvokeResult.self, from: Wire.encode(out), what: "result of function.invoke from \(lease.child.name)")
-            let ms = Self.ms(ContinuousClock.now - callStart)
+            let ms = (ContinuousClock.now - callStart).milliseconds
             state.withLock { s in
                 s.stats.succeeded += 1
                 if !lease.cold {
@@ -97,7 +97,7 @@ final class FunctionPool: Sendable {
             }
             release(lease.child, healthy: true)
             return Invocation(invocationId: invocationId, function: name, status: .succeeded, output: result.output,
-                              durationMs: Self.ms(ContinuousClock.now - started), coldStart: lease.cold, instance: lease.child.name, startedAt: startedAt)
+                              durationMs: (ContinuousClock.now - started).milliseconds, coldStart: lease.cold, instance: lease.child.name, startedAt: startedAt)
         } catch let e as WireError {
             let stuck = e.code == .timeout || e.code == .unavailable
             state.withLock { s in
@@ -108,7 +108,7 @@ final class FunctionPool: Sendable {
             release(lease.child, healthy: !stuck)
             let err = e.code == .timeout ? WireError(.timeout, "function \(name) did not finish within \(spec.timeoutMs) ms (instance \(lease.child.name) stopped)") : e
             return Invocation(invocationId: invocationId, function: name, status: .failed, error: err,
-                              durationMs: Self.ms(ContinuousClock.now - started), coldStart: lease.cold, instance: lease.child.name, startedAt: startedAt)
+                              durationMs: (ContinuousClock.now - started).milliseconds, coldStart: lease.cold, instance: lease.child.name, startedAt: startedAt)
         }
     }
 
@@ -153,7 +153,7 @@ final class FunctionPool: Sendable {
         }
         await supervisor.launch(child)
         let ready = await child.waitReady(timeout: .milliseconds(child.spec.readinessTimeoutMs))
-        let ms = Self.ms(ContinuousClock.now - t0)
+        let ms = (ContinuousClock.now - t0).milliseconds
         guard ready else {
             state.withLock { $0.starting -= 1 }
             let why = child.snapshot.lastExit?.reason ?? "state \(child.currentState.rawValue)"
@@ -255,7 +255,4 @@ final class FunctionPool: Sendable {
 
     var instanceNames: [String] { state.withLock { Array($0.instances.keys) } }
 
-    static func ms(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-    }
 }
