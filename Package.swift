@@ -34,6 +34,12 @@ let package = Package(
         .library(name: "LightningLocalEventBus", type: .dynamic, targets: ["LocalEventBusPlugin"]),
         .library(name: "LightningRedisEventBus", type: .dynamic, targets: ["RedisEventBusPlugin"]),
         .library(name: "LightningEchoDriver", type: .dynamic, targets: ["EchoDriverPlugin"]),
+        // Cloud providers (docs/azure.md) and the local container runtime (docs/containers.md).
+        .library(name: "LightningCosmosStorage", type: .dynamic, targets: ["CosmosStoragePlugin"]),
+        .library(name: "LightningServiceBusEventBus", type: .dynamic, targets: ["ServiceBusEventBusPlugin"]),
+        .library(name: "LightningAzureFunctions", type: .dynamic, targets: ["AzureFunctionsPlugin"]),
+        .library(name: "LightningACIContainers", type: .dynamic, targets: ["ACIContainersPlugin"]),
+        .library(name: "LightningDockerContainers", type: .dynamic, targets: ["DockerContainersPlugin"]),
         .library(name: "LightningCExampleDriver", type: .dynamic, targets: ["CExampleDriver"]),
     ],
     dependencies: [
@@ -126,6 +132,24 @@ let package = Package(
             path: "Plugins/RedisEventBus",
             swiftSettings: strict
         ),
+        // What the Azure plugins share: connection strings, secrets, the URLSession client with
+        // Azure's throttling rule, and the request signers (Cosmos master key, Service Bus SAS, AAD tokens).
+        .target(
+            name: "AzureSupport",
+            dependencies: ["LightningProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Plugins/Shared/AzureSupport",
+            swiftSettings: strict
+        ),
+        .target(name: "CosmosStoragePlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport"],
+                path: "Plugins/CosmosStorage", swiftSettings: strict),
+        .target(name: "ServiceBusEventBusPlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport", "BusSupport"],
+                path: "Plugins/ServiceBusEventBus", swiftSettings: strict),
+        .target(name: "AzureFunctionsPlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport"],
+                path: "Plugins/AzureFunctions", swiftSettings: strict),
+        .target(name: "ACIContainersPlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport"],
+                path: "Plugins/ACIContainers", swiftSettings: strict),
+        .target(name: "DockerContainersPlugin", dependencies: ["LightningPluginKit", "LightningProtocol"],
+                path: "Plugins/DockerContainers", swiftSettings: strict),
         .target(
             name: "EchoDriverPlugin",
             dependencies: ["LightningPluginKit", "LightningProtocol"],
@@ -177,6 +201,12 @@ let package = Package(
         .testTarget(
             name: "SupervisorTests",
             dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The cloud plugins against loopback fakes (Tests/Fakes/*.py) and the Docker plugin against podman.
+        .testTarget(
+            name: "CloudTests",
+            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", "AzureSupport"],
             swiftSettings: strict
         ),
         .testTarget(

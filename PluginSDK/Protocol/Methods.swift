@@ -45,6 +45,18 @@ public enum Method {
     public static let functionDelete = "functions.delete"
     public static let functionLogs = "functions.logs"
 
+    // containers (docs/containers.md)
+    public static let containersCreate = "containers.create"
+    public static let containersStart = "containers.start"
+    public static let containersGet = "containers.get"
+    public static let containersList = "containers.list"
+    public static let containersStop = "containers.stop"
+    public static let containersDelete = "containers.delete"
+    public static let containersLogs = "containers.logs"
+    public static let containersWait = "containers.wait"
+    public static let imagesPull = "containers.images.pull"
+    public static let imagesImport = "containers.images.import"
+
     // host services offered to plugins and children
     public static let log = "log"
     public static let emit = "events.emit"

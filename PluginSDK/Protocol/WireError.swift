@@ -25,6 +25,10 @@ public struct WireError: Error, Codable, Sendable, Equatable, CustomStringConver
         public static let timeout = Code("timeout")
         /// The request was throttled; retry later (HTTP 429).
         public static let throttled = Code("throttled")
+        /// A remote service (Cosmos DB, Service Bus, Azure, a container engine) refused the
+        /// provider's credentials (its 401/403). Retrying will not help; fix the configuration
+        /// (HTTP 502: the daemon's upstream failed, not the caller).
+        public static let unauthenticated = Code("unauthenticated")
         /// A bug or an unexpected state (HTTP 500).
         public static let `internal` = Code("internal")
         /// The call was cancelled by the caller.

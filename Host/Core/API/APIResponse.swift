@@ -28,6 +28,7 @@ enum APIResponse {
         case .unavailable: return .serviceUnavailable
         case .timeout: return .gatewayTimeout
         case .throttled: return .tooManyRequests
+        case .unauthenticated: return .badGateway
         default: return .internalServerError
         }
     }

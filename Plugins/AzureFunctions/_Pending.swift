@@ -1,0 +1,1 @@
+// Placeholder until the plugin's sources land; delete when adding them.
