@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A loopback stand-in for a service that cannot be reached from here (Azure), written in Python
 /// under `Tests/Fakes/`: an independent implementation that checks requests the way the service
