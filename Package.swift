@@ -148,8 +148,10 @@ let package = Package(
                 path: "Plugins/AzureFunctions", swiftSettings: strict),
         .target(name: "ACIContainersPlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport"],
                 path: "Plugins/ACIContainers", swiftSettings: strict),
-        .target(name: "DockerContainersPlugin", dependencies: ["LightningPluginKit", "LightningProtocol"],
-                path: "Plugins/DockerContainers", swiftSettings: strict),
+        .target(name: "DockerContainersPlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "DockerEngine"],
+                path: "Plugins/DockerContainers", exclude: ["Engine"], swiftSettings: strict),
+        // The Docker plugin's HTTP/1.1-over-unix-socket client and log-frame decoder (unit-tested in CloudTests).
+        .target(name: "DockerEngine", path: "Plugins/DockerContainers/Engine", swiftSettings: strict),
         .target(
             name: "EchoDriverPlugin",
             dependencies: ["LightningPluginKit", "LightningProtocol"],
@@ -206,7 +208,8 @@ let package = Package(
         // The cloud plugins against loopback fakes (Tests/Fakes/*.py) and the Docker plugin against podman.
         .testTarget(
             name: "CloudTests",
-            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", "AzureSupport"],
+            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", "AzureSupport", "DockerEngine",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

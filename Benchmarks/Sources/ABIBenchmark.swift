@@ -61,6 +61,17 @@ struct ABIBenchmark: Benchmark {
             try await g.waitForAll()
         }
         let abiRate = rate(callers * perCaller, clock.now - t0)
+
+        // The process tier: the same echo driver in a `lightning plugin-host` child (stdio JSON-RPC).
+        let isolated = ChildHostedConnection.launch(executable: ctx.product("lightning"), library: ctx.product("libLightningEchoDriver.so"),
+                                                    id: "echo-driver", config: ["prefix": ""], name: "bench:echo-driver")
+        let pn = max(100, n / 4)
+        let processNoop = try await measure(iterations: pn, warmup: max(20, pn / 10)) { _ = try await isolated.call(Method.health, empty) }
+        let processHandle = try await measure(iterations: pn, warmup: max(20, pn / 10)) {
+            let out = try await isolated.call(Method.handle, request, as: HandleResult.self)
+            precondition(out.events.count == 1)
+        }
+        await isolated.close()
         let t1 = clock.now
         try await withThrowingTaskGroup(of: Void.self) { g in
             for _ in 0..<callers {
@@ -83,6 +94,10 @@ struct ABIBenchmark: Benchmark {
             .latency(b, "\(requestBytes) B JSON to a C plugin that copies it back", cEcho,
                      references: [.floor("Swift encode+decode of the same request", hostHalfFloor.median / 1e3, p99: hostHalfFloor.p99 / 1e3)],
                      note: "the host's half of the JSON work plus the ABI crossing"),
+            .latency(b, "no-op call (health), Swift echo driver, process tier", processNoop, references: [.floor("in-process", swiftNoop.median / 1e3, p99: swiftNoop.p99 / 1e3)],
+                     note: "isolation: process — JSON-RPC line over the child's stdin/stdout, both ways, plus the in-process call inside the child"),
+            .latency(b, "driver.handle \(requestBytes) B JSON, Swift echo driver, process tier", processHandle,
+                     references: [.floor("in-process", handle.median / 1e3, p99: handle.p99 / 1e3)]),
             Figure(b, "driver.handle throughput, \(callers) concurrent callers", unit: "calls/s", value: abiRate,
                    references: [.floor("direct Swift calls, same JSON work, \(callers) tasks", directRate)]),
         ]

@@ -53,7 +53,9 @@ public struct Timestamp: Codable, Sendable, Hashable, Comparable, CustomStringCo
                 digits += 1; i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { ms *= 10 }
+            // Fewer than 3 digits scale up (".5" = 500 ms); more are truncated to milliseconds
+            // (podman and Azure send nanoseconds).
+            if digits < 3 { for _ in digits..<3 { ms *= 10 } }
         }
         var offset = 0
         guard i < u.count else { return nil }

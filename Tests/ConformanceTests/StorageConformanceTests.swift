@@ -15,16 +15,41 @@ struct StorageConformanceTests {
         let product: String
         let id: String
         var config: [String: JSONValue] = [:]
-        var testDescription: String { id }
+        /// The isolation tier the suite runs it in (an orthogonal dimension: `.inTier(.process)`).
+        var tier: PluginUnderTest.Tier = .inProcess
+        var testDescription: String { tier == .inProcess ? id : "\(id) (\(tier.rawValue))" }
 
         func open(dataDir: URL? = nil) throws -> PluginUnderTest {
-            try PluginUnderTest.open(product: product, id: id, config: config, dataDir: dataDir)
+            try PluginUnderTest.open(product: product, id: id, config: config, dataDir: dataDir, tier: tier)
         }
 
+        /// The same provider in another isolation tier.
+        func inTier(_ t: PluginUnderTest.Tier) -> Provider { var p = self; p.tier = t; return p }
+
         static let sqlite = Provider(product: "LightningSQLiteStorage", id: "sqlite-storage")
+        /// Cosmos DB against its loopback fake (Tests/Fakes/cosmos_fake.py, the emulator's published key).
+        static let cosmos = Provider(product: "LightningCosmosStorage", id: "cosmos-storage",
+                                     config: ["key": "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="],
+                                     fake: "cosmos_fake.py")
+
+        /// A loopback fake (a script in Tests/Fakes) the provider needs, started per store.
+        var fake: String? = nil
+
+        /// Opens the provider; with a `fake`, starts it (or reuses `server`, to reopen the same
+        /// account) and passes its URL as config `endpoint`.
+        func start(dataDir: URL? = nil, fake server: FakeServer? = nil) async throws -> PluginUnderTest {
+            guard let fake else { return try open(dataDir: dataDir) }
+            let running: FakeServer
+            if let server { running = server } else { running = try await FakeServer(script: fake) }
+            var cfg = config
+            cfg["endpoint"] = .string(running.baseURL)
+            var store = try PluginUnderTest.open(product: product, id: id, config: cfg, dataDir: dataDir, tier: tier)
+            store.fake = running
+            return store
+        }
     }
 
-    static let providers: [Provider] = [.sqlite]
+    static let providers: [Provider] = [.sqlite, .sqlite.inTier(.process), .cosmos, .cosmos.inTier(.process)]
 
     // MARK: Containers
 
@@ -373,7 +398,7 @@ struct StorageConformanceTests {
 
     @Test(arguments: providers)
     func documentsSurviveReopeningTheStore(_ p: Provider) async throws {
-        let first = try p.open()
+        let first = try await p.start()
         var written: [Document] = []
         do {
             try await first.makeContainer("keep")
@@ -385,7 +410,7 @@ struct StorageConformanceTests {
         }
         await first.close()
 
-        let second = try p.open(dataDir: first.dataDir)
+        let second = try await p.start(dataDir: first.dataDir, fake: first.fake)
         defer { try? FileManager.default.removeItem(at: first.dataDir) }
         do {
             #expect(try await second.call(Method.containerList, Empty(), as: ContainerList.self).containers == ["keep"])
@@ -457,7 +482,7 @@ struct StorageConformanceTests {
 
 /// Runs `body` against a fresh instance of `p`, then closes it and removes its data.
 private func withStore(_ p: StorageConformanceTests.Provider, _ body: (PluginUnderTest) async throws -> Void) async throws {
-    let store = try p.open()
+    let store = try await p.start()
     defer { try? FileManager.default.removeItem(at: store.dataDir) }
     do {
         try await body(store)

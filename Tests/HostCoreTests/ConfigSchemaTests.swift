@@ -36,4 +36,12 @@ import Testing
         #expect(r["path"] == "/x")
         #expect(r["partition_key"] == "pk")
     }
+
+    @Test func redactsSecretsInsideArraysOfObjects() {
+        let schema: JSONValue = ["properties": ["functions": ["type": "array", "items": ["properties": ["name": ["type": "string"], "pin": ["type": "string", "secret": true]]]]]]
+        #expect(ConfigSchema.secretPaths(schema) == ["functions[].pin"])
+        let v: JSONValue = ["functions": [["name": "a", "pin": "1234", "key": "k1"], ["name": "b"]]]
+        let r = redact(v, schema: schema)
+        #expect(r["functions"] == [["name": "a", "pin": "<redacted>", "key": "<redacted>"], ["name": "b"]])
+    }
 }

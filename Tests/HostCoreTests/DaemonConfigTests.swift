@@ -37,6 +37,25 @@ import Testing
         }
     }
 
+    @Test func agentsAndFunctionsDefaultToStrictAndTheOperatorMayChooseOtherwise() throws {
+        var c = DaemonConfig()
+        #expect(c.sandboxDefault == .strict)
+        try c.apply(fileAt: try write(#"{"sandbox_default": "none"}"#))
+        #expect(c.sandboxDefault == SandboxPolicy.Profile.none)
+        #expect(c.source(of: "sandbox_default").hasPrefix("file "))
+        try c.apply(environment: ["LIGHTNING_SANDBOX_DEFAULT": "standard"])
+        #expect(c.sandboxDefault == .standard)
+        #expect(c.source(of: "sandbox_default") == "env LIGHTNING_SANDBOX_DEFAULT")
+        do { try c.apply(environment: ["LIGHTNING_SANDBOX_DEFAULT": "loose"]); Issue.record("expected an error") } catch let e as HostError {
+            #expect(e.subject == "LIGHTNING_SANDBOX_DEFAULT")
+            #expect(e.message == #"expected "none", "standard" or "strict", got "loose""#)
+        }
+        let url = try write(#"{"sandbox_default": "off"}"#)
+        do { try c.apply(fileAt: url); Issue.record("expected an error") } catch let e as HostError {
+            #expect(e.message.contains(#"field "sandbox_default": expected "none", "standard" or "strict", got "off""#))
+        }
+    }
+
     @Test func rejectsABadPortInTheEnvironment() {
         var c = DaemonConfig()
         #expect(throws: HostError.self) { try c.apply(environment: ["LIGHTNING_PORT": "http"]) }

@@ -110,6 +110,16 @@ import Testing
         #expect(msg.contains("field \"config.defaults.synchronous\": expected one of \"full\", \"normal\", got \"sometimes\""))
         let msg2 = problems(valid.replacingOccurrences(of: "\"type\": \"string\", \"enum\"", with: "\"type\": \"text\", \"enum\""))
         #expect(msg2.contains("field \"config.schema.properties.synchronous.type\": expected one of"))
+        let msg3 = problems(valid.replacingOccurrences(of: "\"type\": \"string\", \"enum\"", with: "\"env\": \"lower-case\", \"type\": \"string\", \"enum\""))
+        #expect(msg3.contains("field \"config.schema.properties.synchronous.env\": expected an environment variable name (A-Z, 0-9, _), got \"lower-case\""))
+    }
+
+    @Test func schemaPropertiesBoundToEnvironmentVariablesAreListed() {
+        let schema: JSONValue = ["properties": ["connection_string": ["type": "string", "secret": true, "env": "LIGHTNING_COSMOS_CONNECTION_STRING"],
+                                                "database": ["type": "string"]]]
+        #expect(ConfigSchema.checkSchema(schema, path: "config.schema").isEmpty)
+        let b = ConfigSchema.environmentBindings(schema)
+        #expect(b.map(\.field) == ["connection_string"] && b.map(\.variable) == ["LIGHTNING_COSMOS_CONNECTION_STRING"])
     }
 
     @Test func rejectsIdsThatAreNotPortable() {

@@ -40,6 +40,12 @@ import Testing
         #expect(Timestamp(rfc3339: "2023-11-14T22:13:20Z")?.millis == 1_700_000_000_000)
         #expect(Timestamp(rfc3339: "2023-13-14T22:13:20Z") == nil)
         #expect(Timestamp(rfc3339: "yesterday") == nil)
+        // Nanoseconds (podman, Azure) are truncated to milliseconds; one digit scales up.
+        #expect(Timestamp(rfc3339: "2023-11-14T22:13:20.123456789Z") == t)
+        #expect(Timestamp(rfc3339: "2023-11-14T22:13:20.1Z")?.millis == 1_700_000_000_100)
+        #expect(Timestamp(rfc3339: "2023-11-14T22:13:20.Z") == nil)
+        #expect(Timestamp(rfc3339: "2023-11-14T22:13:20+") == nil)
+        #expect(Timestamp(rfc3339: "2023-11-14T22:13:20+01") == nil)
         let decoded = try JSONDecoder().decode([Timestamp].self, from: Data("[\"2023-11-14T22:13:20.123Z\"]".utf8))
         #expect(decoded == [t])
     }

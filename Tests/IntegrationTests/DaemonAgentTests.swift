@@ -50,7 +50,8 @@ struct DaemonAgentTests {
         #expect(ps.hasPrefix("NAME"))
         let row = ps.split(separator: "\n").first { $0.hasPrefix("example-agent") }.map { $0.split(separator: " ", omittingEmptySubsequences: true) }
         #expect(row?[1] == "agent" && row?[2] == "ready")
-        #expect(row?[6] == "none")
+        // No `sandbox` section in example-agent.json: agents get the strict profile by default.
+        #expect(row?[6] == "strict")
         let health = try await d.get("/health").json
         #expect(health["sandbox"]?["profiles"]?["none"]?["available"] == true)
         #expect(health["sandbox"]?["landlock_abi"]?.intValue != nil)

@@ -25,6 +25,7 @@ public struct APIServer: Sendable {
         addStreamRoutes(router)
         addProcessRoutes(router)
         addFunctionRoutes(router)
+        addContainerRoutes(router)
         addStorageRoutes(router)
         return router
     }

@@ -28,6 +28,10 @@ enum OpenAPIDocument {
     {
       "name": "storage",
       "description": "Containers and JSON documents of the storage provider."
+    },
+    {
+      "name": "containers",
+      "description": "Containers of the container runtime provider (docs/containers.md): create, start, stop, logs, wait, remove, images."
     }
   ],
   "paths": {
@@ -1991,6 +1995,408 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/containers": {
+      "post": {
+        "operationId": "createRuntimeContainer",
+        "tags": [
+          "containers"
+        ],
+        "summary": "Create (and by default start) a container",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RuntimeContainerSpec"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Created.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RuntimeContainerInfo"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "get": {
+        "operationId": "listRuntimeContainers",
+        "tags": [
+          "containers"
+        ],
+        "summary": "The runtime's containers, optionally only those carrying every given label",
+        "parameters": [
+          {
+            "name": "label",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            },
+            "description": "`key=value`; repeatable."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The containers.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RuntimeContainerList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/containers/{name}": {
+      "get": {
+        "operationId": "getRuntimeContainer",
+        "tags": [
+          "containers"
+        ],
+        "summary": "One container",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RuntimeContainerName"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The container.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RuntimeContainerInfo"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteRuntimeContainer",
+        "tags": [
+          "containers"
+        ],
+        "summary": "Remove a container",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RuntimeContainerName"
+          },
+          {
+            "name": "force",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "boolean"
+            },
+            "description": "Remove it even when running."
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Removed."
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/containers/{name}/start": {
+      "post": {
+        "operationId": "startRuntimeContainer",
+        "tags": [
+          "containers"
+        ],
+        "summary": "Start a container (no-op when running)",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RuntimeContainerName"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The container after starting.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RuntimeContainerInfo"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/containers/{name}/stop": {
+      "post": {
+        "operationId": "stopRuntimeContainer",
+        "tags": [
+          "containers"
+        ],
+        "summary": "Stop a container (no-op when not running)",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RuntimeContainerName"
+          },
+          {
+            "name": "timeout_seconds",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 3600
+            },
+            "description": "Seconds between SIGTERM and SIGKILL (default 10)."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The container after stopping.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RuntimeContainerInfo"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/containers/{name}/logs": {
+      "get": {
+        "operationId": "getRuntimeContainerLogs",
+        "tags": [
+          "containers"
+        ],
+        "summary": "The container's output so far, split by stream",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RuntimeContainerName"
+          },
+          {
+            "name": "tail",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "description": "Only the last N lines of each stream."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The output.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RuntimeContainerLogs"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/containers/{name}/wait": {
+      "post": {
+        "operationId": "waitRuntimeContainer",
+        "tags": [
+          "containers"
+        ],
+        "summary": "Wait until the container is not running; its exit code",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RuntimeContainerName"
+          },
+          {
+            "name": "timeout_seconds",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 86400
+            },
+            "description": "Give up after this long (default 60)."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "It exited.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RuntimeContainerExit"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "504": {
+            "description": "`timeout`: the container did not stop within `timeout_seconds`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/containers/images/pull": {
+      "post": {
+        "operationId": "pullImage",
+        "tags": [
+          "containers"
+        ],
+        "summary": "Pull an image from its registry",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ImageRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Pulled.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ImageResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/containers/images/import": {
+      "post": {
+        "operationId": "importImage",
+        "tags": [
+          "containers"
+        ],
+        "summary": "Import a root-filesystem tarball (a path on the daemon's machine) as an image",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ImageRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Imported.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ImageResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -3147,7 +3553,8 @@ enum OpenAPIDocument {
           "drivers",
           "plugin_config",
           "log_level",
-          "router"
+          "router",
+          "sandbox_default"
         ],
         "properties": {
           "mode": {
@@ -3244,6 +3651,15 @@ enum OpenAPIDocument {
                 "description": "How long a driver may hold an event before it is redelivered. Default: 60000."
               }
             }
+          },
+          "sandbox_default": {
+            "type": "string",
+            "enum": [
+              "none",
+              "standard",
+              "strict"
+            ],
+            "description": "Sandbox profile of agents and functions whose manifest names none (docs/sandbox.md)."
           }
         }
       },
@@ -3979,6 +4395,216 @@ enum OpenAPIDocument {
             "type": "integer"
           }
         }
+      },
+      "RuntimeContainerSpec": {
+        "type": "object",
+        "description": "What to run (`containers.create`). Unset fields take the runtime's defaults.",
+        "properties": {
+          "name": {
+            "type": "string",
+            "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"
+          },
+          "image": {
+            "type": "string",
+            "examples": [
+              "busybox:latest"
+            ]
+          },
+          "command": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Replaces the image's entrypoint and cmd."
+          },
+          "environment": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "labels": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "cpu": {
+            "type": "number",
+            "description": "CPU cores."
+          },
+          "memory_mb": {
+            "type": "integer",
+            "description": "Memory limit in MB."
+          },
+          "ports": {
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 65535
+            }
+          },
+          "restart_policy": {
+            "type": "string",
+            "enum": [
+              "never",
+              "on-failure",
+              "always"
+            ]
+          },
+          "start": {
+            "type": "boolean",
+            "description": "Start right after creating (default true)."
+          }
+        },
+        "required": [
+          "name",
+          "image"
+        ]
+      },
+      "RuntimeContainerInfo": {
+        "type": "object",
+        "description": "What the runtime reports about one container.",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "image": {
+            "type": "string"
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "pending",
+              "running",
+              "succeeded",
+              "failed",
+              "stopped",
+              "unknown"
+            ]
+          },
+          "runtime_id": {
+            "type": "string"
+          },
+          "exit_code": {
+            "type": "integer"
+          },
+          "labels": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "created_at": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "started_at": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "finished_at": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "detail": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "name",
+          "image",
+          "state"
+        ]
+      },
+      "RuntimeContainerList": {
+        "type": "object",
+        "properties": {
+          "containers": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/RuntimeContainerInfo"
+            }
+          }
+        },
+        "required": [
+          "containers"
+        ]
+      },
+      "RuntimeContainerLogs": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "stdout": {
+            "type": "string"
+          },
+          "stderr": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "name",
+          "stdout",
+          "stderr"
+        ]
+      },
+      "RuntimeContainerExit": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "exit_code": {
+            "type": "integer"
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "pending",
+              "running",
+              "succeeded",
+              "failed",
+              "stopped",
+              "unknown"
+            ]
+          }
+        },
+        "required": [
+          "name",
+          "exit_code",
+          "state"
+        ]
+      },
+      "ImageRequest": {
+        "type": "object",
+        "properties": {
+          "image": {
+            "type": "string",
+            "description": "Image reference (`name:tag`)."
+          },
+          "source": {
+            "type": "string",
+            "description": "Import only: path of a root-filesystem tarball on the daemon's machine."
+          }
+        },
+        "required": [
+          "image"
+        ]
+      },
+      "ImageResult": {
+        "type": "object",
+        "properties": {
+          "image": {
+            "type": "string"
+          },
+          "id": {
+            "type": "string",
+            "description": "The engine's id (`sha256:...`)."
+          }
+        },
+        "required": [
+          "image"
+        ]
       }
     },
     "responses": {
@@ -4205,6 +4831,16 @@ enum OpenAPIDocument {
           "type": "string"
         },
         "description": "Function name (manifest id)."
+      },
+      "RuntimeContainerName": {
+        "name": "name",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"
+        },
+        "description": "Container name, unique per runtime."
       }
     },
     "headers": {

@@ -46,6 +46,11 @@ extension DaemonConfig {
         if let v = str("data_dir") { dataDir = path(v) }
         if let v = str("manifests_dir") { manifestsDir = path(v) }
         if let v = str("log_level") { logLevel = v }
+        if let v = str("sandbox_default") {
+            if let p = SandboxPolicy.Profile(rawValue: v) { sandboxDefault = p } else {
+                problems.append("field \"sandbox_default\": expected \"none\", \"standard\" or \"strict\", got \"\(v)\"")
+            }
+        }
         if let v = o["plugin_dirs"] {
             if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { pluginDirs = a.compactMap(\.stringValue).map(path) }
             else { problems.append("field \"plugin_dirs\": expected an array of strings, got \(v.typeDescription)") }
@@ -95,7 +100,7 @@ extension DaemonConfig {
     }
 
     static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "providers",
-                                "drivers", "plugin_config", "router", "log_level"]
+                                "drivers", "plugin_config", "router", "log_level", "sandbox_default"]
 
     private mutating func applyRouter(_ r: [String: JSONValue], _ problems: inout [String]) {
         let fields: [(String, WritableKeyPath<RouterSettings, Int>, ClosedRange<Int>)] = [
@@ -124,6 +129,7 @@ extension DaemonConfig {
     /// EVENT_BUS_PROVIDER, CONTAINER_RUNTIME, SERVERLESS_PROVIDER (manifest ids; unknown ids
     /// are refused at start, listing the known ones). Empty variables are ignored.
     public mutating func apply(environment env: [String: String]) throws {
+        environment.merge(env) { _, new in new }
         func value(_ name: String, key: String) -> String? {
             guard let v = env[name], !v.isEmpty else { return nil }
             sources[key] = "env \(name)"
@@ -154,5 +160,11 @@ extension DaemonConfig {
             }
         }
         if let v = value("LIGHTNING_LOG_LEVEL", key: "log_level") { logLevel = v }
+        if let v = value("LIGHTNING_SANDBOX_DEFAULT", key: "sandbox_default") {
+            guard let p = SandboxPolicy.Profile(rawValue: v) else {
+                throw HostError(.configInvalid, subject: "LIGHTNING_SANDBOX_DEFAULT", "expected \"none\", \"standard\" or \"strict\", got \"\(v)\"")
+            }
+            sandboxDefault = p
+        }
     }
 }

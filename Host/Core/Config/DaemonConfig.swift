@@ -30,6 +30,13 @@ public struct DaemonConfig: Sendable, Equatable {
     public var pluginConfig: [String: [String: JSONValue]] = [:]
     public var router: RouterSettings = RouterSettings()
     public var logLevel: String = "info"
+    /// The sandbox profile of agents and functions whose manifest names none (docs/sandbox.md).
+    /// `strict` by default; `none` or `standard` is the operator's explicit choice (for example
+    /// a rootless daemon, which cannot build strict sandboxes).
+    public var sandboxDefault: SandboxPolicy.Profile = .strict
+    /// The environment the config was read from, for plugin config fields a manifest binds to a
+    /// variable (`env` in its config schema, e.g. `LIGHTNING_COSMOS_CONNECTION_STRING`).
+    public var environment: [String: String] = [:]
     /// Where each setting that is not a default came from (`file /etc/l.json`, `env
     /// LIGHTNING_PORT`, `flag --port`), by key as in the config file (`port`,
     /// `providers.storage`). Shown by `lightning config`.

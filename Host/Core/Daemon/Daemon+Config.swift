@@ -12,7 +12,7 @@ extension Daemon {
         var pluginConfig: [String: JSONValue] = [:]
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         var sources: [String: JSONValue] = [:]
-        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "drivers", "log_level"] {
+        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "drivers", "log_level", "sandbox_default"] {
             sources[key] = .string(config.source(of: key))
         }
         for kind in config.providers.keys { sources["providers.\(kind)"] = .string(config.source(of: "providers.\(kind)")) }
@@ -27,6 +27,7 @@ extension Daemon {
             "plugin_dirs": .array(pluginDirs.map { .string($0.path) }), "providers": .object(providers),
             "drivers": config.drivers.map { .array($0.map { .string($0) }) } ?? .null,
             "plugin_config": .object(pluginConfig), "log_level": .string(config.logLevel),
+            "sandbox_default": .string(config.sandboxDefault.rawValue),
             "router": [
                 "hop_limit": .int(config.router.hopLimit), "max_attempts": .int(config.router.maxAttempts),
                 "backoff_ms": .int(config.router.backoffMs), "max_backoff_ms": .int(config.router.maxBackoffMs),
@@ -41,6 +42,8 @@ extension Daemon {
 public func redact(_ value: JSONValue, schema: JSONValue?) -> JSONValue {
     let secretPaths = Set(ConfigSchema.secretPaths(schema))
     func walk(_ v: JSONValue, _ path: String) -> JSONValue {
+        // Arrays of objects (`functions[].key`): each element is checked like an object at `path[]`.
+        if case .array(let a) = v { return .array(a.map { walk($0, path + "[]") }) }
         guard case .object(let o) = v else { return v }
         var out: [String: JSONValue] = [:]
         for (k, x) in o {

@@ -18,7 +18,23 @@ extension Daemon {
     /// The config an instance of `m` gets: manifest defaults < `overrides`, validated against the
     /// manifest's schema, plus the host-injected `data_dir`.
     func instanceConfig(_ m: Manifest, overrides: [String: JSONValue]) throws -> [String: JSONValue] {
-        var cfg = m.effectiveConfig(config.pluginConfig[m.id] ?? [:]).merging(overrides) { _, new in new }
+        var cfg = m.effectiveConfig(config.pluginConfig[m.id] ?? [:])
+        // Fields the manifest binds to an environment variable (`env` in its schema): the
+        // variable, when set, wins over defaults and `plugin_config`; explicit overrides (the
+        // provider choice's config, a swap request) win over it.
+        // A field whose schema type is not `string` takes the variable's value as JSON
+        // (`LIGHTNING_FUNCTIONS='[{"name": "hello"}]'`).
+        for (field, variable) in ConfigSchema.environmentBindings(m.configSchema) {
+            guard let v = config.environment[variable], !v.isEmpty else { continue }
+            let types = ConfigSchema.typeNames(m.configSchema?["properties"]?[field]?["type"])
+            if types.isEmpty || types.contains("string") { cfg[field] = .string(v); continue }
+            guard let parsed = try? Wire.decode(JSONValue.self, from: Data(v.utf8)) else {
+                throw HostError(.configInvalid, subject: "plugin \(m.id)",
+                                "environment variable \(variable) (config field \"\(field)\"): expected JSON (\(types.joined(separator: " or "))), got text that does not parse")
+            }
+            cfg[field] = parsed
+        }
+        cfg.merge(overrides) { _, new in new }
         if let schema = m.configSchema {
             let problems = ConfigSchema.validate(.object(cfg), against: schema, path: "config")
             if !problems.isEmpty {
@@ -29,7 +45,8 @@ extension Daemon {
         return cfg
     }
 
-    /// Creates an instance of `m`, health-checks it and binds it to its provider slot.
+    /// Creates an instance of `m` (in the tier its manifest asks for), health-checks it and binds
+    /// it to its provider slot.
     func bindProvider(_ kind: Manifest.ProviderKind, choice: DaemonConfig.ProviderChoice) async throws {
         guard let m = manifest(choice.plugin) else {
             throw HostError(.notFound, subject: "providers.\(kind.rawValue)", "no manifest with id \"\(choice.plugin)\" in \(Manifest.display(config.manifestsDir))")
@@ -39,9 +56,8 @@ extension Daemon {
                             "plugin \"\(m.id)\" provides \(m.provides?.rawValue ?? "nothing") (kind \(m.kind.rawValue)), not \(kind.rawValue)")
         }
         do {
-            let plugin = try loadLibrary(m)
             let cfg = try instanceConfig(m, overrides: choice.config)
-            let conn = try plugin.makeInstance(config: .object(cfg))
+            let (conn, sha256) = try await makeInstance(m, config: cfg)
             let health: HealthReport
             do { health = try await conn.call(Method.health, as: HealthReport.self) } catch {
                 await conn.close()
@@ -55,7 +71,9 @@ extension Daemon {
             let old = providers.slot(kind).bind(.init(connection: conn, pluginId: m.id, version: m.version.description,
                                                       boundAt: .now(), config: cfg))
             if let old { await old.connection.close() }
-            statuses.withLock { $0[m.id] = status(of: m, state: .loaded, sha256: plugin.sha256) }
+            var st = status(of: m, state: .loaded, sha256: sha256)
+            st.process = processName(of: conn)
+            statuses.withLock { $0[m.id] = st }
             logger.info("provider bound", metadata: ["kind": "\(kind.rawValue)", "lt.plugin": "\(m.id)"])
         } catch {
             markFailed(m, (error as? HostError)?.message ?? "\(error)")
@@ -63,14 +81,20 @@ extension Daemon {
         }
     }
 
-    /// Loads a driver plugin and registers it with the router.
+    /// Loads a driver plugin (in the tier its manifest asks for) and registers it with the router.
     func startDriver(_ m: Manifest) async throws {
-        let plugin = try loadLibrary(m)
         let cfg = try instanceConfig(m, overrides: [:])
-        let conn = try plugin.makeInstance(config: .object(cfg))
+        let (conn, sha256) = try await makeInstance(m, config: cfg)
         instanceConfigs.withLock { $0[m.id] = cfg }
-        try await router.register(PluginDriver(name: m.id, capabilities: m.capabilities, connection: conn))
-        statuses.withLock { $0[m.id] = status(of: m, state: .loaded, sha256: plugin.sha256) }
+        do {
+            try await router.register(PluginDriver(name: m.id, capabilities: m.capabilities, connection: conn))
+        } catch {
+            await conn.close()
+            throw error
+        }
+        var st = status(of: m, state: .loaded, sha256: sha256)
+        st.process = processName(of: conn)
+        statuses.withLock { $0[m.id] = st }
     }
 
     /// Starts an agent's child under the supervisor and routes its capabilities to it.

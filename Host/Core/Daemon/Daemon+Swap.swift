@@ -63,10 +63,10 @@ extension Daemon {
         // 1. Prepare the new provider while the old one serves.
         let connection: any ProviderConnection
         let cfg: [String: JSONValue]
+        let sha256: String
         do {
-            let plugin = try loadLibrary(m)
             cfg = try instanceConfig(m, overrides: choice.config)
-            connection = try plugin.makeInstance(config: .object(cfg))
+            (connection, sha256) = try await makeInstance(m, config: cfg)
         } catch let e as HostError {
             throw WireError(e.code == .configInvalid ? .invalidArgument : .unavailable, "swap refused, \(old?.pluginId ?? "nothing") keeps serving: \(e.message)")
         }
@@ -96,7 +96,9 @@ extension Daemon {
         slot.bind(.init(connection: connection, pluginId: m.id, version: m.version.description, boundAt: .now(), config: cfg))
         report.switchMs = (ContinuousClock.now - ts).milliseconds
         instanceConfigs.withLock { $0[m.id] = cfg }
-        statuses.withLock { $0[m.id] = status(of: m, state: .loaded) }
+        var st = status(of: m, state: .loaded, sha256: sha256)
+        st.process = processName(of: connection)
+        statuses.withLock { $0[m.id] = st }
 
         // 3. After: forward what the old bus still holds.
         if kind == .eventbus, let old {

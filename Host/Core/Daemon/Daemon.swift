@@ -38,7 +38,7 @@ public final class Daemon: Sendable {
             services: .init(host: DaemonHostServices.Deferred(),
                             publish: { events in _ = try? await routerRef.publish(events) }),
             programDirs: config.pluginDirs + [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()],
-            dataDirectory: config.dataDir, logger: Logger(label: "lt.supervisor"))
+            dataDirectory: config.dataDir, defaultProfile: config.sandboxDefault, logger: Logger(label: "lt.supervisor"))
         let host = DaemonHostServices(daemon: self)
         loader.setHostServices(host)
         (supervisor.services.host as? DaemonHostServices.Deferred)?.target.withLock { $0 = host }
@@ -136,6 +136,17 @@ public final class Daemon: Sendable {
     /// reason) once the supervisor gave up on it.
     public var pluginStatuses: [PluginStatus] {
         statuses.withLock { $0.values.sorted { $0.id < $1.id } }.map { st in
+            // A plugin in process isolation follows its `plugin-host` child, as an agent does.
+            if let name = st.process, st.state == .loaded, let child = supervisor.child(name) {
+                var out = st
+                let snap = child.snapshot
+                out.pid = snap.pid
+                if snap.state == .failed {
+                    out.state = .failed
+                    out.error = "process failed: \(snap.lastExit?.reason ?? "see lightning ps")"
+                }
+                return out
+            }
             guard st.kind == "agent", st.state == .running, let child = supervisor.child(st.id), child.currentState == .failed else { return st }
             var out = st
             out.state = .failed

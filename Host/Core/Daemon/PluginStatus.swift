@@ -15,6 +15,10 @@ public struct PluginStatus: Codable, Sendable, Equatable {
     public var library: String?
     public var sha256: String?
     public var error: String?
+    /// `isolation: process`: the supervised `plugin-host` child serving it (see `/v1/processes`)
+    /// and its pid while it runs.
+    public var process: String?
+    public var pid: Int32?
 
     public init(id: String, name: String? = nil, kind: String? = nil, version: String? = nil, provides: String? = nil,
                 capabilities: [String]? = nil, isolation: String? = nil, state: State, manifest: String,

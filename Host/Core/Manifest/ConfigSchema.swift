@@ -3,10 +3,12 @@ public import LightningProtocol
 /// The JSON Schema subset manifests use to describe their configuration:
 /// `type` (a name or a list of names), `properties`, `required`, `additionalProperties` (boolean),
 /// `enum`, `minimum`, `maximum`, `minLength`, `maxLength`, `items`, `description`, `default`, and
-/// the Lightning extension `secret: true` (the value is redacted wherever config is shown).
+/// the Lightning extensions `secret: true` (the value is redacted wherever config is shown) and
+/// `env: "NAME"` on a top-level property (the daemon fills the field from that environment
+/// variable, so that connection strings need not be written in files).
 public enum ConfigSchema {
     static let keywords: Set = ["type", "properties", "required", "additionalProperties", "enum", "minimum", "maximum",
-                                "minLength", "maxLength", "items", "description", "default", "secret"]
+                                "minLength", "maxLength", "items", "description", "default", "secret", "env"]
     static let types: Set = ["string", "integer", "number", "boolean", "object", "array", "null"]
 
     /// Problems with the schema itself (unknown keywords or types).
@@ -23,6 +25,10 @@ public enum ConfigSchema {
             for (k, v) in props.sorted(by: { $0.key < $1.key }) { out += checkSchema(v, path: "\(path).properties.\(k)") }
         }
         if let items = o["items"] { out += checkSchema(items, path: "\(path).items") }
+        if let env = o["env"] {
+            let ok = env.stringValue.map { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") } && !$0.first!.isNumber } ?? false
+            if !ok { out.append("field \"\(path).env\": expected an environment variable name (A-Z, 0-9, _), got \(env)") }
+        }
         return out
     }
 
@@ -67,6 +73,12 @@ public enum ConfigSchema {
         return out
     }
 
+    /// Top-level properties with `env: "NAME"`: (field, variable), sorted by field.
+    public static func environmentBindings(_ schema: JSONValue?) -> [(field: String, variable: String)] {
+        guard let props = schema?["properties"]?.objectValue else { return [] }
+        return props.compactMap { k, v in v["env"]?.stringValue.map { (k, $0) } }.sorted { $0.field < $1.field }
+    }
+
     /// Paths (dotted) of properties marked `secret: true`.
     public static func secretPaths(_ schema: JSONValue?, prefix: String = "") -> [String] {
         guard let props = schema?["properties"]?.objectValue else { return [] }
@@ -75,6 +87,7 @@ public enum ConfigSchema {
             let p = prefix.isEmpty ? k : "\(prefix).\(k)"
             if v["secret"] == .bool(true) { out.append(p) }
             out += secretPaths(v, prefix: p)
+            if let items = v["items"] { out += secretPaths(items, prefix: p + "[]") }
         }
         return out.sorted()
     }

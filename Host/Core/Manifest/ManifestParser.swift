@@ -130,7 +130,7 @@ public enum ManifestParser {
         if kind == .agent || kind == .function {
             if kind == .function { _ = FunctionSpec.parse(id: id, function: o["function"], triggers: o["triggers"], &c) }
             // The sandbox section is checked with the manifest, not first when the child starts.
-            _ = SandboxPolicy.parse(o["sandbox"], manifestDir: url.deletingLastPathComponent().path, &c)
+            _ = SandboxPolicy.parse(o["sandbox"], manifestDir: url.resolvingSymlinksInPath().deletingLastPathComponent().path, &c)
             if let process { _ = ChildSpec.parse(process, &c) } else {
                 c.fail("process", "an object describing the child process (command, args, ...)", "nothing")
             }

@@ -102,10 +102,12 @@ public struct SandboxPolicy: Sendable, Equatable {
         }
     }
 
-    /// Reads the `sandbox` object (absent = profile none), recording every problem in `c`.
-    /// Relative paths and `${manifest_dir}` are resolved against `manifestDir`.
-    static func parse(_ value: JSONValue?, manifestDir: String, _ c: inout FieldChecker) -> SandboxPolicy {
-        var policy = SandboxPolicy()
+    /// Reads the `sandbox` object, recording every problem in `c`. A missing section, or one
+    /// without `profile`, takes `defaultProfile` (strict for agents and functions: the
+    /// supervisor passes the daemon's `sandbox_default`). Relative paths and `${manifest_dir}` are
+    /// resolved against `manifestDir`.
+    static func parse(_ value: JSONValue?, manifestDir: String, defaultProfile: Profile = .none, _ c: inout FieldChecker) -> SandboxPolicy {
+        var policy = SandboxPolicy(profile: defaultProfile)
         guard let value else { return policy }
         guard case .object(let o) = value else { c.fail("sandbox", "an object", value.typeDescription); return policy }
         let known = ["profile", "network", "paths", "limits"]

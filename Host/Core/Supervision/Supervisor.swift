@@ -14,8 +14,13 @@ public final class Supervisor: Sendable {
     private let children = Locked<[String: SupervisedChild]>([:])
 
     /// Also probes the kernel's sandbox support (once per process) and logs what it found.
-    init(services: SupervisedChild.ChildServices, programDirs: [URL], dataDirectory: URL? = nil, logger: Logger) {
-        self.services = services; self.programDirs = programDirs; self.dataDirectory = dataDirectory; self.logger = logger
+    /// The profile of an agent or function whose manifest names none (`sandbox_default`).
+    let defaultProfile: SandboxPolicy.Profile
+
+    init(services: SupervisedChild.ChildServices, programDirs: [URL], dataDirectory: URL? = nil,
+         defaultProfile: SandboxPolicy.Profile = .strict, logger: Logger) {
+        self.services = services; self.programDirs = programDirs; self.dataDirectory = dataDirectory
+        self.defaultProfile = defaultProfile; self.logger = logger
         logger.info("\(SandboxSupport.current.summary)")
     }
 
@@ -30,7 +35,14 @@ public final class Supervisor: Sendable {
         // Symlinks resolved: `${manifest_dir}` is where the manifest really lives.
         let manifestDir = m.file.resolvingSymlinksInPath().deletingLastPathComponent().path
         let program = try resolve(spec.command, manifestDir: manifestDir, subject: m.displayPath)
-        let args = spec.args.map { $0.replacingOccurrences(of: "${manifest_dir}", with: manifestDir) }
+        // An argument that is a path under `${manifest_dir}` is normalised (`a/../b` → `b`): in a
+        // sandbox only the folders a child needs exist, so the kernel could not walk through
+        // `manifests/..` when `manifests` itself is not shown.
+        let args = spec.args.map { a -> String in
+            let expanded = a.replacingOccurrences(of: "${manifest_dir}", with: manifestDir)
+            guard a.hasPrefix("${manifest_dir}") else { return expanded }
+            return URL(fileURLWithPath: expanded).standardizedFileURL.path
+        }
         let name = name ?? m.id
         let env = Self.environment(spec: spec, id: m.id, name: name, kind: m.kind.rawValue)
         var s = spec
@@ -49,7 +61,10 @@ public final class Supervisor: Sendable {
     func sandboxPolicy(_ m: Manifest, manifestDir: String, name: String) throws -> SandboxPolicy {
         var checker = FieldChecker()
         let raw: JSONValue? = { if case .object(let o) = m.raw { return o["sandbox"] } else { return nil } }()
-        var policy = SandboxPolicy.parse(raw, manifestDir: manifestDir, &checker)
+        // Agents and functions are untrusted code: without a `sandbox.profile` they get the
+        // daemon's default (strict unless the operator chose otherwise, docs/sandbox.md).
+        let untrusted = m.kind == .agent || m.kind == .function
+        var policy = SandboxPolicy.parse(raw, manifestDir: manifestDir, defaultProfile: untrusted ? defaultProfile : .none, &checker)
         guard checker.problems.isEmpty else {
             throw HostError(.manifestInvalid, subject: m.displayPath, checker.problems.joined(separator: "; "))
         }

@@ -1,0 +1,139 @@
+public import Foundation
+public import LightningProtocol
+public import Logging
+
+/// A `ProviderConnection` to a plugin instance isolated in a child process: `lightning
+/// plugin-host` (`PluginChildHost`) running under the supervisor, reached over the child's
+/// JSON-RPC stdio connection (docs/plugin-abi.md#isolation-tiers).
+///
+/// ```
+///  slot.call(m, p) ──▶ ChildHostedConnection.call ──▶ SupervisedChild (ready?) ──▶ RPCConnection ──stdin──▶ plugin-host
+///                                                     │ not ready: wait for the restart                       │ lt_plugin_v1.call
+///  result / WireError ◀──────────────────────────────────────────────── stdout ◀──────────────────────────────┘
+/// ```
+///
+/// A call made while the child restarts waits for it to be ready again (up to its readiness
+/// timeout) and goes to the new instance; a call in flight when the child dies fails with
+/// `.unavailable` (the plugin may or may not have done the work). `close()` stops new calls,
+/// waits for those in flight, then stops the child (`shutdown` → the instance's `destroy` → exit).
+///
+/// Threading: `call` may be used from many tasks at once.
+public final class ChildHostedConnection: ProviderConnection {
+    public let label: String
+    /// The supervised `plugin-host` process.
+    public let child: SupervisedChild
+    let callTimeout: Duration
+    private let onClose: @Sendable () async -> Void
+    private let state = Locked(InProcessConnection.DrainState())
+
+    /// - Parameters:
+    ///   - callTimeout: the longest a single call may take before it fails with `.timeout` (the
+    ///     child is sent `$/cancel` and keeps running; heartbeats catch a hung child).
+    ///   - onClose: stops and forgets the child (the daemon removes it from its supervisor).
+    init(child: SupervisedChild, callTimeout: Duration, onClose: @escaping @Sendable () async -> Void) {
+        self.child = child; self.callTimeout = callTimeout; self.onClose = onClose
+        self.label = "plugin \(child.manifestId) (process \(child.name))"
+    }
+
+    public func call(_ method: String, _ params: Data) async throws -> Data {
+        let admitted = state.withLock { s -> Bool in
+            if s.closing { return false }
+            s.inFlight += 1
+            return true
+        }
+        guard admitted else { throw WireError(.unavailable, "\(label) is closed") }
+        defer { finishCall() }
+        let p: JSONValue = params.isEmpty ? .object([:]) : try Wire.decode(JSONValue.self, from: params, what: "params of \(method)")
+        if child.currentState != .ready {
+            guard await child.waitReady(timeout: .milliseconds(child.spec.readinessTimeoutMs)) else {
+                throw WireError(.unavailable, "\(label) is not ready (state \(child.currentState.rawValue))")
+            }
+        }
+        return try Wire.encode(try await child.call(method, p, timeout: callTimeout))
+    }
+
+    public func close() async {
+        let alreadyClosing = state.withLock { s -> Bool in
+            defer { s.closing = true }
+            return s.closing
+        }
+        if alreadyClosing { return }
+        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { s -> Bool in
+                if s.inFlight == 0 { return true }
+                s.drainWaiter = cont
+                return false
+            }
+            if resumeNow { cont.resume() }
+        }
+        await onClose()
+    }
+
+    /// The child's pid while it runs.
+    public var pid: Int32? { child.snapshot.pid }
+
+    /// Waits for the child's first run to become ready.
+    /// - Throws: `HostError(.providerUnavailable)` with the reason of the first exit (a library
+    ///   the child host refused, a config the plugin refused, a crash in `create`), or when it is
+    ///   not ready within its readiness timeout.
+    func waitFirstReady(subject: String) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(child.spec.readinessTimeoutMs + 2000)
+        while ContinuousClock.now < deadline {
+            let snap = child.snapshot
+            if snap.state == .ready { return }
+            if let exit = snap.lastExit {
+                let tail = exit.stderrTail.suffix(3).joined(separator: " | ")
+                throw HostError(.providerUnavailable, subject: subject,
+                                "the plugin host process did not start: \(exit.reason)\(tail.isEmpty ? "" : " (stderr: \(tail))")")
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        throw HostError(.providerUnavailable, subject: subject,
+                        "the plugin host process was not ready within \(child.spec.readinessTimeoutMs) ms (state \(child.currentState.rawValue))")
+    }
+
+    private func finishCall() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.inFlight -= 1
+            if s.inFlight == 0, s.closing, let w = s.drainWaiter { s.drainWaiter = nil; return w }
+            return nil
+        }
+        waiter?.resume()
+    }
+}
+
+extension ChildHostedConnection {
+    /// Starts `lightning plugin-host` for a library outside any daemon (tests, benchmarks): a
+    /// supervised child of its own, permanent restart policy, no sandbox. Returns at once; the
+    /// first call waits for the child to be ready.
+    /// - Parameters:
+    ///   - executable: the `lightning` binary.
+    ///   - library: the plugin library; `id` and `version`, when given, must match what it reports.
+    ///   - config: the instance config (the child passes it to `create`).
+    ///   - services: answers the plugin's host calls (`log`, `events.emit`, `storage.*`, ...);
+    ///     nil: they fail with `.unavailable`.
+    public static func launch(executable: URL, library: URL, id: String, version: String? = nil, config: JSONValue,
+                              services: (any HostServices)? = nil, name: String? = nil,
+                              callTimeout: Duration = .seconds(300), logger: Logger = Logger(label: "lt.supervisor")) -> ChildHostedConnection {
+        var spec = ChildSpec(command: executable.path)
+        spec.args = PluginChildHost.arguments(manifest: nil, library: library, id: id, version: version, sha256: nil)
+        spec.restart = .permanent
+        let childName = name ?? "plugin:\(id)#\(PluginChildHost.nextInstance())"
+        let env = Supervisor.environment(spec: spec, id: id, name: childName, kind: "provider")
+        let child = SupervisedChild(name: childName, manifestId: id, kind: "provider", spec: spec, program: executable.path,
+                                    arguments: spec.args, environment: env, config: config,
+                                    services: .init(host: services ?? UnavailableHostServices(), publish: { _ in }), logger: logger)
+        child.start()
+        return ChildHostedConnection(child: child, callTimeout: callTimeout, onClose: { await child.stop() })
+    }
+}
+
+/// Host services for a plugin with no daemon behind it: every call fails with `.unavailable`.
+struct UnavailableHostServices: HostServices {
+    func call(method: String, params: Data, caller: String) async throws -> Data {
+        throw WireError(.unavailable, "host services are not ready yet")
+    }
+    func emit(events: [Event], caller: String) async throws {
+        throw WireError(.unavailable, "host services are not ready yet")
+    }
+}

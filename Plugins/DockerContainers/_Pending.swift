@@ -1,1 +1,0 @@
-// Placeholder until the plugin's sources land; delete when adding them.
