@@ -8,7 +8,8 @@ struct LifecycleTests {
     @Test func shutdownWaitsForInFlightWorkThenExitEndsWithStatus0() async throws {
         let host = try PipeHost(BuildProducts.exampleFunction)
         try await host.handshake()
-        try host.invoke(2, "sleep", ["ms": 800])
+        // Long enough that the ping below is answered first even on a loaded machine.
+        try host.invoke(2, "sleep", ["ms": 3000])
         try await host.waitForProgress(of: 2)
         try host.request(3, ChildProtocol.shutdown)
         // New work is refused while shutting down; pings still work.
@@ -18,7 +19,7 @@ struct LifecycleTests {
         try host.request(5, ChildProtocol.ping)
         #expect(try await host.result(of: 5) == [:])
         // The in-flight request finishes first, then shutdown is answered.
-        #expect(try await host.result(of: 2) == ["output": ["slept_ms": 800]])
+        #expect(try await host.result(of: 2) == ["output": ["slept_ms": 3000]])
         #expect(try await host.result(of: 3) == [:])
         #expect(host.isRunning())
         try host.notify(ChildProtocol.exit)

@@ -178,10 +178,11 @@ struct EventBusConformanceTests {
         let refused = try await Self.publish(bus, [old])
         #expect(refused.first?.status == .rejected)
         #expect(refused.first?.error?.hasPrefix("event expired before it was published") == true)
-        // Alive when published, expired before anyone receives it.
-        let soon = Event(type: "x.y", timestamp: Timestamp(millis: Timestamp.now().millis - 4_500), ttlSeconds: 5)
+        // Alive when published (2 s of life left: room for a loaded machine), expired before
+        // anyone receives it.
+        let soon = Event(type: "x.y", timestamp: Timestamp(millis: Timestamp.now().millis - 3_000), ttlSeconds: 5)
         #expect(try await Self.publish(bus, [soon]).first?.status == .accepted)
-        try await Task.sleep(for: .milliseconds(700))
+        try await Task.sleep(for: .milliseconds(2_300))
         #expect(try await Self.receive(bus, "s").isEmpty)
         // A bus that sees the expiry counts it; Service Bus drops an expired message unseen.
         #expect(try await bus.call(Method.stats, Empty(), as: BusStats.self).expired == (p.has(.brokerExpiryCount) ? 2 : 1))
@@ -279,12 +280,13 @@ struct EventBusConformanceTests {
 
     @Test(arguments: providers) func aNackedEventComesBackAfterTheBackoffNotBefore(_ p: Provider) async throws {
         let bus = try p.open()
-        _ = try await bus.call(Method.subscribe, Subscription(name: "s", patterns: ["*"], maxAttempts: 5, backoffMs: 400, maxBackoffMs: 600),
+        // Backoffs of seconds, not milliseconds: "not before" must hold on a loaded machine too.
+        _ = try await bus.call(Method.subscribe, Subscription(name: "s", patterns: ["*"], maxAttempts: 5, backoffMs: 1500, maxBackoffMs: 2000),
                                as: SubscriptionInfo.self)
         try await Self.publish(bus, [Event(type: "a.b")])
-        // 400 ms after attempt 1, then min(600, 800) after attempt 2, counted from when the bus
+        // 1500 ms after attempt 1, then min(2000, 3000) after attempt 2, counted from when the bus
         // handled the nack (somewhere between the call and its answer).
-        for expected: Int64 in [400, 600] {
+        for expected: Int64 in [1500, 2000] {
             let d = try #require(try await Self.receive(bus, "s", waitMs: 5000).first)
             let before = Timestamp.now().millis
             let r = try await bus.call(Method.nack, NackRequest(subscription: "s", deliveryId: d.deliveryId, error: "again"), as: NackResult.self)

@@ -89,6 +89,16 @@ struct DaemonIsolationTests {
         try await d.eventually("echo reply after the crash") {
             try await d.history("type=echo.reply").contains { $0["correlation_id"]?.stringValue == id2 }
         }
+
+        // A config the plugin refuses in its child: 400 as in-process, the old child keeps serving.
+        let refused = try await d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["path": "/proc/no-such-dir/db.sqlite"]])
+        #expect(refused.status == 400, "\(refused.text)")
+        #expect(refused.json["error"]?["message"]?.stringValue?.hasPrefix("swap refused, sqlite-storage keeps serving: the plugin host process did not start: handshake failed: invalid_argument: ") == true,
+                "\(refused.text)")
+        #expect(try await d.get("/v1/storage/containers/people/documents/ada").status == 200)
+        try await d.eventually("refused child gone") {
+            (try await d.get("/v1/processes").json["processes"]?.arrayValue?.count) == 3
+        }
         try await d.stop()
     }
 

@@ -3355,6 +3355,14 @@ enum OpenAPIDocument {
           "error": {
             "type": "string",
             "description": "Why the plugin was refused."
+          },
+          "process": {
+            "type": "string",
+            "description": "isolation process: the supervised plugin-host child serving it (see /v1/processes)."
+          },
+          "pid": {
+            "type": "integer",
+            "description": "isolation process: the child's pid while it runs."
           }
         }
       },

@@ -79,14 +79,20 @@ extension Daemon {
         }
         var report = SwapReport(kind: kind.rawValue, from: old.map { "\($0.pluginId)@\($0.version)" }, to: "\(m.id)@\(m.version)",
                                 prepareMs: (ContinuousClock.now - t0).milliseconds, switchMs: 0, totalMs: 0, probationMs: probationMs)
+        var writesHeld = false
         do {
             if kind == .eventbus, let old {
                 report.subscriptions = try await copySubscriptions(from: old.connection, to: connection)
             }
             if copy, let old {
+                // Writes wait from here to the switch (reads go on): nothing written to the old
+                // provider after the copy began can be left behind.
+                await slot.holdWrites()
+                writesHeld = true
                 report.copied = try await copyStorage(from: old.connection, to: connection)
             }
         } catch {
+            if writesHeld { slot.releaseWrites() }
             await connection.close()
             throw WireError(.unavailable, "swap refused, \(old?.pluginId ?? "nothing") keeps serving: preparing \(m.id) failed: \((error as? WireError)?.message ?? "\(error)")")
         }
@@ -95,6 +101,7 @@ extension Daemon {
         let ts = ContinuousClock.now
         slot.bind(.init(connection: connection, pluginId: m.id, version: m.version.description, boundAt: .now(), config: cfg))
         report.switchMs = (ContinuousClock.now - ts).milliseconds
+        if writesHeld { slot.releaseWrites() }
         instanceConfigs.withLock { $0[m.id] = cfg }
         var st = status(of: m, state: .loaded, sha256: sha256)
         st.process = processName(of: connection)
@@ -130,8 +137,11 @@ extension Daemon {
             if failures >= 2 {
                 slot.bind(old)
                 logger.error("provider rolled back: \(report.to) failed its health checks after the swap; \(old.pluginId) serves again")
-                _ = try? await router.publish([Event(type: "provider.rolled_back", source: "daemon", data: [
-                    "kind": .string(report.kind), "from": .string(report.to), "to": .string("\(old.pluginId)@\(old.version)")])])
+                var data: [String: JSONValue] = ["kind": .string(report.kind), "from": .string(report.to), "to": .string("\(old.pluginId)@\(old.version)")]
+                if report.kind == Manifest.ProviderKind.storage.rawValue {
+                    data["note"] = .string("writes made to \(report.to) during its probation stay there; they are not copied back")
+                }
+                _ = try? await router.publish([Event(type: "provider.rolled_back", source: "daemon", data: .object(data))])
                 await new.close()
                 return
             }

@@ -73,9 +73,10 @@ public final class ChildHostedConnection: ProviderConnection {
     public var pid: Int32? { child.snapshot.pid }
 
     /// Waits for the child's first run to become ready.
-    /// - Throws: `HostError(.providerUnavailable)` with the reason of the first exit (a library
-    ///   the child host refused, a config the plugin refused, a crash in `create`), or when it is
-    ///   not ready within its readiness timeout.
+    /// - Throws: `HostError(.configInvalid)` when the plugin refused its config;
+    ///   `HostError(.providerUnavailable)` with the reason of the first exit otherwise (a library
+    ///   the child host refused, a crash in `create`), or when it is not ready within its
+    ///   readiness timeout.
     func waitFirstReady(subject: String) async throws {
         let deadline = ContinuousClock.now + .milliseconds(child.spec.readinessTimeoutMs + 2000)
         while ContinuousClock.now < deadline {
@@ -83,7 +84,11 @@ public final class ChildHostedConnection: ProviderConnection {
             if snap.state == .ready { return }
             if let exit = snap.lastExit {
                 let tail = exit.stderrTail.suffix(3).joined(separator: " | ")
-                throw HostError(.providerUnavailable, subject: subject,
+                // The child host answers `initialize` with invalid_argument for a refused config:
+                // the same error (and HTTP status) as in-process.
+                let code: HostError.Code = exit.reason.hasPrefix("handshake failed: \(WireError.Code.invalidArgument.rawValue):")
+                    ? .configInvalid : .providerUnavailable
+                throw HostError(code, subject: subject,
                                 "the plugin host process did not start: \(exit.reason)\(tail.isEmpty ? "" : " (stderr: \(tail))")")
             }
             try? await Task.sleep(for: .milliseconds(5))

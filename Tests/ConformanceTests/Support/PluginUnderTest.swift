@@ -43,8 +43,10 @@ struct PluginUnderTest: Sendable {
             let (status, stderr) = try ChildRun.run(BuildProducts.lightning.path, ["plugin-host", "--library", library.path, "--id", id,
                                                                              "--check-config", String(decoding: try Wire.encode(JSONValue.object(cfg)), as: UTF8.self)])
             guard status == 0 else { throw ChildRun.Refused(description: "plugin-host refused \(id) (exit \(status)): \(stderr)") }
+            var logger = Logger(label: "conformance")
+            logger.logLevel = .warning
             return PluginUnderTest(connection: ChildHostedConnection.launch(executable: BuildProducts.lightning, library: library, id: id,
-                                                                            config: .object(cfg)), dataDir: dir)
+                                                                            config: .object(cfg), logger: logger), dataDir: dir)
         }
     }
 
