@@ -347,11 +347,15 @@ __attribute__((noreturn)) static void program_main(const lt_sandbox_config *cfg,
         lt_sandbox_fail(errfd, LT_SANDBOX_STAGE_SECCOMP, errno, -1);
     // ETXTBSY: a fresh copy of the program may still be open for writing in a process another
     // thread forked meanwhile; it closes when that one execs. Retry briefly (as spawn.c does).
-    for (int attempt = 0; attempt < 50; attempt++) {
+    // Up to about 5 s: on a loaded machine the forked process holding it may wait that long
+    // for a CPU before it reaches its exec (seen with 50 tests spawning at once on 2 cores).
+    long pause_ns = 2000000;  /* 2 ms, doubling to 256 ms; nanosleep is async-signal-safe */
+    for (int attempt = 0; attempt < 24; attempt++) {
         execve(ex->path, ex->argv, ex->envp);
         if (errno != ETXTBSY) break;
-        struct timespec pause = { 0, 2000000 };
+        struct timespec pause = { 0, pause_ns };
         nanosleep(&pause, 0);
+        if (pause_ns < 200000000) pause_ns *= 2;
     }
     lt_sandbox_fail(errfd, LT_SANDBOX_STAGE_EXEC, errno, -1);
 }

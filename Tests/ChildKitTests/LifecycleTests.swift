@@ -14,13 +14,26 @@ struct LifecycleTests {
         try host.request(3, ChildProtocol.shutdown)
         // New work is refused while shutting down; pings still work.
         try host.invoke(4, "wordcount", ["text": "late"])
-        #expect(try await host.error(of: 4) == RPCError(code: -32003, message: "shutting down: not taking new requests",
-                                                        data: ["code": "unavailable"]))
         try host.request(5, ChildProtocol.ping)
-        #expect(try await host.result(of: 5) == [:])
-        // The in-flight request finishes first, then shutdown is answered.
-        #expect(try await host.result(of: 2) == ["output": ["slept_ms": 3000]])
-        #expect(try await host.result(of: 3) == [:])
+        // Responses in the order they come: 4 and 5 need not beat the sleep on a loaded machine,
+        // but the shutdown (3) must be answered only after the in-flight request (2) finished.
+        var answered: [Int: Result<JSONValue, RPCError>] = [:]
+        var order: [Int] = []
+        while answered.count < 4 {
+            let message = try await host.next(timeout: .seconds(20))
+            switch message {
+            case .response(.int(let id), let result): answered[Int(id)] = .success(result); order.append(Int(id))
+            case .errorResponse(.int(let id)?, let error): answered[Int(id)] = .failure(error); order.append(Int(id))
+            case .notification: continue  // more progress of request 2, logs
+            default: Issue.record("unexpected message \(message)")
+            }
+        }
+        #expect(answered[4].flatMap { if case .failure(let e) = $0 { e } else { nil } }
+                == RPCError(code: -32003, message: "shutting down: not taking new requests", data: ["code": "unavailable"]))
+        #expect(answered[5].flatMap { try? $0.get() } == [:])
+        #expect(answered[2].flatMap { try? $0.get() } == ["output": ["slept_ms": 3000]])
+        #expect(answered[3].flatMap { try? $0.get() } == [:])
+        #expect(order.firstIndex(of: 2)! < order.firstIndex(of: 3)!, "shutdown answered before the in-flight request: \(order)")
         #expect(host.isRunning())
         try host.notify(ChildProtocol.exit)
         #expect(try await host.waitExit() == 0)
