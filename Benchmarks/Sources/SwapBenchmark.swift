@@ -75,6 +75,8 @@ struct SwapBenchmark: Benchmark {
                    note: "\(result.events) accepted during the load; replies counted by the router's emitted counter"),
         ]
 
+        figures += await crossImplementationFigures(ctx, daemon, stats: stats)
+
         // Storage with copy: a container of documents moved to a new database file.
         let docs = ctx.scale(2_000, quick: 100)
         _ = try await daemon.request("PUT", "/v1/storage/containers/swapbench", body: "{}")
@@ -96,5 +98,63 @@ struct SwapBenchmark: Benchmark {
             figures.append(.failed(b, "storage swap with copy", "PUT /v1/providers/storage: HTTP \(storageSwap.status) \(storageSwap.text.prefix(400))"))
         }
         return figures
+    }
+
+    /// The bus moved between its two implementations and back (SQLite journal → Redis Streams →
+    /// SQLite journal) under 2000 events/s offered in batches of 10: the worst publish latency
+    /// around the swaps, each swap's duration, and events accepted but never answered.
+    private func crossImplementationFigures(_ ctx: BenchContext, _ daemon: DaemonProcess,
+                                            stats: () async throws -> (emitted: Int, routed: Int)) async -> [Figure] {
+        let b = name
+        let redis: RedisProcess
+        do { redis = try await RedisProcess.start() } catch {
+            return [.failed(b, "event bus swap local → redis → local", "\(error)")]
+        }
+        defer { Task { await redis.stop() } }
+        let rate = 200.0  // requests/s of 10 events: 2000 events/s offered
+        let loadTime = ctx.duration(.seconds(10), quick: .seconds(2))
+        let clock = ContinuousClock()
+        do {
+            let before = try await stats()
+            let t0 = clock.now
+            async let load = LoadGenerator.run(port: daemon.port, connections: 4, duration: loadTime, rate: rate) { c, i in
+                (Array(("[" + (0..<10).map { k in EventsBenchmark.event(c, i * 10 + k) }.joined(separator: ",") + "]").utf8), 10)
+            }
+            var windows: [(Duration, Duration)] = []
+            var reports: [String] = []
+            for (at, body) in [(0.3, #"{"plugin": "redis-eventbus", "config": {"url": "\#(redis.url)", "key_prefix": "bench:"}, "probation_ms": 500}"#),
+                               (0.6, #"{"plugin": "local-eventbus", "config": {"path": "eventbus-back.sqlite"}, "probation_ms": 500}"#)] {
+                try await Task.sleep(until: t0 + loadTime * at, clock: clock)
+                let s0 = clock.now - t0
+                let r = try await daemon.request("PUT", "/v1/providers/eventbus", body: body)
+                let s1 = clock.now - t0
+                guard r.status == 200 else { _ = await load; return [.failed(b, "event bus swap local → redis → local", "HTTP \(r.status) \(r.text.prefix(300))")] }
+                windows.append((s0, s1))
+                let j = (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:]
+                reports.append("\((j["to"] as? String) ?? "?"): total \((j["total_ms"] as? NSNumber).map { Report.number($0.doubleValue) } ?? "?") ms, forwarded \((j["forwarded"] as? NSNumber)?.intValue ?? 0)")
+            }
+            let result = await load
+            var after = try await stats()
+            let deadline = clock.now + .seconds(180)
+            while after.emitted - before.emitted < result.events && clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                after = try await stats()
+            }
+            let drained = clock.now - t0
+            let lost = max(0, result.events - (after.emitted - before.emitted))
+            let inWindows = result.timeline.filter { p in windows.contains { p.at >= $0.0.nanoseconds && p.at <= $0.1.nanoseconds + 0.2e9 } }
+            let worst = inWindows.map(\.latency).max() ?? 0
+            let all = Samples(result.timeline.map(\.latency))
+            return [
+                Figure(b, "bus swap local → redis → local at 2000 events/s offered: worst publish (10 events) around the swaps", unit: "ms",
+                       value: worst / 1e6, p99: all.p99 / 1e6, samples: inWindows.count,
+                       references: [.floor("publish p99 over the whole run", all.p99 / 1e6)],
+                       note: "\(result.events) events in \(Report.number(loadTime.nanoseconds / 1e9)) s (\(Report.number(Double(result.events) / (loadTime.nanoseconds / 1e9))) events/s accepted); \(reports.joined(separator: "; ")); all replies after \(Report.number(drained.nanoseconds / 1e9)) s; errors: \(result.errors)\(result.firstError.map { ", first: \($0)" } ?? "")"),
+                Figure(b, "bus swap local → redis → local: events accepted but never answered", unit: "events", value: Double(lost),
+                       goal: .atMost(0, "none lost"), note: "replies counted by the router's emitted counter"),
+            ]
+        } catch {
+            return [.failed(b, "event bus swap local → redis → local", "\(error)")]
+        }
     }
 }

@@ -69,11 +69,30 @@ struct SwapProvider: AsyncParsableCommand {
             }
             body["config"] = try parseJSONArgument(text, option: "--config \(config)")
         }
+        // With --copy, the copy's progress events are printed on stderr while the swap runs.
+        let progress: Task<Void, Never>? = copy && !options.json ? Task { await Self.printCopyProgress(base: options.client.base) } : nil
+        defer { progress?.cancel() }
         let r = try await options.client.send("PUT", "/v1/providers/\(encodePath(kind))", body: try Wire.encode(JSONValue.object(body)))
+        progress?.cancel()
         if options.json { return Output.json(r) }
         print("swapped \(kind): \(Output.text(r["from"])) → \(Output.text(r["to"])) in \(String(format: "%.1f", r["total_ms"]?.doubleValue ?? 0)) ms (switch \(String(format: "%.3f", r["switch_ms"]?.doubleValue ?? 0)) ms)")
         if let c = r["copied"], c != .null { print("copied \(Output.text(c["documents"])) documents in \(Output.text(c["containers"])) containers (verified \(Output.text(c["verified"])))") }
         if let f = r["forwarded"], f != .null { print("forwarded \(Output.text(f)) pending deliveries; \(Output.text(r["subscriptions"])) subscriptions recreated") }
+    }
+}
+
+extension SwapProvider {
+    /// Follows `provider.copy.progress` events until cancelled; a stream that cannot be opened
+    /// only costs the progress lines, never the swap.
+    static func printCopyProgress(base: String) async {
+        guard let url = URL(string: base + "/v1/events/stream?type=provider.copy.progress") else { return }
+        do {
+            for try await message in ServerSentEvents.stream(url) {
+                guard let data = message.data, let e = try? JSONDecoder().decode(JSONValue.self, from: Data(data.utf8)) else { continue }
+                let d = e["data"] ?? .null
+                FileHandle.standardError.write(Data("copying \(Output.text(d["container"])) (\(Output.text(d["container_index"]))/\(Output.text(d["containers"]))): \(Output.text(d["documents"])) documents\(d["container_done"] == .bool(true) ? ", done" : "")\n".utf8))
+            }
+        } catch {}
     }
 }
 

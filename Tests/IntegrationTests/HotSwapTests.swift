@@ -26,6 +26,11 @@ struct HotSwapTests {
         #expect(doc.json["data"]?["n"] == 7)
         #expect(FileManager.default.fileExists(atPath: d.dataDir.appendingPathComponent("swapped.sqlite").path))
         try await d.eventually("swap event") { try await d.history("type=provider.swapped").count == 1 }
+        // The copy reported its progress: one page of the one container, done.
+        let progress = try await d.history("type=provider.copy.progress")
+        #expect(progress.count == 1)
+        #expect(progress.first?["data"]?["container"] == "people" && progress.first?["data"]?["documents"] == 25
+                && progress.first?["data"]?["container_done"] == true)
     }
 
     @Test func aSwapThatCannotWorkLeavesTheOldProviderServing() async throws {

@@ -196,11 +196,20 @@ extension Daemon {
         return forwarded
     }
 
+    /// Progress of a storage copy, after every page (up to 1000 documents): a log line and a
+    /// `provider.copy.progress` event (`lightning providers swap --copy` prints them).
+    private func copyProgress(container: String, index: Int, of count: Int, documents: Int, total: Int, done: Bool) async {
+        logger.info("copy: container \(container) (\(index + 1)/\(count)): \(documents) documents\(done ? ", done" : "")")
+        _ = try? await router.publish([Event(type: "provider.copy.progress", source: "daemon", data: [
+            "kind": "storage", "container": .string(container), "container_index": .int(index + 1), "containers": .int(count),
+            "documents": .int(documents), "total_documents": .int(total), "container_done": .bool(done)])])
+    }
+
     private func copyStorage(from old: any ProviderConnection, to new: any ProviderConnection) async throws -> CopyReport {
         let containers = try await old.call(Method.containerList, Empty(), as: ContainerList.self).containers
         var total = 0
         var verified = true
-        for c in containers {
+        for (index, c) in containers.enumerated() {
             _ = try await new.call(Method.containerCreate, ContainerRequest(container: c), as: ContainerResult.self)
             var token: String?
             var n = 0
@@ -211,6 +220,7 @@ extension Daemon {
                 }
                 n += page.documents.count
                 token = page.continuation
+                await copyProgress(container: c, index: index, of: containers.count, documents: n, total: total + n, done: token == nil)
             } while token != nil
             logger.info("copied container \(c): \(n) documents")
             total += n
