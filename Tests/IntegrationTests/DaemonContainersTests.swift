@@ -80,5 +80,27 @@ struct DaemonContainersTests {
         #expect(gone.status == 404)
         #expect(gone.json["error"]?["code"] == "not_found")
         #expect(try await d.request("DELETE", "/v1/containers/\(name)").status == 404)
+
+        // The same through the CLI: run, wait (its exit code), logs split by stream, list, rm.
+        let cliName = "lt-cli-\(suffix)"
+        // As with `docker run`, options come before the name and image; everything after the
+        // image is the command, dashes included.
+        let (c1, run, e1) = try await d.cli(["containers", "run", "--label", "lt.cli=\(suffix)", "--env", "WHO=cli", cliName, image,
+                                             "sh", "-c", "echo hi $WHO; echo warn >&2; exit 3"])
+        #expect(c1 == 0, "\(e1)")
+        #expect(run.hasPrefix("\(cliName) "))
+        let (c2, waitOut, _) = try await d.cli(["containers", "wait", cliName, "--timeout", "60"])
+        #expect(c2 == 3)
+        #expect(waitOut == "\(cliName) failed (exit 3)\n")
+        let (c3, out, err) = try await d.cli(["containers", "logs", cliName])
+        #expect(c3 == 0 && out == "hi cli\n" && err == "warn\n")
+        let (_, list, _) = try await d.cli(["containers", "list", "--label", "lt.cli=\(suffix)"])
+        #expect(list.hasPrefix("NAME") && list.contains(cliName))
+        let (c4, _, badLabel) = try await d.cli(["containers", "list", "--label", "novalue"])
+        #expect(c4 != 0 && badLabel.contains("--label: expected KEY=VALUE, got \"novalue\""))
+        let (c5, rm, _) = try await d.cli(["containers", "rm", cliName])
+        #expect(c5 == 0 && rm == "removed \(cliName)\n")
+        let (c6, _, missing) = try await d.cli(["containers", "get", cliName])
+        #expect(c6 != 0 && missing.contains("not_found") || missing.contains("no such"), "\(missing)")
     }
 }
