@@ -39,7 +39,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
-    @Flag(name: .long, help: "Before loading, rewrite manifests' library.sha256 to the libraries found (development builds).")
+    @Flag(name: .long, help: "Trust the plugin libraries as built: each manifest's library.sha256 is taken from the library found, in memory; the manifest files are not changed (development builds; `lightning plugins pin` writes them).")
     var pin = false
 
     /// Everything that decides the config, kept so SIGHUP can build it again.
@@ -60,13 +60,11 @@ struct Serve: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "lt.daemon")
-        let daemon = Daemon(config: cfg, logger: logger)
+        var daemonConfig = cfg
+        daemonConfig.pinLibraries = pin
+        let daemon = Daemon(config: daemonConfig, logger: logger)
         MetricsSystem.bootstrap(daemon.metrics.factory)
-        if pin {
-            let (changes, problems) = ManifestPinner.pin(manifestsIn: cfg.manifestsDir, pluginDirs: daemon.pluginDirs)
-            for c in changes { logger.notice("pinned \(c.manifest): sha256 \(c.new)") }
-            for p in problems { logger.warning("pin: \(p)") }
-        }
+        if pin { logger.notice("--pin: manifests' library.sha256 taken from the libraries as built (in memory, files unchanged)") }
         do { try await daemon.start() } catch {
             await daemon.shutdown()
             throw ClientFailure(description: "lightning: \(error)")

@@ -58,7 +58,7 @@ struct AzureModeTests {
             "serve", "--port", "0", "--data-dir", root.appendingPathComponent("data").path, "--manifests", manifests.path,
             "--plugin-dir", BuildProducts.directory.path, "--config", configFile.path,
         ], environment: environment)
-        defer { daemon.signal(SIGKILL); _ = try? daemon.waitBlockingForTests() }
+        defer { daemon.signal(SIGKILL); daemon.waitBlockingForTests() }
         let line = try await daemon.waitForLine(containing: "listening on ", timeout: .seconds(60))
         guard let base = line.split(separator: " ").last.map(String.init) else { throw TestFailure("no URL in \"\(line)\"") }
         let http = AzureModeClient(base: base)
@@ -165,13 +165,4 @@ func eventually(_ what: String, _ condition: () async throws -> Bool) async thro
         try await Task.sleep(for: .milliseconds(100))
     }
     throw TestFailure("timed out waiting for: \(what)")
-}
-
-extension TestProcess {
-    /// Reaps an already-killed process (for `defer`, where `await` is not allowed).
-    func waitBlockingForTests() throws -> Int32 {
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
-        return status
-    }
 }

@@ -25,6 +25,45 @@ struct DaemonConfigurationTests {
         #expect(err.contains("providers.storage = \"postgres-storage\" (from env LIGHTNING_STORAGE_PROVIDER): no storage provider with that id; known: cosmos-storage, sqlite-storage"))
     }
 
+    @Test func pinTrustsTheBuiltLibrariesWithoutRewritingTheManifests() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lt-pin-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let manifests = root.appendingPathComponent("manifests")
+        try FileManager.default.createDirectory(at: manifests, withIntermediateDirectories: true)
+        var before: [String: Data] = [:]
+        for name in ["sqlite-storage.json", "local-eventbus.json"] {
+            let data = try Data(contentsOf: BuildProducts.repoRoot.appendingPathComponent("manifests/\(name)"))
+            #expect(String(decoding: data, as: UTF8.self).contains(String(repeating: "0", count: 64)))
+            try data.write(to: manifests.appendingPathComponent(name))
+            before[name] = data
+        }
+        func serve(_ extra: [String]) throws -> TestProcess {
+            try TestProcess(BuildProducts.lightning, ["serve", "--port", "0", "--data-dir", root.appendingPathComponent("data").path,
+                                                     "--manifests", manifests.path, "--plugin-dir", BuildProducts.directory.path] + extra)
+        }
+        // Without --pin the placeholder digests do not match: no event bus, no start.
+        let refused = try serve([])
+        #expect(try await refused.wait() != 0)
+        #expect(refused.stderr.contains("sha256"), "\(refused.stderr)")
+        // With --pin it starts on the libraries as built, and the files are untouched.
+        let pinned = try serve(["--pin"])
+        defer { pinned.signal(SIGKILL); pinned.waitBlockingForTests() }
+        let line = try await pinned.waitForLine(containing: "listening on ", timeout: .seconds(60))
+        let base = String(line.split(separator: " ").last ?? "")
+        let (_, providers, _) = try await cli(["providers"], base: base)
+        #expect(providers.contains("local-eventbus") && providers.contains("sqlite-storage"), "\(providers)")
+        for (name, data) in before {
+            #expect(try Data(contentsOf: manifests.appendingPathComponent(name)) == data, "\(name) was rewritten")
+        }
+    }
+
+    /// Runs the CLI against `base`.
+    func cli(_ args: [String], base: String) async throws -> (Int32, String, String) {
+        let p = try TestProcess(BuildProducts.lightning, args, environment: ["LIGHTNING_URL": base])
+        let code = try await p.wait(timeout: .seconds(30))
+        return (code, p.stdout, p.stderr)
+    }
+
     /// Azure mode end to end (with credentials, and without) is in CloudTests/AzureModeTests.
     @Test func anUnknownModeIsRefused() async throws {
         let (code2, err2) = try await refusedStart(["LIGHTNING_MODE": "cloudy"])

@@ -55,6 +55,17 @@ public final class TestProcess: @unchecked Sendable {
         throw TestFailure("process \(pid) did not exit within \(timeout); stderr:\n\(stderr.suffix(2000))")
     }
 
+    /// Reaps the process, blocking (for `defer` after a kill, where `await` is not allowed).
+    @discardableResult
+    public func waitBlockingForTests() -> Int32 {
+        if let r = reaped { return r }
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        reaped = code
+        return code
+    }
+
     /// Waits until stdout contains a line with `marker`; returns that line.
     public func waitForLine(containing marker: String, timeout: Duration = .seconds(60)) async throws -> String {
         let deadline = ContinuousClock.now + timeout

@@ -34,6 +34,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `strict` by default; `none` or `standard` is the operator's explicit choice (for example
     /// a rootless daemon, which cannot build strict sandboxes).
     public var sandboxDefault: SandboxPolicy.Profile = .strict
+    /// Development builds (`serve --pin`): each manifest's `library.sha256` is taken from the
+    /// library found, in memory, whenever the manifests are read; the files are not changed.
+    public var pinLibraries = false
     /// The environment the config was read from, for plugin config fields a manifest binds to a
     /// variable (`env` in its config schema, e.g. `LIGHTNING_COSMOS_CONNECTION_STRING`).
     public var environment: [String: String] = [:]

@@ -149,3 +149,16 @@ extension Daemon {
     /// The config a plugin or child was started with (for `config.get`), secrets included.
     func configOf(_ id: String) -> [String: JSONValue]? { instanceConfigs.withLock { $0[id] } }
 }
+
+extension Daemon {
+    /// Reads the manifests folder; with `pinLibraries` (`serve --pin`), each library's sha256 is
+    /// taken from the library found, in memory (the files stay as they are).
+    func scanManifests() -> ManifestDirectory {
+        var dir = ManifestDirectory.scan(config.manifestsDir)
+        guard config.pinLibraries else { return dir }
+        let pinned = ManifestPinner.pinnedInMemory(dir.manifests, pluginDirs: pluginDirs)
+        dir.manifests = pinned.manifests
+        for c in pinned.changes { logger.debug("pinned in memory: \(c.manifest): sha256 \(c.new)") }
+        return dir
+    }
+}

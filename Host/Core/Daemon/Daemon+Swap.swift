@@ -46,7 +46,7 @@ extension Daemon {
     public func swapProvider(_ kind: Manifest.ProviderKind, to choice: DaemonConfig.ProviderChoice, copy: Bool = false,
                              probationMs: Int = 3000) async throws -> SwapReport {
         let t0 = ContinuousClock.now
-        let dir = ManifestDirectory.scan(config.manifestsDir)
+        let dir = scanManifests()
         manifests.withLock { map in for m in dir.manifests { map[m.id] = m } }
         guard let m = manifest(choice.plugin) else {
             let known = dir.manifests.filter { $0.kind == .provider && $0.provides == kind }.map(\.id).sorted()

@@ -54,7 +54,7 @@ public final class Daemon: Sendable {
     /// - Throws: `HostError(.providerUnavailable)` when the event bus provider failed.
     public func start() async throws {
         try FileManager.default.createDirectory(at: config.dataDir, withIntermediateDirectories: true)
-        let dir = ManifestDirectory.scan(config.manifestsDir)
+        let dir = scanManifests()
         for e in dir.errors {
             logger.error("manifest refused: \(e)")
             statuses.withLock { $0[e.subject] = PluginStatus(id: e.subject, state: .failed, manifest: e.subject, error: e.message) }

@@ -13,6 +13,30 @@ public enum ManifestPinner {
 
     /// Pins every provider/driver manifest in `dir` whose library exists.
     /// - Returns: what changed (unchanged manifests are not listed) and the problems met.
+    /// `manifests` with each library's sha256 replaced by the digest of the library found (in
+    /// memory; nothing is written). Manifests whose library is missing are returned unchanged,
+    /// with a problem (their load then fails with the loader's own error).
+    public static func pinnedInMemory(_ manifests: [Manifest], pluginDirs: [URL]) -> (manifests: [Manifest], changes: [Change], problems: [String]) {
+        var out: [Manifest] = []
+        var changes: [Change] = []
+        var problems: [String] = []
+        for var m in manifests {
+            if let lib = m.library, let url = m.libraryURL(pluginDirs: pluginDirs), FileManager.default.fileExists(atPath: url.path) {
+                do {
+                    let digest = try PluginLoader.sha256(ofFileAt: url, subject: m.displayPath)
+                    if digest != lib.sha256 {
+                        m.library?.sha256 = digest
+                        changes.append(Change(manifest: m.displayPath, library: url.path, old: lib.sha256, new: digest))
+                    }
+                } catch { problems.append("\(m.displayPath): \(error)") }
+            } else if m.library != nil {
+                problems.append("\(m.displayPath): field \"library.path\": library \(m.library!.path) not found")
+            }
+            out.append(m)
+        }
+        return (out, changes, problems)
+    }
+
     public static func pin(manifestsIn dir: URL, pluginDirs: [URL]) -> (changes: [Change], problems: [String]) {
         let scan = ManifestDirectory.scan(dir)
         var changes: [Change] = []
