@@ -51,6 +51,13 @@ struct DaemonAPITests {
         #expect(unknown.status == 404)
         #expect(unknown.json["error"]?["code"] == "not_found")
         #expect(unknown.json["error"]?["message"] == "no route GET /v2/nothing (see GET / or /openapi.json)")
+        // A known path with a method it does not serve: 405, naming what it does serve.
+        let wrongMethod = try await d.request("DELETE", "/v1/functions/wordcount/invoke")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.headers["allow"] == "POST")
+        #expect(wrongMethod.json["error"]?["message"] == "method DELETE not allowed on /v1/functions/wordcount/invoke; allowed: POST")
+        let onHealth = try await d.post("/health", [:])
+        #expect(onHealth.status == 405 && onHealth.headers["allow"] == "GET, HEAD")
         #expect(try await d.get("/health").status == 200)
     }
 

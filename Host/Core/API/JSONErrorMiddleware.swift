@@ -3,7 +3,8 @@ import Hummingbird
 import LightningProtocol
 import Logging
 
-/// Turns what the router itself rejects (no such route → 404, wrong method → 405) and any error
+/// Turns what the router itself rejects (no such route → 404; a known path with another method,
+/// which the router also reports as 404, → 405 with `Allow`) and any error
 /// that escaped a handler into the API's JSON error body, so every error looks the same.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
@@ -12,6 +13,14 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let e as HTTPError where e.status == .notFound {
+            // The router says 404 for a known path with another method too: tell them apart.
+            let allowed = Self.methods(allowedOn: request.uri.path)
+            if !allowed.isEmpty {
+                var response = APIResponse.json(ErrorBody(error: WireError(.invalidArgument,
+                    "method \(request.method) not allowed on \(request.uri.path); allowed: \(allowed.joined(separator: ", "))")), status: .methodNotAllowed)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             return APIResponse.json(ErrorBody(error: WireError(.notFound, "no route \(request.method) \(request.uri.path) (see GET / or /openapi.json)")),
                                     status: .notFound)
         } catch let e as HTTPError where e.status == .methodNotAllowed {
@@ -23,4 +32,21 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     struct ErrorBody: Encodable { var error: WireError }
+
+    /// The methods of `APIServer.endpoints` whose path template (`{name}` = one segment) matches
+    /// `path`, sorted; HEAD comes with GET.
+    static func methods(allowedOn path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var out = Set<String>()
+        for endpoint in APIServer.endpoints {
+            let parts = endpoint.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let template = parts[1].split(separator: "/", omittingEmptySubsequences: true)
+            guard template.count == segments.count,
+                  zip(template, segments).allSatisfy({ t, s in (t.hasPrefix("{") && t.hasSuffix("}")) || t == s }) else { continue }
+            out.insert(String(parts[0]))
+            if parts[0] == "GET" { out.insert("HEAD") }
+        }
+        return out.sorted()
+    }
 }
