@@ -34,7 +34,8 @@ let package = Package(
         .library(name: "LightningLocalEventBus", type: .dynamic, targets: ["LocalEventBusPlugin"]),
         .library(name: "LightningRedisEventBus", type: .dynamic, targets: ["RedisEventBusPlugin"]),
         .library(name: "LightningEchoDriver", type: .dynamic, targets: ["EchoDriverPlugin"]),
-        // Cloud providers (docs/azure.md) and the local container runtime (docs/containers.md).
+        // Cloud providers (docs/configuration.md#azure-mode-and-its-credentials) and the local
+        // container runtime (docs/containers.md).
         .library(name: "LightningCosmosStorage", type: .dynamic, targets: ["CosmosStoragePlugin"]),
         .library(name: "LightningServiceBusEventBus", type: .dynamic, targets: ["ServiceBusEventBusPlugin"]),
         .library(name: "LightningAzureFunctions", type: .dynamic, targets: ["AzureFunctionsPlugin"]),

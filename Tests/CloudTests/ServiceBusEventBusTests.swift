@@ -194,6 +194,27 @@ struct ServiceBusEventBusTests {
         await bus.close()
     }
 
+    @Test func anEntityDeletedUnderTheBusIsGoneAndSaysSo() async throws {
+        let fake = try await ServiceBusTestEnv.startFake()
+        let topic = "t-\(UUID().uuidString.prefix(8).lowercased())"
+        let bus = try ServiceBusTestEnv.open(fake, topic: topic)
+        try await bus.subscribe("s", ["*"])
+        #expect(try await bus.publish([Event(type: "a.b")]).map(\.status) == [.accepted])
+        // Someone deletes the topic through the management API (as an operator might in the portal).
+        var r = URLRequest(url: URL(string: "\(fake.baseURL)/\(topic)")!)
+        r.httpMethod = "DELETE"
+        r.setValue(SASToken.token(uri: fake.baseURL + "/", keyName: ServiceBusTestEnv.keyName, key: Secret(ServiceBusTestEnv.key),
+                                  expiry: Int64(Date().timeIntervalSince1970) + 600), forHTTPHeaderField: "Authorization")
+        let (_, response) = try await URLSession.shared.data(for: r)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        // Sending to it and receiving from its subscription now answer 410 Gone: not_found, saying which entity.
+        let sent = await bus.expectError(Method.publish, PublishRequest(events: [Event(type: "a.b")]), .notFound)
+        #expect(sent?.message.contains(topic) == true, "\(sent?.message ?? "-")")
+        _ = await bus.expectError(Method.receive, ReceiveRequest(subscription: "s", max: 1, waitMs: 0), .notFound)
+        #expect(fake.log.contains("-> 410"), "the fake never answered 410:\n\(fake.log.suffix(1500))")
+        await bus.close()
+    }
+
     @Test func aWrongKeyIsUnauthenticatedAndTheKeyNeverAppears() async throws {
         let fake = try await ServiceBusTestEnv.startFake()
         let wrongKey = "V3JvbmdLZXlXcm9uZ0tleQ=="

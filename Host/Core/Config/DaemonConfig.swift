@@ -51,8 +51,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// The provider each mode uses for a kind nobody chose explicitly. Kinds missing here have
     /// no default in that mode (the routes that need them answer 503 until one is configured).
-    /// The Azure plugins are not built yet (issue: cloud plugins): `azure` mode fails at start
-    /// with an error naming the missing manifest ids.
+    /// `azure` needs the Azure plugins' credentials (docs/configuration.md#azure-mode-and-its-credentials).
     public static let modeDefaults: [String: [String: ProviderChoice]] = [
         "local": [
             "storage": ProviderChoice(plugin: "sqlite-storage"),

@@ -1,8 +1,9 @@
 public import Foundation
 
-/// Rewrites `library.sha256` in manifest files to the sha256 of the library each one resolves
-/// to, so manifests stay true after a build (`lightning plugins pin`, `lightning serve --pin`).
-/// Only the value of the `"sha256"` field changes; the rest of the file is kept byte for byte.
+/// Pins manifests' `library.sha256` to the sha256 of the library each one resolves to:
+/// `pin` rewrites the files (`lightning plugins pin`; only the value of the `"sha256"` field
+/// changes, the rest is kept byte for byte), `pinnedInMemory` changes loaded manifests only
+/// (`lightning serve --pin`).
 public enum ManifestPinner {
     public struct Change: Sendable {
         public var manifest: String
