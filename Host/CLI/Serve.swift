@@ -15,6 +15,13 @@ struct Serve: AsyncParsableCommand {
             With no options the daemon runs on its embedded local defaults: SQLite storage and the \
             local durable event bus from ./manifests, data in ./.lightning, HTTP on 127.0.0.1:7777. \
             Precedence: defaults < --config file < LIGHTNING_* environment < flags. See docs/configuration.md.
+
+            LIGHTNING_MODE=azure runs on Cosmos DB, Service Bus, Azure Functions and Container Instances, \
+            with credentials from LIGHTNING_COSMOS_CONNECTION_STRING, LIGHTNING_SERVICEBUS_CONNECTION_STRING, \
+            LIGHTNING_FUNCTIONS_*, AZURE_* (README "Running on Azure").
+
+            Agents and functions run in the strict sandbox unless their manifest says otherwise; it needs \
+            root and Landlock. LIGHTNING_SANDBOX_DEFAULT=none|standard|strict changes the default (docs/sandbox.md).
             """
     )
 
