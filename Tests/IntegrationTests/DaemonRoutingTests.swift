@@ -1,5 +1,6 @@
 import Foundation
 import LightningProtocol
+import LightningTestSupport
 import Testing
 
 /// The real daemon binary over real HTTP with the real plugin libraries: routing through the
@@ -42,6 +43,28 @@ struct DaemonRoutingTests {
         #expect(reply?["metadata"]?["lt.emitted_by"] == "echo-driver")
         let stats = try await d.get("/v1/router/stats").json
         #expect((stats["routed"]?.intValue ?? 0) >= 1)
+    }
+
+    @Test func aDriversManifestBoundsHowManyEventsItHandlesAtOnce() async throws {
+        // The shipped echo driver with "resources": {"max_concurrency": 2}; the router's default is 64.
+        let source = try String(contentsOf: BuildProducts.repoRoot.appendingPathComponent("manifests/echo-driver.json"), encoding: .utf8)
+        var manifest = try Wire.decode(JSONValue.self, from: Data(source.utf8)).objectValue ?? [:]
+        manifest["resources"] = ["max_concurrency": 2]
+        let d = try await TestDaemon.start(manifests: { $0 != "echo-driver.json" && $0 != "c-example-driver.json" },
+                                           extraManifests: ["echo-driver.json": String(decoding: try Wire.encode(JSONValue.object(manifest)), as: UTF8.self)])
+        let r = try await d.post("/v1/events", .array((0..<8).map { i in ["type": "echo.slow", "data": ["ms": 150, "i": .int(i)]] }))
+        #expect(r.status == 202)
+        func echo() async throws -> JSONValue? {
+            try await d.get("/v1/drivers").json["drivers"]?.arrayValue?.first { $0["name"] == "echo-driver" }?["stats"]
+        }
+        // Each echo.slow is answered by an echo.reply, which the driver (echo.*) handles too: 16 in all.
+        try await d.eventually("all handled") {
+            let s = try await echo()
+            return (s?["handled"]?.intValue ?? 0) >= 16 && s?["in_flight"] == 0
+        }
+        let stats = try await echo()
+        #expect((1...2).contains(stats?["max_in_flight"]?.intValue ?? 0), "\(stats ?? .null)")
+        #expect(stats?["in_flight"] == 0)
     }
 
     @Test func routesThroughTheCDriver() async throws {

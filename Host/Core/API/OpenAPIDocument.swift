@@ -3402,6 +3402,14 @@ enum OpenAPIDocument {
           },
           "last_error_at": {
             "$ref": "#/components/schemas/Timestamp"
+          },
+          "in_flight": {
+            "type": "integer",
+            "description": "Deliveries being handled now."
+          },
+          "max_in_flight": {
+            "type": "integer",
+            "description": "Most deliveries handled at once since the start (bounded by resources.max_concurrency, else router.concurrency)."
           }
         }
       },
@@ -3652,7 +3660,7 @@ enum OpenAPIDocument {
               },
               "concurrency": {
                 "type": "integer",
-                "description": "Events handled at once per driver. Default: 16."
+                "description": "Events handled at once per driver (a manifest's resources.max_concurrency overrides it). Default: 64."
               },
               "lease_ms": {
                 "type": "integer",

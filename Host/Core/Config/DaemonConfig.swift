@@ -92,8 +92,10 @@ public struct DaemonConfig: Sendable, Equatable {
         /// First retry delay; doubles per attempt.
         public var backoffMs: Int = 200
         public var maxBackoffMs: Int = 30_000
-        /// Events handled at once per driver.
-        public var concurrency: Int = 16
+        /// Events handled at once per driver, unless its manifest's `resources.max_concurrency`
+        /// says otherwise. 64: with the local bus's group commit, more deliveries in flight share
+        /// each fsync (end to end 0.9k → 1.3k events/s against 16; docs/benchmarks.md).
+        public var concurrency: Int = 64
         /// How long a driver may hold an event before it is redelivered.
         public var leaseMs: Int = 60_000
         public init() {}

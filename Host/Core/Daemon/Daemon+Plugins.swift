@@ -87,7 +87,8 @@ extension Daemon {
         let (conn, sha256) = try await makeInstance(m, config: cfg)
         instanceConfigs.withLock { $0[m.id] = cfg }
         do {
-            try await router.register(PluginDriver(name: m.id, capabilities: m.capabilities, connection: conn))
+            try await router.register(PluginDriver(name: m.id, capabilities: m.capabilities, maxConcurrency: m.resources.maxConcurrency,
+                                                   connection: conn))
         } catch {
             await conn.close()
             throw error
@@ -104,7 +105,8 @@ extension Daemon {
         let child = try supervisor.makeChild(m, config: cfg)
         instanceConfigs.withLock { $0[m.id] = cfg }
         await supervisor.launch(child)
-        try await router.register(AgentDriver(child: child, capabilities: m.capabilities, timeout: .milliseconds(config.router.leaseMs)))
+        try await router.register(AgentDriver(child: child, capabilities: m.capabilities, timeout: .milliseconds(config.router.leaseMs),
+                                              maxConcurrency: m.resources.maxConcurrency))
         statuses.withLock { $0[m.id] = status(of: m, state: .running) }
     }
 

@@ -20,7 +20,8 @@ extension EventRouter {
             do {
                 batch = try await conn.call(
                     Method.receive,
-                    ReceiveRequest(subscription: sub, max: settings.concurrency, waitMs: 1000, leaseMs: settings.leaseMs),
+                    ReceiveRequest(subscription: sub, max: min(1000, driver.maxConcurrency ?? settings.concurrency), waitMs: 1000,
+                                   leaseMs: settings.leaseMs),
                     as: ReceiveResult.self
                 ).deliveries
                 failures = 0
@@ -44,8 +45,18 @@ extension EventRouter {
     func deliver(_ d: Delivery, to driver: any DriverEndpoint, subscription: String, bus leasedFrom: any ProviderConnection) async {
         let hops = d.event.metadata[EventMetadataKey.hops]?.intValue ?? 0
         let start = ContinuousClock.now
-        state.withLock { $0.inflight[driver.name, default: [:]][d.event.id] = hops }
-        defer { state.withLock { _ = $0.inflight[driver.name]?.removeValue(forKey: d.event.id) } }
+        state.withLock { s in
+            s.inflight[driver.name, default: [:]][d.event.id] = hops
+            let now = s.inflight[driver.name]?.count ?? 0
+            s.stats.drivers[driver.name, default: DriverStats()].inFlight = now
+            s.stats.drivers[driver.name, default: DriverStats()].maxInFlight = max(now, s.stats.drivers[driver.name]?.maxInFlight ?? 0)
+        }
+        defer {
+            state.withLock { s in
+                _ = s.inflight[driver.name]?.removeValue(forKey: d.event.id)
+                s.stats.drivers[driver.name, default: DriverStats()].inFlight = s.inflight[driver.name]?.count ?? 0
+            }
+        }
         do {
             let outputs = try await driver.handle(d.event)
             let ms = Self.millis(since: start)

@@ -29,7 +29,13 @@ public struct DriverStats: Codable, Sendable, Equatable {
     public var failed = 0
     public var lastError: String?
     public var lastErrorAt: Timestamp?
-    enum CodingKeys: String, CodingKey { case handled, failed, lastError = "last_error", lastErrorAt = "last_error_at" }
+    /// Deliveries being handled now, and the most ever at once (bounded by the driver's
+    /// `resources.max_concurrency`, else the router's `concurrency`).
+    public var inFlight = 0
+    public var maxInFlight = 0
+    enum CodingKeys: String, CodingKey {
+        case handled, failed, lastError = "last_error", lastErrorAt = "last_error_at", inFlight = "in_flight", maxInFlight = "max_in_flight"
+    }
 }
 
 /// p50 / p99 / max over a sliding window of the last 2048 samples, plus count and mean overall.

@@ -23,5 +23,12 @@ public protocol DriverEndpoint: Sendable {
     var name: String { get }
     /// Capability patterns (event types) this driver handles.
     var capabilities: [String] { get }
+    /// Deliveries handled at once; nil = the router's `concurrency` setting. From the manifest's
+    /// `resources.max_concurrency`.
+    var maxConcurrency: Int? { get }
     func handle(_ event: Event) async throws -> [Event]
+}
+
+extension DriverEndpoint {
+    public var maxConcurrency: Int? { nil }
 }

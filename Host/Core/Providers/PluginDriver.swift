@@ -5,10 +5,11 @@ public import LightningProtocol
 public struct PluginDriver: DriverEndpoint {
     public let name: String
     public let capabilities: [String]
+    public let maxConcurrency: Int?
     let connection: any ProviderConnection
 
-    public init(name: String, capabilities: [String], connection: any ProviderConnection) {
-        self.name = name; self.capabilities = capabilities; self.connection = connection
+    public init(name: String, capabilities: [String], maxConcurrency: Int? = nil, connection: any ProviderConnection) {
+        self.name = name; self.capabilities = capabilities; self.maxConcurrency = maxConcurrency; self.connection = connection
     }
 
     public func handle(_ event: Event) async throws -> [Event] {

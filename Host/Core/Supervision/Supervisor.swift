@@ -169,6 +169,7 @@ struct AgentDriver: DriverEndpoint {
     let child: SupervisedChild
     let capabilities: [String]
     let timeout: Duration
+    var maxConcurrency: Int? = nil
     var name: String { child.name }
 
     func handle(_ event: Event) async throws -> [Event] {
