@@ -56,6 +56,8 @@ public final class SupervisedChild: Sendable {
         var exitStatus: ExitStatus?
         var exitWaiter: CheckedContinuation<ExitStatus, Never>?
         var readyWaiters: [CheckedContinuation<Void, Never>] = []
+        /// `exited(within:)` callers, woken by the exit (or their deadline) instead of polling.
+        var exitedWaiters: [CheckedContinuation<Void, Never>] = []
         var wakeBackoff: CheckedContinuation<Void, Never>?
         var generation = 0
         var loop: Task<Void, Never>?
@@ -308,6 +310,7 @@ public final class SupervisedChild: Sendable {
             s.pid = nil; s.pipes = nil; s.connection = nil
             return (s.killReason, !s.desiredRunning)
         }
+        releaseExitedWaiters()
         let reason = killReason ?? exitReason(status, usage: usage, startedAt: startedAt)
         recordExit(status, reason: reason)
         transition(.exited, detail: reason)
@@ -390,13 +393,32 @@ public final class SupervisedChild: Sendable {
         _ = lt_kill_group(pid, SIGKILL)
     }
 
+    /// Waits until the process is gone or `d` passes; true when it is gone. Woken by the exit
+    /// itself (a stop no longer costs a 10 ms polling step; docs/benchmarks.md).
     private func exited(within d: Duration) async -> Bool {
         let deadline = ContinuousClock.now + d
-        while ContinuousClock.now < deadline {
-            if state.withLock({ $0.pid == nil || $0.exitStatus != nil }) { return true }
-            try? await Task.sleep(for: .milliseconds(10))
+        func gone() -> Bool { state.withLock { $0.pid == nil || $0.exitStatus != nil } }
+        while !gone() && ContinuousClock.now < deadline {
+            let timer = Task { [weak self] in
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                self?.releaseExitedWaiters()
+            }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.pid == nil || s.exitStatus != nil { return true }
+                    s.exitedWaiters.append(c)
+                    return false
+                }
+                if now { c.resume() }
+            }
+            timer.cancel()
         }
-        return state.withLock { $0.pid == nil || $0.exitStatus != nil }
+        return gone()
+    }
+
+    private func releaseExitedWaiters() {
+        let ws = state.withLock { s -> [CheckedContinuation<Void, Never>] in defer { s.exitedWaiters = [] }; return s.exitedWaiters }
+        ws.forEach { $0.resume() }
     }
 
     // MARK: Bookkeeping
@@ -449,6 +471,7 @@ public final class SupervisedChild: Sendable {
             return s.exitWaiter
         }
         waiter?.resume(returning: status)
+        releaseExitedWaiters()
     }
 }
 
