@@ -109,7 +109,11 @@ struct TestChildModeTests {
     @Test func stderrSpamWrites5000Lines() async throws {
         let host = try PipeHost(BuildProducts.testChild, ["stderr-spam"])
         try await host.handshake()
-        try await Task.sleep(for: .milliseconds(100))
+        // The lines arrive as fast as the machine lets the reader run: wait for the last one.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !host.stderrText.hasSuffix("spam line 5000\n") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let lines = host.stderrText.split(separator: "\n")
         #expect(lines.count == 5001)
         #expect(lines.last == "spam line 5000")

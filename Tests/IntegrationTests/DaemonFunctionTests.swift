@@ -54,7 +54,8 @@ struct DaemonFunctionTests {
         #expect(deployed.status == 201)
         #expect(deployed.json["max_concurrency"] == 1)
         async let a = d.post("/v1/functions/sleeper/invoke", ["ms": 600])
-        try await Task.sleep(for: .milliseconds(150))
+        // The one instance is busy with `a` (not a fixed sleep: on a loaded machine `a` may start late).
+        try await d.eventually("a running") { try await d.get("/v1/functions/sleeper").json["busy"] == 1 }
         let b = try await d.post("/v1/functions/sleeper/invoke", ["ms": 10])
         #expect(b.status == 429)
         #expect(b.json["error"]?["code"] == "throttled")
