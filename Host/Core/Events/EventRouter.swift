@@ -38,6 +38,10 @@ public final class EventRouter: Service, Sendable {
         /// Deliveries being handled, by driver: event id → hops. Gives events a driver emits
         /// through the host (not as its result) their place in the chain.
         var inflight: [String: [String: Int]] = [:]
+        /// Events this daemon is publishing that the live feed has not shown yet, with the
+        /// deliveries waiting for that: a driver's output never reaches the feed before its cause
+        /// (the bus can hand an event to a driver before `publish` returns to its caller).
+        var untapped: [String: [CheckedContinuation<Void, Never>]] = [:]
     }
 
     enum Command: Sendable {
@@ -110,6 +114,9 @@ public final class EventRouter: Service, Sendable {
                 throw WireError(.invalidArgument, events.count == 1 ? problem : "events[\(i)]: \(problem)")
             }
         }
+        let ids = events.map(\.id)
+        state.withLock { s in for id in ids where s.untapped[id] == nil { s.untapped[id] = [] } }
+        defer { markTapped(ids) }
         let result = try await bus.call(Method.publish, PublishRequest(events: events), as: PublishResult.self)
         var accepted: [Event] = []
         var orphaned = 0
@@ -125,6 +132,24 @@ public final class EventRouter: Service, Sendable {
         if orphaned > 0 { metrics.orphaned.increment(by: orphaned) }
         tap.publish(accepted)
         return result
+    }
+
+    /// Ends the wait of deliveries for these events (they are in the live feed now, or were refused).
+    private func markTapped(_ ids: [String]) {
+        let waiters = state.withLock { s in ids.flatMap { s.untapped.removeValue(forKey: $0) ?? [] } }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Returns once `id` is not being published by this daemon any more (immediately, nearly always).
+    func waitTapped(_ id: String) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                guard s.untapped[id] != nil else { return true }
+                s.untapped[id]!.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
     }
 
     public func run() async throws {
