@@ -66,3 +66,17 @@ func processes(withCommandLineContaining marker: String) -> [Int32] {
         return cmd.contains(marker) && !processIsGone(pid) ? pid : nil
     }
 }
+
+/// Copies a program with a descriptor opened `O_CLOEXEC`. `FileManager.copyItem` leaves the
+/// destination open without it for a moment, and a process another test starts in that moment
+/// (posix_spawn keeps inherited descriptors) holds the file open for writing for its whole life:
+/// every exec of the copy then fails with ETXTBSY, however long the launcher retries.
+func copyProgram(_ source: String, to destination: String) throws {
+    let data = try Data(contentsOf: URL(fileURLWithPath: source))
+    let fd = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard fd >= 0 else { throw TestFailure("open(\(destination)): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard written == data.count else { throw TestFailure("write(\(destination)): \(written) of \(data.count) bytes") }
+    fchmod(fd, 0o755)
+}

@@ -100,7 +100,7 @@ struct SandboxIsolationTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let id = dir.appendingPathComponent("id").path
-        try FileManager.default.copyItem(atPath: "/usr/bin/id", toPath: id)
+        try copyProgram("/usr/bin/id", to: id)
         #expect(chown(id, 0, 0) == 0 && chmod(id, 0o4755) == 0)
         chmod(dir.path, 0o755)
         let p = await SandboxFixture.probe(f.child(["probe", "exec:\(id),-u", "exec:/usr/bin/id,-u"]) {
@@ -116,7 +116,7 @@ struct SandboxIsolationTests {
         let f = try SandboxFixture()
         let bin = f.dataDir.appendingPathComponent("functions/bin", isDirectory: true)
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: TestChildren.products.appendingPathComponent("lt-test-child"), to: bin.appendingPathComponent("lt-test-child"))
+        try copyProgram(TestChildren.products.appendingPathComponent("lt-test-child").path, to: bin.appendingPathComponent("lt-test-child").path)
         for d in [f.dataDir.appendingPathComponent("functions"), bin] { chmod(d.path, 0o755) }
         let c = f.child(["probe", "read:\(f.secret)", "list:\(f.dataDir.path)"], profile: profile) {
             $0.command = bin.appendingPathComponent("lt-test-child").path
