@@ -347,8 +347,8 @@ __attribute__((noreturn)) static void program_main(const lt_sandbox_config *cfg,
         lt_sandbox_fail(errfd, LT_SANDBOX_STAGE_SECCOMP, errno, -1);
     // ETXTBSY: a fresh copy of the program may still be open for writing in a process another
     // thread forked meanwhile; it closes when that one execs. Retry briefly (as spawn.c does).
-    // Up to about 5 s: on a loaded machine the forked process holding it may wait that long
-    // for a CPU before it reaches its exec (seen with 50 tests spawning at once on 2 cores).
+    // Up to about 5 s, backing off: the forked process holding it may wait for a CPU before
+    // it reaches its exec on a loaded machine.
     long pause_ns = 2000000;  /* 2 ms, doubling to 256 ms; nanosleep is async-signal-safe */
     for (int attempt = 0; attempt < 24; attempt++) {
         execve(ex->path, ex->argv, ex->envp);

@@ -91,8 +91,8 @@ int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *e
         }
         // ETXTBSY: another thread of the daemon forked while the program file was still open for
         // writing (a fresh copy); that fd closes as soon as its child execs. Retry briefly.
-        // Up to about 5 s: on a loaded machine the forked process holding it may wait that long
-        // for a CPU before it reaches its exec (seen with 50 tests spawning at once on 2 cores).
+        // Up to about 5 s, backing off: the forked process holding it may wait for a CPU before
+        // it reaches its exec on a loaded machine.
         long pause_ns = 2000000;  /* 2 ms, doubling to 256 ms; nanosleep is async-signal-safe */
         for (int attempt = 0; attempt < 24; attempt++) {
             execve(req->path, req->argv, req->envp);
