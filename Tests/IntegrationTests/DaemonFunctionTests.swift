@@ -10,7 +10,7 @@ struct DaemonFunctionTests {
         try await TestDaemon.start(manifests: { !$0.contains("agent") }, agents: true)
     }
 
-    static func sleeper(timeoutMs: Int = 1000, maxConcurrency: Int = 1, maxQueue: Int = 0, idleMs: Int = 60_000) -> JSONValue {
+    static func sleeper(timeoutMs: Int = 10_000, maxConcurrency: Int = 1, maxQueue: Int = 0, idleMs: Int = 60_000) -> JSONValue {
         ["manifest_version": 1, "id": "sleeper", "name": "Sleeper", "version": "1.0.0", "kind": "function",
          "process": ["command": "example-function"],
          "function": ["handler": "sleep", "timeout_ms": .int(timeoutMs), "max_concurrency": .int(maxConcurrency),
@@ -50,19 +50,20 @@ struct DaemonFunctionTests {
 
     @Test func timeoutsAndTheConcurrencyLimit() async throws {
         let d = try await Self.start()
-        let deployed = try await d.post("/v1/functions", Self.sleeper())
+        // Seconds, not milliseconds: `b` must arrive while `a` still runs, even on a stalled machine.
+        let deployed = try await d.post("/v1/functions", Self.sleeper(timeoutMs: 8000))
         #expect(deployed.status == 201)
         #expect(deployed.json["max_concurrency"] == 1)
-        async let a = d.post("/v1/functions/sleeper/invoke", ["ms": 600])
+        async let a = d.post("/v1/functions/sleeper/invoke", ["ms": 5000])
         // The one instance is busy with `a` (not a fixed sleep: on a loaded machine `a` may start late).
         try await d.eventually("a running") { try await d.get("/v1/functions/sleeper").json["busy"] == 1 }
         let b = try await d.post("/v1/functions/sleeper/invoke", ["ms": 10])
         #expect(b.status == 429)
         #expect(b.json["error"]?["code"] == "throttled")
         #expect(try await a.status == 200)
-        let slow = try await d.post("/v1/functions/sleeper/invoke", ["ms": 5000])
+        let slow = try await d.post("/v1/functions/sleeper/invoke", ["ms": 25_000])
         #expect(slow.status == 504)
-        #expect(slow.json["error"]?["message"]?.stringValue?.hasPrefix("function sleeper did not finish within 1000 ms") == true)
+        #expect(slow.json["error"]?["message"]?.stringValue?.hasPrefix("function sleeper did not finish within 8000 ms") == true)
         let info = try await d.get("/v1/functions/sleeper").json
         #expect(info["stats"]?["throttled"] == 1)
         #expect(info["stats"]?["timeouts"] == 1)
