@@ -113,11 +113,14 @@ let package = Package(
             path: "Plugins/Shared/SQLiteSupport",
             swiftSettings: strict
         ),
+        // What both storage providers share: the contract's naming rules, error wording and
+        // continuation tokens.
+        .target(name: "StorageSupport", dependencies: ["LightningProtocol"], path: "Plugins/Shared/StorageSupport", swiftSettings: strict),
         // What both event buses share (long-poll waiters).
         .target(name: "BusSupport", dependencies: ["LightningProtocol"], path: "Plugins/Shared/BusSupport", swiftSettings: strict),
         .target(
             name: "SQLiteStoragePlugin",
-            dependencies: ["LightningPluginKit", "LightningProtocol", "SQLiteSupport"],
+            dependencies: ["LightningPluginKit", "LightningProtocol", "SQLiteSupport", "StorageSupport"],
             path: "Plugins/SQLiteStorage",
             swiftSettings: strict
         ),
@@ -141,7 +144,7 @@ let package = Package(
             path: "Plugins/Shared/AzureSupport",
             swiftSettings: strict
         ),
-        .target(name: "CosmosStoragePlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport"],
+        .target(name: "CosmosStoragePlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport", "StorageSupport"],
                 path: "Plugins/CosmosStorage", swiftSettings: strict),
         .target(name: "ServiceBusEventBusPlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport", "BusSupport"],
                 path: "Plugins/ServiceBusEventBus", swiftSettings: strict),

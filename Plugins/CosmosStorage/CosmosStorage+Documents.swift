@@ -1,6 +1,7 @@
 import AzureSupport
 import Foundation
 import LightningProtocol
+import StorageSupport
 
 /// Document reads and writes. Cosmos checks `If-Match` atomically on the server; the plugin
 /// reads first only where the contract needs the current document (to keep `created_at`, to make
@@ -16,8 +17,8 @@ extension CosmosStorage {
         let reply = try await client.send(.post, segments, headers: pkHeader(doc.partitionKey), body: body)
         switch reply.status {
         case 200..<300: return try StoredDocument.document(reply.body, container: r.container)
-        case 409: throw CosmosStorageError.documentExists(doc.id, partitionKey: doc.partitionKey, container: r.container)
-        case 404: throw CosmosStorageError.containerNotFound(r.container)
+        case 409: throw StorageError.documentExists(doc.id, partitionKey: doc.partitionKey, container: r.container)
+        case 404: throw StorageError.containerNotFound(r.container)
         default: throw CosmosClient.error(reply, .post, segments)
         }
     }
@@ -38,7 +39,7 @@ extension CosmosStorage {
                 throw await notFound(r.container, id: doc.id, partitionKey: doc.partitionKey)
             }
             if let m = r.ifMatch, m != existing.etag {
-                throw CosmosStorageError.etagMismatch(doc.id, ifMatch: m, current: existing.etag)
+                throw StorageError.etagMismatch(doc.id, ifMatch: m, current: existing.etag)
             }
             let segments = collectionSegments(r.container) + ["docs", doc.id]
             let reply = try await client.send(.put, segments, headers: conditional(doc.partitionKey, existing.etag),
@@ -65,8 +66,8 @@ extension CosmosStorage {
             let existing = try await current(r.container, id: doc.id, partitionKey: doc.partitionKey)
             guard let existing else {
                 if let m = r.ifMatch {
-                    if try await !collectionExists(r.container) { throw CosmosStorageError.containerNotFound(r.container) }
-                    throw CosmosStorageError.etagMismatch(doc.id, ifMatch: m, current: nil)
+                    if try await !collectionExists(r.container) { throw StorageError.containerNotFound(r.container) }
+                    throw StorageError.etagMismatch(doc.id, ifMatch: m, current: nil)
                 }
                 let now = Timestamp.now()
                 let body = try StoredDocument.body(doc, createdAt: now, updatedAt: now, partitionKeyProperty: config.partitionKeyProperty)
@@ -74,12 +75,12 @@ extension CosmosStorage {
                 switch reply.status {
                 case 200..<300: return try StoredDocument.document(reply.body, container: r.container)
                 case 409: continue  // created by someone else meanwhile: replace it
-                case 404: throw CosmosStorageError.containerNotFound(r.container)
+                case 404: throw StorageError.containerNotFound(r.container)
                 default: throw CosmosClient.error(reply, .post, segments)
                 }
             }
             if let m = r.ifMatch, m != existing.etag {
-                throw CosmosStorageError.etagMismatch(doc.id, ifMatch: m, current: existing.etag)
+                throw StorageError.etagMismatch(doc.id, ifMatch: m, current: existing.etag)
             }
             var headers = conditional(doc.partitionKey, existing.etag)
             headers["x-ms-documentdb-is-upsert"] = "True"
@@ -87,7 +88,7 @@ extension CosmosStorage {
             switch reply.status {
             case 200..<300: return try StoredDocument.document(reply.body, container: r.container)
             case 412: try await raceLost(r.container, doc, ifMatch: r.ifMatch)
-            case 404: throw CosmosStorageError.containerNotFound(r.container)
+            case 404: throw StorageError.containerNotFound(r.container)
             default: throw CosmosClient.error(reply, .post, segments)
             }
         }
@@ -105,7 +106,7 @@ extension CosmosStorage {
         case 404: throw await notFound(k.container, id: k.id, partitionKey: k.partitionKey)
         case 412:
             let now = try await current(k.container, id: k.id, partitionKey: k.partitionKey)
-            throw CosmosStorageError.etagMismatch(k.id, ifMatch: k.ifMatch ?? "", current: now?.etag)
+            throw StorageError.etagMismatch(k.id, ifMatch: k.ifMatch ?? "", current: now?.etag)
         default: throw CosmosClient.error(reply, .delete, segments)
         }
     }
@@ -113,8 +114,8 @@ extension CosmosStorage {
     // MARK: Helpers
 
     static func check(container: String, id: String) throws {
-        try CosmosNames.checkContainer(container)
-        try CosmosNames.checkId(id)
+        try StorageNames.checkContainer(container)
+        try StorageNames.checkId(id)
     }
 
     func pkHeader(_ partitionKey: String) -> [String: String] {
@@ -141,8 +142,8 @@ extension CosmosStorage {
     /// The not-found error for a 404 on a document: Cosmos says "NotFound" for a missing
     /// collection and a missing document alike, so the collection is looked up to tell them apart.
     func notFound(_ container: String, id: String, partitionKey: String) async -> WireError {
-        if let exists = try? await collectionExists(container), !exists { return CosmosStorageError.containerNotFound(container) }
-        return CosmosStorageError.documentNotFound(id, partitionKey: partitionKey, container: container)
+        if let exists = try? await collectionExists(container), !exists { return StorageError.containerNotFound(container) }
+        return StorageError.documentNotFound(id, partitionKey: partitionKey, container: container)
     }
 
     /// A conditional write got 412: another writer changed the document after it was read.
@@ -151,7 +152,7 @@ extension CosmosStorage {
     func raceLost(_ container: String, _ doc: Document, ifMatch: String?) async throws {
         guard let m = ifMatch else { return }
         let now = try await current(container, id: doc.id, partitionKey: doc.partitionKey)
-        throw CosmosStorageError.etagMismatch(doc.id, ifMatch: m, current: now?.etag)
+        throw StorageError.etagMismatch(doc.id, ifMatch: m, current: now?.etag)
     }
 
     func contention(_ container: String, _ doc: Document) -> WireError {

@@ -1,6 +1,7 @@
 import AzureSupport
 import Foundation
 import LightningProtocol
+import StorageSupport
 
 /// `storage.query` as Cosmos SQL:
 ///
@@ -26,15 +27,15 @@ extension CosmosStorage {
     static let maxItemsRange = 1...1000
 
     func query(_ q: QueryRequest) async throws -> QueryResult {
-        try CosmosNames.checkContainer(q.container)
+        try StorageNames.checkContainer(q.container)
         let limit = q.maxItems ?? Self.defaultMaxItems
         guard Self.maxItemsRange.contains(limit) else {
             throw WireError(.invalidArgument, "field \"max_items\": expected an integer from 1 to 1000, got \(limit)")
         }
         var sql = CosmosQuery()
         try sql.addWhere(q.where)
-        let fingerprint = try CosmosContinuation.fingerprint(container: q.container, partitionKey: q.partitionKey, where: q.where)
-        let after = try q.continuation.map { try CosmosContinuation(decoding: $0, expecting: fingerprint) }
+        let fingerprint = try ContinuationToken.fingerprint(container: q.container, partitionKey: q.partitionKey, where: q.where)
+        let after = try q.continuation.map { try ContinuationToken(decoding: $0, expecting: fingerprint) }
         if let pk = q.partitionKey { sql.add("c.partition_key = @pk", ["@pk": .string(pk)]) }
         if let after {
             sql.add("(c.partition_key > @kp OR (c.partition_key = @kp AND c.id > @ki))", ["@kp": .string(after.pk), "@ki": .string(after.id)])
@@ -61,7 +62,7 @@ extension CosmosStorage {
         guard found.count > limit else { return QueryResult(documents: found, continuation: nil) }
         let page = Array(found.prefix(limit))
         let last = page[page.count - 1]
-        let token = try CosmosContinuation(fingerprint: fingerprint, partitionKey: last.partitionKey, id: last.id).encoded()
+        let token = try ContinuationToken(fingerprint: fingerprint, partitionKey: last.partitionKey, id: last.id).encoded()
         return QueryResult(documents: page, continuation: token)
     }
 
@@ -84,7 +85,7 @@ extension CosmosStorage {
             headers["x-ms-max-item-count"] = String(min(want - out.count, 1000))
             if let continuation { headers["x-ms-continuation"] = continuation }
             let reply = try await client.send(.post, segments, headers: headers, body: body)
-            if reply.status == 404 { throw CosmosStorageError.containerNotFound(container) }
+            if reply.status == 404 { throw StorageError.containerNotFound(container) }
             guard (200..<300).contains(reply.status) else { throw CosmosClient.error(reply, .post, segments) }
             let json = try Self.decodeBody(reply, what: "query of container \"\(container)\"")
             for item in json["Documents"]?.arrayValue ?? [] { out.append(try StoredDocument.document(item, container: container)) }
@@ -100,7 +101,7 @@ extension CosmosStorage {
         var continuation: String?
         repeat {
             let reply = try await client.send(.get, segments, headers: continuation.map { ["x-ms-continuation": $0] } ?? [:])
-            if reply.status == 404 { throw CosmosStorageError.containerNotFound(container) }
+            if reply.status == 404 { throw StorageError.containerNotFound(container) }
             guard (200..<300).contains(reply.status) else { throw CosmosClient.error(reply, .get, segments) }
             let json = try Self.decodeBody(reply, what: "partition key ranges of container \"\(container)\"")
             ids += (json["PartitionKeyRanges"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }

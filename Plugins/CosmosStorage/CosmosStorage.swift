@@ -3,6 +3,7 @@ import AzureSupport
 import Foundation
 import LightningPluginKit
 import LightningProtocol
+import StorageSupport
 
 /// The storage provider on Azure Cosmos DB (NoSQL API) over REST (manifests/cosmos-storage.json).
 ///
@@ -44,7 +45,7 @@ final class CosmosStorage: StoragePlugin {
     // MARK: Containers
 
     func createContainer(_ r: ContainerRequest) async throws -> ContainerResult {
-        try CosmosNames.checkContainer(r.container)
+        try StorageNames.checkContainer(r.container)
         let body = try Wire.encode(Self.collectionDefinition(r.container, partitionKeyPath: config.partitionKeyPath))
         for attempt in 0..<2 {
             try await ensureDatabase(force: attempt > 0)
@@ -61,7 +62,7 @@ final class CosmosStorage: StoragePlugin {
     }
 
     func deleteContainer(_ r: ContainerRequest) async throws -> ContainerResult {
-        try CosmosNames.checkContainer(r.container)
+        try StorageNames.checkContainer(r.container)
         let segments = collectionSegments(r.container)
         let reply = try await client.send(.delete, segments)
         switch reply.status {
@@ -72,7 +73,7 @@ final class CosmosStorage: StoragePlugin {
     }
 
     func containerExists(_ r: ContainerRequest) async throws -> ContainerResult {
-        try CosmosNames.checkContainer(r.container)
+        try StorageNames.checkContainer(r.container)
         return ContainerResult(exists: try await collectionExists(r.container))
     }
 

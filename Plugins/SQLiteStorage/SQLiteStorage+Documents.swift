@@ -1,4 +1,5 @@
 import LightningProtocol
+import StorageSupport
 import SQLiteSupport
 
 /// Document writes and reads. Every write runs read-check-write inside one `BEGIN IMMEDIATE`

@@ -1,4 +1,5 @@
 import LightningProtocol
+import StorageSupport
 import SQLiteSupport
 
 /// `storage.query`: type-correct equality on paths of `data`, ordered by (partition_key, id),

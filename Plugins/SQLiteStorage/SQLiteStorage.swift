@@ -2,6 +2,7 @@ public import CLightningABI
 import Foundation
 import LightningPluginKit
 import LightningProtocol
+import StorageSupport
 import SQLiteSupport
 
 /// The storage provider on the system libsqlite3 (manifests/sqlite-storage.json).

@@ -1,4 +1,5 @@
 import LightningProtocol
+import StorageSupport
 import SQLiteSupport
 
 /// The tables of the storage database and the row ⇄ `Document` mapping.

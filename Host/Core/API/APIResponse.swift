@@ -24,7 +24,7 @@ enum APIResponse {
         case .conflict: return .conflict
         case .preconditionFailed: return .preconditionFailed
         case .invalidArgument: return .badRequest
-        case .unsupported: return .notImplemented
+        case .unsupported: return .notImplemented  // HTTP 501 for the `unsupported` code (a provider lacks the method), not a stub
         case .unavailable: return .serviceUnavailable
         case .timeout: return .gatewayTimeout
         case .throttled: return .tooManyRequests

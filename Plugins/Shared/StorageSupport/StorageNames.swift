@@ -1,12 +1,12 @@
 import LightningProtocol
 
 /// The naming rules of the storage contract, checked before any database work.
-enum StorageNames {
-    static let maxLength = 255
+public enum StorageNames {
+    public static let maxLength = 255
 
     /// Container names: 1 to 255 characters of `[A-Za-z0-9_.-]`.
     /// - Throws: `WireError(.invalidArgument)` quoting the name.
-    static func checkContainer(_ name: String) throws {
+    public static func checkContainer(_ name: String) throws {
         let ok = (1...maxLength).contains(name.utf8.count) && name.utf8.allSatisfy { c in
             (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
                 || c == 0x5f || c == 0x2d || c == 0x2e
@@ -19,7 +19,7 @@ enum StorageNames {
 
     /// Document ids (Cosmos DB rules): 1 to 255 characters (Unicode scalars), none of `/ \ ? #`.
     /// - Throws: `WireError(.invalidArgument)` naming the field `id`.
-    static func checkId(_ id: String) throws {
+    public static func checkId(_ id: String) throws {
         let scalars = id.unicodeScalars
         let forbidden: Set<Unicode.Scalar> = ["/", "\\", "?", "#"]
         guard (1...maxLength).contains(scalars.count), !scalars.contains(where: forbidden.contains) else {

@@ -1,5 +1,5 @@
 import Foundation
-import LightningProtocol
+public import LightningProtocol
 
 /// The opaque `continuation` of `storage.query`: where the previous page ended and which query
 /// it belongs to. On the wire it is base64url (no padding) of
@@ -13,20 +13,20 @@ import LightningProtocol
 ///
 /// Rationale: the token is not signed; forging one only lets a caller start a page at a key
 /// of their choosing in a container they can already query.
-struct ContinuationToken: Codable, Sendable, Equatable {
-    static let currentVersion = 1
+public struct ContinuationToken: Codable, Sendable, Equatable {
+    public static let currentVersion = 1
 
-    var v: Int
-    var q: String
-    var pk: String
-    var id: String
+    public var v: Int
+    public var q: String
+    public var pk: String
+    public var id: String
 
-    init(fingerprint: String, partitionKey: String, id: String) {
+    public init(fingerprint: String, partitionKey: String, id: String) {
         v = Self.currentVersion; q = fingerprint; pk = partitionKey; self.id = id
     }
 
     /// The token text for the wire.
-    func encoded() throws -> String {
+    public func encoded() throws -> String {
         try Wire.encode(self).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
@@ -35,7 +35,7 @@ struct ContinuationToken: Codable, Sendable, Equatable {
 
     /// Reads a token and checks that it was issued for the query with `fingerprint`.
     /// - Throws: `WireError(.invalidArgument)` for a malformed token or one of another query.
-    init(decoding text: String, expecting fingerprint: String) throws {
+    public init(decoding text: String, expecting fingerprint: String) throws {
         var b64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         b64 += String(repeating: "=", count: (4 - b64.count % 4) % 4)
         guard let data = Data(base64Encoded: b64),
@@ -52,7 +52,7 @@ struct ContinuationToken: Codable, Sendable, Equatable {
 
     /// The fingerprint of a query: FNV-1a (64-bit) of the canonical JSON of its container,
     /// partition restriction and where-clause, as 16 hex digits.
-    static func fingerprint(container: String, partitionKey: String?, where clause: [String: JSONValue]) throws -> String {
+    public static func fingerprint(container: String, partitionKey: String?, where clause: [String: JSONValue]) throws -> String {
         let shape: JSONValue = [
             "container": .string(container),
             "partition_key": partitionKey.map(JSONValue.string) ?? .null,
