@@ -72,30 +72,26 @@ struct Serve: AsyncParsableCommand {
         let daemon = Daemon(config: daemonConfig, logger: logger)
         MetricsSystem.bootstrap(daemon.metrics.factory)
         if pin { logger.notice("--pin: manifests' library.sha256 taken from the libraries as built (in memory, files unchanged)") }
-        do { try await daemon.start() } catch {
-            await daemon.shutdown()
-            throw ClientFailure(description: "lightning: \(error)")
-        }
         let host = cfg.host
         let api = APIServer(daemon: daemon).makeApplication { port in
             // Tests and scripts wait for this line to learn the port.
             FileHandle.standardOutput.write(Data("lightning: listening on http://\(host):\(port)\n".utf8))
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = daemon.services().map {
-            .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
-        }
-        services.append(.init(service: api, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
-        // Shut down first (the group stops services in reverse order): ends open event streams,
-        // so the HTTP server's graceful shutdown does not wait for them forever.
-        services.append(.init(service: StreamCloser(daemon: daemon)))
-        services.append(.init(service: ConfigReloader(daemon: daemon, sources: sources, logger: logger)))
+        // One group: the supervisor, the daemon's start and shutdown, the router and the API
+        // (Daemon.services). Shut down first (reverse order): the stream closer ends open event
+        // streams, so the HTTP server's graceful shutdown does not wait for them forever.
+        let services = daemon.services(api: api, extra: [
+            AfterStart(StreamCloser(daemon: daemon), daemon: daemon),
+            AfterStart(ConfigReloader(daemon: daemon, sources: sources, logger: logger), daemon: daemon),
+        ])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do { try await group.run() } catch {
+        do { try await group.run() } catch let e as DaemonLifecycle.StartFailed {
+            throw ClientFailure(description: "lightning: \(e.underlying)")
+        } catch {
             logger.error("daemon stopped: \(error)")
             await daemon.shutdown()
             throw ExitCode.failure
         }
-        await daemon.shutdown()
     }
 }
 

@@ -8,7 +8,8 @@ public import ServiceLifecycle
 /// ```
 ///  DaemonConfig ─▶ ManifestDirectory.scan ─▶ for each provider kind: load + create + health ─▶ slot.bind
 ///                                          └▶ for each driver: load + create ─▶ router.register
-///  services(): [EventRouter, HTTP API] ─▶ ServiceGroup (in Host/CLI)
+///  services(api:extra:): Supervisor, DaemonLifecycle (start … shutdown), then after the start:
+///  EventRouter, HTTP API, extras ─▶ one ServiceGroup (in Host/CLI)
 /// ```
 ///
 /// A manifest or plugin that fails is reported (`/v1/plugins`, `lightning plugins`) and the
@@ -27,6 +28,8 @@ public final class Daemon: Sendable {
     let manifests = Locked<[String: Manifest]>([:])
     let instanceConfigs = Locked<[String: [String: JSONValue]]>([:])
     public let startedAt = Timestamp.now()
+    /// Where the start is (`DaemonLifecycle` moves it; `AfterStart` services wait on it).
+    public let started = Watched(StartState.starting)
 
     public init(config: DaemonConfig, logger: Logger) {
         self.config = config
@@ -118,10 +121,20 @@ public final class Daemon: Sendable {
     /// Ends every live event stream (`GET /v1/events/stream`); called when shutdown begins.
     public func closeEventStreams() { router.tap.close() }
 
-    /// The long-running services, for a `ServiceGroup`.
-    public func services() -> [any Service] { [router] }
+    /// The daemon's services for its one `ServiceGroup`, in start order (the group stops them in
+    /// reverse): the supervisor first, so children's loops outlive everything that stops children;
+    /// then the lifecycle (start; close at shutdown); then what needs a started daemon: the router,
+    /// the API, and `extra` (each an `AfterStart` unless it must run during start-up).
+    /// A failure of any of them stops the group.
+    public func services(api: any Service, extra: [any Service]) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        supervisor.willRun()
+        let list: [any Service] = [supervisor, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
+                                   AfterStart(api, daemon: self)] + extra
+        return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }
+    }
 
-    /// Closes providers and drivers (after the services stopped).
+    /// Closes providers and drivers and stops every child (the lifecycle service's shutdown).
+    /// Safe to call twice.
     public func shutdown() async {
         await supervisor.stopAll()
         for d in router.drivers {

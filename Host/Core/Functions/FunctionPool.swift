@@ -16,10 +16,11 @@ final class FunctionPool: Sendable {
     let config: [String: JSONValue]
     let supervisor: Supervisor
     let logger: Logger
-    private let state = Locked(State())
+    /// Instances, the queue and the stats, behind one lock; queued invocations watch it for a grant.
+    private let state = Watched(State())
     private let reaper = Locked<Task<Void, Never>?>(nil)
 
-    private struct Instance {
+    private struct Instance: Sendable {
         let child: SupervisedChild
         var busy: Bool
         var lastUsed: ContinuousClock.Instant
@@ -30,15 +31,22 @@ final class FunctionPool: Sendable {
         let cold: Bool
     }
 
-    private struct Waiter {
-        let id: UInt64
-        let continuation: CheckedContinuation<Lease, any Error>
+    /// What a queued invocation is given when it reaches the head of the queue.
+    private enum Grant: Sendable {
+        /// A released ready instance.
+        case warm(SupervisedChild)
+        /// Room to start instance number n (one died or failed to start).
+        case cold(Int)
+        /// The function is being removed.
+        case closed
     }
 
-    private struct State {
+    private struct State: Sendable {
         var instances: [String: Instance] = [:]
         var starting = 0
-        var waiters: Deque<Waiter> = []
+        /// Queued invocations, first come first served.
+        var waiters: Deque<UInt64> = []
+        var grants: [UInt64: Grant] = [:]
         var nextInstance = 0
         var nextWaiter: UInt64 = 0
         var stats = FunctionStats()
@@ -54,6 +62,7 @@ final class FunctionPool: Sendable {
         self.manifest = manifest; self.spec = spec; self.config = config; self.supervisor = supervisor; self.logger = logger
         if spec.idleTimeoutMs > 0 {
             let period = Duration.milliseconds(max(50, min(1000, spec.idleTimeoutMs / 2)))
+            // Owned by the pool: cancelled in close() (a pool lives as long as its deployment).
             reaper.withLock { $0 = Task { [weak self] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: period)
@@ -68,12 +77,12 @@ final class FunctionPool: Sendable {
     func invoke(_ input: JSONValue, invocationId: String) async throws -> Invocation {
         let started = ContinuousClock.now
         let startedAt = Timestamp.now()
-        state.withLock { $0.stats.invocations += 1 }
+        state.update { $0.stats.invocations += 1 }
         let lease: Lease
         do {
             lease = try await acquire(deadline: started + .milliseconds(spec.timeoutMs))
         } catch let e as WireError {
-            state.withLock { s in
+            state.update { s in
                 if e.code == .throttled { s.stats.throttled += 1 } else if e.code == .timeout { s.stats.timeouts += 1 } else { s.stats.failed += 1 }
                 s.stats.lastError = e.message
             }
@@ -87,7 +96,7 @@ final class FunctionPool: Sendable {
             let out = try await lease.child.call(ChildProtocol.invoke, try Wire.decode(JSONValue.self, from: Wire.encode(params)), timeout: remaining)
             let result = try Wire.decode(InvokeResult.self, from: Wire.encode(out), what: "result of function.invoke from \(lease.child.name)")
             let ms = (ContinuousClock.now - callStart).milliseconds
-            state.withLock { s in
+            state.update { s in
                 s.stats.succeeded += 1
                 if !lease.cold {
                     s.warmTotalMs += ms
@@ -95,17 +104,17 @@ final class FunctionPool: Sendable {
                     s.stats.warmInvokeMsAvg = s.warmTotalMs / Double(s.warmSucceeded)
                 }
             }
-            release(lease.child, healthy: true)
+            await release(lease.child, healthy: true)
             return Invocation(invocationId: invocationId, function: name, status: .succeeded, output: result.output,
                               durationMs: (ContinuousClock.now - started).milliseconds, coldStart: lease.cold, instance: lease.child.name, startedAt: startedAt)
         } catch let e as WireError {
             let stuck = e.code == .timeout || e.code == .unavailable
-            state.withLock { s in
+            state.update { s in
                 if e.code == .timeout { s.stats.timeouts += 1 } else { s.stats.failed += 1 }
                 s.stats.lastError = e.message
             }
             if e.code == .timeout { lease.child.kill(reason: "function \(name): invocation \(invocationId) timed out after \(spec.timeoutMs) ms") }
-            release(lease.child, healthy: !stuck)
+            await release(lease.child, healthy: !stuck)
             let err = e.code == .timeout ? WireError(.timeout, "function \(name) did not finish within \(spec.timeoutMs) ms (instance \(lease.child.name) stopped)") : e
             return Invocation(invocationId: invocationId, function: name, status: .failed, error: err,
                               durationMs: (ContinuousClock.now - started).milliseconds, coldStart: lease.cold, instance: lease.child.name, startedAt: startedAt)
@@ -113,8 +122,8 @@ final class FunctionPool: Sendable {
     }
 
     private func acquire(deadline: ContinuousClock.Instant) async throws -> Lease {
-        enum Plan { case warm(SupervisedChild), cold(Int), wait }
-        let plan = try state.withLock { s -> Plan in
+        enum Plan: Sendable { case warm(SupervisedChild), cold(Int), wait }
+        let plan = try state.update { s -> Plan in
             if s.closed { throw WireError(.unavailable, "function \(name) is being removed") }
             if let (key, inst) = s.instances.first(where: { !$0.value.busy && $0.value.child.currentState == .ready }) {
                 s.instances[key]?.busy = true
@@ -148,20 +157,21 @@ final class FunctionPool: Sendable {
         do {
             child = try supervisor.makeChild(manifest, name: "fn:\(name)#\(n)", config: config, restart: .temporary)
         } catch {
-            state.withLock { $0.starting -= 1 }
+            state.update { $0.starting -= 1 }
+            await handOffToNextWaiter()
             throw (error as? HostError)?.wireError ?? WireError(.unavailable, "\(error)")
         }
         await supervisor.launch(child)
         let ready = await child.waitReady(timeout: .milliseconds(child.spec.readinessTimeoutMs))
         let ms = (ContinuousClock.now - t0).milliseconds
         guard ready else {
-            state.withLock { $0.starting -= 1 }
+            state.update { $0.starting -= 1 }
             let why = child.snapshot.lastExit?.reason ?? "state \(child.currentState.rawValue)"
             await supervisor.remove(child.name)
-            handOffToNextWaiter()
+            await handOffToNextWaiter()
             throw WireError(.unavailable, "function \(name): instance \(child.name) did not become ready: \(why)")
         }
-        state.withLock { s in
+        state.update { s in
             s.starting -= 1
             s.instances[child.name] = Instance(child: child, busy: true, lastUsed: .now)
             s.stats.coldStarts += 1
@@ -172,59 +182,69 @@ final class FunctionPool: Sendable {
         return Lease(child: child, cold: true)
     }
 
+    /// Queues until an instance is granted, `deadline` passes (`.timeout`) or the calling task is
+    /// cancelled (`CancellationError`; a grant that raced with it goes to the next in line).
     private func wait(until deadline: ContinuousClock.Instant) async throws -> Lease {
-        let id = state.withLock { s -> UInt64 in s.nextWaiter += 1; return s.nextWaiter }
-        let timer = Task { [weak self] in
-            try? await Task.sleep(until: deadline)
-            guard let self else { return }
-            let w = self.state.withLock { s -> Waiter? in
-                guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.waiters.remove(at: i)
-            }
-            w?.continuation.resume(throwing: WireError(.timeout, "function \(self.name): no instance free within \(self.spec.timeoutMs) ms (max_concurrency \(self.spec.maxConcurrency))"))
+        let id = state.update { s -> UInt64 in
+            s.nextWaiter += 1
+            s.waiters.append(s.nextWaiter)
+            return s.nextWaiter
         }
-        defer { timer.cancel() }
-        return try await withCheckedThrowingContinuation { c in
-            state.withLock { $0.waiters.append(Waiter(id: id, continuation: c)) }
+        _ = await state.wait(for: max(.zero, deadline - .now)) { $0.grants[id] != nil }
+        // Take the grant, or leave the queue: one step, so a grant is never lost between the two.
+        let grant = state.update { s -> Grant? in
+            if let g = s.grants.removeValue(forKey: id) { return g }
+            s.waiters.removeAll { $0 == id }
+            return nil
+        }
+        if Task.isCancelled {
+            switch grant {
+            case .warm(let child): await release(child, healthy: true)
+            case .cold: state.update { $0.starting -= 1 }; await handOffToNextWaiter()
+            case .closed, nil: break
+            }
+            throw CancellationError()
+        }
+        switch grant {
+        case .warm(let child): return Lease(child: child, cold: false)
+        case .cold(let n): return try await startInstance(n)
+        case .closed: throw WireError(.unavailable, "function \(name) was removed")
+        case nil:
+            throw WireError(.timeout, "function \(name): no instance free within \(spec.timeoutMs) ms (max_concurrency \(spec.maxConcurrency))")
         }
     }
 
     /// Gives a finished instance to the next waiter, or marks it idle. An unhealthy one is dropped.
-    private func release(_ child: SupervisedChild, healthy: Bool) {
+    private func release(_ child: SupervisedChild, healthy: Bool) async {
         if !healthy || child.currentState != .ready {
-            state.withLock { $0.instances[child.name] = nil }
-            Task { await supervisor.remove(child.name) }
-            handOffToNextWaiter()
+            state.update { $0.instances[child.name] = nil }
+            await supervisor.remove(child.name)
+            await handOffToNextWaiter()
             return
         }
-        let waiter = state.withLock { s -> Waiter? in
+        state.update { s in
             if let w = s.waiters.popFirst() {
                 s.stats.warmStarts += 1
-                return w
+                s.grants[w] = .warm(child)
+                return
             }
             s.instances[child.name]?.busy = false
             s.instances[child.name]?.lastUsed = .now
-            return nil
         }
-        waiter?.continuation.resume(returning: Lease(child: child, cold: false))
     }
 
-    /// A slot freed without an instance to hand over: start one for the first waiter.
-    private func handOffToNextWaiter() {
-        let next = state.withLock { s -> (Waiter, Int)? in
-            guard s.instances.count + s.starting < spec.maxConcurrency, let w = s.waiters.popFirst() else { return nil }
+    /// A slot freed without an instance to hand over: the first waiter may start one.
+    private func handOffToNextWaiter() async {
+        state.update { s in
+            guard s.instances.count + s.starting < spec.maxConcurrency, let w = s.waiters.popFirst() else { return }
             s.starting += 1
             s.nextInstance += 1
-            return (w, s.nextInstance)
-        }
-        guard let (w, n) = next else { return }
-        Task {
-            do { w.continuation.resume(returning: try await self.startInstance(n)) } catch { w.continuation.resume(throwing: error) }
+            s.grants[w] = .cold(s.nextInstance)
         }
     }
 
     private func expireIdle() async {
-        let idle = state.withLock { s -> [SupervisedChild] in
+        let idle = state.update { s -> [SupervisedChild] in
             let now = ContinuousClock.now
             let expired = s.instances.values.filter { !$0.busy && now - $0.lastUsed >= .milliseconds(spec.idleTimeoutMs) }
             for i in expired { s.instances[i.child.name] = nil }
@@ -236,23 +256,23 @@ final class FunctionPool: Sendable {
     /// Stops every instance and fails the queue (function deleted or replaced).
     func close() async {
         reaper.withLock { $0?.cancel() }
-        let (children, waiters) = state.withLock { s -> ([SupervisedChild], [Waiter]) in
+        let children = state.update { s -> [SupervisedChild] in
             s.closed = true
+            for w in s.waiters { s.grants[w] = .closed }
             defer { s.instances = [:]; s.waiters = [] }
-            return (s.instances.values.map(\.child), Array(s.waiters))
+            return s.instances.values.map(\.child)
         }
-        waiters.forEach { $0.continuation.resume(throwing: WireError(.unavailable, "function \(name) was removed")) }
         for c in children { await supervisor.remove(c.name) }
     }
 
     func info() -> FunctionInfo {
-        state.withLock { s in
+        state.read { s in
             FunctionInfo(name: name, version: manifest.version.description, handler: spec.handler, timeoutMs: spec.timeoutMs,
                          maxConcurrency: spec.maxConcurrency, maxQueue: spec.maxQueue, idleTimeoutMs: spec.idleTimeoutMs, triggers: spec.eventTriggers,
                          instances: s.instances.count, busy: s.instances.values.filter(\.busy).count, queued: s.waiters.count, stats: s.stats)
         }
     }
 
-    var instanceNames: [String] { state.withLock { Array($0.instances.keys) } }
+    var instanceNames: [String] { state.read { Array($0.instances.keys) } }
 
 }

@@ -137,6 +137,7 @@ final class LocalFunctions: ProviderConnection {
         if r.async == true {
             let running = Invocation(invocationId: id, function: r.function, status: .running, startedAt: .now())
             invocations.withLock { $0.put(running) }
+            // An asynchronous invocation outlives its request by design; bounded by the function's timeout.
             Task {
                 let out: Invocation
                 do { out = try await p.invoke(r.input, invocationId: id) } catch let e as WireError {

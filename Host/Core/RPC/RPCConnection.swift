@@ -18,6 +18,8 @@ final class RPCConnection: Sendable {
     private let onNotification: NotificationHandler
     /// Called once when the peer broke the protocol badly enough to be stopped.
     private let onViolation: @Sendable (String) -> Void
+    /// Called for every line that is not a JSON-RPC message (the operator sees each one).
+    private let onMalformed: @Sendable (_ line: Data, _ error: String) -> Void
     private let maxInflight: Int
     private let state = Locked(State())
 
@@ -40,9 +42,10 @@ final class RPCConnection: Sendable {
     static let malformedLimit = 10
 
     init(label: String, maxInflight: Int, send: @escaping @Sendable (Data) -> Bool, handler: @escaping Handler,
-         onNotification: @escaping NotificationHandler, onViolation: @escaping @Sendable (String) -> Void) {
+         onNotification: @escaping NotificationHandler, onViolation: @escaping @Sendable (String) -> Void,
+         onMalformed: @escaping @Sendable (_ line: Data, _ error: String) -> Void = { _, _ in }) {
         self.label = label; self.maxInflight = maxInflight; self.send = send; self.handler = handler
-        self.onNotification = onNotification; self.onViolation = onViolation
+        self.onNotification = onNotification; self.onViolation = onViolation; self.onMalformed = onMalformed
     }
 
     // MARK: Outgoing
@@ -64,6 +67,7 @@ final class RPCConnection: Sendable {
                     fail(id, WireError(.unavailable, "\(label): cannot write to the child's stdin (it closed)"), cancel: false)
                     return
                 }
+                // Owned by the request: cancelled when its answer comes, when it fails, or at close().
                 let timer = Task {
                     try? await Task.sleep(for: timeout)
                     if Task.isCancelled { return }
@@ -124,6 +128,7 @@ final class RPCConnection: Sendable {
             message = try RPCMessage.parse(line)
             state.withLock { $0.malformedInARow = 0 }
         } catch {
+            onMalformed(line, error.error.message)
             _ = send(RPCMessage.errorResponse(id: error.id, error: error.error).line())
             let (count, violate) = state.withLock { s -> (Int, Bool) in
                 s.malformedInARow += 1
@@ -181,6 +186,7 @@ final class RPCConnection: Sendable {
             _ = send(RPCMessage.errorResponse(id: id, error: err).line())
             return
         }
+        // Owned by the connection (`inflight`): cancelled at close(); at most `maxInflight` at once.
         let task = Task {
             let reply: RPCMessage
             do {

@@ -58,23 +58,6 @@ public struct ChildSpec: Sendable, Equatable {
 
     public var effectiveHeartbeatTimeoutMs: Int { heartbeatTimeoutMs ?? max(1000, heartbeatIntervalMs * 3) }
 
-    /// The delay before restart number `n` within the intensity window (1-based).
-    public func restartDelayMs(restartNumber n: Int, random: Double = Double.random(in: -1...1)) -> Int {
-        if n <= 1 && backoff.firstRestartImmediate { return 0 }
-        let exponent = Double(max(0, backoff.firstRestartImmediate ? n - 2 : n - 1))
-        let base = min(Double(backoff.maxMs), Double(backoff.initialMs) * pow(backoff.multiplier, exponent))
-        return max(0, Int((base * (1 + backoff.jitter * random)).rounded()))
-    }
-
-    /// Whether an exit calls for a restart under this policy.
-    public func shouldRestart(after status: ExitStatus, killedForCause: Bool) -> Bool {
-        switch restart {
-        case .permanent: return true
-        case .transient: return killedForCause || !status.isSuccess
-        case .temporary: return false
-        }
-    }
-
     /// Reads the `process` object, recording every problem in `c` with its field path.
     static func parse(_ value: JSONValue, _ c: inout FieldChecker) -> ChildSpec? {
         guard case .object(let o) = value else { c.fail("process", "an object", value.typeDescription); return nil }

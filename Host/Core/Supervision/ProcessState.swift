@@ -63,9 +63,13 @@ public struct ProcessSnapshot: Sendable, Codable, Equatable {
     public var command: [String]
     /// The sandbox profile it runs under (`none`, `standard`, `strict`; docs/sandbox.md).
     public var sandbox: String
+    /// Lines the program wrote on stdout that were not JSON-RPC, over all its runs (each is in its
+    /// log as a `stdout` line; ten in a row kill it for a protocol violation).
+    public var malformedLines: Int
 
     enum CodingKeys: String, CodingKey {
         case name, manifest, kind, state, pid, restarts, transitions, command, sandbox
         case startedAt = "started_at", readyAt = "ready_at", uptimeSeconds = "uptime_seconds", lastExit = "last_exit"
+        case malformedLines = "malformed_lines"
     }
 }

@@ -12,7 +12,7 @@ extension SupervisedChild {
             label: name, maxInflight: spec.maxInflightFromChild, send: send,
             handler: { [weak self] method, params in
                 guard let self else { throw WireError(.unavailable, "child is gone") }
-                guard self.state.withLock({ $0.readyAt != nil }) || method == ChildProtocol.ping else {
+                guard self.runtime.read({ $0.readyAt != nil }) || method == ChildProtocol.ping else {
                     throw WireError(.invalidArgument, "requests before the initialize handshake completed are refused")
                 }
                 switch method {
@@ -35,7 +35,7 @@ extension SupervisedChild {
                     self.logger.log(level: Logger.Level(rawValue: level) ?? .info, "\(message.prefix(4096))", metadata: ["lt.child": "\(self.name)"])
                 case ChildProtocol.progress:
                     if let p = try? Wire.decode(ProgressParams.self, from: Wire.encode(params ?? .null)) {
-                        self.state.withLock { $0.progress }(p)
+                        self.runtime.read { $0.progress }(p)
                     }
                 case "$/error":
                     self.appendLog("protocol", "child reported an error without id: \(params ?? .null)")
@@ -43,6 +43,7 @@ extension SupervisedChild {
                     self.appendLog("protocol", "unknown notification \(method)")
                 }
             },
-            onViolation: { [weak self] reason in self?.kill(reason: reason) })
+            onViolation: { [weak self] reason in self?.kill(reason: reason) },
+            onMalformed: { [weak self] line, error in self?.recordMalformed(line, error: error) })
     }
 }

@@ -57,25 +57,10 @@ extension SupervisedChild {
         }
     }
 
-    /// Kills the run of `generation` for its wall-clock limit (no-op once it exited).
-    func startWallClock(generation: Int) -> Task<Void, Never>? {
-        guard let ms = spec.sandbox.effectiveLimits.wallClockMs else { return nil }
-        return Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(ms))
-            guard !Task.isCancelled, let self else { return }
-            let pid = self.state.withLock { s -> pid_t? in
-                guard s.generation == generation, s.exitStatus == nil, let pid = s.pid else { return nil }
-                if s.killReason == nil { s.killReason = "wall-clock limit (killed after \(ms) ms)" }
-                return pid
-            }
-            if let pid { _ = lt_kill_group(pid, SIGKILL) }
-        }
-    }
-
     /// The reason for an exit the supervisor did not cause: the limit it hit, or the status in words.
     func exitReason(_ status: ExitStatus, usage: SandboxExit.Usage?, startedAt: ContinuousClock.Instant) -> String {
         // This run's stderr (a crash report can push the telling line far up).
-        let tail = state.withLock { s in
+        let tail = runtime.read { s in
             s.log.tail(300).filter { $0.stream == "stderr" && $0.at >= (s.startedAt ?? $0.at) }.map(\.text)
         }
         return SandboxExit.reason(status, policy: spec.sandbox, usage: usage, ranFor: ContinuousClock.now - startedAt, stderrTail: tail)

@@ -1,9 +1,17 @@
 import Foundation
 import LightningProtocol
 import Logging
+public import ServiceLifecycle
 
 /// Owns every supervised child of the daemon, by name (docs/supervision.md).
-public final class Supervisor: Sendable {
+///
+/// ```
+///  launch(child) ──▶ child.start() ──▶ commands ──▶ run(): task group ──▶ child.superviseLoop() (one task per child)
+///  graceful shutdown ──▶ commands finish ──▶ stopAll() ──▶ every loop ends ──▶ run() returns
+/// ```
+/// A `Service` of the daemon's `ServiceGroup`: its task group owns every child's supervise loop.
+/// Outside a running supervisor (unit tests, benchmarks) its children run standalone.
+public final class Supervisor: Service, Sendable {
     let logger: Logger
     let services: SupervisedChild.ChildServices
     /// Folders searched for a bare `process.command` (build products), before `PATH`.
@@ -12,6 +20,10 @@ public final class Supervisor: Sendable {
     /// scratch directories (`<data_dir>/scratch/<name>`). nil: scratch under the temporary folder.
     let dataDirectory: URL?
     private let children = Locked<[String: SupervisedChild]>([:])
+    private let commands: AsyncStream<SupervisedChild>
+    private let commandSink: AsyncStream<SupervisedChild>.Continuation
+    /// `run()` is consuming `commands` (children started before it are buffered and run then).
+    private let running = Locked(false)
 
     /// Also probes the kernel's sandbox support (once per process) and logs what it found.
     /// The profile of an agent or function whose manifest names none (`sandbox_default`).
@@ -21,6 +33,7 @@ public final class Supervisor: Sendable {
          defaultProfile: SandboxPolicy.Profile = .strict, logger: Logger) {
         self.services = services; self.programDirs = programDirs; self.dataDirectory = dataDirectory
         self.defaultProfile = defaultProfile; self.logger = logger
+        (commands, commandSink) = AsyncStream.makeStream(of: SupervisedChild.self)
         logger.info("\(SandboxSupport.current.summary)")
     }
 
@@ -50,8 +63,40 @@ public final class Supervisor: Sendable {
         if let wd = s.workingDir { s.workingDir = wd.hasPrefix("/") ? wd : URL(fileURLWithPath: manifestDir).appendingPathComponent(wd).path }
         s.sandbox = try sandboxPolicy(m, manifestDir: manifestDir, name: name)
         return SupervisedChild(name: name, manifestId: m.id, kind: m.kind.rawValue, spec: s, program: program, arguments: args,
-                               environment: env, config: .object(config), services: services,
+                               environment: env, config: .object(config), services: services, owner: loopOwner,
                                logger: Logger(label: "lt.supervisor"))
+    }
+
+    /// Runs children's loops in `run()`'s task group while it runs (or is about to: the daemon
+    /// starts its supervisor before anything launches), standalone otherwise.
+    var loopOwner: LoopOwner {
+        LoopOwner { [commandSink, running] child in
+            guard running.value else { return LoopOwner.standalone.supervise(child) }
+            if case .terminated = commandSink.yield(child) {
+                // Shutting down: the loop will not run; `stop()` must not wait for it.
+                child.runtime.update { $0.machine.loopEnded() }
+            }
+        }
+    }
+
+    /// Marks the supervisor as the owner of its children's loops before `run()` begins (the
+    /// daemon calls it when it builds its service group, so children launched during start-up
+    /// are buffered for the group instead of running standalone).
+    public func willRun() { running.withLock { $0 = true } }
+
+    /// Runs every launched child's supervise loop until graceful shutdown, then stops them all.
+    public func run() async throws {
+        willRun()
+        await withDiscardingTaskGroup { group in
+            await withGracefulShutdownHandler {
+                for await child in commands {
+                    group.addTask { await child.superviseLoop() }
+                }
+            } onGracefulShutdown: { [commandSink] in
+                commandSink.finish()
+            }
+            await stopAll()
+        }
     }
 
     /// The manifest's `sandbox` section with the supervisor's parts (scratch directory, hidden

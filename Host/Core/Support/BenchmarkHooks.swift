@@ -57,21 +57,12 @@ extension SupervisedChild {
     }
 
     /// Waits until the child is ready again under a pid other than `pid` (after a kill), or
-    /// `timeout` passes. While the old process is still seen as ready (its exit not yet noticed)
-    /// this polls every 50 µs; from the exit on it waits on the ready transition itself.
+    /// `timeout` passes (waits on the transition itself: no polling).
     public func benchmarkWaitReady(replacing pid: Int32, timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let (st, current) = state.withLock { ($0.state, $0.pid) }
-            if st == .ready {
-                if current != pid { return true }
-                try? await Task.sleep(for: .microseconds(50))
-                continue
-            }
-            if st == .failed || st == .stopped { return false }
-            _ = await waitReady(timeout: deadline - ContinuousClock.now)
+        await runtime.wait(for: timeout) { r in
+            (r.machine.state == .ready && r.pid != pid) || r.machine.state == .failed || r.machine.state == .stopped
         }
-        return state.withLock { $0.state == .ready && $0.pid != pid }
+        return runtime.read { $0.machine.state == .ready && $0.pid != pid }
     }
 
     /// Sends a JSON-RPC request to the ready child through its supervised connection.
@@ -81,5 +72,5 @@ extension SupervisedChild {
     }
 
     /// The pid of the running process, if any (set at spawn, before the handshake).
-    public var benchmarkPID: Int32? { state.withLock { $0.pid } }
+    public var benchmarkPID: Int32? { runtime.read { $0.pid } }
 }

@@ -34,6 +34,27 @@ enum ByHand {
         TestChildIO.sleepForever()
     }
 
+    /// Answers `initialize` after `ms` milliseconds, then reads until EOF and exits 0.
+    static func slowReady(ms: Int) -> Never {
+        let id = waitForInitialize()
+        usleep(UInt32(ms) * 1000)
+        TestChildIO.stdout(RPCMessage.response(id: id, result: initializeResult).line())
+        while readLine() != nil {}
+        exit(0)
+    }
+
+    /// Writes `count` non-JSON lines and the `initialize` answer in one write (the host reads
+    /// them in one go), then reads until EOF and exits 0.
+    static func garbageBeforeInitialize(count: Int) -> Never {
+        let id = waitForInitialize()
+        var out = Data()
+        for n in 1...max(1, count) { out += Data("garbage before the answer \(n)\n".utf8) }
+        out += RPCMessage.response(id: id, result: initializeResult).line()
+        TestChildIO.stdout(out)
+        while readLine() != nil {}
+        exit(0)
+    }
+
     /// Reads until an `initialize` request; returns its id. Exits 0 at EOF.
     private static func waitForInitialize() -> RPCID {
         while let line = readLine() {
@@ -42,14 +63,15 @@ enum ByHand {
         exit(0)
     }
 
+    private static let initializeResult: JSONValue = [
+        "protocol_version": .string(ChildProtocol.version),
+        "child": ["name": "lt-test-child", "version": "1.0.0"],
+        "handles": ["test.*"],
+        "functions": ["echo", "sleep", "pid"],
+    ]
+
     private static func answerInitialize() {
         let id = waitForInitialize()
-        let result: JSONValue = [
-            "protocol_version": .string(ChildProtocol.version),
-            "child": ["name": "lt-test-child", "version": "1.0.0"],
-            "handles": ["test.*"],
-            "functions": ["echo", "sleep", "pid"],
-        ]
-        TestChildIO.stdout(RPCMessage.response(id: id, result: result).line())
+        TestChildIO.stdout(RPCMessage.response(id: id, result: initializeResult).line())
     }
 }

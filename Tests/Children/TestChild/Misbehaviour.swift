@@ -37,6 +37,16 @@ enum Misbehaviour {
         await child.run()
     }
 
+    /// As `well`, plus `count` non-JSON lines on stdout right after `initialize` (below the
+    /// 10-in-a-row limit when count < 10).
+    static func someGarbage(count: Int) async {
+        let child = WellBehaved.make()
+        child.onInitialize { _ in
+            for n in 1...max(1, count) { _ = child.writeRawLine(Data("stray line \(n)".utf8)) }
+        }
+        await child.run()
+    }
+
     /// Writes one 8 MiB line (a `log` notification with a huge message) after `initialize`.
     static func oversize() async {
         let child = WellBehaved.make()

@@ -15,6 +15,9 @@ let usage = """
       exit-on-init CODE     exits with CODE on receiving initialize, before answering
       never-ready           reads stdin, never answers initialize (exits at stdin EOF)
       garbage               as well, plus "this is not json" on stdout every 50 ms
+      some-garbage N        as well, plus N non-JSON lines on stdout after initialize
+      garbage-before-init N N non-JSON lines then the initialize answer in one write
+      slow-ready MS         answers initialize after MS ms (reads until EOF)
       oversize              as well, plus one 8 MiB line on stdout after initialize
       flood                 as well, plus log notifications as fast as possible forever
       no-read               answers initialize, then never reads stdin again
@@ -64,6 +67,12 @@ case "never-ready":
     ByHand.neverReady()
 case "garbage":
     await Misbehaviour.garbage()
+case "some-garbage":
+    await Misbehaviour.someGarbage(count: intArgument("N"))
+case "garbage-before-init":
+    ByHand.garbageBeforeInitialize(count: intArgument("N"))
+case "slow-ready":
+    ByHand.slowReady(ms: intArgument("MS"))
 case "oversize":
     await Misbehaviour.oversize()
 case "flood":

@@ -1,0 +1,51 @@
+import Foundation
+@testable import HostCore
+import LightningProtocol
+import Testing
+
+/// Defects of the hand-written supervisor (issue 11), each against a real child.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct SupervisionDefectTests {
+    /// One waiter's short deadline used to wake every waiter: a delivery that waited with the
+    /// full readiness timeout failed "not ready" because another gave up after 1 ms.
+    @Test func aShortReadyDeadlineDoesNotFailAnotherWaiter() async throws {
+        let c = TestChildren.make(["slow-ready", "700"]) { $0.restart = .temporary }
+        c.start()
+        async let impatient = c.waitReady(timeout: .milliseconds(1))
+        async let patient = c.waitReady(timeout: .seconds(60))
+        #expect(await impatient == false)
+        #expect(await patient == true)
+        #expect(c.currentState == .ready)
+        await c.stop()
+    }
+
+    /// Garbage before the handshake answer, read in one go with the answer: the kill for the
+    /// garbage is decided first, so the run is never announced ready.
+    @Test func garbageBeforeTheHandshakeIsNeverAnnouncedReady() async throws {
+        let host = RecordingHost()
+        let c = TestChildren.make(["garbage-before-init", "10"], host: host) { $0.restart = .temporary }
+        c.start()
+        await eventually("stopped") { c.snapshot.state == .stopped }
+        let s = c.snapshot
+        #expect(s.lastExit?.reason.hasPrefix("protocol violation: 10 malformed messages in a row") == true)
+        #expect(!s.transitions.map(\.state).contains(.ready))
+        #expect(host.processEvents("process.ready").isEmpty)
+        #expect(s.malformedLines == 10)
+    }
+
+    /// Fewer stray lines than the limit: the child keeps running, and each line is in its log and counted.
+    @Test func strayStdoutLinesAreLoggedAndCounted() async throws {
+        let c = TestChildren.make(["some-garbage", "3"])
+        c.start()
+        #expect(await c.waitReady(timeout: .seconds(60)))
+        await eventually("three stray lines") { c.snapshot.malformedLines == 3 }
+        let lines = c.logTail(100).filter { $0.stream == "stdout" }.map(\.text)
+        #expect(lines.count == 3)
+        #expect(lines.allSatisfy { $0.hasPrefix("not JSON-RPC (") })
+        #expect(lines.last?.hasSuffix(": stray line 3") == true)
+        #expect(c.currentState == .ready)
+        let json = try Wire.decode(JSONValue.self, from: Wire.encode(c.snapshot))
+        #expect(json["malformed_lines"] == 3)
+        await c.stop()
+    }
+}
