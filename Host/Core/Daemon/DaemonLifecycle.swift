@@ -30,8 +30,8 @@ public struct DaemonLifecycle: Service {
     }
 }
 
-/// Runs `service` once the daemon has started; returns without running it when the start failed
-/// or shutdown began first.
+/// Runs `service` once the daemon has started. When the start failed it never runs: it waits for
+/// the group's shutdown (which the lifecycle's error begins), so the start's error is the group's.
 public struct AfterStart: Service {
     let daemon: Daemon
     let service: any Service
@@ -41,7 +41,10 @@ public struct AfterStart: Service {
     public func run() async throws {
         let started = daemon.started
         let ok = await cancelOnGracefulShutdown { await started.wait { $0 != .starting } } ?? false
-        guard ok, started.value == .started else { return }
+        guard ok, started.value == .started else {
+            try? await gracefulShutdown()
+            return
+        }
         try await service.run()
     }
 }
