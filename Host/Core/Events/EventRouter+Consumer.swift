@@ -44,8 +44,7 @@ extension EventRouter {
     /// Handles one delivery and settles it (ack after outputs are durable, nack on failure).
     func deliver(_ d: Delivery, to driver: any DriverEndpoint, subscription: String, bus leasedFrom: any ProviderConnection) async {
         let hops = d.event.metadata[EventMetadataKey.hops]?.intValue ?? 0
-        // The cause shows in the live feed before anything this delivery produces.
-        await waitTapped(d.event.id)
+        // (The live feed shows the cause before anything this delivery produces: FeedOrder.)
         let start = ContinuousClock.now
         state.withLock { s in
             s.inflight[driver.name, default: [:]][d.event.id] = hops

@@ -38,10 +38,8 @@ public final class EventRouter: Service, Sendable {
         /// Deliveries being handled, by driver: event id → hops. Gives events a driver emits
         /// through the host (not as its result) their place in the chain.
         var inflight: [String: [String: Int]] = [:]
-        /// Events this daemon is publishing that the live feed has not shown yet, with the
-        /// deliveries waiting for that: a driver's output never reaches the feed before its cause
-        /// (the bus can hand an event to a driver before `publish` returns to its caller).
-        var untapped: [String: [CheckedContinuation<Void, Never>]] = [:]
+        /// The live feed's order: a driver's output never reaches the feed before its cause.
+        var feed = FeedOrder()
     }
 
     enum Command: Sendable {
@@ -115,9 +113,14 @@ public final class EventRouter: Service, Sendable {
             }
         }
         let ids = events.map(\.id)
-        state.withLock { s in for id in ids where s.untapped[id] == nil { s.untapped[id] = [] } }
-        defer { markTapped(ids) }
-        let result = try await bus.call(Method.publish, PublishRequest(events: events), as: PublishResult.self)
+        state.withLock { $0.feed.begin(ids) }
+        let result: PublishResult
+        do {
+            result = try await bus.call(Method.publish, PublishRequest(events: events), as: PublishResult.self)
+        } catch {
+            showInFeed(accepted: [], ids: ids)
+            throw error
+        }
         var accepted: [Event] = []
         var orphaned = 0
         for (e, outcome) in zip(events, result.results) where outcome.status == .accepted && outcome.id == e.id {
@@ -130,25 +133,17 @@ public final class EventRouter: Service, Sendable {
         }
         metrics.published.increment(by: accepted.count)
         if orphaned > 0 { metrics.orphaned.increment(by: orphaned) }
-        tap.publish(accepted)
+        showInFeed(accepted: accepted, ids: ids)
         return result
     }
 
-    /// Ends the wait of deliveries for these events (they are in the live feed now, or were refused).
-    private func markTapped(_ ids: [String]) {
-        let waiters = state.withLock { s in ids.flatMap { s.untapped.removeValue(forKey: $0) ?? [] } }
-        waiters.forEach { $0.resume() }
-    }
-
-    /// Returns once `id` is not being published by this daemon any more (immediately, nearly always).
-    func waitTapped(_ id: String) async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                guard s.untapped[id] != nil else { return true }
-                s.untapped[id]!.append(c)
-                return false
-            }
-            if now { c.resume() }
+    /// Hands what may be shown now to the live feed. Under the router's lock, so two publishes
+    /// cannot reorder a cause and its reply between deciding and showing (the tap's own lock is
+    /// only ever taken inside this one).
+    private func showInFeed(accepted: [Event], ids: [String]) {
+        state.withLock { s in
+            let now = s.feed.settle(accepted: accepted, ids: ids)
+            if !now.isEmpty { tap.publish(now) }
         }
     }
 
