@@ -13,10 +13,12 @@ struct Ps: AsyncParsableCommand {
         let rows = (r["processes"]?.arrayValue ?? []).map { p -> [String] in
             let uptime = p["uptime_seconds"]?.doubleValue.map { String(format: "%.1fs", $0) } ?? "-"
             let exit = p["last_exit"].map { e in Output.text(e["reason"]) } ?? "-"
-            return [Output.text(p["name"]), Output.text(p["kind"]), Output.text(p["state"]), Output.text(p["pid"]),
+            // Sandboxed: the program's own pid on the host / inside its pid namespace, next to the sandbox's.
+            let program = p["program_pid"].map { "\(Output.text($0))/\(Output.text(p["program_pid_inside"]))" } ?? "-"
+            return [Output.text(p["name"]), Output.text(p["kind"]), Output.text(p["state"]), Output.text(p["pid"]), program,
                     Output.text(p["restarts"]), uptime, Output.text(p["sandbox"]), exit]
         }
-        Output.table(["NAME", "KIND", "STATE", "PID", "RESTARTS", "UPTIME", "SANDBOX", "LAST EXIT"], rows)
+        Output.table(["NAME", "KIND", "STATE", "PID", "PROGRAM/INSIDE", "RESTARTS", "UPTIME", "SANDBOX", "LAST EXIT"], rows)
     }
 }
 

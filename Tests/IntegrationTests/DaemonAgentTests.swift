@@ -51,7 +51,10 @@ struct DaemonAgentTests {
         let row = ps.split(separator: "\n").first { $0.hasPrefix("example-agent") }.map { $0.split(separator: " ", omittingEmptySubsequences: true) }
         #expect(row?[1] == "agent" && row?[2] == "ready")
         // No `sandbox` section in example-agent.json: agents get the strict profile by default.
-        #expect(row?[6] == "strict")
+        #expect(row?[7] == "strict")
+        // The program's own pid (host/inside its pid namespace) next to the sandbox's outer pid.
+        let program = row?[4].split(separator: "/")
+        #expect(program?.count == 2 && program?.last == "2" && program?.first != row?[3])
         let health = try await d.get("/health").json
         #expect(health["sandbox"]?["profiles"]?["none"]?["available"] == true)
         #expect(health["sandbox"]?["landlock_abi"]?.intValue != nil)

@@ -3895,6 +3895,10 @@ enum OpenAPIDocument {
               "strict"
             ],
             "description": "The sandbox profile it runs under (docs/sandbox.md)."
+          },
+          "malformed_lines": {
+            "type": "integer",
+            "description": "Lines on stdout that were not JSON-RPC, over all runs (each is in the process log as a `stdout` line; ten in a row kill it)."
           }
         },
         "required": [
@@ -3905,7 +3909,8 @@ enum OpenAPIDocument {
           "restarts",
           "transitions",
           "command",
-          "sandbox"
+          "sandbox",
+          "malformed_lines"
         ]
       },
       "ProcessList": {

@@ -24,7 +24,7 @@ public final class ChildHostedConnection: ProviderConnection {
     public let child: SupervisedChild
     let callTimeout: Duration
     private let onClose: @Sendable () async -> Void
-    private let state = Locked(InProcessConnection.DrainState())
+    private let drain = CallDrain()
 
     /// - Parameters:
     ///   - callTimeout: the longest a single call may take before it fails with `.timeout` (the
@@ -36,13 +36,8 @@ public final class ChildHostedConnection: ProviderConnection {
     }
 
     public func call(_ method: String, _ params: Data) async throws -> Data {
-        let admitted = state.withLock { s -> Bool in
-            if s.closing { return false }
-            s.inFlight += 1
-            return true
-        }
-        guard admitted else { throw WireError(.unavailable, "\(label) is closed") }
-        defer { finishCall() }
+        guard drain.enter() else { throw WireError(.unavailable, "\(label) is closed") }
+        defer { drain.leave() }
         let p: JSONValue = params.isEmpty ? .object([:]) : try Wire.decode(JSONValue.self, from: params, what: "params of \(method)")
         if child.currentState != .ready {
             guard await child.waitReady(timeout: .milliseconds(child.spec.readinessTimeoutMs)) else {
@@ -53,19 +48,7 @@ public final class ChildHostedConnection: ProviderConnection {
     }
 
     public func close() async {
-        let alreadyClosing = state.withLock { s -> Bool in
-            defer { s.closing = true }
-            return s.closing
-        }
-        if alreadyClosing { return }
-        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { s -> Bool in
-                if s.inFlight == 0 { return true }
-                s.drainWaiter = cont
-                return false
-            }
-            if resumeNow { cont.resume() }
-        }
+        guard await drain.closeAndDrain() else { return }
         await onClose()
     }
 
@@ -78,32 +61,23 @@ public final class ChildHostedConnection: ProviderConnection {
     ///   the child host refused, a crash in `create`), or when it is not ready within its
     ///   readiness timeout.
     func waitFirstReady(subject: String) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(child.spec.readinessTimeoutMs + 2000)
-        while ContinuousClock.now < deadline {
-            let snap = child.snapshot
-            if snap.state == .ready { return }
-            if let exit = snap.lastExit {
-                let tail = exit.stderrTail.suffix(3).joined(separator: " | ")
-                // The child host answers `initialize` with invalid_argument for a refused config:
-                // the same error (and HTTP status) as in-process.
-                let code: HostError.Code = exit.reason.hasPrefix("handshake failed: \(WireError.Code.invalidArgument.rawValue):")
-                    ? .configInvalid : .providerUnavailable
-                throw HostError(code, subject: subject,
-                                "the plugin host process did not start: \(exit.reason)\(tail.isEmpty ? "" : " (stderr: \(tail))")")
-            }
-            try? await Task.sleep(for: .milliseconds(5))
+        // Woken by the first ready or the first exit (no polling).
+        _ = await child.runtime.wait(for: .milliseconds(child.spec.readinessTimeoutMs + 2000)) { r in
+            r.machine.state == .ready || r.lastExit != nil || r.machine.state == .failed || r.machine.state == .stopped
+        }
+        let snap = child.snapshot
+        if snap.state == .ready { return }
+        if let exit = snap.lastExit {
+            let tail = exit.stderrTail.suffix(3).joined(separator: " | ")
+            // The child host answers `initialize` with invalid_argument for a refused config:
+            // the same error (and HTTP status) as in-process.
+            let code: HostError.Code = exit.reason.hasPrefix("handshake failed: \(WireError.Code.invalidArgument.rawValue):")
+                ? .configInvalid : .providerUnavailable
+            throw HostError(code, subject: subject,
+                            "the plugin host process did not start: \(exit.reason)\(tail.isEmpty ? "" : " (stderr: \(tail))")")
         }
         throw HostError(.providerUnavailable, subject: subject,
                         "the plugin host process was not ready within \(child.spec.readinessTimeoutMs) ms (state \(child.currentState.rawValue))")
-    }
-
-    private func finishCall() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            s.inFlight -= 1
-            if s.inFlight == 0, s.closing, let w = s.drainWaiter { s.drainWaiter = nil; return w }
-            return nil
-        }
-        waiter?.resume()
     }
 }
 

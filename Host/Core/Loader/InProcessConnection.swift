@@ -13,20 +13,15 @@ final class InProcessConnection: ProviderConnection {
     let instance: InstanceHandle
     let label: String
     private let nextId = Atomic<UInt64>(1)
-    private let state = Locked(DrainState())
+    private let drain = CallDrain()
 
     init(plugin: LoadedPlugin, instance: InstanceHandle, label: String) {
         self.plugin = plugin; self.instance = instance; self.label = label
     }
 
     func call(_ method: String, _ params: Data) async throws -> Data {
-        let admitted = state.withLock { s -> Bool in
-            if s.closing { return false }
-            s.inFlight += 1
-            return true
-        }
-        guard admitted else { throw WireError(.unavailable, "\(label) is closed") }
-        defer { finishCall() }
+        guard drain.enter() else { throw WireError(.unavailable, "\(label) is closed") }
+        defer { drain.leave() }
         let id = nextId.wrappingAdd(1, ordering: .relaxed).oldValue
         let t = plugin.table.pointer.pointee
         return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Data, any Error>) in
@@ -38,36 +33,8 @@ final class InProcessConnection: ProviderConnection {
     }
 
     func close() async {
-        let alreadyClosing = state.withLock { s -> Bool in
-            defer { s.closing = true }
-            return s.closing
-        }
-        if alreadyClosing { return }
-        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { s -> Bool in
-                if s.inFlight == 0 { return true }
-                s.drainWaiter = cont
-                return false
-            }
-            if resumeNow { cont.resume() }
-        }
+        guard await drain.closeAndDrain() else { return }
         plugin.table.pointer.pointee.destroy(instance.pointer)
-    }
-
-    private func finishCall() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            s.inFlight -= 1
-            if s.inFlight == 0, s.closing, let w = s.drainWaiter { s.drainWaiter = nil; return w }
-            return nil
-        }
-        waiter?.resume()
-    }
-
-    /// Calls in flight and the close request waiting for them.
-    struct DrainState {
-        var inFlight = 0
-        var closing = false
-        var drainWaiter: CheckedContinuation<Void, Never>?
     }
 }
 

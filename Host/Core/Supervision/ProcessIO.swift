@@ -24,10 +24,13 @@ protocol ProcessIODelegate: AnyObject, Sendable {
 /// the pipe from the caller's thread when nothing is queued (no thread hop on the hot path) and
 /// are queued and flushed on `EPOLLOUT` otherwise. Exits are seen through pidfds, so the thread
 /// never blocks in `waitpid` and no process is reaped by anyone else.
+// Unchecked: its stored state is `let` (descriptors made in init) or behind `Locked`; epoll runs on its own thread.
 final class ProcessIO: @unchecked Sendable {
     static let shared = ProcessIO()
 
     /// One attached child. `write` and `closeStdin` may be called from any thread.
+    /// Unchecked: the "I/O-thread state" fields are touched only by the epoll thread, the write
+    /// state only under `lock`, the rest is `let`.
     final class Pipes: @unchecked Sendable {
         let pid: pid_t
         fileprivate let stdinFD: Int32
@@ -115,6 +118,7 @@ final class ProcessIO: @unchecked Sendable {
     private let nextToken = Locked<UInt64>(1)
 
     private enum Role { case stdout, stderr, stdin, exit }
+    // Unchecked: immutable; `Pipes` documents its own rules.
     private struct Registration: @unchecked Sendable { let pipes: Pipes; let role: Role; let fd: Int32 }
 
     private init() {

@@ -39,6 +39,7 @@ struct LaunchedProcess: Sendable {
 final class ProcessLauncher: Sendable {
     static let shared = ProcessLauncher()
 
+    // Unchecked: immutable; `done` is called once, on the launcher thread, and only resumes a continuation.
     private struct Job: @unchecked Sendable {
         let spec: LaunchSpec
         let done: (Result<LaunchedProcess, any Error>) -> Void

@@ -66,10 +66,14 @@ public struct ProcessSnapshot: Sendable, Codable, Equatable {
     /// Lines the program wrote on stdout that were not JSON-RPC, over all its runs (each is in its
     /// log as a `stdout` line; ten in a row kill it for a protocol violation).
     public var malformedLines: Int
+    /// Under a sandbox profile: the program's own pid on the host (`pid` is the sandbox's outer
+    /// process) and inside its pid namespace; absent under `none` (there `pid` is the program).
+    public var programPid: Int32?
+    public var programPidInside: Int32?
 
     enum CodingKeys: String, CodingKey {
         case name, manifest, kind, state, pid, restarts, transitions, command, sandbox
         case startedAt = "started_at", readyAt = "ready_at", uptimeSeconds = "uptime_seconds", lastExit = "last_exit"
-        case malformedLines = "malformed_lines"
+        case malformedLines = "malformed_lines", programPid = "program_pid", programPidInside = "program_pid_inside"
     }
 }

@@ -110,8 +110,9 @@ public final class SupervisedChild: Sendable {
     /// Waits until the child is ready, it is stopped or given up, or `timeout` passes (each caller
     /// its own deadline); returns whether it is ready.
     func waitReady(timeout: Duration) async -> Bool {
+        // Also ends when no loop runs any more (stopped, failed, or a temporary child that ended).
         await runtime.wait(for: timeout) { r in
-            r.machine.state == .ready || r.machine.want == .down || r.machine.state == .failed
+            r.machine.state == .ready || r.machine.want == .down || !r.machine.looping
         }
         return currentState == .ready
     }
@@ -129,7 +130,7 @@ public final class SupervisedChild: Sendable {
     // MARK: Views
 
     public var snapshot: ProcessSnapshot {
-        runtime.read { r in
+        var snap = runtime.read { r in
             let st = r.machine.state
             let up: Double? = st == .ready ? r.readyAt.map { Double(Timestamp.now().millis - $0.millis) / 1000 } : nil
             return ProcessSnapshot(name: name, manifest: manifestId, kind: kind, state: st,
@@ -138,6 +139,12 @@ public final class SupervisedChild: Sendable {
                                    lastExit: r.lastExit, transitions: Array(r.transitions.suffix(20)), command: [program] + arguments,
                                    sandbox: spec.sandbox.profile.rawValue, malformedLines: r.malformedLines)
         }
+        // Read from /proc outside the lock (a sandboxed program is two forks below the pid we hold).
+        if spec.sandbox.profile != .none, let outer = snap.pid, let program = SandboxProcessTree.program(outer: outer) {
+            snap.programPid = program.host
+            snap.programPidInside = program.inside
+        }
+        return snap
     }
 
     public var currentState: ProcessState { runtime.read { $0.machine.state } }

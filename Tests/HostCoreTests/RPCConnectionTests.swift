@@ -1,0 +1,131 @@
+import Foundation
+@testable import HostCore
+import LightningProtocol
+import Testing
+
+/// JSON-RPC over two connections wired to each other in memory (each one's `send` is the other's
+/// `receive`): requests both ways, errors, timeouts with `$/cancel`, close, limits.
+@Suite struct RPCConnectionTests {
+    /// Two connected peers; `peer` answers with `handler`. Records what crossed the wire and the violations.
+    final class Pair: Sendable {
+        let host: RPCConnection
+        let peer: RPCConnection
+        let hostSaw = Locked<[String]>([])
+        let violations = Locked<[String]>([])
+        let malformed = Locked<[String]>([])
+        let notifications = Locked<[String]>([])
+
+        init(maxInflight: Int = 64, peerHandler: @escaping RPCConnection.Handler = { m, p in ["method": .string(m), "params": p ?? .null] }) {
+            let hostBox = Locked<RPCConnection?>(nil)
+            let peerBox = Locked<RPCConnection?>(nil)
+            let (saw, violations, malformed, notifications) = (hostSaw, self.violations, self.malformed, self.notifications)
+            host = RPCConnection(
+                label: "host", maxInflight: maxInflight,
+                send: { line in peerBox.value?.receive(line); return peerBox.value != nil },
+                handler: { m, _ in ["host-answered": .string(m)] },
+                onNotification: { m, _ in notifications.withLock { $0.append(m) } },
+                onViolation: { r in violations.withLock { $0.append(r) } },
+                onMalformed: { line, _ in malformed.withLock { $0.append(String(decoding: line, as: UTF8.self)) } })
+            peer = RPCConnection(
+                label: "peer", maxInflight: maxInflight,
+                send: { line in
+                    saw.withLock { $0.append(String(decoding: line, as: UTF8.self)) }
+                    hostBox.value?.receive(line)
+                    return hostBox.value != nil
+                },
+                handler: peerHandler, onNotification: { _, _ in }, onViolation: { _ in })
+            hostBox.withLock { $0 = host }
+            peerBox.withLock { $0 = peer }
+        }
+    }
+
+    @Test func requestsAreAnsweredBothWays() async throws {
+        let p = Pair()
+        let a = try await p.host.request("peer.echo", ["x": 1], timeout: .seconds(30))
+        #expect(a == ["method": "peer.echo", "params": ["x": 1]])
+        let b = try await p.peer.request("host.thing", nil, timeout: .seconds(30))
+        #expect(b == ["host-answered": "host.thing"])
+        #expect(p.host.pendingCount == 0 && p.peer.pendingCount == 0)
+    }
+
+    @Test func manyConcurrentRequestsEachGetTheirOwnAnswer() async throws {
+        let p = Pair(maxInflight: 256)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    let out = try await p.host.request("peer.echo", ["i": .int(i)], timeout: .seconds(30))
+                    #expect(out["params"]?["i"]?.intValue == i)
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    @Test func aPeersErrorKeepsItsCodeAndMessage() async throws {
+        let p = Pair(peerHandler: { _, _ in throw WireError(.notFound, "no such thing") })
+        do { _ = try await p.host.request("peer.x", nil, timeout: .seconds(30)); Issue.record("expected an error") } catch let e as WireError {
+            #expect(e.message == "no such thing")
+        }
+    }
+
+    @Test func aTimeoutFailsTheRequestAndSendsCancel() async throws {
+        let p = Pair(peerHandler: { _, _ in try await Task.sleep(for: .seconds(60)); return .null })
+        do { _ = try await p.host.request("peer.slow", nil, timeout: .milliseconds(20)); Issue.record("expected a timeout") } catch let e as WireError {
+            #expect(e.code == .timeout)
+            #expect(e.message == "host: no answer to peer.slow within 0.02 seconds")
+        }
+        #expect(p.host.pendingCount == 0)
+    }
+
+    @Test func cancellingTheCallerFailsTheRequestAsCancelled() async throws {
+        let p = Pair(peerHandler: { _, _ in try await Task.sleep(for: .seconds(60)); return .null })
+        let t = Task { try await p.host.request("peer.slow", nil, timeout: .seconds(60)) }
+        while p.host.pendingCount == 0 { await Task.yield() }
+        t.cancel()
+        do { _ = try await t.value; Issue.record("expected cancelled") } catch let e as WireError {
+            #expect(e.code == .cancelled)
+        }
+        #expect(p.host.pendingCount == 0)
+    }
+
+    @Test func closeFailsEveryPendingRequestAndRefusesNewOnes() async throws {
+        let p = Pair(peerHandler: { _, _ in try await Task.sleep(for: .seconds(60)); return .null })
+        let t = Task { try await p.host.request("peer.slow", nil, timeout: .seconds(60)) }
+        while p.host.pendingCount == 0 { await Task.yield() }
+        p.host.close("the process exited (exited with code 3)")
+        do { _ = try await t.value; Issue.record("expected unavailable") } catch let e as WireError {
+            #expect(e.code == .unavailable)
+            #expect(e.message == "host: the process exited (exited with code 3)")
+        }
+        await #expect(throws: WireError.self) { _ = try await p.host.request("peer.x", nil, timeout: .seconds(1)) }
+    }
+
+    @Test func everyMalformedLineIsReportedAndTenInARowAreAViolation() {
+        let p = Pair()
+        for n in 1...9 { p.host.receive(Data("junk \(n)".utf8)) }
+        #expect(p.malformed.value.count == 9)
+        #expect(p.violations.value.isEmpty)
+        // A valid message resets the run; ten more in a row break the protocol.
+        p.host.receive(RPCMessage.notification(method: "log", params: nil).line())
+        for n in 1...10 { p.host.receive(Data("junk again \(n)".utf8)) }
+        #expect(p.malformed.value.count == 19)
+        #expect(p.violations.value.count == 1)
+        #expect(p.violations.value.first?.hasPrefix("protocol violation: 10 malformed messages in a row") == true)
+    }
+
+    @Test func requestsBeyondMaxInflightAreRefusedAsOverloaded() async throws {
+        let gate = Locked(false)
+        let p = Pair(maxInflight: 2, peerHandler: { _, _ in
+            while !gate.value { try await Task.sleep(for: .milliseconds(5)) }
+            return .null
+        })
+        let slow = (0..<2).map { _ in Task { try await p.host.request("peer.wait", nil, timeout: .seconds(30)) } }
+        while p.host.pendingCount < 2 { await Task.yield() }
+        try await Task.sleep(for: .milliseconds(20))
+        do { _ = try await p.host.request("peer.third", nil, timeout: .seconds(30)); Issue.record("expected throttled") } catch let e as WireError {
+            #expect(e.code == .throttled)
+        }
+        gate.withLock { $0 = true }
+        for t in slow { _ = try await t.value }
+    }
+}
