@@ -54,6 +54,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
+        // MARK: Application layer (docs/planner.md): pure, on the protocol types only.
+        .target(name: "LightningPlanner", dependencies: ["LightningProtocol"], path: "Host/App/Planner", swiftSettings: strict),
+        .testTarget(name: "PlannerTests", dependencies: ["LightningPlanner", "LightningProtocol", "LightningTestSupport"],
+                    path: "Tests/PlannerTests", swiftSettings: strict),
+
         // MARK: PluginSDK
         .target(name: "CLightningABI", path: "PluginSDK/CLightningABI"),
         .target(name: "LightningProtocol", path: "PluginSDK/Protocol", swiftSettings: strict),
