@@ -131,7 +131,12 @@ struct Config: AsyncParsableCommand {
         }
         for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "log_level", "sandbox_default", "drivers"] { add(key, c[key]) }
         for (kind, p) in (c["providers"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            add("providers.\(kind)", p["plugin"])
+            // An alias shows what it resolved to: `sqlite-storage (alias local)`.
+            if let alias = p["alias"]?.stringValue {
+                rows.append(["providers.\(kind)", "\(Output.text(p["plugin"])) (alias \(alias))", sources["providers.\(kind)"]?.stringValue ?? "-"])
+            } else {
+                add("providers.\(kind)", p["plugin"])
+            }
             if let cfg = p["config"], cfg != .object([:]) { rows.append(["providers.\(kind).config", "\(cfg)", sources["providers.\(kind)"]?.stringValue ?? "-"]) }
         }
         for (k, v) in (c["router"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) { add("router.\(k)", v) }

@@ -6,9 +6,9 @@ public import ServiceLifecycle
 /// The daemon: manifests, loaded plugins, provider slots, the router and the services that run.
 ///
 /// ```
-///  DaemonConfig ─▶ ManifestDirectory.scan ─▶ for each provider kind: load + create + health ─▶ slot.bind
+///  DaemonConfig ─▶ ManifestDirectory.scan ─▶ for each provider kind: load + create + health ─▶ providers.bind
 ///                                          └▶ for each driver: load + create ─▶ router.register
-///  services(): [EventRouter, HTTP API] ─▶ ServiceGroup (in Host/CLI)
+///  services(): [ProviderManager, EventRouter] + HTTP API ─▶ ServiceGroup (in Host/CLI)
 /// ```
 ///
 /// A manifest or plugin that fails is reported (`/v1/plugins`, `lightning plugins`) and the
@@ -18,7 +18,8 @@ public final class Daemon: Sendable {
     public let config: DaemonConfig
     public let logger: Logger
     public let loader: PluginLoader
-    public let providers = ProviderRegistry()
+    /// The provider slots, and every change to them (binds, swaps, rollbacks): a `Service`.
+    public let providers = ProviderManager(logger: Logger(label: "lt.providers"))
     public let router: EventRouter
     public let metrics = DaemonMetrics()
     /// Agents and function instances (child processes).
@@ -67,7 +68,7 @@ public final class Daemon: Sendable {
         for kind in [Manifest.ProviderKind.eventbus, .storage, .containers, .functions] {
             guard let choice = config.providers[kind.rawValue] else { continue }
             if choice.plugin == DaemonConfig.builtinProviders[kind.rawValue] {
-                bindBuiltin(kind)
+                await bindBuiltin(kind)
                 continue
             }
             do {
@@ -118,8 +119,9 @@ public final class Daemon: Sendable {
     /// Ends every live event stream (`GET /v1/events/stream`); called when shutdown begins.
     public func closeEventStreams() { router.tap.close() }
 
-    /// The long-running services, for a `ServiceGroup`.
-    public func services() -> [any Service] { [router] }
+    /// The long-running services, for a `ServiceGroup` (which stops them in reverse order: the
+    /// provider manager, owner of probation windows, last).
+    public func services() -> [any Service] { [providers, router] }
 
     /// Closes providers and drivers (after the services stopped).
     public func shutdown() async {

@@ -1,0 +1,84 @@
+import LightningProtocol
+import Logging
+
+extension ProviderManager {
+    /// One swap, make-before-break (docs/hot-swap.md), run by the command loop:
+    ///
+    /// ```
+    ///  prepare (old serves) ─▶ bus: copy subscriptions │ storage+copy: hold writes, copy
+    ///  ─▶ switch (new generation) ─▶ release writes ─▶ bus: forward pending ─▶ report
+    ///  ─▶ probation (returned; run in the manager's task group)
+    /// ```
+    ///
+    /// Any failure before the switch closes the new instance and leaves the old one serving.
+    func performSwap(_ r: SwapRequest) async throws -> (SwapReport, SwapProbation?) {
+        let t0 = ContinuousClock.now
+        let slot = slot(r.kind)
+        let old = slot.current
+        if r.copy, r.kind != .storage { throw WireError(.invalidArgument, "copy is for storage only") }
+        if r.copy, old == nil { throw WireError(.invalidArgument, "copy: no current storage provider to copy from") }
+
+        // 1. Prepare the new provider while the old one serves.
+        let prepared = try await r.prepare(old)
+        var report = SwapReport(kind: r.kind.rawValue, from: old.map { "\($0.pluginId)@\($0.version)" }, to: "\(prepared.pluginId)@\(prepared.version)",
+                                prepareMs: (ContinuousClock.now - t0).milliseconds, switchMs: 0, totalMs: 0, probationMs: r.probationMs)
+        var hold: WriteHold?
+        do {
+            if r.kind == .eventbus, let old {
+                report.subscriptions = try await BusForwardMigration.copySubscriptions(from: old.connection, to: prepared.connection)
+            }
+            if r.copy, let old {
+                // Writes wait from here to the switch (reads go on): nothing written to the old
+                // provider after the copy began can be left behind. The hold is this swap's own.
+                hold = await slot.writes.hold()
+                report.copied = try await StorageCopyMigration(old: old.connection, new: prepared.connection).run { p in
+                    await self.copyProgress(p, publish: r.publish)
+                }
+            }
+        } catch {
+            hold?.release()
+            await prepared.connection.close()
+            throw WireError(.unavailable, "swap refused, \(old?.pluginId ?? "nothing") keeps serving: preparing \(prepared.pluginId) failed: \((error as? WireError)?.message ?? "\(error)")")
+        }
+
+        // 2. Switch.
+        let ts = ContinuousClock.now
+        let new = bindNew(prepared, to: r.kind).new
+        report.switchMs = (ContinuousClock.now - ts).milliseconds
+        hold?.release()
+        await r.bound(new)
+
+        // 3. After: forward what the old bus still holds.
+        var keepOld = false
+        if r.kind == .eventbus, let old {
+            var forward = BusForwardMigration(old: old.connection, new: new.connection)
+            forward.maxWait = r.forwardMaxWait
+            let outcome = await forward.forward()
+            report.forwarded = outcome.forwarded
+            if let failure = outcome.failure {
+                report.forwardError = failure
+                keepOld = true
+                logger.error("swap: forwarding from \(old.connection.label) stopped after \(outcome.forwarded) deliveries: \(failure); the rest stays on the old bus, which stays open")
+                await r.publish([Event(type: "provider.forward.failed", source: "daemon", data: [
+                    "kind": .string(r.kind.rawValue), "from": .string(report.from ?? "-"), "to": .string(report.to),
+                    "forwarded": .int(outcome.forwarded), "error": .string(failure)])])
+            }
+        }
+        report.totalMs = (ContinuousClock.now - t0).milliseconds
+        logger.notice("provider swapped", metadata: ["kind": "\(r.kind.rawValue)", "from": "\(report.from ?? "-")", "to": "\(report.to)",
+                                                    "total_ms": "\(report.totalMs)"])
+        await r.publish([Event(type: "provider.swapped", source: "daemon", data: (try? Wire.decode(JSONValue.self, from: Wire.encode(report))) ?? .null)])
+
+        // 4. Probation: the old provider stays open; a failing new one is rolled back.
+        guard let old else { return (report, nil) }
+        return (report, SwapProbation(request: r, slot: slot, old: old, new: new, report: report, keepOld: keepOld))
+    }
+
+    /// Progress of a storage copy, after every page: a log line and a `provider.copy.progress` event.
+    private func copyProgress(_ p: StorageCopyMigration.Progress, publish: @Sendable ([Event]) async -> Void) async {
+        logger.info("copy: container \(p.container) (\(p.index)/\(p.containers)): \(p.documents) documents\(p.containerDone ? ", done" : "")")
+        await publish([Event(type: "provider.copy.progress", source: "daemon", data: [
+            "kind": "storage", "container": .string(p.container), "container_index": .int(p.index), "containers": .int(p.containers),
+            "documents": .int(p.documents), "total_documents": .int(p.totalDocuments), "container_done": .bool(p.containerDone)])])
+    }
+}

@@ -1,0 +1,83 @@
+/// Holds a storage slot's writes while a swap copies its data: new writes wait, the writes already
+/// running finish, reads go on.
+///
+/// ```
+///  write ──▶ enter() ── not held: count in, go ──▶ provider ──▶ leave()
+///               └── held: wait for `released` ──┘
+///  swap ──▶ hold() ── wait for `drained` (in-flight writes = 0) ──▶ copy ──▶ hold.release()
+/// ```
+///
+/// Each `hold()` returns a `WriteHold` that belongs to the swap that asked for it: writes go again
+/// only when every hold has been released, and a hold releases only itself, once (two swaps no
+/// longer share one `held` flag, where the first release let the other's writes through).
+/// Threading: any task; the state is a `Locked` value, waits are `OneShot` signals.
+final class WriteGate: Sendable {
+    private struct State {
+        var holds = 0
+        var inFlight = 0
+        var released = OneShot()
+        var drained = OneShot()
+    }
+    private let state = Locked(State())
+
+    init() {}
+
+    /// Holds and in-flight writes, for tests and diagnostics.
+    var snapshot: (holds: Int, inFlight: Int) { state.withLock { ($0.holds, $0.inFlight) } }
+
+    /// Stops new writes and returns once the writes already running have finished. Every hold
+    /// must be released (`WriteHold.release`), on every path.
+    func hold() async -> WriteHold {
+        let drained = state.withLock { s -> OneShot? in
+            s.holds += 1
+            if s.holds == 1 { s.released = OneShot(); s.drained = OneShot() }
+            return s.inFlight == 0 ? nil : s.drained
+        }
+        if let drained { await drained.wait() }
+        return WriteHold(gate: self)
+    }
+
+    fileprivate func release() {
+        state.withLock { s in
+            precondition(s.holds > 0, "WriteGate: release without a hold")
+            s.holds -= 1
+            if s.holds == 0 { s.released.fire() }
+        }
+    }
+
+    /// Waits while any hold is in place, then counts this write in. A waiter woken by a release
+    /// checks again (another hold may have begun meanwhile).
+    func enter() async {
+        while true {
+            let wait = state.withLock { s -> OneShot? in
+                if s.holds > 0 { return s.released }
+                s.inFlight += 1
+                return nil
+            }
+            guard let wait else { return }
+            await wait.wait()
+        }
+    }
+
+    /// Counts a write out; the last one out while held wakes the hold.
+    func leave() {
+        state.withLock { s in
+            s.inFlight -= 1
+            if s.holds > 0, s.inFlight == 0 { s.drained.fire() }
+        }
+    }
+}
+
+/// One swap's hold on a `WriteGate`. `release()` lets go of this hold only, at most once.
+final class WriteHold: Sendable {
+    private let gate: WriteGate
+    private let released = Locked(false)
+
+    fileprivate init(gate: WriteGate) { self.gate = gate }
+
+    /// Releases this hold (later calls do nothing). Writes go once no other hold remains.
+    func release() {
+        let first = released.withLock { r -> Bool in defer { r = true }; return !r }
+        if first { gate.release() }
+    }
+}
