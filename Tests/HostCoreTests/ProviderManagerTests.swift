@@ -149,4 +149,35 @@ import Testing
         #expect(slot.rebind(second, replacing: 1))
         #expect(slot.current?.generation == 2)
     }
+
+    @Test func aCopySwapLetsWritesGoOnDuringTheCopyAndLosesNone() async throws {
+        let seed = (0..<300).map { "d\($0)" }
+        let a = FakeStorage("a", documents: ["c": seed])
+        let slot = Locked<ProviderSlot?>(nil)
+        let heldDuringCopy = Locked<Int?>(nil)
+        let upserts = Locked(0)
+        // Midway through the copy (the 150th document copied), write through the slot: an update,
+        // a delete of a document already copied, a new document. With writes held for the whole
+        // copy these calls would wait for the copy, which waits for them.
+        let b = FakeStorage("b", onWrite: { line in
+            guard line.hasPrefix("b storage.upsert"), upserts.withLock({ $0 += 1; return $0 }) == 150, let s = slot.value else { return }
+            heldDuringCopy.withLock { $0 = s.writes.snapshot.holds }
+            _ = try? await s.call(.documentUpsert, WriteRequest(container: "c", document: Document(id: "d1", data: ["v": "updated"])))
+            _ = try? await s.call(.documentDelete, DocumentKey(container: "c", id: "d5"))
+            _ = try? await s.call(.documentUpsert, WriteRequest(container: "c", document: Document(id: "late", data: [:])))
+        })
+        try await withManager { m in
+            slot.withLock { $0 = m.storage }
+            _ = try await m.bind(binding(a, "a"), to: .storage)
+            let report = try await m.swap(request(.storage, to: b, "b", copy: true))
+            #expect(heldDuringCopy.value == 0, "writes were held during the copy")
+            #expect(report.copied?.documents == 300)
+            #expect((report.copied?.caughtUp ?? 0) == 3)
+            #expect(report.copied?.finalDelta == 0)
+            #expect(report.copied?.writesHeldMs != nil)
+        }
+        // Every write acknowledged during the copy is in the new provider; the deleted document is not resurrected.
+        #expect(await b.ids("c") == Set(seed).subtracting(["d5"]).union(["late"]))
+        #expect(await b.document("c", "d1")?.data == ["v": "updated"])
+    }
 }

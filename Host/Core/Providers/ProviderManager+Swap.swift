@@ -5,7 +5,8 @@ extension ProviderManager {
     /// One swap, make-before-break (docs/hot-swap.md), run by the command loop:
     ///
     /// ```
-    ///  prepare (old serves) ─▶ bus: copy subscriptions │ storage+copy: hold writes, copy
+    ///  prepare (old serves) ─▶ bus: copy subscriptions │ storage+copy: capture changes, copy,
+    ///  catch up (writes go on) ─▶ hold writes, final delta
     ///  ─▶ switch (new generation) ─▶ release writes ─▶ bus: forward pending ─▶ report
     ///  ─▶ probation (returned; run in the manager's task group)
     /// ```
@@ -23,17 +24,27 @@ extension ProviderManager {
         var report = SwapReport(kind: r.kind.rawValue, from: old.map { "\($0.pluginId)@\($0.version)" }, to: "\(prepared.pluginId)@\(prepared.version)",
                                 prepareMs: (ContinuousClock.now - t0).milliseconds, switchMs: 0, totalMs: 0, probationMs: r.probationMs)
         var hold: WriteHold?
+        var heldAt: ContinuousClock.Instant?
+        var capture: ChangeCapture?
+        defer { if let capture { slot.writes.stopCapture(capture) } }
         do {
             if r.kind == .eventbus, let old {
                 report.subscriptions = try await BusForwardMigration.copySubscriptions(from: old.connection, to: prepared.connection)
             }
             if r.copy, let old {
-                // Writes wait from here to the switch (reads go on): nothing written to the old
-                // provider after the copy began can be left behind. The hold is this swap's own.
+                // Writes go on during the copy; what they change is captured and brought over
+                // after it. Writes wait only for the last changes and the switch (reads go on
+                // throughout): nothing written to the old provider can be left behind. The hold
+                // is this swap's own.
+                let migration = StorageCopyMigration(old: old.connection, new: prepared.connection)
+                let changes = await slot.writes.startCapture()
+                capture = changes
+                var copied = try await migration.run { p in await self.copyProgress(p, publish: r.publish) }
+                copied.caughtUp = try await catchUp(migration, changes)
                 hold = await slot.writes.hold()
-                report.copied = try await StorageCopyMigration(old: old.connection, new: prepared.connection).run { p in
-                    await self.copyProgress(p, publish: r.publish)
-                }
+                heldAt = ContinuousClock.now
+                copied.finalDelta = try await migration.apply(changes.take())
+                report.copied = copied
             }
         } catch {
             hold?.release()
@@ -46,6 +57,7 @@ extension ProviderManager {
         let new = bindNew(prepared, to: r.kind).new
         report.switchMs = (ContinuousClock.now - ts).milliseconds
         hold?.release()
+        if let heldAt { report.copied?.writesHeldMs = (ContinuousClock.now - heldAt).milliseconds }
         await r.bound(new)
 
         // 3. After: forward what the old bus still holds.
@@ -72,6 +84,19 @@ extension ProviderManager {
         // 4. Probation: the old provider stays open; a failing new one is rolled back.
         guard let old else { return (report, nil) }
         return (report, SwapProbation(request: r, slot: slot, old: old, new: new, report: report, keepOld: keepOld))
+    }
+
+    /// Brings over what writes changed during the copy, in rounds while they go on, until a round
+    /// is small (≤ 100 changes) or after 5 rounds: what is left is the final delta, applied with
+    /// writes held. Returns how many changes were applied.
+    private func catchUp(_ migration: StorageCopyMigration, _ changes: ChangeCapture) async throws -> Int {
+        var applied = 0
+        for _ in 0..<5 {
+            let round = changes.take()
+            applied += try await migration.apply(round)
+            if round.count <= 100 { break }
+        }
+        return applied
     }
 
     /// Progress of a storage copy, after every page: a log line and a `provider.copy.progress` event.

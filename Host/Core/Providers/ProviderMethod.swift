@@ -28,6 +28,15 @@ extension ProviderMethod where Params == QueryRequest, Result == QueryResult {
 extension ProviderMethod where Params == WriteRequest, Result == Document {
     public static var documentUpsert: Self { .init(Method.documentUpsert) }
 }
+extension ProviderMethod where Params == DocumentKey, Result == Document {
+    public static var documentRead: Self { .init(Method.documentRead) }
+}
+extension ProviderMethod where Params == DocumentKey, Result == DeleteResult {
+    public static var documentDelete: Self { .init(Method.documentDelete) }
+}
+extension ProviderMethod where Params == ContainerRequest, Result == ContainerResult {
+    public static var containerDelete: Self { .init(Method.containerDelete) }
+}
 
 // Event bus: what a bus swap calls.
 extension ProviderMethod where Params == Empty, Result == BusStats {

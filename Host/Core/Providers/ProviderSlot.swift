@@ -76,8 +76,14 @@ public final class ProviderSlot: Sendable {
     /// - Throws: `WireError(.unavailable)` when nothing is bound; the provider's errors otherwise.
     public func call(_ method: String, _ params: Data) async throws -> Data {
         if kind == .storage, Self.storageWrites.contains(method) {
-            await writes.enter()
-            defer { writes.leave() }
+            // While a copy swap captures changes, each write says what it may have changed once it
+            // has landed (success or not), before it counts out: a catch-up round that re-reads
+            // the document then sees this write, or a later round sees the record.
+            let capture = await writes.enter()
+            defer {
+                if let capture, let change = StorageChange.of(method: method, params: params) { capture.record(change) }
+                writes.leave()
+            }
             return try await callCurrent(method, params)
         }
         return try await callCurrent(method, params)

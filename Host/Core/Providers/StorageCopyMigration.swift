@@ -9,8 +9,11 @@ import LightningProtocol
 ///  new ── query (count) ── fewer than copied? ──▶ throw (the swap is refused)
 /// ```
 ///
-/// The caller makes the source stand still first (`WriteGate.hold`): the copy is complete only
-/// if nothing writes to the old provider meanwhile.
+/// Writes go on during `run()`; the caller captures what they change (`WriteGate.startCapture`)
+/// and brings it over with `apply(_:)`: in rounds while writes go on, then, writes held, the last
+/// few, just before the switch. `apply` re-reads each changed document from the old provider and
+/// upserts it, or deletes it from the new one when it is gone (no document is resurrected), so
+/// the order of the changes does not matter.
 struct StorageCopyMigration: Sendable {
     let old: any ProviderConnection
     let new: any ProviderConnection
@@ -52,6 +55,39 @@ struct StorageCopyMigration: Sendable {
             }
         }
         return CopyReport(containers: containers.count, documents: total, verified: true)
+    }
+
+    /// Makes the new provider match the old one for every change in `changes`.
+    /// - Returns: how many changes were applied.
+    /// - Throws: the first error of either provider other than "not found".
+    func apply(_ changes: Set<StorageChange>) async throws -> Int {
+        guard !changes.isEmpty else { return 0 }
+        let live = Set(try await old.call(.containerList).containers)
+        // Containers first (a document's container must exist), then documents.
+        for case .container(let c) in changes {
+            if live.contains(c) {
+                _ = try await new.call(.containerCreate, ContainerRequest(container: c))
+            } else {
+                try await ignoringNotFound { _ = try await new.call(.containerDelete, ContainerRequest(container: c)) }
+            }
+        }
+        var ensured: Set<String> = []
+        for case .document(let c, let id, let pk) in changes {
+            let key = DocumentKey(container: c, id: id, partitionKey: pk)
+            let current: Document?
+            do { current = try await old.call(.documentRead, key) } catch let e as WireError where e.code == .notFound { current = nil }
+            if let d = current {
+                if ensured.insert(c).inserted { _ = try await new.call(.containerCreate, ContainerRequest(container: c)) }
+                _ = try await new.call(.documentUpsert, WriteRequest(container: c, document: Document(id: d.id, partitionKey: d.partitionKey, data: d.data)))
+            } else {
+                try await ignoringNotFound { _ = try await new.call(.documentDelete, key) }
+            }
+        }
+        return changes.count
+    }
+
+    private func ignoringNotFound(_ body: () async throws -> Void) async throws {
+        do { try await body() } catch let e as WireError where e.code == .notFound {}
     }
 
     private func count(_ container: String) async throws -> Int {

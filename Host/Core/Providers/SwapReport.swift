@@ -32,4 +32,15 @@ public struct CopyReport: Codable, Sendable, Equatable {
     public var documents: Int
     /// Documents counted in the new provider afterwards, per container, matched the source.
     public var verified: Bool
+    /// Documents and containers changed during the copy and brought over while writes went on.
+    public var caughtUp: Int?
+    /// Changes brought over while writes were held, just before the switch.
+    public var finalDelta: Int?
+    /// How long writes waited: only for the final delta and the switch, not for the copy.
+    public var writesHeldMs: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case containers, documents, verified
+        case caughtUp = "caught_up", finalDelta = "final_delta", writesHeldMs = "writes_held_ms"
+    }
 }

@@ -17,6 +17,7 @@ final class WriteGate: Sendable {
         var inFlight = 0
         var released = OneShot()
         var drained = OneShot()
+        var capture: ChangeCapture?
     }
     private let state = Locked(State())
 
@@ -47,16 +48,37 @@ final class WriteGate: Sendable {
 
     /// Waits while any hold is in place, then counts this write in. A waiter woken by a release
     /// checks again (another hold may have begun meanwhile).
-    func enter() async {
+    /// - Returns: the change capture that is on, if any: the caller records what it changes
+    ///   there before `leave()`.
+    @discardableResult
+    func enter() async -> ChangeCapture? {
         while true {
-            let wait = state.withLock { s -> OneShot? in
-                if s.holds > 0 { return s.released }
+            let (wait, capture) = state.withLock { s -> (OneShot?, ChangeCapture?) in
+                if s.holds > 0 { return (s.released, nil) }
                 s.inFlight += 1
-                return nil
+                return (nil, s.capture)
             }
-            guard let wait else { return }
+            guard let wait else { return capture }
             await wait.wait()
         }
+    }
+
+    /// Starts recording what every write changes. Writes pause only while the ones already
+    /// running finish (a short hold), so every write that completes after this returns is
+    /// recorded. Every capture must be stopped (`stopCapture`), on every path.
+    func startCapture() async -> ChangeCapture {
+        let hold = await hold()
+        let capture = ChangeCapture()
+        state.withLock { s in
+            precondition(s.capture == nil, "WriteGate: two change captures at once")
+            s.capture = capture
+        }
+        hold.release()
+        return capture
+    }
+
+    func stopCapture(_ capture: ChangeCapture) {
+        state.withLock { s in if s.capture === capture { s.capture = nil } }
     }
 
     /// Counts a write out; the last one out while held wakes the hold.

@@ -26,6 +26,7 @@ actor FakeStorage: ProviderConnection {
     func setHealthy(_ h: Bool) { healthy = h }
     func fail(_ method: String, onCall n: Int) { failures[method] = n }
     func ids(_ container: String) -> Set<String> { Set(containers[container]?.keys ?? [:].keys) }
+    func document(_ container: String, _ id: String) -> Document? { containers[container]?[id] }
     func callCount(_ method: String) -> Int { calls[method] ?? 0 }
 
     func call(_ method: String, _ params: Data) async throws -> Data {
@@ -49,6 +50,20 @@ actor FakeStorage: ProviderConnection {
             guard containers[r.container] != nil else { throw WireError(.notFound, "container \(r.container)") }
             containers[r.container]![r.document.id] = r.document
             return try Wire.encode(r.document)
+        case Method.containerDelete:
+            let r = try Wire.decode(ContainerRequest.self, from: params)
+            await onWrite("\(label) \(method) \(r.container)")
+            guard containers.removeValue(forKey: r.container) != nil else { throw WireError(.notFound, "container \(r.container)") }
+            return try Wire.encode(ContainerResult(deleted: true))
+        case Method.documentRead:
+            let k = try Wire.decode(DocumentKey.self, from: params)
+            guard let d = containers[k.container]?[k.id] else { throw WireError(.notFound, "document \(k.id)") }
+            return try Wire.encode(d)
+        case Method.documentDelete:
+            let k = try Wire.decode(DocumentKey.self, from: params)
+            await onWrite("\(label) \(method) \(k.id)")
+            guard containers[k.container]?.removeValue(forKey: k.id) != nil else { throw WireError(.notFound, "document \(k.id)") }
+            return try Wire.encode(DeleteResult(deleted: true))
         case Method.documentQuery:
             let r = try Wire.decode(QueryRequest.self, from: params)
             let all = (containers[r.container] ?? [:]).values.sorted { $0.id < $1.id }
