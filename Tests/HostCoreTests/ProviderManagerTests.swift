@@ -45,14 +45,21 @@ import Testing
             let report = try await m.swap(request(.storage, to: b, "b", copy: true, probationMs: 400, events: events))
             #expect(report.copied?.documents == 2)
             #expect(m.storage.current?.pluginId == "b")
+            // Writes the new provider accepts during its probation: a new document and a delete.
+            _ = try await m.storage.call(.documentUpsert, WriteRequest(container: "people", document: Document(id: "p9", data: ["v": 9])))
+            _ = try await m.storage.call(.documentDelete, DocumentKey(container: "people", id: "p1"))
             await b.setHealthy(false)
             try await eventually("rollback") { m.storage.current?.pluginId == "a" }
-            // The old provider serves again with everything it had, and takes writes.
+            // The old provider serves again with everything accepted, before and during the
+            // probation (copied back), and takes writes.
+            #expect(await a.ids("people") == ["p2", "p9"])
+            #expect(await a.document("people", "p9")?.data == ["v": 9])
             _ = try await m.storage.call(.documentUpsert, WriteRequest(container: "people", document: Document(id: "p3", data: [:])))
-            #expect(await a.ids("people") == ["p1", "p2", "p3"])
+            #expect(await a.ids("people") == ["p2", "p3", "p9"])
             try await eventually("new closed") { await b.closed }
             #expect(await !a.closed)
-            #expect(events.value.contains { $0.type == "provider.rolled_back" && $0.data["to"] == "a@1.0.0" })
+            #expect(events.value.contains { $0.type == "provider.rolled_back" && $0.data["to"] == "a@1.0.0" && $0.data["copied_back"] == 2 })
+            #expect(m.storage.writes.snapshot.holds == 0)
         }
     }
 
@@ -179,5 +186,24 @@ import Testing
         // Every write acknowledged during the copy is in the new provider; the deleted document is not resurrected.
         #expect(await b.ids("c") == Set(seed).subtracting(["d5"]).union(["late"]))
         #expect(await b.document("c", "d1")?.data == ["v": "updated"])
+    }
+
+    @Test func aRollbackWhoseCopyBackFailsStillRestoresTheOldProviderAndSaysSo() async throws {
+        let a = FakeStorage("a", documents: ["c": ["1"]])
+        let b = FakeStorage("b", documents: ["c": ["1"]])
+        let events = Locked<[Event]>([])
+        try await withManager { m in
+            _ = try await m.bind(binding(a, "a"), to: .storage)
+            _ = try await m.swap(request(.storage, to: b, "b", probationMs: 400, events: events))
+            _ = try await m.storage.call(.documentUpsert, WriteRequest(container: "c", document: Document(id: "2", data: [:])))
+            await b.fail(Method.documentRead, onCall: 1)
+            await b.setHealthy(false)
+            try await eventually("rollback") { m.storage.current?.pluginId == "a" }
+            try await eventually("event") { events.value.contains { $0.type == "provider.rolled_back" } }
+            let e = try #require(events.value.first { $0.type == "provider.rolled_back" })
+            #expect(e.data["copy_back_error"]?.stringValue?.contains("injected failure of storage.read") == true)
+            #expect(await b.ids("c") == ["1", "2"])  // what was not copied back stays in the new provider's data
+            #expect(m.storage.writes.snapshot.holds == 0)
+        }
     }
 }

@@ -25,28 +25,25 @@ extension ProviderManager {
                                 prepareMs: (ContinuousClock.now - t0).milliseconds, switchMs: 0, totalMs: 0, probationMs: r.probationMs)
         var hold: WriteHold?
         var heldAt: ContinuousClock.Instant?
+        // Storage: what writes change, from the copy (if any) through the probation, so that a
+        // rollback can copy back what the new provider took.
         var capture: ChangeCapture?
-        defer { if let capture { slot.writes.stopCapture(capture) } }
         do {
             if r.kind == .eventbus, let old {
                 report.subscriptions = try await BusForwardMigration.copySubscriptions(from: old.connection, to: prepared.connection)
             }
             if r.copy, let old {
-                // Writes go on during the copy; what they change is captured and brought over
-                // after it. Writes wait only for the last changes and the switch (reads go on
-                // throughout): nothing written to the old provider can be left behind. The hold
-                // is this swap's own.
-                let migration = StorageCopyMigration(old: old.connection, new: prepared.connection)
-                let changes = await slot.writes.startCapture()
-                capture = changes
-                var copied = try await migration.run { p in await self.copyProgress(p, publish: r.publish) }
-                copied.caughtUp = try await catchUp(migration, changes)
-                hold = await slot.writes.hold()
-                heldAt = ContinuousClock.now
-                copied.finalDelta = try await migration.apply(changes.take())
-                report.copied = copied
+                report.copied = try await copyStorage(from: old, to: prepared, slot: slot, publish: r.publish,
+                                                      capture: &capture, hold: &hold, heldAt: &heldAt)
+            } else if r.kind == .storage, old != nil {
+                // Writes pause while the running ones finish, then the switch: every write the new
+                // provider takes is captured.
+                let h = await slot.writes.hold()
+                hold = h
+                capture = slot.writes.beginCapture(holding: h)
             }
         } catch {
+            if let capture { slot.writes.stopCapture(capture) }
             hold?.release()
             await prepared.connection.close()
             throw WireError(.unavailable, "swap refused, \(old?.pluginId ?? "nothing") keeps serving: preparing \(prepared.pluginId) failed: \((error as? WireError)?.message ?? "\(error)")")
@@ -82,8 +79,29 @@ extension ProviderManager {
         await r.publish([Event(type: "provider.swapped", source: "daemon", data: (try? Wire.decode(JSONValue.self, from: Wire.encode(report))) ?? .null)])
 
         // 4. Probation: the old provider stays open; a failing new one is rolled back.
-        guard let old else { return (report, nil) }
-        return (report, SwapProbation(request: r, slot: slot, old: old, new: new, report: report, keepOld: keepOld))
+        guard let old else {
+            if let capture { slot.writes.stopCapture(capture) }
+            return (report, nil)
+        }
+        return (report, SwapProbation(request: r, slot: slot, old: old, new: new, report: report, keepOld: keepOld, changes: capture))
+    }
+
+    /// The copy of a `copy` swap. Writes go on during it; what they change is captured and
+    /// brought over after it. Writes wait only for the last changes and the switch (reads go on
+    /// throughout): nothing written to the old provider can be left behind. Returns with writes
+    /// held (`hold`, this swap's own) and the capture still on.
+    private func copyStorage(from old: ProviderSlot.Binding, to new: ProviderSlot.Binding, slot: ProviderSlot,
+                             publish: @escaping @Sendable ([Event]) async -> Void, capture: inout ChangeCapture?,
+                             hold: inout WriteHold?, heldAt: inout ContinuousClock.Instant?) async throws -> CopyReport {
+        let migration = StorageCopyMigration(old: old.connection, new: new.connection)
+        let changes = await slot.writes.startCapture()
+        capture = changes
+        var copied = try await migration.run { p in await self.copyProgress(p, publish: publish) }
+        copied.caughtUp = try await catchUp(migration, changes)
+        hold = await slot.writes.hold()
+        heldAt = ContinuousClock.now
+        copied.finalDelta = try await migration.apply(changes.take())
+        return copied
     }
 
     /// Brings over what writes changed during the copy, in rounds while they go on, until a round

@@ -45,7 +45,7 @@ public actor ProviderManager: Service {
     enum Command: Sendable {
         case bind(Manifest.ProviderKind, ProviderSlot.Binding, Reply<ProviderSlot.Binding?>)
         case swap(SwapRequest, Reply<SwapReport>)
-        case rollback(SwapProbation, Reply<ProviderSlot.Binding?>)
+        case rollback(SwapProbation, Reply<SwapProbation.Rollback?>)
     }
 
     public init(logger: Logger) {
@@ -108,9 +108,9 @@ public actor ProviderManager: Service {
         try await submit { .swap(request, $0) }
     }
 
-    /// Asks the loop to roll `probation`'s swap back. Returns the old binding serving again, or
-    /// nil if the new binding was replaced meanwhile or the manager stopped.
-    func rollback(_ probation: SwapProbation) async -> ProviderSlot.Binding? {
+    /// Asks the loop to roll `probation`'s swap back. Returns what it did, or nil if the new
+    /// binding was replaced meanwhile or the manager stopped.
+    func rollback(_ probation: SwapProbation) async -> SwapProbation.Rollback? {
         do { return try await submit { .rollback(probation, $0) } } catch { return nil }
     }
 
@@ -132,7 +132,7 @@ public actor ProviderManager: Service {
         case .bind(let kind, let binding, let reply):
             reply.resume(.success(bindNow(binding, to: kind)))
         case .rollback(let probation, let reply):
-            reply.resume(.success(rollbackNow(probation)))
+            reply.resume(.success(await rollbackNow(probation)))
         case .swap(let request, let reply):
             do {
                 let (report, probation) = try await performSwap(request)
@@ -159,13 +159,31 @@ public actor ProviderManager: Service {
         return (b, slot(kind).bind(b))
     }
 
-    /// Rebinds the old provider of `probation` if its new one is still current.
-    private func rollbackNow(_ probation: SwapProbation) -> ProviderSlot.Binding? {
+    /// Rebinds the old provider of `probation` if its new one is still current. Storage: with
+    /// writes held, first copies back what the new provider took during its probation (each
+    /// captured change re-read from it and applied to the old one); a copy back that fails is
+    /// reported and the rollback goes on (the new provider is failing).
+    private func rollbackNow(_ p: SwapProbation) async -> SwapProbation.Rollback? {
+        guard p.slot.current?.generation == p.new.generation else { return nil }
+        var copiedBack: Int?
+        var copyBackError: String?
+        var hold: WriteHold?
+        if let changes = p.changes {
+            let h = await p.slot.writes.hold()
+            hold = h
+            do { copiedBack = try await StorageCopyMigration(old: p.new.connection, new: p.old.connection).apply(changes.take()) } catch {
+                copyBackError = (error as? WireError)?.message ?? "\(error)"
+            }
+            p.slot.writes.stopCapture(changes)
+        }
+        defer { hold?.release() }
         generation += 1
-        var old = probation.old
+        var old = p.old
         old.generation = generation
         old.boundAt = .now()
-        return probation.slot.rebind(old, replacing: probation.new.generation) ? old : nil
+        // Commands run one at a time, so the check above still holds; rebind checks again anyway.
+        guard p.slot.rebind(old, replacing: p.new.generation) else { return nil }
+        return SwapProbation.Rollback(restored: old, copiedBack: copiedBack, copyBackError: copyBackError)
     }
 }
 

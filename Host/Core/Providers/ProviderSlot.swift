@@ -79,9 +79,11 @@ public final class ProviderSlot: Sendable {
             // While a copy swap captures changes, each write says what it may have changed once it
             // has landed (success or not), before it counts out: a catch-up round that re-reads
             // the document then sees this write, or a later round sees the record.
-            let capture = await writes.enter()
+            let captures = await writes.enter()
             defer {
-                if let capture, let change = StorageChange.of(method: method, params: params) { capture.record(change) }
+                if !captures.isEmpty, let change = StorageChange.of(method: method, params: params) {
+                    for c in captures { c.record(change) }
+                }
                 writes.leave()
             }
             return try await callCurrent(method, params)

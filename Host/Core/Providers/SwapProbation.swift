@@ -22,6 +22,17 @@ struct SwapProbation: Sendable {
     let report: SwapReport
     /// The old bus still holds deliveries a forward did not move: keep it open.
     let keepOld: Bool
+    /// Storage: the writes the new provider takes, for a copy back on rollback. Stopped when
+    /// the probation ends.
+    let changes: ChangeCapture?
+
+    /// What a rollback did.
+    struct Rollback: Sendable {
+        var restored: ProviderSlot.Binding
+        /// Storage: changes copied back from the new provider.
+        var copiedBack: Int?
+        var copyBackError: String?
+    }
 
     func run(on manager: ProviderManager) async {
         let ms = request.probationMs
@@ -50,22 +61,25 @@ struct SwapProbation: Sendable {
     }
 
     private func rollBack(on manager: ProviderManager) async {
-        guard let restored = await manager.rollback(self) else {
+        guard let rollback = await manager.rollback(self) else {
             manager.logger.warning("probation: \(report.to) failed its health checks, but a later change replaced it: not rolled back")
             await release(old, on: manager)
             return
         }
         manager.logger.error("provider rolled back: \(report.to) failed its health checks after the swap; \(old.pluginId) serves again")
         var data: [String: JSONValue] = ["kind": .string(report.kind), "from": .string(report.to), "to": .string("\(old.pluginId)@\(old.version)")]
-        if request.kind == .storage {
-            data["note"] = .string("writes made to \(report.to) during its probation stay there; they are not copied back")
+        if let n = rollback.copiedBack { data["copied_back"] = .int(n) }
+        if let e = rollback.copyBackError {
+            data["copy_back_error"] = .string(e)
+            manager.logger.error("rollback: copying back the writes \(report.to) took during its probation failed: \(e); they stay in its data")
         }
-        await request.bound(restored)
+        await request.bound(rollback.restored)
         await request.publish([Event(type: "provider.rolled_back", source: "daemon", data: .object(data))])
         await new.connection.close()
     }
 
     private func release(_ binding: ProviderSlot.Binding, on manager: ProviderManager) async {
+        if let changes { slot.writes.stopCapture(changes) }
         if keepOld { await manager.retain(binding) } else { await binding.connection.close() }
     }
 }

@@ -17,7 +17,8 @@ final class WriteGate: Sendable {
         var inFlight = 0
         var released = OneShot()
         var drained = OneShot()
-        var capture: ChangeCapture?
+        /// Change captures on (a copy swap's; a storage swap's probation, for a copy back).
+        var captures: [ChangeCapture] = []
     }
     private let state = Locked(State())
 
@@ -48,17 +49,17 @@ final class WriteGate: Sendable {
 
     /// Waits while any hold is in place, then counts this write in. A waiter woken by a release
     /// checks again (another hold may have begun meanwhile).
-    /// - Returns: the change capture that is on, if any: the caller records what it changes
-    ///   there before `leave()`.
+    /// - Returns: the change captures that are on: the caller records what it changed in each,
+    ///   once its write has landed, before `leave()`.
     @discardableResult
-    func enter() async -> ChangeCapture? {
+    func enter() async -> [ChangeCapture] {
         while true {
-            let (wait, capture) = state.withLock { s -> (OneShot?, ChangeCapture?) in
-                if s.holds > 0 { return (s.released, nil) }
+            let (wait, captures) = state.withLock { s -> (OneShot?, [ChangeCapture]) in
+                if s.holds > 0 { return (s.released, []) }
                 s.inFlight += 1
-                return (nil, s.capture)
+                return (nil, s.captures)
             }
-            guard let wait else { return capture }
+            guard let wait else { return captures }
             await wait.wait()
         }
     }
@@ -68,17 +69,21 @@ final class WriteGate: Sendable {
     /// recorded. Every capture must be stopped (`stopCapture`), on every path.
     func startCapture() async -> ChangeCapture {
         let hold = await hold()
-        let capture = ChangeCapture()
-        state.withLock { s in
-            precondition(s.capture == nil, "WriteGate: two change captures at once")
-            s.capture = capture
-        }
+        let capture = beginCapture(holding: hold)
         hold.release()
         return capture
     }
 
+    /// Starts a capture while the caller holds writes (so no write is half in, half out of it).
+    func beginCapture(holding _: WriteHold) -> ChangeCapture {
+        let capture = ChangeCapture()
+        state.withLock { $0.captures.append(capture) }
+        return capture
+    }
+
+    /// Stops recording into `capture`. Idempotent.
     func stopCapture(_ capture: ChangeCapture) {
-        state.withLock { s in if s.capture === capture { s.capture = nil } }
+        state.withLock { s in s.captures.removeAll { $0 === capture } }
     }
 
     /// Counts a write out; the last one out while held wakes the hold.
