@@ -76,7 +76,10 @@ struct SwapProvider: AsyncParsableCommand {
         progress?.cancel()
         if options.json { return Output.json(r) }
         print("swapped \(kind): \(Output.text(r["from"])) → \(Output.text(r["to"])) in \(String(format: "%.1f", r["total_ms"]?.doubleValue ?? 0)) ms (switch \(String(format: "%.3f", r["switch_ms"]?.doubleValue ?? 0)) ms)")
-        if let c = r["copied"], c != .null { print("copied \(Output.text(c["documents"])) documents in \(Output.text(c["containers"])) containers (verified \(Output.text(c["verified"])))") }
+        if let c = r["copied"], c != .null {
+            let held = c["writes_held_ms"]?.doubleValue.map { String(format: "; writes held %.1f ms", $0) } ?? ""
+            print("copied \(Output.text(c["documents"])) documents in \(Output.text(c["containers"])) containers (verified \(Output.text(c["verified"]))\(held))")
+        }
         if let f = r["forwarded"], f != .null { print("forwarded \(Output.text(f)) pending deliveries; \(Output.text(r["subscriptions"])) subscriptions recreated") }
         // A forward that stopped early: the rest stays on the old bus, which the daemon keeps open.
         if let e = r["forward_error"]?.stringValue { print("forwarding stopped: \(e); the rest stays on the old bus (kept open)") }
