@@ -76,8 +76,13 @@ struct SwapProvider: AsyncParsableCommand {
         progress?.cancel()
         if options.json { return Output.json(r) }
         print("swapped \(kind): \(Output.text(r["from"])) → \(Output.text(r["to"])) in \(String(format: "%.1f", r["total_ms"]?.doubleValue ?? 0)) ms (switch \(String(format: "%.3f", r["switch_ms"]?.doubleValue ?? 0)) ms)")
-        if let c = r["copied"], c != .null { print("copied \(Output.text(c["documents"])) documents in \(Output.text(c["containers"])) containers (verified \(Output.text(c["verified"])))") }
+        if let c = r["copied"], c != .null {
+            let held = c["writes_held_ms"]?.doubleValue.map { String(format: "; writes held %.1f ms", $0) } ?? ""
+            print("copied \(Output.text(c["documents"])) documents in \(Output.text(c["containers"])) containers (verified \(Output.text(c["verified"]))\(held))")
+        }
         if let f = r["forwarded"], f != .null { print("forwarded \(Output.text(f)) pending deliveries; \(Output.text(r["subscriptions"])) subscriptions recreated") }
+        // A forward that stopped early: the rest stays on the old bus, which the daemon keeps open.
+        if let e = r["forward_error"]?.stringValue { print("forwarding stopped: \(e); the rest stays on the old bus (kept open)") }
     }
 }
 
@@ -131,7 +136,12 @@ struct Config: AsyncParsableCommand {
         }
         for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "log_level", "sandbox_default", "drivers"] { add(key, c[key]) }
         for (kind, p) in (c["providers"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            add("providers.\(kind)", p["plugin"])
+            // An alias shows what it resolved to: `sqlite-storage (alias local)`.
+            if let alias = p["alias"]?.stringValue {
+                rows.append(["providers.\(kind)", "\(Output.text(p["plugin"])) (alias \(alias))", sources["providers.\(kind)"]?.stringValue ?? "-"])
+            } else {
+                add("providers.\(kind)", p["plugin"])
+            }
             if let cfg = p["config"], cfg != .object([:]) { rows.append(["providers.\(kind).config", "\(cfg)", sources["providers.\(kind)"]?.stringValue ?? "-"]) }
         }
         for (k, v) in (c["router"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) { add("router.\(k)", v) }

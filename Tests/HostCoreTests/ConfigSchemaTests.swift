@@ -1,3 +1,4 @@
+import Foundation
 @testable import HostCore
 import LightningProtocol
 import Testing
@@ -43,5 +44,30 @@ import Testing
         let v: JSONValue = ["functions": [["name": "a", "pin": "1234", "key": "k1"], ["name": "b"]]]
         let r = redact(v, schema: schema)
         #expect(r["functions"] == [["name": "a", "pin": "<redacted>", "key": "<redacted>"], ["name": "b"]])
+    }
+
+    @Test func redactsByTheSchemasSecretMarkNotByTheFieldsName() {
+        let schema: JSONValue = ["properties": [
+            "connection_string": ["type": "string", "secret": true],
+            "token_ttl_seconds": ["type": "integer"],
+            "key_vault_url": ["type": "string", "secret": false],
+            "endpoint": ["type": "string"],
+        ]]
+        let v: JSONValue = ["connection_string": "Endpoint=sb://x;SharedAccessKey=k", "token_ttl_seconds": 3600,
+                            "key_vault_url": "https://v", "endpoint": "https://e", "password": "not in the schema"]
+        let r = redact(v, schema: schema)
+        #expect(r["connection_string"] == "<redacted>")
+        #expect(r["token_ttl_seconds"] == 3600)
+        #expect(r["key_vault_url"] == "https://v")
+        #expect(r["endpoint"] == "https://e")
+        // A field the schema does not describe is judged by its name, failing closed.
+        #expect(r["password"] == "<redacted>")
+    }
+
+    @Test func theServiceBusManifestsTokenLifetimeIsShownAndItsConnectionStringIsNot() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../manifests/servicebus-eventbus.json").standardizedFileURL
+        let m = try ManifestParser.parse(fileAt: url)
+        let r = redact(["token_ttl_seconds": 3600, "connection_string": "Endpoint=sb://x/", "topic": "t"], schema: m.configSchema)
+        #expect(r == ["token_ttl_seconds": 3600, "connection_string": "<redacted>", "topic": "t"])
     }
 }

@@ -99,4 +99,18 @@ struct DaemonConfigurationTests {
         #expect(lines.contains("mode local default"))
         #expect(!out.contains("hunter2"))
     }
+
+    @Test func theOverviewsProviderNamesWorkAsAliasesAndConfigShowsWhatTheyResolvedTo() async throws {
+        let d = try await TestDaemon.start(environment: ["LIGHTNING_STORAGE_PROVIDER": "local", "LIGHTNING_EVENT_BUS_PROVIDER": "local"])
+        #expect(try await d.put("/v1/storage/containers/aliased", [:]).status == 201)
+        let c = try await d.get("/v1/config").json
+        #expect(c["providers"]?["storage"]?["plugin"] == "sqlite-storage")
+        #expect(c["providers"]?["storage"]?["alias"] == "local")
+        #expect(c["providers"]?["eventbus"]?["plugin"] == "local-eventbus")
+        let (code, out, _) = try await d.cli(["config"])
+        #expect(code == 0)
+        let lines = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(lines.contains("providers.storage sqlite-storage (alias local) env LIGHTNING_STORAGE_PROVIDER"))
+        #expect(lines.contains("providers.eventbus local-eventbus (alias local) env LIGHTNING_EVENT_BUS_PROVIDER"))
+    }
 }

@@ -76,6 +76,33 @@ struct HotSwapTests {
         #expect(try await d.get("/v1/providers").json["providers"]?.arrayValue?.first { $0["kind"] == "eventbus" }?["health"]?["status"] == "healthy")
     }
 
+    @Test func twoConcurrentCopySwapsRunOneAfterTheOtherAndLoseNoWrite() async throws {
+        let d = try await TestDaemon.start()
+        #expect(try await d.put("/v1/storage/containers/docs", [:]).status == 201)
+        for i in 0..<200 {
+            #expect(try await d.post("/v1/storage/containers/docs/documents", ["id": .string("seed\(i)"), "data": [:]]).status == 201)
+        }
+        // A writer keeps writing while two copy swaps are asked for at once.
+        let writer = Task { () -> [String] in
+            var acknowledged: [String] = []
+            for i in 0..<150 {
+                let id = "w\(i)"
+                if try await d.post("/v1/storage/containers/docs/documents", ["id": .string(id), "data": [:]]).status == 201 { acknowledged.append(id) }
+            }
+            return acknowledged
+        }
+        async let first = d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["path": "one.sqlite"], "copy": true, "probation_ms": 100])
+        async let second = d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["path": "two.sqlite"], "copy": true, "probation_ms": 100])
+        let (r1, r2) = try await (first, second)
+        #expect(r1.status == 200 && r2.status == 200)
+        let acknowledged = try await writer.value
+        // Every acknowledged write, made before, between or after the swaps, is in the provider that serves now.
+        for id in acknowledged + (0..<200).map({ "seed\($0)" }) {
+            #expect(try await d.get("/v1/storage/containers/docs/documents/\(id)").status == 200, "document \(id) lost")
+        }
+        #expect(try await d.history("type=provider.swapped").count == 2)
+    }
+
     @Test func theCLISwapsAndReports() async throws {
         let d = try await TestDaemon.start()
         let cfg = d.root.appendingPathComponent("storage2.json")

@@ -67,12 +67,12 @@ extension DaemonConfig {
                     }
                     sources["providers.\(kind)"] = origin
                     switch choice {
-                    case .string(let id): explicitProviders[kind] = ProviderChoice(plugin: id)
+                    case .string(let id): chooseProvider(id, kind: kind, config: [:])
                     case .object(let c):
                         guard let id = c["plugin"]?.stringValue else {
                             problems.append("field \"providers.\(kind).plugin\": required, a manifest id"); continue
                         }
-                        explicitProviders[kind] = ProviderChoice(plugin: id, config: c["config"]?.objectValue ?? [:])
+                        chooseProvider(id, kind: kind, config: c["config"]?.objectValue ?? [:])
                     default:
                         problems.append("field \"providers.\(kind)\": expected a manifest id or {\"plugin\", \"config\"}, got \(choice.typeDescription)")
                     }
@@ -126,8 +126,9 @@ extension DaemonConfig {
 
     /// Applies `LIGHTNING_*` variables: MODE, HOST, PORT, DATA_DIR, MANIFESTS_DIR, PLUGIN_DIRS
     /// (colon-separated), LOG_LEVEL, and the provider choices STORAGE_PROVIDER,
-    /// EVENT_BUS_PROVIDER, CONTAINER_RUNTIME, SERVERLESS_PROVIDER (manifest ids; unknown ids
-    /// are refused at start, listing the known ones). Empty variables are ignored.
+    /// EVENT_BUS_PROVIDER, CONTAINER_RUNTIME, SERVERLESS_PROVIDER (manifest ids or their aliases,
+    /// `providerAliases`; unknown ids are refused at start, listing the known ones). Empty
+    /// variables are ignored.
     public mutating func apply(environment env: [String: String]) throws {
         environment.merge(env) { _, new in new }
         func value(_ name: String, key: String) -> String? {
@@ -155,8 +156,9 @@ extension DaemonConfig {
         }
         for (variable, kind) in Self.providerVariables {
             if let v = value(variable, key: "providers.\(kind)") {
-                let keep = explicitProviders[kind].flatMap { $0.plugin == v ? $0.config : nil } ?? [:]
-                explicitProviders[kind] = ProviderChoice(plugin: v, config: keep)
+                let id = Self.resolveProvider(v, kind: kind).plugin
+                let keep = explicitProviders[kind].flatMap { $0.plugin == id ? $0.config : nil } ?? [:]
+                chooseProvider(v, kind: kind, config: keep)
             }
         }
         if let v = value("LIGHTNING_LOG_LEVEL", key: "log_level") { logLevel = v }

@@ -24,6 +24,9 @@ public struct DaemonConfig: Sendable, Equatable {
     }
     /// Provider choices made by the config file or the environment.
     public var explicitProviders: [String: ProviderChoice] = [:]
+    /// The alias (`providerAliases`) each explicit choice was made with, by kind; absent when the
+    /// choice named a manifest id.
+    public var providerAliasesUsed: [String: String] = [:]
     /// Driver and agent manifest ids to run; nil = every driver/agent manifest found.
     public var drivers: [String]? = nil
     /// Per-plugin config overrides by manifest id (drivers, agents, functions).

@@ -3,11 +3,15 @@ public import LightningProtocol
 
 extension Daemon {
     /// The effective configuration as `lightning config` and `/v1/config` show it: values that
-    /// manifests mark `secret` and keys that look like secrets are replaced by "<redacted>".
+    /// manifests mark `secret` are replaced by "<redacted>" (fields no schema describes: by
+    /// name, `redact`); a provider chosen by an alias shows it (`alias`).
     public func redactedConfig() -> JSONValue {
         var providers: [String: JSONValue] = [:]
         for (kind, choice) in config.providers.sorted(by: { $0.key < $1.key }) {
-            providers[kind] = ["plugin": .string(choice.plugin), "config": redact(.object(choice.config), schema: manifest(choice.plugin)?.configSchema)]
+            var p: [String: JSONValue] = ["plugin": .string(choice.plugin), "config": redact(.object(choice.config), schema: manifest(choice.plugin)?.configSchema)]
+            // Chosen by an alias (`LIGHTNING_STORAGE_PROVIDER=azure_cosmos`): the alias, next to the id it resolved to.
+            if let alias = config.providerAliasesUsed[kind] { p["alias"] = .string(alias) }
+            providers[kind] = .object(p)
         }
         var pluginConfig: [String: JSONValue] = [:]
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
@@ -37,10 +41,14 @@ extension Daemon {
     }
 }
 
-/// Replaces secret values: paths the schema marks `secret: true`, and any key whose name
-/// contains key, secret, password, token, connection_string or signature.
+/// Replaces secret values, field by field: a field the schema describes is redacted when it is
+/// marked `secret: true`, and shown otherwise (`token_ttl_seconds` is a number, not a token). A
+/// field the schema does not describe (or a config without a schema) cannot be judged by its
+/// schema; it is redacted when its name looks like a secret (key, secret, password, token,
+/// connection_string, signature, sas), failing closed.
 public func redact(_ value: JSONValue, schema: JSONValue?) -> JSONValue {
     let secretPaths = Set(ConfigSchema.secretPaths(schema))
+    let describedPaths = Set(ConfigSchema.describedPaths(schema))
     func walk(_ v: JSONValue, _ path: String) -> JSONValue {
         // Arrays of objects (`functions[].key`): each element is checked like an object at `path[]`.
         if case .array(let a) = v { return .array(a.map { walk($0, path + "[]") }) }
@@ -48,13 +56,15 @@ public func redact(_ value: JSONValue, schema: JSONValue?) -> JSONValue {
         var out: [String: JSONValue] = [:]
         for (k, x) in o {
             let p = path.isEmpty ? k : "\(path).\(k)"
-            out[k] = (secretPaths.contains(p) || looksSecret(k)) && x != .null ? .string("<redacted>") : walk(x, p)
+            let secret = describedPaths.contains(p) ? secretPaths.contains(p) : looksSecret(k)
+            out[k] = secret && x != .null ? .string("<redacted>") : walk(x, p)
         }
         return .object(out)
     }
     return walk(value, "")
 }
 
+/// Whether a field no schema describes is named like a secret.
 func looksSecret(_ key: String) -> Bool {
     let k = key.lowercased()
     return ["key", "secret", "password", "token", "connection_string", "connectionstring", "signature", "sas"].contains { k.contains($0) }

@@ -59,7 +59,7 @@ extension Daemon {
             let cfg = try instanceConfig(m, overrides: choice.config)
             let (conn, sha256) = try await makeInstance(m, config: cfg)
             let health: HealthReport
-            do { health = try await conn.call(Method.health, as: HealthReport.self) } catch {
+            do { health = try await conn.call(.health) } catch {
                 await conn.close()
                 throw HostError(.providerUnavailable, subject: "plugin \(m.id)", "health check failed: \(error)")
             }
@@ -67,13 +67,14 @@ extension Daemon {
                 await conn.close()
                 throw HostError(.providerUnavailable, subject: "plugin \(m.id)", "health check reports unhealthy: \(health.error ?? "no reason given")")
             }
-            instanceConfigs.withLock { $0[m.id] = cfg }
-            let old = providers.slot(kind).bind(.init(connection: conn, pluginId: m.id, version: m.version.description,
-                                                      boundAt: .now(), config: cfg))
+            let binding = ProviderSlot.Binding(connection: conn, pluginId: m.id, version: m.version.description, config: cfg, sha256: sha256)
+            let old: ProviderSlot.Binding?
+            do { old = try await providers.bind(binding, to: kind) } catch {
+                await conn.close()
+                throw error
+            }
             if let old { await old.connection.close() }
-            var st = status(of: m, state: .loaded, sha256: sha256)
-            st.process = processName(of: conn)
-            statuses.withLock { $0[m.id] = st }
+            recordBound(binding)
             logger.info("provider bound", metadata: ["kind": "\(kind.rawValue)", "lt.plugin": "\(m.id)"])
         } catch {
             markFailed(m, (error as? HostError)?.message ?? "\(error)")
@@ -111,7 +112,7 @@ extension Daemon {
     }
 
     /// Binds a provider built into the daemon (today: `local-functions`).
-    func bindBuiltin(_ kind: Manifest.ProviderKind) {
+    func bindBuiltin(_ kind: Manifest.ProviderKind) async {
         guard kind == .functions else { return }
         let functions = LocalFunctions(supervisor: supervisor, router: router, dataDir: config.dataDir) { [unowned self] m in
             var cfg = try self.instanceConfig(m, overrides: [:])
@@ -119,8 +120,9 @@ extension Daemon {
             self.instanceConfigs.withLock { $0[m.id] = cfg }
             return cfg
         }
-        _ = providers.slot(.functions).bind(.init(connection: functions, pluginId: LocalFunctions.id, version: LightningVersion.current,
-                                                  boundAt: .now(), config: [:]))
+        // Bound at start, before the manager runs: nothing else changes slots yet, so this cannot fail.
+        _ = try? await providers.bind(.init(connection: functions, pluginId: LocalFunctions.id, version: LightningVersion.current, config: [:]),
+                                      to: .functions)
         statuses.withLock {
             $0[LocalFunctions.id] = PluginStatus(id: LocalFunctions.id, name: "Local functions (built in)", kind: "provider",
                                                  version: LightningVersion.current, provides: "functions", capabilities: nil,

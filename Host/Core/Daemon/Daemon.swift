@@ -6,10 +6,10 @@ public import ServiceLifecycle
 /// The daemon: manifests, loaded plugins, provider slots, the router and the services that run.
 ///
 /// ```
-///  DaemonConfig ─▶ ManifestDirectory.scan ─▶ for each provider kind: load + create + health ─▶ slot.bind
+///  DaemonConfig ─▶ ManifestDirectory.scan ─▶ for each provider kind: load + create + health ─▶ providers.bind
 ///                                          └▶ for each driver: load + create ─▶ router.register
-///  services(api:extra:): Supervisor, DaemonLifecycle (start … shutdown), then after the start:
-///  EventRouter, HTTP API, extras ─▶ one ServiceGroup (in Host/CLI)
+///  services(api:extra:): Supervisor, ProviderManager, DaemonLifecycle (start … shutdown), then
+///  after the start: EventRouter, HTTP API, extras ─▶ one ServiceGroup (in Host/CLI)
 /// ```
 ///
 /// A manifest or plugin that fails is reported (`/v1/plugins`, `lightning plugins`) and the
@@ -19,7 +19,8 @@ public final class Daemon: Sendable {
     public let config: DaemonConfig
     public let logger: Logger
     public let loader: PluginLoader
-    public let providers = ProviderRegistry()
+    /// The provider slots, and every change to them (binds, swaps, rollbacks): a `Service`.
+    public let providers = ProviderManager(logger: Logger(label: "lt.providers"))
     public let router: EventRouter
     public let metrics = DaemonMetrics()
     /// Agents and function instances (child processes).
@@ -70,7 +71,7 @@ public final class Daemon: Sendable {
         for kind in [Manifest.ProviderKind.eventbus, .storage, .containers, .functions] {
             guard let choice = config.providers[kind.rawValue] else { continue }
             if choice.plugin == DaemonConfig.builtinProviders[kind.rawValue] {
-                bindBuiltin(kind)
+                await bindBuiltin(kind)
                 continue
             }
             do {
@@ -123,12 +124,13 @@ public final class Daemon: Sendable {
 
     /// The daemon's services for its one `ServiceGroup`, in start order (the group stops them in
     /// reverse): the supervisor first, so children's loops outlive everything that stops children;
-    /// then the lifecycle (start; close at shutdown); then what needs a started daemon: the router,
-    /// the API, and `extra` (each an `AfterStart` unless it must run during start-up).
+    /// the provider manager (owner of binds, swaps and probation windows), so providers are closed
+    /// through it; then the lifecycle (start; close at shutdown); then what needs a started daemon:
+    /// the router, the API, and `extra` (each an `AfterStart` unless it must run during start-up).
     /// A failure of any of them stops the group.
     public func services(api: any Service, extra: [any Service]) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         supervisor.willRun()
-        let list: [any Service] = [supervisor, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
+        let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
                                    AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }
     }

@@ -92,6 +92,20 @@ public enum ConfigSchema {
         return out.sorted()
     }
 
+    /// Every field path the schema describes (`properties`, nested objects, `items` as `path[]`),
+    /// secret or not: redaction judges these by their `secret` mark alone.
+    public static func describedPaths(_ schema: JSONValue?, prefix: String = "") -> [String] {
+        guard let props = schema?["properties"]?.objectValue else { return [] }
+        var out: [String] = []
+        for (k, v) in props {
+            let p = prefix.isEmpty ? k : "\(prefix).\(k)"
+            out.append(p)
+            out += describedPaths(v, prefix: p)
+            if let items = v["items"] { out += describedPaths(items, prefix: p + "[]") }
+        }
+        return out.sorted()
+    }
+
     static func typeNames(_ t: JSONValue?) -> [String] {
         switch t {
         case .string(let s)?: return [s]

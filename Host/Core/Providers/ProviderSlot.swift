@@ -4,17 +4,22 @@ public import LightningProtocol
 /// The binding of one provider kind (storage, eventbus, ...) to the plugin instance serving it.
 ///
 /// ```
-///  caller ──▶ slot.call(m, p) ──▶ current binding's connection ──▶ plugin
+///  caller ──▶ slot.call(m, p) ──▶ current binding's connection ──▶ plugin      (lock-protected read, no actor hop)
 ///                  ▲
-///  swap: bind(new) ┘ (atomic) ── old.close() waits for the old binding's in-flight calls
+///  ProviderManager: bind(new) / rebind(old, replacing: generation) ┘ (atomic)
+///                   ── old.close() waits for the old binding's in-flight calls
 /// ```
 ///
 /// A call picks the binding current when it starts and finishes on it; rebinding is atomic, so
-/// callers never see a gap (make-before-break is the caller of `bind`'s duty: it binds only a
-/// connection that is configured and healthy).
+/// callers never see a gap. Only `ProviderManager` changes a slot (make-before-break is its duty:
+/// it binds only a connection that is configured and healthy); every binding it makes carries a
+/// new `generation`, so a late rollback can tell whether the binding it would replace is still
+/// the one it put there.
 public final class ProviderSlot: Sendable {
     public let kind: Manifest.ProviderKind
     private let binding = Locked<Binding?>(nil)
+    /// Holds storage writes while a swap copies the data (`ProviderManager`, copy swaps).
+    let writes = WriteGate()
 
     /// What serves the slot now.
     public struct Binding: Sendable {
@@ -23,16 +28,16 @@ public final class ProviderSlot: Sendable {
         public var version: String
         public var boundAt: Timestamp
         public var config: [String: JSONValue]
-    }
+        /// The library's sha256 (nil for a provider built into the daemon).
+        public var sha256: String?
+        /// Set by `ProviderManager` when it binds: unique per binding of this daemon.
+        public var generation: UInt64 = 0
 
-    /// Holds storage writes while a swap copies the data (`holdWrites`).
-    private let gate = Locked(WriteGate())
-
-    struct WriteGate {
-        var held = false
-        var inFlight = 0
-        var waiting: [CheckedContinuation<Bool, Never>] = []
-        var drained: [CheckedContinuation<Void, Never>] = []
+        public init(connection: any ProviderConnection, pluginId: String, version: String, boundAt: Timestamp = .now(),
+                    config: [String: JSONValue], sha256: String? = nil, generation: UInt64 = 0) {
+            self.connection = connection; self.pluginId = pluginId; self.version = version
+            self.boundAt = boundAt; self.config = config; self.sha256 = sha256; self.generation = generation
+        }
     }
 
     /// Methods that change a storage provider's data: held during a copy swap.
@@ -43,13 +48,24 @@ public final class ProviderSlot: Sendable {
 
     public var current: Binding? { binding.value }
 
-    /// Replaces the binding atomically and returns the previous one (the caller drains and closes it).
+    /// Replaces the binding atomically and returns the previous one (the caller drains and closes
+    /// it). `ProviderManager` only.
     @discardableResult
-    public func bind(_ new: Binding) -> Binding? {
+    func bind(_ new: Binding) -> Binding? {
         binding.withLock { b in
             let old = b
             b = new
             return old
+        }
+    }
+
+    /// Binds `new` only if the current binding is still generation `generation`; false (nothing
+    /// changed) when another binding has replaced it since.
+    func rebind(_ new: Binding, replacing generation: UInt64) -> Bool {
+        binding.withLock { b in
+            guard b?.generation == generation else { return false }
+            b = new
+            return true
         }
     }
 
@@ -60,8 +76,16 @@ public final class ProviderSlot: Sendable {
     /// - Throws: `WireError(.unavailable)` when nothing is bound; the provider's errors otherwise.
     public func call(_ method: String, _ params: Data) async throws -> Data {
         if kind == .storage, Self.storageWrites.contains(method) {
-            await enterWrite()
-            defer { leaveWrite() }
+            // While a copy swap captures changes, each write says what it may have changed once it
+            // has landed (success or not), before it counts out: a catch-up round that re-reads
+            // the document then sees this write, or a later round sees the record.
+            let captures = await writes.enter()
+            defer {
+                if !captures.isEmpty, let change = StorageChange.of(method: method, params: params) {
+                    for c in captures { c.record(change) }
+                }
+                writes.leave()
+            }
             return try await callCurrent(method, params)
         }
         return try await callCurrent(method, params)
@@ -74,80 +98,13 @@ public final class ProviderSlot: Sendable {
         return try await b.connection.call(method, params)
     }
 
-    /// Stops new writes (they wait) and returns once the writes already running have finished:
-    /// from then on the current provider's data cannot change, so a copy of it is complete.
-    /// Reads go on. Every `holdWrites` must be followed by `releaseWrites`.
-    public func holdWrites() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = gate.withLock { g -> Bool in
-                g.held = true
-                if g.inFlight == 0 { return true }
-                g.drained.append(c)
-                return false
-            }
-            if now { c.resume() }
-        }
-    }
-
-    /// Lets the held writes go, to whatever provider is bound now (the new one after a switch).
-    public func releaseWrites() {
-        let waiting = gate.withLock { g -> [CheckedContinuation<Bool, Never>] in
-            g.held = false
-            defer { g.waiting = [] }
-            return g.waiting
-        }
-        for w in waiting { w.resume(returning: false) }
-    }
-
-    /// Waits while writes are held, then counts this write in. A waiter woken by
-    /// `releaseWrites` tries again (the gate may have been held again meanwhile).
-    private func enterWrite() async {
-        while true {
-            let admitted = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-                let now = gate.withLock { g -> Bool in
-                    if g.held { g.waiting.append(c); return false }
-                    g.inFlight += 1
-                    return true
-                }
-                if now { c.resume(returning: true) }
-            }
-            if admitted { return }
-        }
-    }
-
-    private func leaveWrite() {
-        let drained = gate.withLock { g -> [CheckedContinuation<Void, Never>] in
-            g.inFlight -= 1
-            guard g.held, g.inFlight == 0 else { return [] }
-            defer { g.drained = [] }
-            return g.drained
-        }
-        for d in drained { d.resume() }
-    }
-
     public func call<P: Encodable, R: Decodable>(_ method: String, _ params: P, as: R.Type) async throws -> R {
         let out = try await call(method, try Wire.encode(params))
         return try Wire.decode(R.self, from: out, what: "result of \(method) from the \(kind.rawValue) provider")
     }
-}
 
-/// The slots of every provider kind.
-public final class ProviderRegistry: Sendable {
-    public let storage = ProviderSlot(kind: .storage)
-    public let eventbus = ProviderSlot(kind: .eventbus)
-    public let containers = ProviderSlot(kind: .containers)
-    public let functions = ProviderSlot(kind: .functions)
-
-    public init() {}
-
-    public func slot(_ kind: Manifest.ProviderKind) -> ProviderSlot {
-        switch kind {
-        case .storage: return storage
-        case .eventbus: return eventbus
-        case .containers: return containers
-        case .functions: return functions
-        }
+    /// Typed form: the method's params and result types come with it.
+    public func call<P, R>(_ method: ProviderMethod<P, R>, _ params: P) async throws -> R {
+        try await call(method.name, params, as: R.self)
     }
-
-    public var all: [ProviderSlot] { [storage, eventbus, containers, functions] }
 }
