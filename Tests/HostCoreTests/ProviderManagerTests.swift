@@ -28,7 +28,7 @@ import Testing
                            publish: { e in events?.withLock { $0 += e } })
     }
 
-    func eventually(_ what: String, timeout: Duration = .seconds(5), _ check: () async -> Bool) async throws {
+    func eventually(_ what: String, timeout: Duration = .seconds(30), _ check: () async -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while !(await check()) {
             guard ContinuousClock.now < deadline else { Issue.record("timed out waiting for \(what)"); return }
@@ -42,7 +42,7 @@ import Testing
         let events = Locked<[Event]>([])
         try await withManager { m in
             _ = try await m.bind(binding(a, "a"), to: .storage)
-            let report = try await m.swap(request(.storage, to: b, "b", copy: true, probationMs: 400, events: events))
+            let report = try await m.swap(request(.storage, to: b, "b", copy: true, probationMs: 6000, events: events))
             #expect(report.copied?.documents == 2)
             #expect(m.storage.current?.pluginId == "b")
             // Writes the new provider accepts during its probation: a new document and a delete.
@@ -194,7 +194,7 @@ import Testing
         let events = Locked<[Event]>([])
         try await withManager { m in
             _ = try await m.bind(binding(a, "a"), to: .storage)
-            _ = try await m.swap(request(.storage, to: b, "b", probationMs: 400, events: events))
+            _ = try await m.swap(request(.storage, to: b, "b", probationMs: 6000, events: events))
             _ = try await m.storage.call(.documentUpsert, WriteRequest(container: "c", document: Document(id: "2", data: [:])))
             await b.fail(Method.documentRead, onCall: 1)
             await b.setHealthy(false)

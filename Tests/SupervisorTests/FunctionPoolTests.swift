@@ -29,14 +29,14 @@ struct FunctionPoolTests {
     @Test func aCancelledQueuedInvocationLeavesTheQueueAtOnce() async throws {
         let (pool, sup, dir) = try Self.pool()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let busy = Task { try await pool.invoke(["ms": 3000], invocationId: "busy") }
+        let busy = Task { try await pool.invoke(["ms": 8000], invocationId: "busy") }
         try await eventuallyBusy(pool)
         let queued = Task { try await pool.invoke(["ms": 1], invocationId: "queued") }
         await eventually("queued") { pool.info().queued == 1 }
-        let t0 = ContinuousClock.now
         queued.cancel()
         await #expect(throws: CancellationError.self) { _ = try await queued.value }
-        #expect(ContinuousClock.now - t0 < .seconds(2), "cancelled before the busy instance was released")
+        // Before the busy invocation ended (it used to wait for the instance, ignoring the cancel).
+        #expect(pool.info().busy == 1 && pool.info().stats.succeeded == 0)
         #expect(pool.info().queued == 0)
         // The instance is not lost: the busy invocation finishes and the next one gets it warm.
         #expect(try await busy.value.status == .succeeded)
@@ -47,20 +47,19 @@ struct FunctionPoolTests {
         await sup.stopAll()
     }
 
-    /// Each queued invocation has its own deadline: a short queue timeout does not fail others.
-    @Test func queuedInvocationsAreServedInOrderWhenTheInstanceFrees() async throws {
+    /// Queued invocations get the one instance as it frees (warm), none is lost or started twice.
+    @Test func queuedInvocationsShareTheOneInstance() async throws {
         let (pool, sup, dir) = try Self.pool()
         defer { try? FileManager.default.removeItem(at: dir) }
         let busy = Task { try await pool.invoke(["ms": 500], invocationId: "busy") }
         try await eventuallyBusy(pool)
         let a = Task { try await pool.invoke(["ms": 1], invocationId: "a") }
-        await eventually("a queued") { pool.info().queued == 1 }
         let b = Task { try await pool.invoke(["ms": 1], invocationId: "b") }
-        await eventually("b queued") { pool.info().queued == 2 }
         #expect(try await busy.value.status == .succeeded)
         #expect(try await a.value.status == .succeeded)
         #expect(try await b.value.status == .succeeded)
         #expect(pool.info().stats.coldStarts == 1, "one instance served all three")
+        #expect(pool.info().stats.warmStarts == 2)
         await pool.close()
         await sup.stopAll()
     }
