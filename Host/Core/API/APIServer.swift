@@ -20,6 +20,7 @@ public struct APIServer: Sendable {
         let router = Router()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware(logger: logger))
+        router.add(middleware: AuthMiddleware(enabled: daemon.config.authEnabled, store: daemon.tokens))
         addSystemRoutes(router)
         addEventRoutes(router)
         addStreamRoutes(router)
@@ -27,6 +28,7 @@ public struct APIServer: Sendable {
         addFunctionRoutes(router)
         addContainerRoutes(router)
         addStorageRoutes(router)
+        addTokenRoutes(router)
         return router
     }
 
