@@ -129,6 +129,15 @@ struct DaemonAuthTests {
         // Inside the data folder is still fine.
         let ok = try await d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["path": "inside.sqlite"], "probation_ms": 0])
         #expect(ok.status == 200, "\(ok.text)")
+
+        // Every one of those calls is audited, refused or not, with the admin token's id.
+        let adminId = try #require(try await d.get("/v1/tokens").json["tokens"]?.arrayValue?.first?["id"]?.stringValue)
+        let audit = try await d.history("type=audit.*")
+        let swaps = audit.filter { $0["data"]?["route"] == "PUT /v1/providers/{kind}" }
+        #expect(swaps.map { $0["data"]?["outcome"]?.stringValue ?? "" }.sorted() == ["failed", "failed", "succeeded"], "\(audit)")
+        #expect(swaps.allSatisfy { $0["type"] == "audit.providers" && $0["data"]?["principal"] == .string(adminId) })
+        let deploys = audit.filter { $0["data"]?["route"] == "POST /v1/functions" }
+        #expect(deploys.count == 2 && deploys.allSatisfy { $0["data"]?["status"] == 403 && $0["type"] == "audit.functions" })
         try await d.stop()
     }
 

@@ -57,12 +57,18 @@ public enum RouteScopes {
     ]
 
     /// The requirement of `method path` (a concrete path such as `/v1/processes/x/logs`); `HEAD`
-    /// is `GET`. A literal segment wins over a `{param}` (`/v1/containers/images/pull` is not
-    /// `/v1/containers/{name}/…`). `nil` when no route matches (the router answers 404/405).
+    /// is `GET`. `nil` when no route matches (the router answers 404/405).
     public static func requirement(method: String, path: String) -> Requirement? {
+        match(method: method, path: path)?.requirement
+    }
+
+    /// The table's route (`"PUT /v1/providers/{kind}"`) that `method path` matches, with its
+    /// requirement. A literal segment wins over a `{param}` (`/v1/containers/images/pull` is not
+    /// `/v1/containers/{name}/…`).
+    public static func match(method: String, path: String) -> (route: String, requirement: Requirement)? {
         let m = method == "HEAD" ? "GET" : method
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var best: (literals: Int, req: Requirement)?
+        var best: (literals: Int, route: String, req: Requirement)?
         for (route, req) in table {
             let parts = route.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0] == m else { continue }
@@ -74,8 +80,16 @@ public enum RouteScopes {
                 if t.hasPrefix("{") && t.hasSuffix("}") { continue }
                 if t == s { literals += 1 } else { ok = false; break }
             }
-            if ok, literals > (best?.literals ?? -1) { best = (literals, req) }
+            if ok, literals > (best?.literals ?? -1) { best = (literals, route, req) }
         }
-        return best?.req
+        return best.map { ($0.route, $0.req) }
+    }
+
+    /// True for the calls `AuditMiddleware` records: every route that needs `admin` and is not a
+    /// `GET` (provider swaps, process actions, function deploys, containers, storage writes,
+    /// replay and dead letters, tokens). Publishing and invoking (`events:write`) are not: the
+    /// events themselves are their record.
+    public static func isAudited(route: String, requirement: Requirement) -> Bool {
+        requirement == .scope(.admin) && !route.hasPrefix("GET ")
     }
 }

@@ -1,0 +1,40 @@
+import Foundation
+public import Hummingbird
+import LightningProtocol
+import Logging
+
+/// Publishes one `audit.<area>` event for every call `RouteScopes.isAudited` names, after the
+/// handler answered: who (`principal`: the token id, or `anonymous` with authentication off),
+/// what (`method`, `route` template, `path`), and how it ended (`status`, `outcome`
+/// `succeeded` for 2xx, else `failed`). Listed with `GET /v1/events?type=audit.*`.
+/// Runs inside `AuthMiddleware`, so calls it refused (401/403) are not recorded.
+/// A failed publish is logged and does not change the answer.
+struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
+    let router: EventRouter
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let (route, req) = RouteScopes.match(method: request.method.rawValue, path: request.uri.path),
+              RouteScopes.isAudited(route: route, requirement: req) else {
+            return try await next(request, context)
+        }
+        let response = try await next(request, context)
+        let event = Self.event(route: route, method: request.method.rawValue, path: request.uri.path,
+                               status: Int(response.status.code), principal: Principal.current.id)
+        do { _ = try await router.publish([event]) } catch {
+            logger.error("audit event for \(route) by \(Principal.current.id) not published: \(error)")
+        }
+        return response
+    }
+
+    /// The audit event of one call; `audit.providers` for `PUT /v1/providers/{kind}`.
+    static func event(route: String, method: String, path: String, status: Int, principal: String) -> Event {
+        let segments = path.split(separator: "/").map(String.init)
+        let area = (segments.first == "v1" ? segments.dropFirst().first : segments.first) ?? "api"
+        let type = EventPattern.isValidType("audit.\(area)") ? "audit.\(area)" : "audit.api"
+        return Event(type: type, source: "lightning.audit",
+                     data: ["principal": .string(principal), "method": .string(method), "route": .string(route),
+                            "path": .string(path), "status": .int(status),
+                            "outcome": .string((200..<300).contains(status) ? "succeeded" : "failed")])
+    }
+}
