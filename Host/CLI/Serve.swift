@@ -22,6 +22,10 @@ struct Serve: AsyncParsableCommand {
 
             Agents and functions run in the strict sandbox unless their manifest says otherwise; it needs \
             root and Landlock. LIGHTNING_SANDBOX_DEFAULT=none|standard|strict changes the default (docs/sandbox.md).
+
+            The API needs a bearer token: the first start writes an admin token to <data dir>/admin.token \
+            (mode 0600), which the client subcommands read. LIGHTNING_AUTH=off turns authentication off \
+            (a warning at every start; refused unless --host is loopback). See docs/security.md.
             """
     )
 

@@ -67,8 +67,11 @@ import Testing
     @Test func namesTheFileWhenTheStoreIsUnreadable() throws {
         let file = try folder().appendingPathComponent("tokens.json")
         try Data("not json".utf8).write(to: file)
-        #expect { try TokenStore(file: file) } throws: { e in
-            (e as? HostError)?.subject == file.path
+        do {
+            _ = try TokenStore(file: file)
+            Issue.record("expected an error for \(file.path)")
+        } catch let e as HostError {
+            #expect(e.subject == file.path)
         }
     }
 }

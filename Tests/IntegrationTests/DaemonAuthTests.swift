@@ -7,7 +7,7 @@ import Testing
 /// on what the API may ask for (item 9), including both attacks the issue describes.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct DaemonAuthTests {
-    static let minimal: (String) -> Bool = { ["sqlite-storage.json", "local-eventbus.json", "echo-driver.json"].contains($0) }
+    static let minimal: @Sendable (String) -> Bool = { ["sqlite-storage.json", "local-eventbus.json", "echo-driver.json"].contains($0) }
 
     @Test func firstStartWritesAnAdminTokenOnlyTheOwnerCanRead() async throws {
         let d = try await TestDaemon.start(manifests: Self.minimal)

@@ -49,7 +49,7 @@ final class DaemonProcess: @unchecked Sendable {
         }
         // Authentication is on: the first start wrote the admin token; every connection to this port sends it.
         let token = try String(contentsOf: root.appendingPathComponent("data/admin.token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        DaemonTokens.byPort.withLock { $0[port] = token }
+        DaemonTokens.register(port: port, token: token)
         return DaemonProcess(proc: proc, port: port, root: root)
     }
 

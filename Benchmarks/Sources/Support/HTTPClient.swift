@@ -9,6 +9,7 @@ import Synchronization
 /// the benchmarks measure the daemon with authentication on, as it ships.
 enum DaemonTokens {
     static let byPort = Mutex<[Int: String]>([:])
+    static func register(port: Int, token: String) { byPort.withLock { $0[port] = token } }
 }
 
 /// A blocking HTTP/1.1 client on one keep-alive TCP connection to 127.0.0.1 (raw sockets:

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LightningProtocol
+import Logging
 
 extension APIServer {
     /// `/v1/tokens` (admin): list, create (the secret is in the answer, once), revoke.

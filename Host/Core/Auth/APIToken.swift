@@ -1,5 +1,5 @@
-public import Crypto
-public import Foundation
+import Crypto
+import Foundation
 public import LightningProtocol
 
 /// One API token as the daemon keeps it: never the secret, only its SHA-256 (docs/security.md).

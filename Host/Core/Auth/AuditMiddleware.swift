@@ -14,10 +14,11 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let (route, req) = RouteScopes.match(method: request.method.rawValue, path: request.uri.path),
-              RouteScopes.isAudited(route: route, requirement: req) else {
+        guard let matched = RouteScopes.match(method: request.method.rawValue, path: request.uri.path),
+              RouteScopes.isAudited(route: matched.route, requirement: matched.requirement) else {
             return try await next(request, context)
         }
+        let route = matched.route
         let response = try await next(request, context)
         let event = Self.event(route: route, method: request.method.rawValue, path: request.uri.path,
                                status: Int(response.status.code), principal: Principal.current.id)

@@ -32,10 +32,10 @@ public enum SecretFile {
     }
 
     /// The permission bits of `url`, or nil when it does not exist.
-    public static func mode(of url: URL) -> mode_t? {
+    public static func mode(of url: URL) -> Int? {
         var st = stat()
         guard stat(url.path, &st) == 0 else { return nil }
-        return st.st_mode & 0o777
+        return Int(st.st_mode & 0o777)
     }
 
     private static func failure(_ url: URL, _ call: String) -> HostError {

@@ -13,7 +13,7 @@ public final class TokenStore: Sendable {
     private let tokens: Locked<[APIToken]>
 
     /// Why a presented secret was refused (the 401's message).
-    public enum Refusal: Equatable, Sendable {
+    public enum Refusal: Error, Equatable, Sendable {
         case unknown
         case expired(id: String, at: Timestamp)
     }

@@ -1,5 +1,6 @@
 public import Foundation
 import LightningProtocol
+import Logging
 
 extension Daemon {
     /// `<data_dir>/tokens.json`: the token store (hashes only).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the daemon may listen without authentication: loopback only. Binding beyond loopback
 /// with `auth: false` is refused at start (docs/security.md).
 public enum BindPolicy {
