@@ -1,5 +1,6 @@
 import Foundation
 @testable import HostCore
+import LightningProtocol
 import Testing
 
 /// `RouteScopes.table` is the one statement of what each route needs: it must cover every
@@ -54,5 +55,34 @@ import Testing
         #expect(!Scope.read.grants(.eventsWrite))
         #expect(!Scope.eventsWrite.grants(.read))
         #expect(!Scope.eventsWrite.grants(.admin))
+    }
+}
+
+/// Which calls are audited, and what their events say.
+@Suite struct AuditEventTests {
+    @Test func auditsAdministrativeCallsOnly() {
+        func audited(_ method: String, _ path: String) -> Bool {
+            guard let m = RouteScopes.match(method: method, path: path) else { return false }
+            return RouteScopes.isAudited(route: m.route, requirement: m.requirement)
+        }
+        #expect(audited("PUT", "/v1/providers/storage"))
+        #expect(audited("POST", "/v1/functions"))
+        #expect(audited("DELETE", "/v1/tokens/tok_1"))
+        #expect(audited("POST", "/v1/processes/example-agent/restart"))
+        #expect(!audited("POST", "/v1/events"))
+        #expect(!audited("POST", "/v1/functions/wordcount/invoke"))
+        #expect(!audited("GET", "/v1/config"))
+        #expect(!audited("POST", "/v1/storage/containers/people/query"))
+    }
+
+    @Test func namesThePrincipalTheRouteAndTheOutcome() {
+        let e = AuditEvent.make(route: "PUT /v1/providers/{kind}", method: "PUT", path: "/v1/providers/storage",
+                                                                   status: 403, principal: "tok_abc")
+        #expect(e.type == "audit.providers" && e.source == "lightning.audit")
+        #expect(e.data == ["principal": "tok_abc", "method": "PUT", "route": "PUT /v1/providers/{kind}",
+                           "path": "/v1/providers/storage", "status": 403, "outcome": "failed"])
+        let ok = AuditEvent.make(route: "DELETE /v1/tokens/{id}", method: "DELETE", path: "/v1/tokens/tok_1",
+                                                                    status: 204, principal: "anonymous")
+        #expect(ok.type == "audit.tokens" && ok.data["outcome"] == "succeeded")
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import LightningProtocol
 import Logging
 
@@ -20,22 +20,11 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         let route = matched.route
         let response = try await next(request, context)
-        let event = Self.event(route: route, method: request.method.rawValue, path: request.uri.path,
+        let event = AuditEvent.make(route: route, method: request.method.rawValue, path: request.uri.path,
                                status: Int(response.status.code), principal: Principal.current.id)
         do { _ = try await router.publish([event]) } catch {
             logger.error("audit event for \(route) by \(Principal.current.id) not published: \(error)")
         }
         return response
-    }
-
-    /// The audit event of one call; `audit.providers` for `PUT /v1/providers/{kind}`.
-    static func event(route: String, method: String, path: String, status: Int, principal: String) -> Event {
-        let segments = path.split(separator: "/").map(String.init)
-        let area = (segments.first == "v1" ? segments.dropFirst().first : segments.first) ?? "api"
-        let type = EventPattern.isValidType("audit.\(area)") ? "audit.\(area)" : "audit.api"
-        return Event(type: type, source: "lightning.audit",
-                     data: ["principal": .string(principal), "method": .string(method), "route": .string(route),
-                            "path": .string(path), "status": .int(status),
-                            "outcome": .string((200..<300).contains(status) ? "succeeded" : "failed")])
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import LightningProtocol
 
 /// Checks every request against `RouteScopes.table`: open routes pass; others need
