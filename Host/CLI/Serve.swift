@@ -157,8 +157,13 @@ struct ConfigReloader: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.notice("SIGHUP: reloading the config")
             do {
-                let report = await daemon.reload(to: try sources.build())
+                let new = try sources.build()
+                let report = await daemon.reload(to: new)
                 for line in report { logger.notice("reload: \(line)") }
+                let old = daemon.config
+                if new.authEnabled != old.authEnabled || new.apiCommandDirs != old.apiCommandDirs || new.apiProviderPaths != old.apiProviderPaths {
+                    logger.notice("reload: auth, api_command_dirs and api_provider_paths changes take effect at the next start")
+                }
             } catch {
                 logger.error("reload refused, nothing changed: \(error)")
             }
