@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostCore
 import LightningProtocol
 
 /// `lightning tokens create | list | revoke`: API tokens (admin scope; docs/security.md).
@@ -14,13 +15,17 @@ struct Tokens: AsyncParsableCommand {
             abstract: "Create a token; prints its secret (shown only this once) on stdout.",
             discussion: "Example: export LIGHTNING_TOKEN=$(lightning tokens create --scope events:write --events 'orders.*' --expires 30d)")
         @OptionGroup var options: ClientOptions
-        @Option(name: .long, help: "read, events:write or admin (repeatable; default read).") var scope: [String] = []
+        @Option(name: .long, help: "read, events:write or admin (repeatable or comma-separated; default read).") var scope: [String] = []
         @Option(name: .long, help: "Event-type pattern the token may publish (repeatable; default any).") var events: [String] = []
         @Option(name: .long, help: "Expiry: a duration (90s, 30m, 12h, 30d) or an RFC 3339 time (default never).") var expires: String?
         @Option(name: .long, help: "A name to recognise the token by.") var name: String?
 
         func run() async throws {
-            var body: [String: JSONValue] = ["scopes": .array((scope.isEmpty ? ["read"] : scope).map { .string($0) })]
+            let scopes = scope.isEmpty ? ["read"] : scope.flatMap { $0.split(separator: ",").map(String.init) }
+            for s in scopes where Scope(rawValue: s) == nil {
+                throw ValidationError("--scope: expected \(Scope.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(s)\"")
+            }
+            var body: [String: JSONValue] = ["scopes": .array(scopes.map { .string($0) })]
             if !events.isEmpty { body["events"] = .array(events.map { .string($0) }) }
             if let name { body["name"] = .string(name) }
             if let expires {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LightningTestSupport
 import LightningProtocol
 import Testing
@@ -93,6 +96,17 @@ struct DaemonAuthTests {
         let p = try TestProcess(BuildProducts.lightning, ["plugins"], environment: ["LIGHTNING_URL": d.base, "LIGHTNING_DATA_DIR": d.root.path])
         #expect(try await p.wait() == 1)
         #expect(p.stderr.contains("(unauthenticated, HTTP 401) [no token found; looked at LIGHTNING_TOKEN"), "\(p.stderr)")
+        // A token file others can read is refused, as ssh refuses such keys.
+        let loose = d.root.appendingPathComponent("loose.token")
+        try Data((reader + "\n").utf8).write(to: loose)
+        chmod(loose.path, 0o644)
+        let (lc, _, lerr) = try await d.cli(["plugins", "--token-file", loose.path])
+        #expect(lc == 1 && lerr.contains("token file \(loose.path) (from --token-file \(loose.path)): expected mode 0600 (owner only), got 0644"), "\(lerr)")
+        chmod(loose.path, 0o600)
+        #expect(try await d.cli(["plugins", "--token-file", loose.path]).0 == 0)
+        // Bad scopes are usage errors before anything is sent.
+        let (sc, _, serr) = try await d.cli(["tokens", "create", "--scope", "root"])
+        #expect(sc == 64 && serr.contains("--scope: expected read, events:write, admin, got \"root\""), "\(serr)")
         // LIGHTNING_TOKEN wins over the data folder.
         let q = try TestProcess(BuildProducts.lightning, ["config"], environment: d.cliEnvironment.merging(["LIGHTNING_TOKEN": reader]) { $1 })
         #expect(try await q.wait() == 1)
