@@ -47,8 +47,11 @@ struct DaemonAuthTests {
         let wrong = try await d.request("GET", "/metrics", token: "lt_" + String(repeating: "0", count: 64))
         #expect(wrong.status == 401)
         #expect(wrong.headers["www-authenticate"]?.contains("invalid_token") == true)
-        // Unknown routes still answer 404, with or without a token.
-        #expect(try await d.request("GET", "/v2/nothing", token: .some(nil)).status == 404)
+        // Unknown routes and methods fail closed: 401 without a token, 404/405 with an admin one.
+        #expect(try await d.request("GET", "/v2/nothing", token: .some(nil)).status == 401)
+        #expect(try await d.request("POST", "/health", token: .some(nil)).status == 401)
+        #expect(try await d.get("/v2/nothing").status == 404)
+        #expect(try await d.request("POST", "/health").status == 405)
 
         // A read token: reads, but cannot publish or administer (403 naming the scope).
         let (code, secret, err) = try await d.cli(["tokens", "create", "--scope", "read", "--name", "dashboard"])

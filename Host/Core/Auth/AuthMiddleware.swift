@@ -5,7 +5,9 @@ import LightningProtocol
 /// Checks every request against `RouteScopes.table`: open routes pass; others need
 /// `Authorization: Bearer <secret>` of a token in `TokenStore` that is not expired (else 401,
 /// `WWW-Authenticate: Bearer`) and holds the route's scope (else 403 `permission_denied`).
-/// Paths that match no route pass through, so the router's 404/405 answer them.
+/// A request that matches no route (an unknown path, or a known path with another method) needs
+/// `admin`: fail closed, so that a route missing from the table is never open; with an admin
+/// token the router's 404/405 answer it.
 /// When authentication is off (`auth: false`), every request passes as `anonymous`.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     /// False = authentication off: everything passes as `anonymous`.
@@ -14,9 +16,12 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: TokenStore?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard enabled, let req = RouteScopes.requirement(method: request.method.rawValue, path: request.uri.path),
-              case .scope(let needed) = req else {
-            return try await next(request, context)
+        guard enabled else { return try await next(request, context) }
+        let needed: Scope
+        switch RouteScopes.requirement(method: request.method.rawValue, path: request.uri.path) {
+        case .open?: return try await next(request, context)
+        case .scope(let s)?: needed = s
+        case nil: needed = .admin
         }
         let route = "\(request.method) \(request.uri.path)"
         guard let store else { return Self.unauthenticated("\(route): the daemon has no token store", invalid: false) }
