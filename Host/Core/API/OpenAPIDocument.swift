@@ -4506,7 +4506,7 @@ enum OpenAPIDocument {
         "properties": {
           "code": {
             "type": "string",
-            "description": "Stable error code; new codes may be added (treat an unknown code as `internal`). HTTP status by code: not_found 404, conflict 409, precondition_failed 412, invalid_argument 400, unsupported 501, unavailable 503, timeout 504, throttled 429, internal and any other code 500.",
+            "description": "Stable error code; new codes may be added (treat an unknown code as `internal`). HTTP status by code: not_found 404, conflict 409, precondition_failed 412, invalid_argument 400, unsupported 501, unavailable 503, timeout 504, throttled 429, permission_denied 403, unauthenticated 401 from the API's token check (502 when a provider's upstream refused its credentials), internal and any other code 500.",
             "examples": [
               "not_found",
               "conflict",
@@ -4516,6 +4516,8 @@ enum OpenAPIDocument {
               "unavailable",
               "timeout",
               "throttled",
+              "unauthenticated",
+              "permission_denied",
               "internal",
               "cancelled"
             ]
