@@ -18,9 +18,9 @@ struct DaemonAuthTests {
         let storeFile = d.dataDir.appendingPathComponent("tokens.json")
         let admin = try #require(d.adminToken)
         #expect(admin.hasPrefix("lt_") && admin.count == 67)
-        for f in [tokenFile, storeFile] {
+        for f in [tokenFile, storeFile, d.dataDir] {
             let mode = try #require(try FileManager.default.attributesOfItem(atPath: f.path)[.posixPermissions] as? Int)
-            #expect(mode == 0o600, "\(f.lastPathComponent): mode \(String(mode, radix: 8))")
+            #expect(mode == (f == d.dataDir ? 0o700 : 0o600), "\(f.lastPathComponent): mode \(String(mode, radix: 8))")
         }
         #expect(!(try String(contentsOf: storeFile, encoding: .utf8)).contains(admin), "tokens.json holds a secret")
         #expect(d.process.stderr.contains("first start: wrote admin token"), "\(d.process.stderr.suffix(2000))")

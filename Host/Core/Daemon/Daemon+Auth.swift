@@ -11,6 +11,19 @@ extension Daemon {
     /// The token store, or nil when authentication is off (or before `start`).
     public var tokens: TokenStore? { tokenStore.value }
 
+    /// Creates the data folder with mode 0700 when it does not exist (its SQLite files hold every
+    /// document and event: other local users must not read them around the API). An existing
+    /// folder that group or others can enter is left as it is, with a warning.
+    func createDataDirectory() throws {
+        let path = config.dataDir.path
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(at: config.dataDir, withIntermediateDirectories: true)
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
+        } else if let mode = SecretFile.mode(of: config.dataDir), mode & 0o077 != 0 {
+            logger.warning("data folder \(path) has mode 0\(String(mode, radix: 8)): other local users can read its databases (documents, events) without a token; `chmod 700 \(path)` (docs/security.md)")
+        }
+    }
+
     /// Applies the binding rule and opens the token store; on the first start writes the admin
     /// token. With authentication off, logs a warning (at every start, on purpose).
     /// - Throws: `HostError(.configInvalid)` for a non-loopback host with authentication off, or an

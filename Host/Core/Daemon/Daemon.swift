@@ -56,7 +56,7 @@ public final class Daemon: Sendable {
     /// - Throws: `HostError(.providerUnavailable)` when the event bus provider failed;
     ///   `HostError(.configInvalid)` from `startAuth` (binding beyond loopback with auth off).
     public func start() async throws {
-        try FileManager.default.createDirectory(at: config.dataDir, withIntermediateDirectories: true)
+        try createDataDirectory()
         try startAuth()
         let dir = scanManifests()
         for e in dir.errors {
