@@ -135,7 +135,10 @@ struct DaemonAuthTests {
         #expect(r2.json["error"]?["message"]?.stringValue?.contains("field \"process.command\": policy api_command_dirs: /") == true, "\(r2.text)")
         #expect(try await d.get("/v1/functions/pwn").status == 404)
 
-        // 2. A storage provider whose database is anywhere.
+        // 2. A storage provider whose database is anywhere: the issue's own request, then a path we can watch.
+        let any = try await d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["path": "/any/path"]])
+        #expect(any.status == 403 && any.json["error"]?["code"] == "permission_denied", "\(any.text)")
+        #expect(!FileManager.default.fileExists(atPath: "/any"))
         let outside = d.root.appendingPathComponent("outside/any.sqlite")
         let r3 = try await d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["path": .string(outside.path)]])
         #expect(r3.status == 403, "\(r3.text)")
@@ -151,7 +154,7 @@ struct DaemonAuthTests {
         let adminId = try #require(try await d.get("/v1/tokens").json["tokens"]?.arrayValue?.first?["id"]?.stringValue)
         let audit = try await d.history("type=audit.*")
         let swaps = audit.filter { $0["data"]?["route"] == "PUT /v1/providers/{kind}" }
-        #expect(swaps.map { $0["data"]?["outcome"]?.stringValue ?? "" }.sorted() == ["failed", "failed", "succeeded"], "\(audit)")
+        #expect(swaps.map { $0["data"]?["outcome"]?.stringValue ?? "" }.sorted() == ["failed", "failed", "failed", "succeeded"], "\(audit)")
         #expect(swaps.allSatisfy { $0["type"] == "audit.providers" && $0["data"]?["principal"] == .string(adminId) })
         let deploys = audit.filter { $0["data"]?["route"] == "POST /v1/functions" }
         #expect(deploys.count == 2 && deploys.allSatisfy { $0["data"]?["status"] == 403 && $0["type"] == "audit.functions" })
