@@ -13,8 +13,13 @@ struct ClientOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the raw JSON answer.")
     var json = false
 
+    @Option(name: .long, help: "File holding the API token, mode 0600 (default: $LIGHTNING_TOKEN, $LIGHTNING_TOKEN_FILE, or $LIGHTNING_DATA_DIR/admin.token, else .lightning/admin.token).")
+    var tokenFile: String?
+
     var client: DaemonClient {
-        DaemonClient(base: url ?? ProcessInfo.processInfo.environment["LIGHTNING_URL"] ?? "http://127.0.0.1:7777")
+        let env = ProcessInfo.processInfo.environment
+        return DaemonClient(base: url ?? env["LIGHTNING_URL"] ?? "http://127.0.0.1:7777",
+                            token: ClientToken(tokenFile: tokenFile, environment: env))
     }
 }
 
@@ -26,6 +31,13 @@ struct ClientFailure: Error, CustomStringConvertible {
 /// A minimal HTTP client for the daemon's JSON API.
 struct DaemonClient: Sendable {
     let base: String
+    /// Where the bearer token comes from; resolved on every request.
+    var token = ClientToken(tokenFile: nil, environment: [:])
+
+    /// The `Authorization` header to send, if a token was found.
+    func authorization() throws -> (header: String, source: String)? {
+        try token.resolve().map { ("Bearer \($0.secret)", $0.source) }
+    }
 
     /// Sends a request; returns the decoded JSON body for 2xx, throws `ClientFailure` otherwise.
     /// - Parameter accepting: non-2xx statuses whose JSON body is still the answer (e.g. 503 of /health).
@@ -36,6 +48,8 @@ struct DaemonClient: Sendable {
         req.httpMethod = method
         req.httpBody = body
         if body != nil { req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        let auth = try authorization()
+        if let auth { req.setValue(auth.header, forHTTPHeaderField: "Authorization") }
         for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
         let (data, response): (Data, URLResponse)
         do { (data, response) = try await URLSession.shared.data(for: req) } catch {
@@ -45,7 +59,11 @@ struct DaemonClient: Sendable {
         let json = data.isEmpty ? JSONValue.null : ((try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .string(String(decoding: data, as: UTF8.self)))
         guard (200..<300).contains(status) || accepting.contains(status) else {
             if let e = json["error"], let msg = e["message"]?.stringValue {
-                throw ClientFailure(description: "\(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status))")
+                var hint = ""
+                if status == 401 {
+                    hint = auth.map { " [token from \($0.source)]" } ?? " [no token found; looked at \(token.searched)]"
+                }
+                throw ClientFailure(description: "\(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status))\(hint)")
             }
             throw ClientFailure(description: "HTTP \(status): \(String(decoding: data.prefix(500), as: UTF8.self))")
         }

@@ -22,7 +22,8 @@ extension Events {
                 throw ClientFailure(description: "invalid daemon URL: \(options.client.base)")
             }
             var seen = 0
-            for try await message in ServerSentEvents.stream(url) {
+            let client = options.client
+            for try await message in ServerSentEvents.stream(url, authorization: try client.authorization()?.header) {
                 guard let data = message.data else { continue }
                 if options.json {
                     print(data)
@@ -49,12 +50,13 @@ enum ServerSentEvents {
         var data: String?
     }
 
-    static func stream(_ url: URL) -> AsyncThrowingStream<Message, any Error> {
+    static func stream(_ url: URL, authorization: String? = nil) -> AsyncThrowingStream<Message, any Error> {
         AsyncThrowingStream { continuation in
             let reader = Reader(continuation)
             let session = URLSession(configuration: .default, delegate: reader, delegateQueue: nil)
             var request = URLRequest(url: url)
             request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
+            if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
             request.timeoutInterval = 24 * 3600
             let task = session.dataTask(with: request)
             continuation.onTermination = { _ in task.cancel(); session.invalidateAndCancel() }

@@ -22,6 +22,10 @@ struct Serve: AsyncParsableCommand {
 
             Agents and functions run in the strict sandbox unless their manifest says otherwise; it needs \
             root and Landlock. LIGHTNING_SANDBOX_DEFAULT=none|standard|strict changes the default (docs/sandbox.md).
+
+            The API needs a bearer token: the first start writes an admin token to <data dir>/admin.token \
+            (mode 0600), which the client subcommands read. LIGHTNING_AUTH=off turns authentication off \
+            (a warning at every start; refused unless --host is loopback). See docs/security.md.
             """
     )
 
@@ -149,8 +153,13 @@ struct ConfigReloader: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.notice("SIGHUP: reloading the config")
             do {
-                let report = await daemon.reload(to: try sources.build())
+                let new = try sources.build()
+                let report = await daemon.reload(to: new)
                 for line in report { logger.notice("reload: \(line)") }
+                let old = daemon.config
+                if new.authEnabled != old.authEnabled || new.apiCommandDirs != old.apiCommandDirs || new.apiProviderPaths != old.apiProviderPaths {
+                    logger.notice("reload: auth, api_command_dirs and api_provider_paths changes take effect at the next start")
+                }
             } catch {
                 logger.error("reload refused, nothing changed: \(error)")
             }

@@ -29,6 +29,9 @@ public struct WireError: Error, Codable, Sendable, Equatable, CustomStringConver
         /// provider's credentials (its 401/403). Retrying will not help; fix the configuration
         /// (HTTP 502: the daemon's upstream failed, not the caller).
         public static let unauthenticated = Code("unauthenticated")
+        /// The caller is known but not allowed to do this: its token lacks the scope, or the
+        /// operator's policy forbids what the request asks for (HTTP 403).
+        public static let permissionDenied = Code("permission_denied")
         /// A bug or an unexpected state (HTTP 500).
         public static let `internal` = Code("internal")
         /// The call was cancelled by the caller.

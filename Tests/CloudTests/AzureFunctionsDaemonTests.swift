@@ -14,6 +14,8 @@ final class AzureProvidersDaemon: @unchecked Sendable {
     let root: URL
     let process: TestProcess
     let base: String
+    /// The admin token from `<data>/admin.token`, sent with every request.
+    let token: String
 
     /// - Parameter providers: the config file's `providers` (the rest stays `local`).
     init(providers: JSONValue) async throws {
@@ -34,12 +36,14 @@ final class AzureProvidersDaemon: @unchecked Sendable {
         let line = try await process.waitForLine(containing: "listening on ", timeout: .seconds(60))
         guard let url = line.split(separator: " ").last else { throw TestFailure("no URL in \"\(line)\"") }
         base = String(url)
+        token = try adminToken(in: root.appendingPathComponent("data"))
     }
 
     func request(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> (status: Int, json: JSONValue, text: String) {
         var r = URLRequest(url: URL(string: base + path)!)
         r.httpMethod = method
         r.timeoutInterval = 30
+        r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         if let body {
             r.httpBody = try Wire.encode(body)
             r.setValue("application/json", forHTTPHeaderField: "Content-Type")

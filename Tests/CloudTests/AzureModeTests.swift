@@ -61,7 +61,8 @@ struct AzureModeTests {
         defer { daemon.signal(SIGKILL); daemon.waitBlockingForTests() }
         let line = try await daemon.waitForLine(containing: "listening on ", timeout: .seconds(60))
         guard let base = line.split(separator: " ").last.map(String.init) else { throw TestFailure("no URL in \"\(line)\"") }
-        let http = AzureModeClient(base: base)
+        let dataDir = root.appendingPathComponent("data")
+        let http = AzureModeClient(base: base, token: try adminToken(in: dataDir))
 
         // Every kind is served by its Azure plugin.
         let providers = try await http.request("GET", "/v1/providers")
@@ -97,7 +98,7 @@ struct AzureModeTests {
         #expect(exit.json["exit_code"] == 0, "\(exit.text)")
 
         // No secret anywhere an operator looks.
-        let (code, configOut, _) = try await runCLI(["config"], base: base)
+        let (code, configOut, _) = try await runCLI(["config"], base: base, dataDir: dataDir)
         #expect(code == 0)
         #expect(configOut.contains("servicebus-eventbus"))
         let apiConfig = try await http.request("GET", "/v1/config").text
@@ -135,10 +136,13 @@ struct AzureModeTests {
 /// HTTP to the daemon under test.
 struct AzureModeClient {
     let base: String
+    /// Sent as `Authorization: Bearer` (the daemon's admin token).
+    var token: String?
     func request(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> (status: Int, json: JSONValue, text: String, provider: String?) {
         var r = URLRequest(url: URL(string: base + path)!)
         r.httpMethod = method
         r.timeoutInterval = 30
+        if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             r.httpBody = try Wire.encode(body)
             r.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -150,9 +154,15 @@ struct AzureModeClient {
     }
 }
 
-/// Runs `lightning ARGS` against the daemon at `base`; returns (exit code, stdout, stderr).
-func runCLI(_ args: [String], base: String) async throws -> (Int32, String, String) {
-    let p = try TestProcess(BuildProducts.lightning, args, environment: ["LIGHTNING_URL": base])
+/// The admin token a daemon wrote to `<dataDir>/admin.token` at its first start.
+func adminToken(in dataDir: URL) throws -> String {
+    try String(contentsOf: dataDir.appendingPathComponent("admin.token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Runs `lightning ARGS` against the daemon at `base` (its admin token found through
+/// `LIGHTNING_DATA_DIR`); returns (exit code, stdout, stderr).
+func runCLI(_ args: [String], base: String, dataDir: URL) async throws -> (Int32, String, String) {
+    let p = try TestProcess(BuildProducts.lightning, args, environment: ["LIGHTNING_URL": base, "LIGHTNING_DATA_DIR": dataDir.path])
     let code = try await p.wait(timeout: .seconds(30))
     return (code, p.stdout, p.stderr)
 }

@@ -50,7 +50,7 @@ struct DaemonConfigurationTests {
         defer { pinned.signal(SIGKILL); pinned.waitBlockingForTests() }
         let line = try await pinned.waitForLine(containing: "listening on ", timeout: .seconds(60))
         let base = String(line.split(separator: " ").last ?? "")
-        let (_, providers, _) = try await cli(["providers"], base: base)
+        let (_, providers, _) = try await cli(["providers"], base: base, dataDir: root.appendingPathComponent("data"))
         #expect(providers.contains("local-eventbus") && providers.contains("sqlite-storage"), "\(providers)")
         for (name, data) in before {
             #expect(try Data(contentsOf: manifests.appendingPathComponent(name)) == data, "\(name) was rewritten")
@@ -58,8 +58,8 @@ struct DaemonConfigurationTests {
     }
 
     /// Runs the CLI against `base`.
-    func cli(_ args: [String], base: String) async throws -> (Int32, String, String) {
-        let p = try TestProcess(BuildProducts.lightning, args, environment: ["LIGHTNING_URL": base])
+    func cli(_ args: [String], base: String, dataDir: URL) async throws -> (Int32, String, String) {
+        let p = try TestProcess(BuildProducts.lightning, args, environment: ["LIGHTNING_URL": base, "LIGHTNING_DATA_DIR": dataDir.path])
         let code = try await p.wait(timeout: .seconds(30))
         return (code, p.stdout, p.stderr)
     }
@@ -97,6 +97,7 @@ struct DaemonConfigurationTests {
         let lines = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         #expect(lines.contains("providers.eventbus local-eventbus env LIGHTNING_EVENT_BUS_PROVIDER"))
         #expect(lines.contains("mode local default"))
+        #expect(lines.contains("auth true default"))
         #expect(!out.contains("hunter2"))
     }
 

@@ -91,7 +91,10 @@ struct DaemonIsolationTests {
         }
 
         // A config the plugin refuses in its child: 400 as in-process, the old child keeps serving.
-        let refused = try await d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["path": "/proc/no-such-dir/db.sqlite"]])
+        // A database under a regular file, inside the data folder (a path outside it is refused
+        // with 403 by the API's policy before any child starts).
+        try Data().write(to: d.dataDir.appendingPathComponent("blocker"))
+        let refused = try await d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "config": ["path": "blocker/db.sqlite"]])
         #expect(refused.status == 400, "\(refused.text)")
         #expect(refused.json["error"]?["message"]?.stringValue?.hasPrefix("swap refused, sqlite-storage keeps serving: the plugin host process did not start: handshake failed: invalid_argument: ") == true,
                 "\(refused.text)")

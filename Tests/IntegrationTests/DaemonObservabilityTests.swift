@@ -10,7 +10,7 @@ struct DaemonObservabilityTests {
     @Test func tailFollowsMatchingEventsLive() async throws {
         let d = try await TestDaemon.start()
         let tail = try TestProcess(BuildProducts.lightning, ["events", "tail", "--type", "echo.*", "--count", "2", "--json"],
-                                   environment: ["LIGHTNING_URL": d.base])
+                                   environment: d.cliEnvironment)
         try await d.eventually("tail connected") {
             Self.metric(try await d.get("/metrics").text, "lightning_event_stream_watchers") == 1
         }
@@ -26,7 +26,7 @@ struct DaemonObservabilityTests {
     @Test func aClientThatGoesAwayIsForgotten() async throws {
         let d = try await TestDaemon.start()
         let port = try #require(URL(string: d.base)?.port)
-        let first = try RawHTTP.readFirstBytes(port: port, path: "/v1/events/stream?heartbeat_ms=200")
+        let first = try RawHTTP.readFirstBytes(port: port, path: "/v1/events/stream?heartbeat_ms=200", token: d.adminToken)
         #expect(first.hasPrefix("HTTP/1.1 200"))
         #expect(first.contains("text/event-stream"))
         // The connection is closed now; the next heartbeats fail and the watcher is removed.

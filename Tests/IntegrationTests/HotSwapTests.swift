@@ -51,7 +51,7 @@ struct HotSwapTests {
 
     @Test func anEventBusSwapUnderLoadLosesNothing() async throws {
         let d = try await TestDaemon.start(config: ["router": ["concurrency": 4]], manifests: { $0 != "c-example-driver.json" })
-        let tail = try TestProcess(BuildProducts.lightning, ["events", "tail", "--type", "echo.reply", "--json"], environment: ["LIGHTNING_URL": d.base])
+        let tail = try TestProcess(BuildProducts.lightning, ["events", "tail", "--type", "echo.reply", "--json"], environment: d.cliEnvironment)
         try await d.eventually("tail connected") { try await d.get("/metrics").text.contains("lightning_event_stream_watchers 1") }
         let n = 300
         let publisher = Task { () -> [String] in

@@ -15,7 +15,7 @@ struct SwapBetweenImplementationsTests {
     @Test func theBusMovesToRedisAndBackUnderLoadAndEveryRequestIsAnswered() async throws {
         let redis = try RedisServer.shared()
         let d = try await TestDaemon.start(config: ["router": ["concurrency": 8]], manifests: { $0 != "c-example-driver.json" })
-        let tail = try TestProcess(BuildProducts.lightning, ["events", "tail", "--type", "echo.reply", "--json"], environment: ["LIGHTNING_URL": d.base])
+        let tail = try TestProcess(BuildProducts.lightning, ["events", "tail", "--type", "echo.reply", "--json"], environment: d.cliEnvironment)
         defer { tail.signal(SIGKILL) }
         try await d.eventually("tail connected") { try await d.get("/metrics").text.contains("lightning_event_stream_watchers 1") }
 

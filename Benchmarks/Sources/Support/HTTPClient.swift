@@ -2,6 +2,15 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
+
+/// The admin token of each daemon the benchmarks started, by its port (`DaemonProcess.start`
+/// registers it): every `HTTPConnection` to that port sends it as `Authorization: Bearer`, so
+/// the benchmarks measure the daemon with authentication on, as it ships.
+enum DaemonTokens {
+    static let byPort = Mutex<[Int: String]>([:])
+    static func register(port: Int, token: String) { byPort.withLock { $0[port] = token } }
+}
 
 /// A blocking HTTP/1.1 client on one keep-alive TCP connection to 127.0.0.1 (raw sockets:
 /// URLSession on Linux costs more per request than the daemon does). One thread at a time.
@@ -10,10 +19,12 @@ final class HTTPConnection: @unchecked Sendable {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    private let authorization: String
 
     struct Response { var status: Int; var body: [UInt8]; var text: String { String(decoding: body, as: UTF8.self) } }
 
     init(port: Int) throws {
+        authorization = DaemonTokens.byPort.withLock { $0[port] }.map { "Authorization: Bearer \($0)\r\n" } ?? ""
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw BenchError("socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
@@ -45,7 +56,7 @@ final class HTTPConnection: @unchecked Sendable {
     func get(_ path: String) throws -> Response { try request("GET", path) }
 
     func send(_ method: String, _ path: String, body: [UInt8]?, extraHeaders: String = "") throws {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(extraHeaders)"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(authorization)\(extraHeaders)"
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
         try writeAll(Array(head.utf8) + (body ?? []))

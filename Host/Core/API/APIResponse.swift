@@ -28,7 +28,8 @@ enum APIResponse {
         case .unavailable: return .serviceUnavailable
         case .timeout: return .gatewayTimeout
         case .throttled: return .tooManyRequests
-        case .unauthenticated: return .badGateway
+        case .unauthenticated: return .badGateway  // an upstream refused the provider; the API's own 401 is AuthMiddleware's
+        case .permissionDenied: return .forbidden
         default: return .internalServerError
         }
     }

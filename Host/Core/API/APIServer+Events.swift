@@ -17,6 +17,11 @@ extension APIServer {
                 }
                 guard !events.isEmpty else { throw WireError(.invalidArgument, "request body: expected at least one event") }
                 guard events.count <= 1000 else { throw WireError(.invalidArgument, "request body: at most 1000 events per request, got \(events.count)") }
+                let caller = Principal.current
+                for (i, e) in events.enumerated() where !caller.mayPublish(e.type) {
+                    throw WireError(.permissionDenied,
+                        "events[\(i)]: field \"type\": token \(caller.id) may publish \((caller.token?.events ?? []).joined(separator: ", ")) only, got \"\(e.type)\"")
+                }
                 let result = try await daemon.router.publish(events)
                 return APIResponse.json(result, status: .accepted)
             }

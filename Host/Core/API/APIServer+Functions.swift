@@ -15,6 +15,7 @@ extension APIServer {
             await respond {
                 var req = request
                 let manifest = try await req.decode(JSONValue.self)
+                try checkSubmittedManifest(manifest)
                 let info = try await functions.call(Method.functionDeploy, DeployRequest(manifest: manifest), as: FunctionInfo.self)
                 return APIResponse.json(info, status: .created)
             }

@@ -25,6 +25,9 @@ extension APIServer {
                 if let p = b.probation_ms, !(0...600_000).contains(p) {
                     throw WireError(.invalidArgument, "field \"probation_ms\": expected an integer from 0 to 600000, got \(p)")
                 }
+                do { try daemon.providerConfigPolicy.check(b.config ?? [:]) } catch let e as WireError {
+                    throw WireError(e.code, "PUT /v1/providers/\(k): \(e.message)")
+                }
                 let report = try await daemon.swapProvider(kind, to: .init(plugin: b.plugin, config: b.config ?? [:]), copy: b.copy ?? false,
                                                            probationMs: b.probation_ms ?? 3000)
                 return APIResponse.json(report)
@@ -108,7 +111,7 @@ extension APIServer {
         "GET /v1/config", "POST /v1/events", "GET /v1/events", "GET /v1/events/stats", "POST /v1/events/replay",
         "GET /v1/events/deadletters", "POST /v1/events/deadletters/reprocess", "GET /v1/events/orphans",
         "POST /v1/events/orphans/drain", "GET /v1/subscriptions", "GET /v1/storage/containers",
-        "PUT|GET|DELETE /v1/storage/containers/{container}", "POST|GET /v1/storage/containers/{container}/documents",
+        "PUT|GET|DELETE /v1/storage/containers/{container}", "GET|POST /v1/tokens", "DELETE /v1/tokens/{id}", "POST|GET /v1/storage/containers/{container}/documents",
         "POST /v1/storage/containers/{container}/query", "GET|PUT|DELETE /v1/storage/containers/{container}/documents/{id}",
     ]
 }

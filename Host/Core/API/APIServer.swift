@@ -20,6 +20,8 @@ public struct APIServer: Sendable {
         let router = Router()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware(logger: logger))
+        router.add(middleware: AuthMiddleware(enabled: daemon.config.authEnabled, store: daemon.tokens))
+        router.add(middleware: AuditMiddleware(router: daemon.router, logger: logger))
         addSystemRoutes(router)
         addEventRoutes(router)
         addStreamRoutes(router)
@@ -27,6 +29,7 @@ public struct APIServer: Sendable {
         addFunctionRoutes(router)
         addContainerRoutes(router)
         addStorageRoutes(router)
+        addTokenRoutes(router)
         return router
     }
 

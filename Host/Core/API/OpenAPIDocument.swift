@@ -8,7 +8,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "Lightning REST API",
     "version": "0.1.0",
-    "description": "The REST API of the Lightning daemon (docs/api.md): publish and inspect events, manage storage containers and documents, and observe the daemon. Bodies are JSON with snake_case keys; timestamps are RFC 3339 in UTC with milliseconds. Every error answers `{\"error\": {\"code\", \"message\"}}` with the HTTP status of its code (see the `WireError` schema). `GET /` answers a service summary listing these endpoints, and `GET /v1/health` is an alias of `GET /health`."
+    "description": "The REST API of the Lightning daemon (docs/api.md): publish and inspect events, manage storage containers and documents, and observe the daemon. Bodies are JSON with snake_case keys; timestamps are RFC 3339 in UTC with milliseconds. Every error answers `{\"error\": {\"code\", \"message\"}}` with the HTTP status of its code (see the `WireError` schema). `GET /` answers a service summary listing these endpoints, and `GET /v1/health` is an alias of `GET /health`. Every operation needs a bearer token (`Authorization: Bearer <token>`) whose scope covers its `x-lightning-scope`, except those with `\"security\": []` (health, readiness, this document; `GET /` and `GET /v1/health` are open too); see docs/security.md."
   },
   "servers": [
     {
@@ -32,6 +32,10 @@ enum OpenAPIDocument {
     {
       "name": "containers",
       "description": "Containers of the container runtime provider (docs/containers.md): create, start, stop, logs, wait, remove, images."
+    },
+    {
+      "name": "tokens",
+      "description": "API tokens and their scopes (docs/security.md)."
     }
   ],
   "paths": {
@@ -67,7 +71,9 @@ enum OpenAPIDocument {
           "500": {
             "$ref": "#/components/responses/InternalError"
           }
-        }
+        },
+        "security": [],
+        "x-lightning-scope": "none"
       }
     },
     "/ready": {
@@ -112,7 +118,9 @@ enum OpenAPIDocument {
           "500": {
             "$ref": "#/components/responses/InternalError"
           }
-        }
+        },
+        "security": [],
+        "x-lightning-scope": "none"
       }
     },
     "/metrics": {
@@ -133,8 +141,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/metrics": {
@@ -154,8 +174,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/openapi.json": {
@@ -176,7 +208,9 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [],
+        "x-lightning-scope": "none"
       }
     },
     "/v1/config": {
@@ -196,8 +230,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/plugins": {
@@ -217,8 +263,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/providers": {
@@ -241,8 +299,20 @@ enum OpenAPIDocument {
           },
           "500": {
             "$ref": "#/components/responses/InternalError"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/drivers": {
@@ -262,8 +332,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/router/stats": {
@@ -283,8 +365,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/events": {
@@ -346,8 +440,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "events:write"
       },
       "get": {
         "operationId": "listEvents",
@@ -425,8 +531,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/events/stream": {
@@ -489,8 +607,20 @@ enum OpenAPIDocument {
           },
           "400": {
             "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/events/stats": {
@@ -522,8 +652,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/events/replay": {
@@ -579,8 +721,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/events/deadletters": {
@@ -639,8 +793,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/events/deadletters/reprocess": {
@@ -692,8 +858,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/events/orphans": {
@@ -743,8 +921,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/events/orphans/drain": {
@@ -790,8 +980,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/subscriptions": {
@@ -823,8 +1025,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/storage/containers": {
@@ -861,8 +1075,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/storage/containers/{container}": {
@@ -939,8 +1165,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       },
       "get": {
         "operationId": "getContainer",
@@ -984,8 +1222,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       },
       "delete": {
         "operationId": "deleteContainer",
@@ -1019,8 +1269,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/storage/containers/{container}/documents": {
@@ -1129,8 +1391,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       },
       "get": {
         "operationId": "listDocuments",
@@ -1219,8 +1493,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/storage/containers/{container}/query": {
@@ -1286,8 +1572,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/storage/containers/{container}/documents/{id}": {
@@ -1346,8 +1644,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       },
       "put": {
         "operationId": "replaceDocument",
@@ -1426,8 +1736,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       },
       "delete": {
         "operationId": "deleteDocument",
@@ -1473,8 +1795,20 @@ enum OpenAPIDocument {
           },
           "default": {
             "$ref": "#/components/responses/Error"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/processes": {
@@ -1494,8 +1828,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/processes/{name}": {
@@ -1523,8 +1869,20 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/processes/{name}/logs": {
@@ -1565,8 +1923,20 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/processes/{name}/restart": {
@@ -1594,8 +1964,20 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/processes/{name}/stop": {
@@ -1623,8 +2005,20 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/processes/{name}/start": {
@@ -1652,8 +2046,20 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/agents": {
@@ -1673,8 +2079,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/functions": {
@@ -1697,8 +2115,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       },
       "post": {
         "operationId": "deployFunction",
@@ -1732,8 +2162,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/functions/{name}": {
@@ -1761,8 +2203,20 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       },
       "delete": {
         "operationId": "deleteFunction",
@@ -1781,8 +2235,20 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/functions/{name}/invoke": {
@@ -1860,8 +2326,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "events:write"
       }
     },
     "/v1/functions/{name}/invocations/{id}": {
@@ -1897,8 +2375,20 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/functions/{name}/logs": {
@@ -1936,8 +2426,20 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/providers/{kind}": {
@@ -1992,8 +2494,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/containers": {
@@ -2035,8 +2549,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       },
       "get": {
         "operationId": "listRuntimeContainers",
@@ -2071,8 +2597,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/containers/{name}": {
@@ -2103,8 +2641,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       },
       "delete": {
         "operationId": "deleteRuntimeContainer",
@@ -2138,8 +2688,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/containers/{name}/start": {
@@ -2170,8 +2732,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/containers/{name}/stop": {
@@ -2216,8 +2790,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/containers/{name}/logs": {
@@ -2261,8 +2847,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/containers/{name}/wait": {
@@ -2317,8 +2915,20 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
       }
     },
     "/v1/containers/images/pull": {
@@ -2357,8 +2967,20 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     },
     "/v1/containers/images/import": {
@@ -2394,8 +3016,204 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
           }
-        }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
+      }
+    },
+    "/v1/tokens": {
+      "get": {
+        "operationId": "listTokens",
+        "tags": [
+          "tokens"
+        ],
+        "summary": "List tokens (never their secrets)",
+        "responses": {
+          "200": {
+            "description": "Every token.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "tokens"
+                  ],
+                  "properties": {
+                    "tokens": {
+                      "type": "array",
+                      "items": {
+                        "$ref": "#/components/schemas/Token"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
+      },
+      "post": {
+        "operationId": "createToken",
+        "tags": [
+          "tokens"
+        ],
+        "summary": "Create a token; the answer holds its secret, shown only this once",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "scopes"
+                ],
+                "properties": {
+                  "scopes": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                      "type": "string",
+                      "enum": [
+                        "read",
+                        "events:write",
+                        "admin"
+                      ]
+                    }
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "expires_at": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "expires_in_seconds": {
+                    "type": "number",
+                    "exclusiveMinimum": 0
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The token and its secret.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "token",
+                    "secret"
+                  ],
+                  "properties": {
+                    "token": {
+                      "$ref": "#/components/schemas/Token"
+                    },
+                    "secret": {
+                      "type": "string",
+                      "description": "`lt_` + 64 hex digits; send as `Authorization: Bearer <secret>`."
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
+      }
+    },
+    "/v1/tokens/{id}": {
+      "delete": {
+        "operationId": "revokeToken",
+        "tags": [
+          "tokens"
+        ],
+        "summary": "Revoke a token",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "The token's id (`tok_…`)."
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Revoked."
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
       }
     }
   },
@@ -3688,7 +4506,7 @@ enum OpenAPIDocument {
         "properties": {
           "code": {
             "type": "string",
-            "description": "Stable error code; new codes may be added (treat an unknown code as `internal`). HTTP status by code: not_found 404, conflict 409, precondition_failed 412, invalid_argument 400, unsupported 501, unavailable 503, timeout 504, throttled 429, internal and any other code 500.",
+            "description": "Stable error code; new codes may be added (treat an unknown code as `internal`). HTTP status by code: not_found 404, conflict 409, precondition_failed 412, invalid_argument 400, unsupported 501, unavailable 503, timeout 504, throttled 429, permission_denied 403, unauthenticated 401 from the API's token check (502 when a provider's upstream refused its credentials), internal and any other code 500.",
             "examples": [
               "not_found",
               "conflict",
@@ -3698,6 +4516,8 @@ enum OpenAPIDocument {
               "unavailable",
               "timeout",
               "throttled",
+              "unauthenticated",
+              "permission_denied",
               "internal",
               "cancelled"
             ]
@@ -4626,6 +5446,54 @@ enum OpenAPIDocument {
         "required": [
           "image"
         ]
+      },
+      "Token": {
+        "type": "object",
+        "description": "An API token as the daemon shows it (never the secret or its hash).",
+        "required": [
+          "id",
+          "scopes",
+          "created_at",
+          "expired"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "example": "tok_1a2b3c4d5e6f"
+          },
+          "name": {
+            "type": "string"
+          },
+          "scopes": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "enum": [
+                "read",
+                "events:write",
+                "admin"
+              ]
+            }
+          },
+          "events": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Event-type patterns the token may publish; absent = any."
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "expires_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "expired": {
+            "type": "boolean"
+          }
+        }
       }
     },
     "responses": {
@@ -4746,6 +5614,46 @@ enum OpenAPIDocument {
               "error": {
                 "code": "unavailable",
                 "message": "no storage provider is configured (see `lightning providers`)"
+              }
+            }
+          }
+        }
+      },
+      "Unauthenticated": {
+        "description": "`unauthenticated`: no bearer token, or one that is unknown, revoked or expired. The response has `WWW-Authenticate: Bearer`.",
+        "headers": {
+          "WWW-Authenticate": {
+            "schema": {
+              "type": "string"
+            },
+            "description": "`Bearer realm=\"lightning\"` (with `error=\"invalid_token\"` for a token that was refused)."
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "unauthenticated",
+                "message": "GET /v1/plugins needs a token with scope \"read\": send `Authorization: Bearer <token>` (the admin token is in <data_dir>/admin.token; docs/security.md)"
+              }
+            }
+          }
+        }
+      },
+      "PermissionDenied": {
+        "description": "`permission_denied`: the token lacks the operation's scope, may not publish that event type, or the operator's policy forbids what the request asks for (a weaker sandbox, a program or a file path outside the allowed folders).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "permission_denied",
+                "message": "PUT /v1/providers/storage needs scope \"admin\"; token tok_1a2b3c4d5e6f has \"read\""
               }
             }
           }
@@ -4880,8 +5788,20 @@ enum OpenAPIDocument {
           ]
         }
       }
+    },
+    "securitySchemes": {
+      "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token (`lt_` + 64 hex digits) from `lightning tokens create`, or the admin token the first start writes to `<data_dir>/admin.token`. Each operation's `x-lightning-scope` names the scope it needs (`read`, `events:write`, `admin`; `admin` includes the others); docs/security.md."
+      }
     }
-  }
+  },
+  "security": [
+    {
+      "bearer": []
+    }
+  ]
 }
 """#
 }

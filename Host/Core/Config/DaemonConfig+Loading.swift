@@ -55,6 +55,14 @@ extension DaemonConfig {
             if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { pluginDirs = a.compactMap(\.stringValue).map(path) }
             else { problems.append("field \"plugin_dirs\": expected an array of strings, got \(v.typeDescription)") }
         }
+        if let v = o["auth"] {
+            if let b = v.boolValue { authEnabled = b } else { problems.append("field \"auth\": expected true or false, got \(v)") }
+        }
+        for (key, kp) in [("api_command_dirs", \DaemonConfig.apiCommandDirs), ("api_provider_paths", \DaemonConfig.apiProviderPaths)] {
+            guard let v = o[key] else { continue }
+            if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { self[keyPath: kp] = a.compactMap(\.stringValue).map(path) }
+            else { problems.append("field \"\(key)\": expected an array of folder paths, got \(v.typeDescription)") }
+        }
         if let v = o["drivers"] {
             if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { drivers = a.compactMap(\.stringValue) }
             else { problems.append("field \"drivers\": expected an array of manifest ids, got \(v.typeDescription)") }
@@ -100,7 +108,8 @@ extension DaemonConfig {
     }
 
     static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "providers",
-                                "drivers", "plugin_config", "router", "log_level", "sandbox_default"]
+                                "drivers", "plugin_config", "router", "log_level", "sandbox_default",
+                                "auth", "api_command_dirs", "api_provider_paths"]
 
     private mutating func applyRouter(_ r: [String: JSONValue], _ problems: inout [String]) {
         let fields: [(String, WritableKeyPath<RouterSettings, Int>, ClosedRange<Int>)] = [
@@ -125,10 +134,10 @@ extension DaemonConfig {
     ]
 
     /// Applies `LIGHTNING_*` variables: MODE, HOST, PORT, DATA_DIR, MANIFESTS_DIR, PLUGIN_DIRS
-    /// (colon-separated), LOG_LEVEL, and the provider choices STORAGE_PROVIDER,
-    /// EVENT_BUS_PROVIDER, CONTAINER_RUNTIME, SERVERLESS_PROVIDER (manifest ids or their aliases,
-    /// `providerAliases`; unknown ids are refused at start, listing the known ones). Empty
-    /// variables are ignored.
+    /// (colon-separated), LOG_LEVEL, AUTH (`on`/`off`), SANDBOX_DEFAULT, and the provider choices
+    /// STORAGE_PROVIDER, EVENT_BUS_PROVIDER, CONTAINER_RUNTIME, SERVERLESS_PROVIDER (manifest ids or
+    /// their aliases, `providerAliases`; unknown ids are refused at start, listing the known ones).
+    /// Empty variables are ignored.
     public mutating func apply(environment env: [String: String]) throws {
         environment.merge(env) { _, new in new }
         func value(_ name: String, key: String) -> String? {
@@ -162,6 +171,13 @@ extension DaemonConfig {
             }
         }
         if let v = value("LIGHTNING_LOG_LEVEL", key: "log_level") { logLevel = v }
+        if let v = value("LIGHTNING_AUTH", key: "auth") {
+            switch v.lowercased() {
+            case "on", "true", "1": authEnabled = true
+            case "off", "false", "0": authEnabled = false
+            default: throw HostError(.configInvalid, subject: "LIGHTNING_AUTH", "expected on or off, got \"\(v)\"")
+            }
+        }
         if let v = value("LIGHTNING_SANDBOX_DEFAULT", key: "sandbox_default") {
             guard let p = SandboxPolicy.Profile(rawValue: v) else {
                 throw HostError(.configInvalid, subject: "LIGHTNING_SANDBOX_DEFAULT", "expected \"none\", \"standard\" or \"strict\", got \"\(v)\"")

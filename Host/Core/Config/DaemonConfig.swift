@@ -37,6 +37,16 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `strict` by default; `none` or `standard` is the operator's explicit choice (for example
     /// a rootless daemon, which cannot build strict sandboxes).
     public var sandboxDefault: SandboxPolicy.Profile = .strict
+    /// API authentication (docs/security.md): on unless the operator turns it off explicitly
+    /// (`auth: false`, `LIGHTNING_AUTH=off`); then the daemon warns at every start and refuses
+    /// to listen beyond loopback.
+    public var authEnabled = true
+    /// Extra folders whose programs a function manifest submitted over the API may run
+    /// (besides the plugin folders and the manifests folder; `ManifestPolicy`).
+    public var apiCommandDirs: [URL] = []
+    /// Extra folders that provider config sent over the API may name files in (besides the
+    /// data folder; `ProviderConfigPolicy`).
+    public var apiProviderPaths: [URL] = []
     /// Development builds (`serve --pin`): each manifest's `library.sha256` is taken from the
     /// library found, in memory, whenever the manifests are read; the files are not changed.
     public var pinLibraries = false

@@ -16,7 +16,8 @@ extension Daemon {
         var pluginConfig: [String: JSONValue] = [:]
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         var sources: [String: JSONValue] = [:]
-        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "drivers", "log_level", "sandbox_default"] {
+        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "drivers", "log_level", "sandbox_default",
+                    "auth", "api_command_dirs", "api_provider_paths"] {
             sources[key] = .string(config.source(of: key))
         }
         for kind in config.providers.keys { sources["providers.\(kind)"] = .string(config.source(of: "providers.\(kind)")) }
@@ -32,6 +33,9 @@ extension Daemon {
             "drivers": config.drivers.map { .array($0.map { .string($0) }) } ?? .null,
             "plugin_config": .object(pluginConfig), "log_level": .string(config.logLevel),
             "sandbox_default": .string(config.sandboxDefault.rawValue),
+            "auth": .bool(config.authEnabled),
+            "api_command_dirs": .array(config.apiCommandDirs.map { .string($0.path) }),
+            "api_provider_paths": .array(config.apiProviderPaths.map { .string($0.path) }),
             "router": [
                 "hop_limit": .int(config.router.hopLimit), "max_attempts": .int(config.router.maxAttempts),
                 "backoff_ms": .int(config.router.backoffMs), "max_backoff_ms": .int(config.router.maxBackoffMs),

@@ -28,6 +28,8 @@ public final class Daemon: Sendable {
     let statuses = Locked<[String: PluginStatus]>([:])
     let manifests = Locked<[String: Manifest]>([:])
     let instanceConfigs = Locked<[String: [String: JSONValue]]>([:])
+    /// Set by `start` when authentication is on (`Daemon+Auth.swift`).
+    let tokenStore = Locked<TokenStore?>(nil)
     public let startedAt = Timestamp.now()
     /// Where the start is (`DaemonLifecycle` moves it; `AfterStart` services wait on it).
     public let started = Watched(StartState.starting)
@@ -55,9 +57,11 @@ public final class Daemon: Sendable {
 
     /// Scans manifests, loads providers and drivers. Failures are recorded, not thrown, except
     /// when no event bus could be bound.
-    /// - Throws: `HostError(.providerUnavailable)` when the event bus provider failed.
+    /// - Throws: `HostError(.providerUnavailable)` when the event bus provider failed;
+    ///   `HostError(.configInvalid)` from `startAuth` (binding beyond loopback with auth off).
     public func start() async throws {
-        try FileManager.default.createDirectory(at: config.dataDir, withIntermediateDirectories: true)
+        try createDataDirectory()
+        try startAuth()
         let dir = scanManifests()
         for e in dir.errors {
             logger.error("manifest refused: \(e)")

@@ -7,7 +7,7 @@ import Glibc
 /// A bare TCP client for what URLSession hides: read the first bytes of a response, then hang
 /// up (tests of how the daemon notices a client that went away).
 enum RawHTTP {
-    static func readFirstBytes(port: Int, path: String) throws -> String {
+    static func readFirstBytes(port: Int, path: String, token: String? = nil) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         defer { close(fd) }
@@ -19,7 +19,8 @@ enum RawHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard rc == 0 else { throw TestFailure("connect: errno \(errno)") }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+        let auth = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\(auth)\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var buf = [UInt8](repeating: 0, count: 4096)
         let n = recv(fd, &buf, buf.count, 0)

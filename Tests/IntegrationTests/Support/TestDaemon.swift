@@ -17,6 +17,9 @@ final class TestDaemon: @unchecked Sendable {
     let environment: [String: String]
     private(set) var process: TestProcess
     private(set) var base: String
+    /// The admin token the daemon wrote to `<data>/admin.token` at its first start (nil with
+    /// `auth: false`). Every helper request sends it unless told otherwise.
+    private(set) var adminToken: String?
 
     /// Starts a daemon.
     /// - Parameters:
@@ -81,7 +84,13 @@ final class TestDaemon: @unchecked Sendable {
         let line = try await process.waitForLine(containing: "listening on ")
         guard let url = line.split(separator: " ").last else { throw TestFailure("no URL in \"\(line)\"") }
         base = String(url)
+        adminToken = (try? String(contentsOf: dataDir.appendingPathComponent("admin.token"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// The environment under which the CLI finds this daemon and its admin token (through
+    /// `LIGHTNING_DATA_DIR`, as an operator's shell would).
+    var cliEnvironment: [String: String] { ["LIGHTNING_URL": base, "LIGHTNING_DATA_DIR": dataDir.path] }
 
     /// Kills the daemon with SIGKILL (no chance to clean up) and waits for it.
     func kill9() async throws {
@@ -111,12 +120,15 @@ final class TestDaemon: @unchecked Sendable {
         var text: String
     }
 
-    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> HTTPResult {
+    /// - Parameter token: sent as `Authorization: Bearer`; the admin token by default, `.some(nil)` for none.
+    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:],
+                 token: String?? = .none) async throws -> HTTPResult {
         var req = URLRequest(url: URL(string: base + path)!)
         req.httpMethod = method
         req.httpBody = body
         req.timeoutInterval = 30
         if body != nil { req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        if let t = token ?? adminToken { req.setValue("Bearer \(t)", forHTTPHeaderField: "Authorization") }
         for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
         let (data, response) = try await URLSession.shared.data(for: req)
         let http = response as! HTTPURLResponse
@@ -162,7 +174,7 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Runs the `lightning` CLI against this daemon; returns (exit code, stdout, stderr).
     func cli(_ args: [String]) async throws -> (Int32, String, String) {
-        let p = try TestProcess(BuildProducts.lightning, args, environment: ["LIGHTNING_URL": base])
+        let p = try TestProcess(BuildProducts.lightning, args, environment: cliEnvironment)
         let code = try await p.wait()
         return (code, p.stdout, p.stderr)
     }

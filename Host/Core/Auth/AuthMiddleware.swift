@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import LightningProtocol
+
+/// Checks every request against `RouteScopes.table`: open routes pass; others need
+/// `Authorization: Bearer <secret>` of a token in `TokenStore` that is not expired (else 401,
+/// `WWW-Authenticate: Bearer`) and holds the route's scope (else 403 `permission_denied`).
+/// A request that matches no route (an unknown path, or a known path with another method) needs
+/// `admin`: fail closed, so that a route missing from the table is never open; with an admin
+/// token the router's 404/405 answer it.
+/// When authentication is off (`auth: false`), every request passes as `anonymous`.
+struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// False = authentication off: everything passes as `anonymous`.
+    let enabled: Bool
+    /// The tokens; nil while enabled means nobody can authenticate (every protected route is 401).
+    let store: TokenStore?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard enabled else { return try await next(request, context) }
+        let needed: Scope
+        switch RouteScopes.requirement(method: request.method.rawValue, path: request.uri.path) {
+        case .open?: return try await next(request, context)
+        case .scope(let s)?: needed = s
+        case nil: needed = .admin
+        }
+        let route = "\(request.method) \(request.uri.path)"
+        guard let store else { return Self.unauthenticated("\(route): the daemon has no token store", invalid: false) }
+        guard let secret = Self.bearer(request.headers[.authorization]) else {
+            return Self.unauthenticated("\(route) needs a token with scope \"\(needed.rawValue)\": send `Authorization: Bearer <token>` (the admin token is in <data_dir>/admin.token; docs/security.md)", invalid: false)
+        }
+        let token: APIToken
+        switch store.authenticate(secret) {
+        case .success(let t): token = t
+        case .failure(.unknown):
+            return Self.unauthenticated("\(route): the bearer token is not known to this daemon (revoked, or from another data folder)", invalid: true)
+        case .failure(.expired(let id, let at)):
+            return Self.unauthenticated("\(route): token \(id) expired at \(at)", invalid: true)
+        }
+        guard token.grants(needed) else {
+            return APIResponse.json(ErrorBody(error: WireError(.permissionDenied,
+                "\(route) needs scope \"\(needed.rawValue)\"; token \(token.id) has \(token.scopes.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")),
+                status: .forbidden)
+        }
+        return try await Principal.$current.withValue(Principal(id: token.id, token: token)) {
+            try await next(request, context)
+        }
+    }
+
+    struct ErrorBody: Encodable { var error: WireError }
+
+    /// The secret of an `Authorization: Bearer <secret>` header (scheme case-insensitive).
+    static func bearer(_ header: String?) -> String? {
+        guard let h = header?.trimmingCharacters(in: .whitespaces), h.count > 7, h.prefix(7).lowercased() == "bearer " else { return nil }
+        let s = h.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return s.isEmpty ? nil : s
+    }
+
+    static func unauthenticated(_ message: String, invalid: Bool) -> Response {
+        APIResponse.json(ErrorBody(error: WireError(.unauthenticated, message)), status: .unauthorized,
+                         headers: [.wwwAuthenticate: invalid ? "Bearer realm=\"lightning\", error=\"invalid_token\"" : "Bearer realm=\"lightning\""])
+    }
+}

@@ -1,0 +1,95 @@
+/// The one table of what each route needs: `"METHOD /path/{template}"` → a scope, or `nil`
+/// for a route anyone may call. `AuthMiddleware` enforces it; `OpenAPIDocumentTests` checks
+/// that the OpenAPI document's `x-lightning-scope` (and `security`) say the same for every
+/// operation, and that it covers exactly `APIServer.endpoints`.
+///
+/// Rationale: `/health` (and its alias `/v1/health`) and `/ready` stay open because orchestrators probe them without
+/// credentials; `/openapi.json` (and `GET /`) describe the API, not its state, and clients read
+/// them before they hold a token. `/metrics` needs `read`: it names plugins, drivers and counts
+/// (a Prometheus scrape config can send a bearer token).
+public enum RouteScopes {
+    public enum Requirement: Sendable, Equatable {
+        case open
+        case scope(Scope)
+    }
+
+    public static let table: [String: Requirement] = [
+        "GET /": .open,
+        "GET /health": .open, "GET /v1/health": .open, "GET /ready": .open, "GET /openapi.json": .open,
+        "GET /metrics": .scope(.read), "GET /v1/metrics": .scope(.read),
+        "GET /v1/plugins": .scope(.read), "GET /v1/providers": .scope(.read), "GET /v1/drivers": .scope(.read),
+        "GET /v1/router/stats": .scope(.read),
+        "PUT /v1/providers/{kind}": .scope(.admin),
+        "GET /v1/config": .scope(.admin),
+        // Tokens
+        "GET /v1/tokens": .scope(.admin), "POST /v1/tokens": .scope(.admin), "DELETE /v1/tokens/{id}": .scope(.admin),
+        // Events
+        "POST /v1/events": .scope(.eventsWrite),
+        "GET /v1/events": .scope(.read), "GET /v1/events/stats": .scope(.read), "GET /v1/events/stream": .scope(.read),
+        "GET /v1/events/deadletters": .scope(.read), "GET /v1/events/orphans": .scope(.read), "GET /v1/subscriptions": .scope(.read),
+        // Replay, reprocess and drain re-deliver or remove events of any type: beyond a publisher's patterns.
+        "POST /v1/events/replay": .scope(.admin), "POST /v1/events/deadletters/reprocess": .scope(.admin),
+        "POST /v1/events/orphans/drain": .scope(.admin),
+        // Processes
+        "GET /v1/processes": .scope(.read), "GET /v1/processes/{name}": .scope(.read), "GET /v1/processes/{name}/logs": .scope(.read),
+        "POST /v1/processes/{name}/restart": .scope(.admin), "POST /v1/processes/{name}/stop": .scope(.admin),
+        "POST /v1/processes/{name}/start": .scope(.admin), "GET /v1/agents": .scope(.read),
+        // Functions
+        "GET /v1/functions": .scope(.read), "POST /v1/functions": .scope(.admin), "GET /v1/functions/{name}": .scope(.read),
+        "DELETE /v1/functions/{name}": .scope(.admin), "POST /v1/functions/{name}/invoke": .scope(.eventsWrite),
+        "GET /v1/functions/{name}/invocations/{id}": .scope(.read), "GET /v1/functions/{name}/logs": .scope(.read),
+        // Containers
+        "GET /v1/containers": .scope(.read), "POST /v1/containers": .scope(.admin),
+        "GET /v1/containers/{name}": .scope(.read), "DELETE /v1/containers/{name}": .scope(.admin),
+        "POST /v1/containers/{name}/start": .scope(.admin), "POST /v1/containers/{name}/stop": .scope(.admin),
+        "GET /v1/containers/{name}/logs": .scope(.read), "POST /v1/containers/{name}/wait": .scope(.read),
+        "POST /v1/containers/images/pull": .scope(.admin), "POST /v1/containers/images/import": .scope(.admin),
+        // Storage: reads are `read`; every write is `admin` (there is no storage-write scope yet).
+        "GET /v1/storage/containers": .scope(.read),
+        "PUT /v1/storage/containers/{container}": .scope(.admin), "GET /v1/storage/containers/{container}": .scope(.read),
+        "DELETE /v1/storage/containers/{container}": .scope(.admin),
+        "POST /v1/storage/containers/{container}/documents": .scope(.admin),
+        "GET /v1/storage/containers/{container}/documents": .scope(.read),
+        "POST /v1/storage/containers/{container}/query": .scope(.read),
+        "GET /v1/storage/containers/{container}/documents/{id}": .scope(.read),
+        "PUT /v1/storage/containers/{container}/documents/{id}": .scope(.admin),
+        "DELETE /v1/storage/containers/{container}/documents/{id}": .scope(.admin),
+    ]
+
+    /// The requirement of `method path` (a concrete path such as `/v1/processes/x/logs`); `HEAD`
+    /// is `GET`. `nil` when no route matches (the router answers 404/405).
+    public static func requirement(method: String, path: String) -> Requirement? {
+        match(method: method, path: path)?.requirement
+    }
+
+    /// The table's route (`"PUT /v1/providers/{kind}"`) that `method path` matches, with its
+    /// requirement. A literal segment wins over a `{param}` (`/v1/containers/images/pull` is not
+    /// `/v1/containers/{name}/…`).
+    public static func match(method: String, path: String) -> (route: String, requirement: Requirement)? {
+        let m = method == "HEAD" ? "GET" : method
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var best: (literals: Int, route: String, req: Requirement)?
+        for (route, req) in table {
+            let parts = route.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0] == m else { continue }
+            let template = parts[1].split(separator: "/", omittingEmptySubsequences: true)
+            guard template.count == segments.count else { continue }
+            var literals = 0
+            var ok = true
+            for (t, s) in zip(template, segments) {
+                if t.hasPrefix("{") && t.hasSuffix("}") { continue }
+                if t == s { literals += 1 } else { ok = false; break }
+            }
+            if ok, literals > (best?.literals ?? -1) { best = (literals, route, req) }
+        }
+        return best.map { ($0.route, $0.req) }
+    }
+
+    /// True for the calls `AuditMiddleware` records: every route that needs `admin` and is not a
+    /// `GET` (provider swaps, process actions, function deploys, containers, storage writes,
+    /// replay and dead letters, tokens). Publishing and invoking (`events:write`) are not: the
+    /// events themselves are their record.
+    public static func isAudited(route: String, requirement: Requirement) -> Bool {
+        requirement == .scope(.admin) && !route.hasPrefix("GET ")
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+@testable import HostCore
+import LightningProtocol
+import Testing
+
+@Suite struct TokenStoreTests {
+    func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lt-tokens-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func keepsOnlyTheHashInAFileOnlyTheOwnerCanRead() throws {
+        let dir = try folder()
+        let store = try TokenStore(file: dir.appendingPathComponent("tokens.json"))
+        let made = try store.create(name: "ci", scopes: [.read, .eventsWrite], events: ["orders.*"], expiresAt: nil)
+        #expect(made.secret.hasPrefix("lt_") && made.secret.count == 3 + 64)
+        #expect(made.token.id.hasPrefix("tok_"))
+        let text = try String(contentsOf: store.file, encoding: .utf8)
+        #expect(!text.contains(made.secret))
+        #expect(text.contains(APIToken.digest(made.secret)))
+        #expect(SecretFile.mode(of: store.file) == 0o600)
+        // A second store on the same file (a restart) knows the token.
+        let again = try TokenStore(file: store.file)
+        #expect(try again.authenticate(made.secret).get() == made.token)
+        #expect(again.authenticate("lt_" + String(repeating: "0", count: 64)) == .failure(.unknown))
+    }
+
+    @Test func refusesExpiredAndRevokedTokens() throws {
+        let store = try TokenStore(file: try folder().appendingPathComponent("tokens.json"))
+        let made = try store.create(name: nil, scopes: [.read], events: nil, expiresAt: Timestamp.now().adding(seconds: 60))
+        #expect(try store.authenticate(made.secret).get().id == made.token.id)
+        let later = Timestamp.now().adding(seconds: 120)
+        #expect(store.authenticate(made.secret, now: later) == .failure(.expired(id: made.token.id, at: made.token.expiresAt!)))
+        #expect(try store.revoke(made.token.id))
+        #expect(try !store.revoke(made.token.id))
+        #expect(store.authenticate(made.secret) == .failure(.unknown))
+        #expect(try TokenStore(file: store.file).all.isEmpty)
+    }
+
+    @Test func checksScopesPatternsAndExpiryWhenCreating() throws {
+        let store = try TokenStore(file: try folder().appendingPathComponent("tokens.json"))
+        #expect(throws: WireError.self) { try store.create(name: nil, scopes: [], events: nil, expiresAt: nil) }
+        #expect(throws: WireError.self) { try store.create(name: nil, scopes: [.read], events: ["bad pattern"], expiresAt: nil) }
+        #expect(throws: WireError.self) { try store.create(name: nil, scopes: [.read], events: nil, expiresAt: Timestamp(millis: 0)) }
+        #expect(throws: WireError.self) { try Scope.parse(["root"], field: "scopes") }
+        let p = try store.create(name: nil, scopes: [.eventsWrite], events: ["orders.*", "ping"], expiresAt: nil).token
+        #expect(p.mayPublish("orders.created") && p.mayPublish("ping"))
+        #expect(!p.mayPublish("admin.shutdown") && !p.mayPublish("orders"))
+    }
+
+    @Test func writesTheAdminTokenOnlyOnTheFirstStart() throws {
+        let dir = try folder()
+        let secretFile = dir.appendingPathComponent("admin.token")
+        let store = try TokenStore(file: dir.appendingPathComponent("tokens.json"))
+        let admin = try #require(try store.bootstrapAdmin(secretFile: secretFile))
+        #expect(admin.scopes == [.admin])
+        #expect(SecretFile.mode(of: secretFile) == 0o600)
+        let secret = try String(contentsOf: secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try store.authenticate(secret).get().id == admin.id)
+        // Deleted secret file, second start: nothing is recreated.
+        try FileManager.default.removeItem(at: secretFile)
+        #expect(try TokenStore(file: store.file).bootstrapAdmin(secretFile: secretFile) == nil)
+        #expect(!FileManager.default.fileExists(atPath: secretFile.path))
+    }
+
+    @Test func namesTheFileWhenTheStoreIsUnreadable() throws {
+        let file = try folder().appendingPathComponent("tokens.json")
+        try Data("not json".utf8).write(to: file)
+        do {
+            _ = try TokenStore(file: file)
+            Issue.record("expected an error for \(file.path)")
+        } catch let e as HostError {
+            #expect(e.subject == file.path)
+        }
+    }
+}
