@@ -20,7 +20,7 @@ public struct APIServer: Sendable {
         let router = Router()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware(logger: logger))
-        router.add(middleware: AuthMiddleware(enabled: daemon.config.authEnabled, store: daemon.tokens))
+        router.add(middleware: AuthMiddleware(enabled: daemon.config.authEnabled, store: { [daemon] in daemon.tokens }))
         router.add(middleware: AuditMiddleware(router: daemon.router, logger: logger))
         addSystemRoutes(router)
         addEventRoutes(router)

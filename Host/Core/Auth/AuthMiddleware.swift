@@ -12,8 +12,10 @@ import LightningProtocol
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     /// False = authentication off: everything passes as `anonymous`.
     let enabled: Bool
-    /// The tokens; nil while enabled means nobody can authenticate (every protected route is 401).
-    let store: TokenStore?
+    /// The tokens, read per request (the daemon opens its store during its start, which runs in
+    /// the service group beside the API's construction); nil while enabled means nobody can
+    /// authenticate (every protected route is 401).
+    let store: @Sendable () -> TokenStore?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard enabled else { return try await next(request, context) }
@@ -24,7 +26,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         case nil: needed = .admin
         }
         let route = "\(request.method) \(request.uri.path)"
-        guard let store else { return Self.unauthenticated("\(route): the daemon has no token store", invalid: false) }
+        guard let store = store() else { return Self.unauthenticated("\(route): the daemon has no token store", invalid: false) }
         guard let secret = Self.bearer(request.headers[.authorization]) else {
             return Self.unauthenticated("\(route) needs a token with scope \"\(needed.rawValue)\": send `Authorization: Bearer <token>` (the admin token is in <data_dir>/admin.token; docs/security.md)", invalid: false)
         }
