@@ -123,8 +123,10 @@ public enum SoundnessChecker {
             var stack = [f]
             while let n = stack.popLast() { for p in reverse[n] where !canFinish[p] { canFinish[p] = true; stack.append(p) } }
         }
-        // Breadth-first ids: the first stuck marking has the shortest counterexample.
-        if let stuck = markings.indices.first(where: { !canFinish[$0] }) {
+        // Breadth-first ids: the first stuck marking has the shortest counterexample; a deadlock
+        // (nothing can fire) says more than a marking that still moves, so it comes first.
+        let deadlock = markings.indices.first { !canFinish[$0] && edges[$0].isEmpty && markings[$0] != final }
+        if let stuck = deadlock ?? markings.indices.first(where: { !canFinish[$0] }) {
             violations.append(Violation(kind: .noOptionToComplete, sequence: sequence(to: stuck), marking: named(markings[stuck])))
         }
         for (ti, t) in net.transitions.enumerated() where !fired[ti] {
