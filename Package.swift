@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "HostCore",
             dependencies: [
-                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol",
+                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -105,6 +105,34 @@ import Testing
         #expect(msg.contains("field \"capabilities[2]\": expected a string, got an integer"))
     }
 
+    @Test func readsActionsWithTheirInputSchemas() throws {
+        let driver = """
+            {"manifest_version": 1, "id": "d", "name": "D", "version": "1.0.0", "kind": "driver",
+             "library": {"path": "libD.so", "sha256": "\(String(repeating: "0", count: 64))"}, "abi_version": 1, "capabilities": ["mail.*"],
+             "actions": [{"name": "mail.send", "description": "Sends mail.",
+                          "input_schema": {"type": "object", "properties": {"to": {"type": "string"}}, "required": ["to", "subject"]}}]}
+            """
+        let m = try parse(driver)
+        #expect(m.actions.map(\.name) == ["mail.send"])
+        #expect(m.actions.first?.requiredArgs == ["to", "subject"])
+    }
+
+    @Test func refusesActionsOutsideTheCapabilitiesAndBadSchemas() {
+        let driver = """
+            {"manifest_version": 1, "id": "d", "name": "D", "version": "1.0.0", "kind": "driver",
+             "library": {"path": "libD.so", "sha256": "\(String(repeating: "0", count: 64))"}, "abi_version": 1, "capabilities": ["mail.*"],
+             "actions": [{"name": "sms.send"}, {"name": "mail.send", "input_schema": {"type": "thing"}, "colour": 1}, {"name": "mail.send"}, 7]}
+            """
+        let msg = problems(driver)
+        #expect(msg.contains("field \"actions[0].name\": expected an event type this driver handles (its capabilities: mail.*), got \"sms.send\""))
+        #expect(msg.contains("field \"actions[1].colour\": expected name, description or input_schema, got an unknown field"))
+        #expect(msg.contains("actions[1].input_schema"))
+        #expect(msg.contains("field \"actions[2].name\": expected a name not used by another action, got \"mail.send\" again"))
+        #expect(msg.contains("field \"actions[3]\": expected an object, got an integer"))
+        let provider = valid.replacingOccurrences(of: "\"abi_version\": 1,", with: "\"abi_version\": 1, \"actions\": [],")
+        #expect(problems(provider).contains("field \"actions\": expected no actions (only drivers, agents and functions offer actions to plans)"))
+    }
+
     @Test func checksConfigDefaultsAgainstTheSchema() {
         let msg = problems(valid.replacingOccurrences(of: "{\"synchronous\": \"full\"}", with: "{\"synchronous\": \"sometimes\"}"))
         #expect(msg.contains("field \"config.defaults.synchronous\": expected one of \"full\", \"normal\", got \"sometimes\""))

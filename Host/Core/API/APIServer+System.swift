@@ -113,6 +113,7 @@ extension APIServer {
         "POST /v1/events/orphans/drain", "GET /v1/subscriptions", "GET /v1/storage/containers",
         "PUT|GET|DELETE /v1/storage/containers/{container}", "GET|POST /v1/tokens", "DELETE /v1/tokens/{id}", "POST|GET /v1/storage/containers/{container}/documents",
         "POST /v1/storage/containers/{container}/query", "GET|PUT|DELETE /v1/storage/containers/{container}/documents/{id}",
+        "GET /v1/actions", "POST /v1/plans/validate", "GET /v1/plans", "PUT|GET|DELETE /v1/plans/{id}",
     ]
 }
 

@@ -30,6 +30,7 @@ public struct APIServer: Sendable {
         addContainerRoutes(router)
         addStorageRoutes(router)
         addTokenRoutes(router)
+        addPlanRoutes(router)
         return router
     }
 

@@ -36,6 +36,10 @@ enum OpenAPIDocument {
     {
       "name": "tokens",
       "description": "API tokens and their scopes (docs/security.md)."
+    },
+    {
+      "name": "plans",
+      "description": "Plans: validate, save (versioned), read (docs/planner.md)."
     }
   ],
   "paths": {
@@ -3215,6 +3219,312 @@ enum OpenAPIDocument {
         ],
         "x-lightning-scope": "admin"
       }
+    },
+    "/v1/actions": {
+      "get": {
+        "operationId": "listActions",
+        "tags": [
+          "plans"
+        ],
+        "summary": "Actions plans may use",
+        "description": "The `actions` that loaded drivers, running agents and deployed functions declare in their manifests, with their input schemas (docs/planner.md#actions).",
+        "responses": {
+          "200": {
+            "description": "The actions, by name.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ActionList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
+      }
+    },
+    "/v1/plans/validate": {
+      "post": {
+        "operationId": "validatePlan",
+        "tags": [
+          "plans"
+        ],
+        "summary": "Validate a plan",
+        "description": "Checks a plan document without saving it and reports every problem at once, each with its JSON path and rule (docs/planner.md#validation). Answers 200 either way.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Plan"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The verdict.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanVerdict"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
+      }
+    },
+    "/v1/plans": {
+      "get": {
+        "operationId": "listPlans",
+        "tags": [
+          "plans"
+        ],
+        "summary": "List plans",
+        "description": "The current version of every plan, by id.",
+        "responses": {
+          "200": {
+            "description": "The plans.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanList"
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
+      }
+    },
+    "/v1/plans/{id}": {
+      "put": {
+        "operationId": "savePlan",
+        "tags": [
+          "plans"
+        ],
+        "summary": "Save a plan (a new version)",
+        "description": "Validates the plan (422 with every problem, nothing saved) and saves it as the next version of `id` (201 for the first version, 200 after).",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
+            },
+            "description": "The plan's id."
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Plan"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Saved as a new version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/StoredPlan"
+                }
+              }
+            }
+          },
+          "201": {
+            "description": "Saved as its first version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/StoredPlan"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The plan is not valid; nothing was saved.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanVerdict"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
+      },
+      "get": {
+        "operationId": "getPlan",
+        "tags": [
+          "plans"
+        ],
+        "summary": "Get a plan",
+        "description": "The current version, or `?version=N`.",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
+            },
+            "description": "The plan's id."
+          },
+          {
+            "name": "version",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "description": "A version number; default the current one."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The plan.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/StoredPlan"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
+      },
+      "delete": {
+        "operationId": "deletePlan",
+        "tags": [
+          "plans"
+        ],
+        "summary": "Delete a plan",
+        "description": "Removes the plan; its versions stay readable with `?version=`.",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
+            },
+            "description": "The plan's id."
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
+      }
     }
   },
   "components": {
@@ -5492,6 +5802,287 @@ enum OpenAPIDocument {
           },
           "expired": {
             "type": "boolean"
+          }
+        }
+      },
+      "Plan": {
+        "type": "object",
+        "description": "A plan (docs/planner.md#the-plan-document).",
+        "required": [
+          "name",
+          "graph_type",
+          "events",
+          "steps"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1
+          },
+          "graph_type": {
+            "type": "string",
+            "enum": [
+              "acyclic",
+              "reactive"
+            ]
+          },
+          "description": {
+            "type": "string"
+          },
+          "events": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PlanEvent"
+            }
+          },
+          "steps": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PlanStep"
+            }
+          }
+        }
+      },
+      "PlanEvent": {
+        "type": "object",
+        "required": [
+          "name"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "time.cron",
+              "time.interval",
+              "webhook",
+              "manual"
+            ],
+            "description": "Present on external events only."
+          },
+          "schedule": {
+            "type": "string",
+            "description": "A cron expression (time.cron) or an ISO-8601 duration (time.interval)."
+          },
+          "timezone": {
+            "type": "string",
+            "description": "IANA time zone of a cron schedule (default UTC)."
+          },
+          "misfire": {
+            "type": "string",
+            "enum": [
+              "run_once",
+              "skip"
+            ]
+          },
+          "description": {
+            "type": "string"
+          }
+        }
+      },
+      "PlanStep": {
+        "type": "object",
+        "required": [
+          "name",
+          "on",
+          "action"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "on": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "type": "string"
+            }
+          },
+          "action": {
+            "type": "string"
+          },
+          "args": {
+            "type": "object",
+            "description": "Strings may hold `{{ path }}` placeholders."
+          },
+          "emits": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "guard": {
+            "type": "string"
+          },
+          "retry": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "max_attempts": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 100
+              },
+              "backoff_ms": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 3600000
+              }
+            }
+          },
+          "timeout_ms": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 86400000
+          },
+          "description": {
+            "type": "string"
+          }
+        }
+      },
+      "PlanProblem": {
+        "type": "object",
+        "required": [
+          "path",
+          "rule",
+          "message"
+        ],
+        "properties": {
+          "path": {
+            "type": "string",
+            "description": "JSON path, e.g. `$.steps[1].on[0]`."
+          },
+          "rule": {
+            "type": "string",
+            "enum": [
+              "invalid_json",
+              "unknown_field",
+              "missing_field",
+              "wrong_type",
+              "invalid_value",
+              "duplicate_name",
+              "external_event",
+              "internal_event",
+              "bad_schedule",
+              "unknown_event",
+              "unknown_action",
+              "missing_argument",
+              "bad_guard",
+              "bad_template",
+              "cycle",
+              "not_workflow_net",
+              "unsound"
+            ]
+          },
+          "message": {
+            "type": "string"
+          }
+        }
+      },
+      "PlanVerdict": {
+        "type": "object",
+        "required": [
+          "valid",
+          "problems"
+        ],
+        "properties": {
+          "valid": {
+            "type": "boolean"
+          },
+          "plan": {
+            "$ref": "#/components/schemas/Plan"
+          },
+          "problems": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PlanProblem"
+            }
+          },
+          "error": {
+            "$ref": "#/components/schemas/WireError"
+          }
+        }
+      },
+      "StoredPlan": {
+        "type": "object",
+        "required": [
+          "id",
+          "version",
+          "saved_at",
+          "plan"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "saved_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "plan": {
+            "$ref": "#/components/schemas/Plan"
+          }
+        }
+      },
+      "PlanList": {
+        "type": "object",
+        "required": [
+          "plans"
+        ],
+        "properties": {
+          "plans": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/StoredPlan"
+            }
+          }
+        }
+      },
+      "Action": {
+        "type": "object",
+        "required": [
+          "name",
+          "provided_by",
+          "required_args"
+        ],
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "provided_by": {
+            "type": "string"
+          },
+          "required_args": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "input_schema": {
+            "type": "object"
+          }
+        }
+      },
+      "ActionList": {
+        "type": "object",
+        "required": [
+          "actions"
+        ],
+        "properties": {
+          "actions": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Action"
+            }
           }
         }
       }

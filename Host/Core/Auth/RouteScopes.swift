@@ -44,6 +44,9 @@ public enum RouteScopes {
         "POST /v1/containers/{name}/start": .scope(.admin), "POST /v1/containers/{name}/stop": .scope(.admin),
         "GET /v1/containers/{name}/logs": .scope(.read), "POST /v1/containers/{name}/wait": .scope(.read),
         "POST /v1/containers/images/pull": .scope(.admin), "POST /v1/containers/images/import": .scope(.admin),
+        // Plans (docs/planner.md): reading and validating is `read`; saving and deleting `admin`.
+        "GET /v1/actions": .scope(.read), "POST /v1/plans/validate": .scope(.read), "GET /v1/plans": .scope(.read),
+        "PUT /v1/plans/{id}": .scope(.admin), "GET /v1/plans/{id}": .scope(.read), "DELETE /v1/plans/{id}": .scope(.admin),
         // Storage: reads are `read`; every write is `admin` (there is no storage-write scope yet).
         "GET /v1/storage/containers": .scope(.read),
         "PUT /v1/storage/containers/{container}": .scope(.admin), "GET /v1/storage/containers/{container}": .scope(.read),

@@ -44,6 +44,8 @@ public struct Manifest: Sendable, Equatable {
     public var process: JSONValue?
     /// Event patterns that trigger a function.
     public var triggers: JSONValue?
+    /// What it offers to plans (`actions`, docs/manifests.md#actions).
+    public var actions: [ManifestAction] = []
     /// The whole file as parsed, for fields other subsystems read.
     public var raw: JSONValue
 

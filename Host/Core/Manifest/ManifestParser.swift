@@ -30,7 +30,7 @@ public enum ManifestParser {
         }
         let known: Set = ["manifest_version", "id", "name", "version", "kind", "description", "provides", "library",
                           "abi_version", "capabilities", "config", "resources", "isolation", "process", "triggers",
-                          "author", "license", "homepage", "sandbox", "function"]
+                          "author", "license", "homepage", "sandbox", "function", "actions"]
         for key in o.keys.sorted() where !known.contains(key) {
             c.fail(key, "a known field (\(known.sorted().joined(separator: ", ")))", "an unknown field")
         }
@@ -136,13 +136,16 @@ public enum ManifestParser {
             }
         }
 
+        let actions = ManifestAction.parse(o["actions"], kind: kind, capabilities: caps, &c)
+
         if !c.problems.isEmpty {
             throw HostError(.manifestInvalid, subject: subject, c.problems.joined(separator: "\n  "))
         }
         return Manifest(
             file: url, manifestVersion: mv, id: id, name: name, version: version!, kind: kind!, description: description,
             provides: provides, library: library, abiVersion: abi, capabilities: caps, configDefaults: defaults,
-            configSchema: schema, resources: resources, isolation: isolation, process: process, triggers: o["triggers"], raw: json)
+            configSchema: schema, resources: resources, isolation: isolation, process: process, triggers: o["triggers"], actions: actions,
+            raw: json)
     }
 
     static func isValidId(_ s: String) -> Bool {

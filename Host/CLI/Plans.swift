@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import LightningProtocol
+
+/// `lightning plans ...` and `lightning actions` (docs/planner.md).
+struct Plans: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate, save and read plans (docs/planner.md). Running plans is not built yet.",
+        subcommands: [Validate.self, Apply.self, List.self, Get.self, Delete.self]
+    )
+
+    /// Reads a plan file (`-` for standard input).
+    static func read(_ path: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ValidationError("\(path): cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    /// Prints every problem as `PATH: MESSAGE [RULE]`.
+    static func printProblems(_ r: JSONValue, file: String) {
+        for p in r["problems"]?.arrayValue ?? [] {
+            FileHandle.standardError.write(Data("\(file): \(Output.text(p["path"])): \(Output.text(p["message"])) [\(Output.text(p["rule"]))]\n".utf8))
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a plan against the daemon's loaded actions; prints every problem (exit 1) or \"valid\".")
+        @OptionGroup var options: ClientOptions
+        @Option(name: [.short, .long], help: "Plan file (JSON), - for standard input.") var file: String
+
+        func run() async throws {
+            let r = try await options.client.send("POST", "/v1/plans/validate", body: try Plans.read(file))
+            if options.json { Output.json(r) } else if r["valid"] == .bool(true) {
+                print("\(file): valid (\((r["plan"]?["steps"]?.arrayValue ?? []).count) steps)")
+            } else {
+                Plans.printProblems(r, file: file)
+            }
+            if r["valid"] != .bool(true) { throw ExitCode.failure }
+        }
+    }
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate and save a plan as the next version of ID.")
+        @OptionGroup var options: ClientOptions
+        @Option(name: [.short, .long], help: "Plan file (JSON), - for standard input.") var file: String
+        @Option(name: .long, help: "Plan id (lowercase letters, digits, '-', '_', '.'); default: the file name without extension.") var id: String?
+
+        func run() async throws {
+            let id = self.id ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            let r = try await options.client.send("PUT", "/v1/plans/\(encodePath(id))", body: try Plans.read(file), accepting: [422])
+            if options.json { Output.json(r) } else if r["version"] != nil {
+                print("saved \(Output.text(r["id"])) version \(Output.text(r["version"]))")
+            } else {
+                Plans.printProblems(r, file: file)
+                FileHandle.standardError.write(Data("\(Output.text(r["error"]?["message"]))\n".utf8))
+            }
+            if r["version"] == nil { throw ExitCode.failure }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List plans (current versions).")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let r = try await options.client.get("/v1/plans")
+            if options.json { return Output.json(r) }
+            let rows = (r["plans"]?.arrayValue ?? []).map { p in
+                [Output.text(p["id"]), Output.text(p["version"]), Output.text(p["plan"]?["graph_type"]),
+                 "\((p["plan"]?["steps"]?.arrayValue ?? []).count)", Output.text(p["saved_at"]), Output.text(p["plan"]?["name"])]
+            }
+            Output.table(["ID", "VERSION", "GRAPH", "STEPS", "SAVED", "NAME"], rows)
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a plan (the current version, or --version N).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Plan id.") var id: String
+        @Option(name: .long, help: "A version number.") var version: Int?
+
+        func run() async throws {
+            let r = try await options.client.get("/v1/plans/\(encodePath(id))\(version.map { "?version=\($0)" } ?? "")")
+            Output.json(options.json ? r : (r["plan"] ?? .null))
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a plan (its versions stay readable with --version).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Plan id.") var id: String
+
+        func run() async throws {
+            _ = try await options.client.send("DELETE", "/v1/plans/\(encodePath(id))")
+            if !options.json { print("deleted \(id)") }
+        }
+    }
+}
+
+/// `lightning actions`: what plans may use.
+struct Actions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the actions plans may use: declared in the manifests of loaded drivers, running agents and deployed functions.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let r = try await options.client.get("/v1/actions")
+        if options.json { return Output.json(r) }
+        let rows = (r["actions"]?.arrayValue ?? []).map { a in
+            [Output.text(a["name"]), Output.text(a["provided_by"]),
+             (a["required_args"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",").ifEmpty("-")]
+        }
+        Output.table(["ACTION", "PROVIDED BY", "REQUIRED ARGS"], rows)
+    }
+}
+
+extension String {
+    func ifEmpty(_ other: String) -> String { isEmpty ? other : self }
+}

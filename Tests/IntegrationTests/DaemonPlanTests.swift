@@ -1,0 +1,94 @@
+import Foundation
+import LightningProtocol
+import Testing
+
+/// Plans in the real daemon: the action catalog from the shipped manifests, validation against
+/// it, versioned saves through the storage provider, the CLI.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct DaemonPlanTests {
+    static let good: JSONValue = [
+        "name": "greet and count", "graph_type": "acyclic",
+        "events": [["name": "visitor.arrived", "kind": "webhook"], ["name": "greeted"], ["name": "counted"]],
+        "steps": [
+            ["name": "greet", "on": ["visitor.arrived"], "action": "greet.request", "args": ["name": "{{ event.data.name }}"], "emits": ["greeted"]],
+            ["name": "count", "on": ["greeted"], "action": "wordcount", "args": ["text": "{{ event.data.greeting }}"], "emits": ["counted"]],
+        ],
+    ]
+
+    static let bad: JSONValue = [
+        "name": "broken", "graph_type": "acyclic",
+        "events": [["name": "go", "kind": "time.cron", "schedule": "0 25 * * *"], ["name": "done"]],
+        "steps": [["name": "mail", "on": ["go"], "action": "email.send", "emits": ["done"]],
+                  ["name": "hi", "on": ["go"], "action": "greet.request", "emits": ["done"]]],
+    ]
+
+    static func start() async throws -> TestDaemon {
+        try await TestDaemon.start(manifests: { !$0.contains("python") }, agents: true)
+    }
+
+    @Test func theCatalogValidationAndVersionedSaves() async throws {
+        let d = try await Self.start()
+        try await d.eventually("agent ready") { try await d.get("/v1/processes/example-agent").json["state"] == "ready" }
+        let actions = try await d.get("/v1/actions").json["actions"]?.arrayValue ?? []
+        let byName = Dictionary(actions.map { ($0["name"]?.stringValue ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byName["echo.request"]?["provided_by"] == "echo-driver")
+        #expect(byName["greet.request"]?["required_args"] == ["name"])
+        #expect(byName["wordcount"]?["provided_by"] == "wordcount")
+
+        let ok = try await d.post("/v1/plans/validate", Self.good)
+        #expect(ok.status == 200)
+        #expect(ok.json["valid"] == true)
+        #expect(ok.json["problems"] == [])
+
+        let refused = try await d.post("/v1/plans/validate", Self.bad)
+        #expect(refused.status == 200 && refused.json["valid"] == false)
+        let problems = (refused.json["problems"]?.arrayValue ?? []).map { "\($0["path"]?.stringValue ?? "") \($0["rule"]?.stringValue ?? "")" }
+        #expect(problems == ["$.events[0].schedule bad_schedule", "$.steps[0].action unknown_action", "$.steps[1].args.name missing_argument"])
+
+        // Saved through the storage provider, a new version each time.
+        let v1 = try await d.put("/v1/plans/greeter", Self.good)
+        #expect(v1.status == 201 && v1.json["version"] == 1)
+        let v2 = try await d.put("/v1/plans/greeter", Self.good)
+        #expect(v2.status == 200 && v2.json["version"] == 2)
+        #expect(try await d.get("/v1/plans/greeter").json["version"] == 2)
+        #expect(try await d.get("/v1/plans/greeter?version=1").json["plan"]?["name"] == "greet and count")
+        #expect(try await d.get("/v1/storage/containers/plans/documents/greeter").status == 200)
+        #expect((try await d.get("/v1/plans").json["plans"]?.arrayValue ?? []).map { $0["id"] } == ["greeter"])
+
+        // An invalid plan is refused whole: nothing saved.
+        let no = try await d.put("/v1/plans/broken", Self.bad)
+        #expect(no.status == 422)
+        #expect(no.json["error"]?["code"] == "invalid_argument")
+        #expect(try await d.get("/v1/plans/broken").status == 404)
+        #expect(try await d.put("/v1/plans/Not%20An%20Id", Self.good).status == 400)
+
+        #expect(try await d.request("DELETE", "/v1/plans/greeter").status == 204)
+        #expect(try await d.get("/v1/plans/greeter").status == 404)
+        #expect(try await d.get("/v1/plans/greeter?version=2").json["version"] == 2, "versions stay readable")
+    }
+
+    @Test func theCLIValidatesAppliesAndLists() async throws {
+        let d = try await Self.start()
+        try await d.eventually("agent ready") { try await d.get("/v1/processes/example-agent").json["state"] == "ready" }
+        let dir = d.root.appendingPathComponent("plans")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let good = dir.appendingPathComponent("greeter.json")
+        let bad = dir.appendingPathComponent("broken.json")
+        try Wire.encode(Self.good).write(to: good)
+        try Wire.encode(Self.bad).write(to: bad)
+
+        let (c1, out1, _) = try await d.cli(["plans", "validate", "-f", good.path])
+        #expect(c1 == 0)
+        #expect(out1.contains("valid (2 steps)"))
+        let (c2, _, err2) = try await d.cli(["plans", "validate", "-f", bad.path])
+        #expect(c2 == 1)
+        #expect(err2.contains("\(bad.path): $.steps[0].action: step \"mail\": no loaded driver, agent or function provides \"email.send\""))
+        let (c3, out3, _) = try await d.cli(["plans", "apply", "-f", good.path])
+        #expect(c3 == 0)
+        #expect(out3.contains("saved greeter version 1"))
+        let (c4, out4, _) = try await d.cli(["plans", "list"])
+        #expect(c4 == 0 && out4.contains("greeter") && out4.contains("greet and count"))
+        let (c5, out5, _) = try await d.cli(["actions"])
+        #expect(c5 == 0 && out5.contains("greet.request") && out5.contains("example-agent"))
+    }
+}
