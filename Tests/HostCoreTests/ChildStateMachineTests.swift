@@ -202,6 +202,22 @@ import Testing
         #expect(m.restarts == 0)
     }
 
+    @Test func operatorRestartsCountButNotTowardIntensity() {
+        var m = Self.running(.permanent) { $0.intensity = .init(maxRestarts: 1, withinSeconds: 600) }
+        for _ in 1...5 {
+            m.stop()
+            _ = m.exited(ExitStatus(code: 0), reason: "exited 0", at: Self.t0, random: 0)
+            m.loopEnded()
+            m.countManualRestart()
+            _ = m.start(resettingRestarts: false)
+            _ = m.runBegins()
+        }
+        #expect(m.restarts == 5)
+        // The first unexpected exit is still restarted.
+        let d = Self.exit(&m, .failure)
+        #expect(d == .restart(afterMs: 0))
+    }
+
     @Test func stopEscalatesFromShutdownToSIGKILL() {
         #expect(ChildStateMachine.stopSteps(answeredHandshake: true, stopTimeoutMs: 500) == [
             .requestShutdown(timeoutMs: 500), .closeStdin, .waitExit(ms: 500), .terminateGroup, .waitExit(ms: 500),

@@ -51,3 +51,61 @@ struct SupervisionDefectTests {
         await c.stop()
     }
 }
+
+/// Operator commands (issue 18): never hang, one at a time per child, and an operator's stop or
+/// restart never counts toward restart intensity.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct OperatorCommandTests {
+    @Test func concurrentCommandsAllAnswerAndOverlappingOnesAreRefused() async throws {
+        let c = TestChildren.make(["well"])
+        c.start()
+        #expect(await c.waitReady(timeout: .seconds(60)))
+        let commands: [SupervisedChild.OperatorCommand] = [.restart, .stop, .start, .restart, .stop, .start, .restart, .start, .stop, .restart, .start, .stop]
+        let outcomes = await withTaskGroup(of: String.self) { group -> [String] in
+            for cmd in commands {
+                group.addTask {
+                    do { try await c.operate(cmd); return "done" } catch let e as WireError {
+                        return e.code == .conflict && e.message.hasPrefix("t: a ") && e.message.hasSuffix(" is in progress; try again when it ends") ? "refused" : "\(e)"
+                    } catch { return "\(error)" }
+                }
+            }
+            var out: [String] = []
+            for await o in group { out.append(o) }
+            return out
+        }
+        // Every call answered, each either done or refused as a conflict.
+        #expect(outcomes.count == commands.count)
+        #expect(outcomes.allSatisfy { $0 == "done" || $0 == "refused" }, "\(outcomes)")
+        #expect(outcomes.contains("done"))
+        // And the child is usable afterwards.
+        try await c.operate(.start)
+        #expect(c.currentState == .ready)
+        await c.stop()
+    }
+
+    @Test func aStopSupersededByAStartReturns() async throws {
+        let c = TestChildren.make(["well"])
+        c.start()
+        #expect(await c.waitReady(timeout: .seconds(60)))
+        let stopping = Task { await c.stop() }
+        await eventually("stopping") { c.currentState == .stopping || c.currentState == .exited || c.currentState == .stopped }
+        c.start()
+        await stopping.value
+        #expect(await c.waitReady(timeout: .seconds(60)))
+        await c.stop()
+        #expect(c.currentState == .stopped)
+    }
+
+    @Test func operatorRestartsDoNotCountTowardIntensity() async throws {
+        let c = TestChildren.make(["well"]) { $0.intensity.maxRestarts = 1; $0.intensity.withinSeconds = 600 }
+        c.start()
+        #expect(await c.waitReady(timeout: .seconds(60)))
+        for _ in 0..<3 { try await c.operate(.restart) }
+        #expect(c.currentState == .ready)
+        #expect(c.snapshot.restarts == 3)
+        // A crash now is still restarted: the operator's restarts did not use up the intensity.
+        c.kill(reason: "test kill")
+        await eventually("restarted after the kill") { c.snapshot.restarts == 4 && c.currentState == .ready }
+        await c.stop()
+    }
+}

@@ -22,23 +22,21 @@ extension APIServer {
         router.post("/v1/processes/:name/restart") { _, ctx in
             await respond {
                 let c = try Self.child(supervisor, ctx)
-                await c.restart()
-                _ = await c.waitReady(timeout: .milliseconds(c.spec.readinessTimeoutMs))
+                try await c.operate(.restart)
                 return APIResponse.json(c.snapshot)
             }
         }
         router.post("/v1/processes/:name/stop") { _, ctx in
             await respond {
                 let c = try Self.child(supervisor, ctx)
-                await c.stop()
+                try await c.operate(.stop)
                 return APIResponse.json(c.snapshot)
             }
         }
         router.post("/v1/processes/:name/start") { _, ctx in
             await respond {
                 let c = try Self.child(supervisor, ctx)
-                c.start()
-                _ = await c.waitReady(timeout: .milliseconds(c.spec.readinessTimeoutMs))
+                try await c.operate(.start)
                 return APIResponse.json(c.snapshot)
             }
         }

@@ -1974,6 +1974,16 @@ enum OpenAPIDocument {
           },
           "403": {
             "$ref": "#/components/responses/PermissionDenied"
+          },
+          "409": {
+            "description": "Another operator command on this process is in progress (`conflict`, naming it); nothing was done.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         },
         "security": [
@@ -2015,6 +2025,16 @@ enum OpenAPIDocument {
           },
           "403": {
             "$ref": "#/components/responses/PermissionDenied"
+          },
+          "409": {
+            "description": "Another operator command on this process is in progress (`conflict`, naming it); nothing was done.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         },
         "security": [
@@ -2056,6 +2076,16 @@ enum OpenAPIDocument {
           },
           "403": {
             "$ref": "#/components/responses/PermissionDenied"
+          },
+          "409": {
+            "description": "Another operator command on this process is in progress (`conflict`, naming it); nothing was done.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         },
         "security": [

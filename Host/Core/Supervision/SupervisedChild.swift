@@ -59,6 +59,8 @@ public final class SupervisedChild: Sendable {
         /// Lines on stdout that were not JSON-RPC (each also in the log), over every run.
         var malformedLines = 0
         var progress: @Sendable (ProgressParams) -> Void = { _ in }
+        /// The operator command in progress (`operate`), if any.
+        var operatorCommand: OperatorCommand?
 
         var generation: Int { machine.generation }
     }
@@ -84,11 +86,39 @@ public final class SupervisedChild: Sendable {
     }
 
     /// Stops gracefully: `shutdown` → `exit` → SIGTERM to the group → SIGKILL, each after
-    /// `stop_timeout_ms`. Returns when the child is gone and its loop has ended.
+    /// `stop_timeout_ms`. Returns when the child is gone and its loop has ended, or when a later
+    /// `start` wants it up again (that start supersedes this stop: never a hang).
     public func stop() async {
         runtime.update { $0.machine.stop() }
         await gracefulStop()
-        _ = await runtime.wait { !$0.machine.looping }
+        _ = await runtime.wait { !$0.machine.looping || $0.machine.want == .up }
+    }
+
+    /// What an operator may ask of a child (`/v1/processes/{name}/…`, `lightning restart|stop|start`).
+    public enum OperatorCommand: String, Sendable { case restart, stop, start }
+
+    /// Runs an operator command, one at a time per child: a second command while one runs is
+    /// refused with `conflict` (409) instead of racing it. `restart` and `start` wait up to the
+    /// readiness timeout for the child to be ready.
+    /// - Throws: `WireError(.conflict)` naming the command in progress.
+    public func operate(_ command: OperatorCommand) async throws {
+        let busy = runtime.update { r -> OperatorCommand? in
+            if let b = r.operatorCommand { return b }
+            r.operatorCommand = command
+            return nil
+        }
+        if let busy { throw WireError(.conflict, "\(name): a \(busy.rawValue) is in progress; try again when it ends") }
+        defer { runtime.update { $0.operatorCommand = nil } }
+        switch command {
+        case .restart:
+            await restart()
+            _ = await waitReady(timeout: .milliseconds(spec.readinessTimeoutMs))
+        case .stop:
+            await stop()
+        case .start:
+            start()
+            _ = await waitReady(timeout: .milliseconds(spec.readinessTimeoutMs))
+        }
     }
 
     /// Stops (gracefully) and starts again; the restart counter is kept.
