@@ -11,7 +11,7 @@ import Testing
 /// for the equivalent `ContainerSpec`. When the SDKs cannot be imported the test fails, unless
 /// LIGHTNING_SKIP_SDK_CHECK=1 (CI installs them with
 /// `pip install azure-identity azure-mgmt-containerinstance`).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(2)), .enabled(if: ExternalTool.shouldRun(ExternalTool.hasAzureSDKs), "Microsoft's Azure SDKs for Python are not installed (python3 -m pip install azure-identity azure-mgmt-containerinstance; .ci/run installs them)"))
 struct ACISDKCrossCheckTests {
     @Test func sdkAndPluginAgreeWithTheFake() async throws {
         let probe = try TestProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import azure.identity, azure.mgmt.containerinstance"])

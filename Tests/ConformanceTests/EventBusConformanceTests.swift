@@ -85,7 +85,10 @@ struct EventBusConformanceTests {
         }
     }
 
-    static let providers: [Provider] = [.local, .redis, .local.inTier(.process), .redis.inTier(.process), .servicebus]
+    /// The Redis bus needs a real `redis-server`: without one (and outside CI) its cases are left
+    /// out, so `swift test` passes on a fresh machine; in CI a missing server fails them (`ExternalTool`).
+    static let providers: [Provider] = [.local, .local.inTier(.process), .servicebus]
+        + (ExternalTool.shouldRun(ExternalTool.hasRedis) ? [.redis, .redis.inTier(.process)] : [])
 
     @discardableResult
     static func publish(_ bus: PluginUnderTest, _ events: [Event]) async throws -> [PublishOutcome] {
@@ -460,7 +463,7 @@ struct EventBusConformanceTests {
 extension EventBusConformanceTests {
     /// What only the Redis bus has: several daemons sharing one bus (same URL and key prefix,
     /// each its own consumer), and a server that can go away.
-    @Suite(.timeLimit(.minutes(2)))
+    @Suite(.timeLimit(.minutes(2)), .enabled(if: ExternalTool.shouldRun(ExternalTool.hasRedis), "redis-server is not installed (apt-get install redis-server)"))
     struct RedisEventBusTests {
         /// Two "daemons": instances with their own data directories (so their own consumer names)
         /// on one Redis store.

@@ -12,7 +12,8 @@ import Testing
 /// the measured figures).
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct SwapBetweenImplementationsTests {
-    @Test func theBusMovesToRedisAndBackUnderLoadAndEveryRequestIsAnswered() async throws {
+    @Test(.enabled(if: ExternalTool.shouldRun(ExternalTool.hasRedis), "redis-server is not installed (apt-get install redis-server)"))
+    func theBusMovesToRedisAndBackUnderLoadAndEveryRequestIsAnswered() async throws {
         let redis = try RedisServer.shared()
         let d = try await TestDaemon.start(config: ["router": ["concurrency": 8]], manifests: { $0 != "c-example-driver.json" })
         let tail = try TestProcess(BuildProducts.lightning, ["events", "tail", "--type", "echo.reply", "--json"], environment: d.cliEnvironment)

@@ -90,10 +90,10 @@ import Testing
         let run = try TestProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, file.path])
         let code = try await run.wait(timeout: .seconds(300))
         if code == 3 {
-            if ProcessInfo.processInfo.environment["LT_REQUIRE_PM4PY"] == "1" {
-                Issue.record("pm4py is required (LT_REQUIRE_PM4PY=1) but not installed: \(run.stderr)")
+            if ExternalTool.required || ProcessInfo.processInfo.environment["LT_REQUIRE_PM4PY"] == "1" {
+                Issue.record("pm4py is required here (CI, LT_REQUIRE_TOOLS=1 or LT_REQUIRE_PM4PY=1) but not installed: \(run.stderr)")
             } else {
-                print("SKIPPED pm4py oracle: pm4py is not installed (pip install pm4py; CI installs it and sets LT_REQUIRE_PM4PY=1)")
+                print("SKIPPED pm4py oracle: pm4py is not installed (python3 -m pip install pm4py; .ci/run installs it)")
             }
             return
         }

@@ -237,7 +237,7 @@ public final class RedisServer: @unchecked Sendable {
     }
 
     /// `$REDIS_SERVER`, else `redis-server` on the PATH or in the usual places.
-    private static func executable() throws -> String {
+    static func executable() throws -> String {
         if let p = ProcessInfo.processInfo.environment["REDIS_SERVER"], FileManager.default.isExecutableFile(atPath: p) { return p }
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         for dir in path + ["/usr/bin", "/usr/local/bin", "/usr/sbin", "/opt/homebrew/bin"] {

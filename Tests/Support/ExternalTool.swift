@@ -1,0 +1,33 @@
+public import Foundation
+
+/// Tools some suites need that a fresh machine may not have: `redis-server`, Microsoft's Azure
+/// SDKs for Python (the signature oracles), pm4py (the soundness oracle), podman (`PodmanService`).
+///
+/// On a developer's machine without one, the tests that need it are skipped and say why and how
+/// to install it, so `swift test` passes as the README says. Where `CI` is set (or
+/// `LT_REQUIRE_TOOLS=1`), a missing tool fails those tests instead: `.ci/run` installs them all,
+/// and a skip there would hide a missing install step.
+public enum ExternalTool {
+    /// A missing tool fails the tests that need it.
+    public static var required: Bool {
+        let env = ProcessInfo.processInfo.environment
+        return !(env["CI"] ?? "").isEmpty || env["LT_REQUIRE_TOOLS"] == "1"
+    }
+
+    /// Whether tests that need a tool run: it is there, or it is required (then they fail loudly).
+    public static func shouldRun(_ available: Bool) -> Bool { available || required }
+
+    /// Whether `python3` can import every module in `modules`.
+    public static func pythonHas(_ modules: [String]) -> Bool {
+        guard let p = try? TestProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import " + modules.joined(separator: ", ")]) else {
+            return false
+        }
+        return p.waitBlockingForTests() == 0
+    }
+
+    /// `redis-server` can be found (`$REDIS_SERVER`, PATH, /usr/bin, /usr/local/bin).
+    public static var hasRedis: Bool { (try? RedisServer.executable()) != nil }
+
+    public static let hasAzureSDKs = pythonHas(["azure.cosmos", "azure.servicebus", "azure.identity", "azure.mgmt.containerinstance"])
+    public static let hasPM4Py = pythonHas(["pm4py"])
+}
