@@ -91,4 +91,43 @@ struct DaemonPlanTests {
         let (c5, out5, _) = try await d.cli(["actions"])
         #expect(c5 == 0 && out5.contains("greet.request") && out5.contains("example-agent"))
     }
+
+    /// The greeter plan runs end to end: the agent greets, the function counts the greeting's words.
+    @Test func aRunGoesThroughAnAgentAndAFunctionToCompletion() async throws {
+        let d = try await Self.start()
+        try await d.eventually("agent ready") { try await d.get("/v1/processes/example-agent").json["state"] == "ready" }
+        #expect(try await d.put("/v1/plans/greeter", Self.good).status == 201)
+        let started = try await d.post("/v1/plans/greeter/runs", ["data": ["name": "Ada"]])
+        #expect(started.status == 201)
+        let runId = try #require(started.json["run_id"]?.stringValue)
+        try await d.eventually("run completed") { try await d.get("/v1/runs/\(runId)").json["status"] != "running" }
+        let run = try await d.get("/v1/runs/\(runId)").json
+        #expect(run["status"] == "completed", "\(run)")
+        let steps = run["steps"]?.arrayValue ?? []
+        #expect(steps.map { $0["step"] } == ["greet", "count"])
+        #expect(steps.first?["output"]?["greeting"] == "Hello, Ada!")
+        #expect(steps.last?["output"]?["words"] == 2)
+        #expect(run["marking"] == ["counted": 1])
+        // plan.* events, correlated with the run.
+        try await d.eventually("plan events") { try await d.history("type=plan.run.completed").count == 1 }
+        let types = try await d.history("type=plan.*").filter { $0["correlation_id"]?.stringValue == runId }.compactMap { $0["type"]?.stringValue }
+        #expect(Set(types) == ["plan.run.started", "plan.step.started", "plan.step.completed", "plan.run.completed"])
+        #expect((try await d.get("/v1/plans/greeter/runs").json["runs"]?.arrayValue ?? []).map { $0["run_id"] } == [.string(runId)])
+    }
+
+    @Test func aStepThatFailsFailsTheRunWithItsReason() async throws {
+        let d = try await Self.start()
+        try await d.eventually("agent ready") { try await d.get("/v1/processes/example-agent").json["state"] == "ready" }
+        #expect(try await d.put("/v1/plans/greeter", Self.good).status == 201)
+        // The agent refuses a greeting without a name (an empty string).
+        let started = try await d.post("/v1/plans/greeter/runs", ["data": ["name": ""]])
+        let runId = try #require(started.json["run_id"]?.stringValue)
+        try await d.eventually("run failed") { try await d.get("/v1/runs/\(runId)").json["status"] != "running" }
+        let run = try await d.get("/v1/runs/\(runId)").json
+        #expect(run["status"] == "failed")
+        #expect(run["reason"]?.stringValue?.hasPrefix("step greet failed after 1 attempt: ") == true, "\(run)")
+        // Bad starts are refused with the reason.
+        #expect(try await d.post("/v1/plans/greeter/runs", ["event": "greeted"]).json["error"]?["message"]?.stringValue?.contains("is not an external event of plan greeter") == true)
+        #expect(try await d.post("/v1/plans/nothing/runs", [:]).status == 404)
+    }
 }

@@ -125,7 +125,13 @@ public struct PlanRunMachine: Sendable, Equatable, Codable {
     /// retry when it stopped): at least once.
     public func resumable() -> [Action] {
         guard status == .running else { return [] }
-        return firings.filter { $0.state == .running || $0.state == .waitingRetry }.map(executeAction)
+        return firings.compactMap { f in
+            switch f.state {
+            case .running: return executeAction(f)
+            case .waitingRetry: return .retry(firing: f.id, afterMs: 0)
+            case .succeeded, .failed: return nil
+            }
+        }
     }
 
     // MARK: Firing

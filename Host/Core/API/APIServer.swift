@@ -31,6 +31,7 @@ public struct APIServer: Sendable {
         addStorageRoutes(router)
         addTokenRoutes(router)
         addPlanRoutes(router)
+        addRunRoutes(router)
         return router
     }
 

@@ -3555,6 +3555,225 @@ enum OpenAPIDocument {
         ],
         "x-lightning-scope": "admin"
       }
+    },
+    "/v1/plans/{id}/runs": {
+      "post": {
+        "operationId": "startRun",
+        "tags": [
+          "plans"
+        ],
+        "summary": "Start a run",
+        "description": "Starts a run of the plan's current version with a token on one of its external events (default: its first manual or webhook event), carrying `data` (docs/planner.md#runs).",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "The plan's id."
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "event": {
+                    "type": "string"
+                  },
+                  "data": {}
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The run, as started.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanRun"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "events:write"
+      },
+      "get": {
+        "operationId": "listRuns",
+        "tags": [
+          "plans"
+        ],
+        "summary": "List a plan's runs",
+        "description": "Every stored run of the plan.",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "The plan's id."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The runs.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanRunList"
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
+      }
+    },
+    "/v1/runs/{id}": {
+      "get": {
+        "operationId": "getRun",
+        "tags": [
+          "plans"
+        ],
+        "summary": "Get a run",
+        "description": "Status, marking and steps.",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "The run's id (`run_…`)."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The run.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanRun"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
+      }
+    },
+    "/v1/runs/{id}/cancel": {
+      "post": {
+        "operationId": "cancelRun",
+        "tags": [
+          "plans"
+        ],
+        "summary": "Cancel a run",
+        "description": "Stops a running run; results of its running steps are ignored.",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "The run's id (`run_…`)."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The run.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanRun"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "admin"
+      }
     }
   },
   "components": {
@@ -6112,6 +6331,97 @@ enum OpenAPIDocument {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/Action"
+            }
+          }
+        }
+      },
+      "PlanRun": {
+        "type": "object",
+        "required": [
+          "run_id",
+          "plan",
+          "version",
+          "status",
+          "marking",
+          "steps"
+        ],
+        "properties": {
+          "run_id": {
+            "type": "string"
+          },
+          "plan": {
+            "type": "string"
+          },
+          "version": {
+            "type": "integer"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "running",
+              "completed",
+              "failed",
+              "cancelled"
+            ]
+          },
+          "reason": {
+            "type": "string"
+          },
+          "marking": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "integer"
+            },
+            "description": "Tokens per event."
+          },
+          "steps": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "firing",
+                "step",
+                "state",
+                "attempt"
+              ],
+              "properties": {
+                "firing": {
+                  "type": "integer"
+                },
+                "step": {
+                  "type": "string"
+                },
+                "state": {
+                  "type": "string",
+                  "enum": [
+                    "running",
+                    "waiting_retry",
+                    "succeeded",
+                    "failed"
+                  ]
+                },
+                "attempt": {
+                  "type": "integer"
+                },
+                "error": {
+                  "type": "string"
+                },
+                "output": {}
+              }
+            }
+          }
+        }
+      },
+      "PlanRunList": {
+        "type": "object",
+        "required": [
+          "runs"
+        ],
+        "properties": {
+          "runs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PlanRun"
             }
           }
         }

@@ -31,6 +31,8 @@ public final class Daemon: Sendable {
     /// Set by `start` when authentication is on (`Daemon+Auth.swift`).
     let tokenStore = Locked<TokenStore?>(nil)
     public let startedAt = Timestamp.now()
+    /// Runs plans (a service after the start).
+    public let plans = PlanExecutor()
     /// Where the start is (`DaemonLifecycle` moves it; `AfterStart` services wait on it).
     public let started = Watched(StartState.starting)
 
@@ -48,6 +50,7 @@ public final class Daemon: Sendable {
         let host = DaemonHostServices(daemon: self)
         loader.setHostServices(host)
         (supervisor.services.host as? DaemonHostServices.Deferred)?.target.withLock { $0 = host }
+        plans.attach(self)
     }
 
     /// The folders searched for plugin libraries: configured ones, then the executable's folder.
@@ -135,7 +138,7 @@ public final class Daemon: Sendable {
     public func services(api: any Service, extra: [any Service]) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         supervisor.willRun()
         let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
-                                   AfterStart(api, daemon: self)] + extra
+                                   AfterStart(plans, daemon: self), AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }
     }
 
