@@ -5,7 +5,7 @@ import LightningProtocol
 /// `lightning plans ...` and `lightning actions` (docs/planner.md).
 struct Plans: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate, save and read plans (docs/planner.md). Running plans is not built yet.",
+        abstract: "Validate, save and read plans (docs/planner.md); `lightning runs` runs them.",
         subcommands: [Validate.self, Apply.self, List.self, Get.self, Delete.self]
     )
 
@@ -118,4 +118,71 @@ struct Actions: AsyncParsableCommand {
 
 extension String {
     func ifEmpty(_ other: String) -> String { isEmpty ? other : self }
+}
+
+/// `lightning runs ...`: plan runs (docs/planner.md#runs).
+struct Runs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start, list, inspect and cancel plan runs (docs/planner.md#runs).",
+        subcommands: [Start.self, List.self, Get.self, Cancel.self]
+    )
+
+    static func show(_ r: JSONValue) {
+        print("\(Output.text(r["run_id"])) plan \(Output.text(r["plan"])) v\(Output.text(r["version"])): \(Output.text(r["status"]))\(r["reason"].map { " (\(Output.text($0)))" } ?? "")")
+        for s in r["steps"]?.arrayValue ?? [] {
+            print("  #\(Output.text(s["firing"])) \(Output.text(s["step"])): \(Output.text(s["state"])) (attempt \(Output.text(s["attempt"])))\(s["error"].map { ": \(Output.text($0))" } ?? "")")
+        }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a run of a plan (its current version).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Plan id.") var plan: String
+        @Option(name: .long, help: "The external event that starts it (default: the plan's first manual or webhook event).") var event: String?
+        @Option(name: .long, help: "The start event's data, as JSON.") var data: String = "{}"
+
+        func run() async throws {
+            var body: [String: JSONValue] = ["data": try parseJSONArgument(data, option: "--data")]
+            if let event { body["event"] = .string(event) }
+            let r = try await options.client.post("/v1/plans/\(encodePath(plan))/runs", .object(body))
+            if options.json { Output.json(r) } else { Runs.show(r) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the runs of a plan.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Plan id.") var plan: String
+
+        func run() async throws {
+            let r = try await options.client.get("/v1/plans/\(encodePath(plan))/runs")
+            if options.json { return Output.json(r) }
+            let rows = (r["runs"]?.arrayValue ?? []).map { x in
+                [Output.text(x["run_id"]), Output.text(x["version"]), Output.text(x["status"]), "\((x["steps"]?.arrayValue ?? []).count)", Output.text(x["reason"])]
+            }
+            Output.table(["RUN", "VERSION", "STATUS", "STEPS", "REASON"], rows)
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a run: status, steps, reason.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Run id.") var id: String
+
+        func run() async throws {
+            let r = try await options.client.get("/v1/runs/\(encodePath(id))")
+            if options.json { Output.json(r) } else { Runs.show(r) }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a running run.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Run id.") var id: String
+
+        func run() async throws {
+            let r = try await options.client.post("/v1/runs/\(encodePath(id))/cancel", .object([:]))
+            if options.json { Output.json(r) } else { Runs.show(r) }
+        }
+    }
 }

@@ -90,6 +90,13 @@ struct DaemonPlanTests {
         #expect(c4 == 0 && out4.contains("greeter") && out4.contains("greet and count"))
         let (c5, out5, _) = try await d.cli(["actions"])
         #expect(c5 == 0 && out5.contains("greet.request") && out5.contains("example-agent"))
+        let (c6, out6, _) = try await d.cli(["runs", "start", "greeter", "--data", #"{"name": "Grace"}"#])
+        #expect(c6 == 0)
+        let runId = String(out6.split(separator: " ").first ?? "")
+        #expect(runId.hasPrefix("run_"), "\(out6)")
+        try await d.eventually("completed") { try await d.get("/v1/runs/\(runId)").json["status"] == "completed" }
+        let (c7, out7, _) = try await d.cli(["runs", "get", runId])
+        #expect(c7 == 0 && out7.contains("completed") && out7.contains("greet: succeeded"))
     }
 
     /// The greeter plan runs end to end: the agent greets, the function counts the greeting's words.
