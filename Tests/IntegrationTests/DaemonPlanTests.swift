@@ -120,6 +120,15 @@ struct DaemonPlanTests {
         let types = try await d.history("type=plan.*").filter { $0["correlation_id"]?.stringValue == runId }.compactMap { $0["type"]?.stringValue }
         #expect(Set(types) == ["plan.run.started", "plan.step.started", "plan.step.completed", "plan.run.completed"])
         #expect((try await d.get("/v1/plans/greeter/runs").json["runs"]?.arrayValue ?? []).map { $0["run_id"] } == [.string(runId)])
+        // The webhook starts another; a name that is no webhook event of the plan is 404.
+        let hook = try await d.post("/v1/hooks/greeter/visitor.arrived", ["name": "Lin"])
+        #expect(hook.status == 202)
+        let hookRun = try #require(hook.json["run_id"]?.stringValue)
+        try await d.eventually("hook run completed") { try await d.get("/v1/runs/\(hookRun)").json["status"] == "completed" }
+        #expect(try await d.get("/v1/runs/\(hookRun)").json["steps"]?.arrayValue?.first?["output"]?["greeting"] == "Hello, Lin!")
+        let noHook = try await d.post("/v1/hooks/greeter/greeted", [:])
+        #expect(noHook.status == 404)
+        #expect(noHook.json["error"]?["message"] == "plan greeter has no webhook event \"greeted\" (its webhook events: visitor.arrived)")
     }
 
     @Test func aStepThatFailsFailsTheRunWithItsReason() async throws {

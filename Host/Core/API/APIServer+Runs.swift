@@ -22,6 +22,21 @@ extension APIServer {
                 return APIResponse.json(RunView(m), status: .created)
             }
         }
+        // A webhook event of a plan: the body (any JSON; empty = {}) is the event's data.
+        router.post("/v1/hooks/:plan/:event") { request, ctx in
+            await respond {
+                var req = request
+                let data = try await req.decode(JSONValue.self, allowEmpty: true)
+                let planId = try ctx.parameters.string("plan"), event = try ctx.parameters.string("event")
+                let stored = try await PlanStore(storage: daemon.providers.storage).get(planId)
+                guard stored.plan.events.contains(where: { $0.name == event && $0.kind == .webhook }) else {
+                    let hooks = stored.plan.events.filter { $0.kind == .webhook }.map(\.name)
+                    throw WireError(.notFound, "plan \(planId) has no webhook event \"\(event)\" (its webhook events: \(hooks.isEmpty ? "none" : hooks.joined(separator: ", ")))")
+                }
+                let m = try await daemon.plans.start(planId: planId, event: event, data: data == .null ? .object([:]) : data)
+                return APIResponse.json(RunView(m), status: .accepted)
+            }
+        }
         router.get("/v1/plans/:id/runs") { _, ctx in
             await respond {
                 struct Runs: Encodable { var runs: [RunView] }

@@ -3774,6 +3774,75 @@ enum OpenAPIDocument {
         ],
         "x-lightning-scope": "admin"
       }
+    },
+    "/v1/hooks/{plan}/{event}": {
+      "post": {
+        "operationId": "webhook",
+        "tags": [
+          "plans"
+        ],
+        "summary": "Start a run from a webhook",
+        "description": "Starts a run of the plan's current version with a token on its webhook event `event`; the body (any JSON, empty = {}) is the event's data. 404 when the plan has no such webhook event.",
+        "parameters": [
+          {
+            "name": "plan",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "event",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {}
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The run, as started.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanRun"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "events:write"
+      }
     }
   },
   "components": {
