@@ -186,3 +186,19 @@ struct Runs: AsyncParsableCommand {
         }
     }
 }
+
+/// `lightning schedules`: the time events of saved plans and when they fire next.
+struct Schedules: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the schedules of saved plans (time.cron, time.interval) with their next fire times.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let r = try await options.client.get("/v1/schedules")
+        if options.json { return Output.json(r) }
+        let rows = (r["schedules"]?.arrayValue ?? []).map { s in
+            [Output.text(s["id"]), Output.text(s["kind"]), Output.text(s["expression"]), Output.text(s["next_fire_at"]),
+             Output.text(s["last_fired_at"]), Output.text(s["fired"]), Output.text(s["misfire"])]
+        }
+        Output.table(["SCHEDULE", "KIND", "EXPRESSION", "NEXT", "LAST", "FIRED", "MISFIRE"], rows)
+    }
+}

@@ -146,4 +146,28 @@ struct DaemonPlanTests {
         #expect(try await d.post("/v1/plans/greeter/runs", ["event": "greeted"]).json["error"]?["message"]?.stringValue?.contains("is not an external event of plan greeter") == true)
         #expect(try await d.post("/v1/plans/nothing/runs", [:]).status == 404)
     }
+
+    /// An interval event fires runs by itself; its schedule shows the next fire time.
+    @Test func anIntervalScheduleStartsRunsByItself() async throws {
+        let d = try await TestDaemon.start(manifests: { !$0.contains("agent") })
+        let plan: JSONValue = [
+            "name": "heartbeat", "graph_type": "acyclic",
+            "events": [["name": "tick", "kind": "time.interval", "schedule": "PT1S"], ["name": "echoed"]],
+            "steps": [["name": "echo", "on": ["tick"], "action": "echo.request", "args": ["at": "{{ event.data.scheduled_at }}"], "emits": ["echoed"]]],
+        ]
+        #expect(try await d.put("/v1/plans/heartbeat", plan).status == 201)
+        try await d.eventually("two scheduled runs completed", timeout: .seconds(60)) {
+            (try await d.get("/v1/plans/heartbeat/runs").json["runs"]?.arrayValue ?? []).filter { $0["status"] == "completed" }.count >= 2
+        }
+        let schedules = try await d.get("/v1/schedules").json["schedules"]?.arrayValue ?? []
+        #expect(schedules.first?["id"] == "heartbeat.tick")
+        #expect(schedules.first?["next_fire_at"]?.stringValue != nil)
+        #expect((schedules.first?["fired"]?.intValue ?? 0) >= 2)
+        #expect(try await d.history("type=schedule.fired").count >= 2)
+        let (code, out, _) = try await d.cli(["schedules"])
+        #expect(code == 0 && out.contains("heartbeat.tick") && out.contains("PT1S"))
+        // Deleting the plan removes its schedule.
+        #expect(try await d.request("DELETE", "/v1/plans/heartbeat").status == 204)
+        try await d.eventually("schedule removed") { (try await d.get("/v1/schedules").json["schedules"]?.arrayValue ?? []).isEmpty }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LightningPlanner
+import LightningProtocol
 import Testing
 
 /// Cron expressions and ISO-8601 durations: parsing errors and next fire times.
@@ -98,5 +99,40 @@ import Testing
         #expect(Self.iso(try ISODuration(parsing: "P1W").advance(from)) == "2026-02-07T10:00:00Z")
         #expect(try ISODuration(parsing: "PT0.5S").exactSeconds == 0.5)
         #expect(try ISODuration(parsing: "P1D").exactSeconds == nil)
+    }
+}
+
+/// A schedule's decisions: fire on time, catch up after downtime once or not at all.
+@Suite struct ScheduleDecisionTests {
+    static func date(_ s: String) -> Date { ISO8601DateFormatter().date(from: s)! }
+
+    @Test func anIntervalFiresOnItsGridAndKeepsItsPhase() throws {
+        var s = try #require(try Schedule(plan: "p", event: PlanEvent(name: "tick", kind: .interval, schedule: "PT10S"), now: Self.date("2026-12-06T10:00:00Z")))
+        #expect(s.nextFireAt == Timestamp(Self.date("2026-12-06T10:00:10Z")))
+        #expect(try s.due(at: Self.date("2026-12-06T10:00:09Z")) == .wait)
+        #expect(try s.due(at: Self.date("2026-12-06T10:00:11Z")) == .fire(scheduledAt: Self.date("2026-12-06T10:00:10Z"), late: false))
+        #expect(s.nextFireAt == Timestamp(Self.date("2026-12-06T10:00:20Z")))
+        #expect(s.fired == 1)
+    }
+
+    @Test func missedFiresRunOnceByDefault() throws {
+        var s = try #require(try Schedule(plan: "p", event: PlanEvent(name: "tick", kind: .interval, schedule: "PT1M"), now: Self.date("2026-12-06T10:00:00Z")))
+        // Down for an hour: one late fire, then the grid goes on after now.
+        #expect(try s.due(at: Self.date("2026-12-06T11:00:30Z")) == .fire(scheduledAt: Self.date("2026-12-06T10:01:00Z"), late: true))
+        #expect(s.nextFireAt == Timestamp(Self.date("2026-12-06T11:01:00Z")))
+        #expect(try s.due(at: Self.date("2026-12-06T11:00:40Z")) == .wait)
+    }
+
+    @Test func missedFiresAreSkippedWhenAsked() throws {
+        var s = try #require(try Schedule(plan: "p", event: PlanEvent(name: "nine", kind: .cron, schedule: "0 9 * * *", misfire: .skip),
+                                          now: Self.date("2026-12-06T08:00:00Z")))
+        #expect(try s.due(at: Self.date("2026-12-07T12:00:00Z")) == .skip(scheduledAt: Self.date("2026-12-06T09:00:00Z")))
+        #expect(s.nextFireAt == Timestamp(Self.date("2026-12-08T09:00:00Z")))
+        #expect(s.skipped == 1 && s.fired == 0)
+    }
+
+    @Test func onlyTimeEventsHaveSchedules() throws {
+        #expect(try Schedule(plan: "p", event: PlanEvent(name: "hook", kind: .webhook), now: Date()) == nil)
+        #expect(try Schedule(plan: "p", event: PlanEvent(name: "inner"), now: Date()) == nil)
     }
 }

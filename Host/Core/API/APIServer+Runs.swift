@@ -44,6 +44,12 @@ extension APIServer {
                 return APIResponse.json(Runs(runs: runs.map(RunView.init)))
             }
         }
+        router.get("/v1/schedules") { _, _ in
+            await respond {
+                struct Schedules: Encodable { var schedules: [Schedule] }
+                return APIResponse.json(Schedules(schedules: try await daemon.scheduler.list()))
+            }
+        }
         router.get("/v1/runs/:id") { _, ctx in
             await respond { APIResponse.json(RunView(try await daemon.plans.runs.get(try ctx.parameters.string("id")))) }
         }

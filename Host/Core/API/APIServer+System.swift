@@ -114,7 +114,7 @@ extension APIServer {
         "PUT|GET|DELETE /v1/storage/containers/{container}", "GET|POST /v1/tokens", "DELETE /v1/tokens/{id}", "POST|GET /v1/storage/containers/{container}/documents",
         "POST /v1/storage/containers/{container}/query", "GET|PUT|DELETE /v1/storage/containers/{container}/documents/{id}",
         "GET /v1/actions", "POST /v1/plans/validate", "GET /v1/plans", "PUT|GET|DELETE /v1/plans/{id}",
-        "POST|GET /v1/plans/{id}/runs", "GET /v1/runs/{id}", "POST /v1/runs/{id}/cancel", "POST /v1/hooks/{plan}/{event}",
+        "POST|GET /v1/plans/{id}/runs", "GET /v1/runs/{id}", "POST /v1/runs/{id}/cancel", "POST /v1/hooks/{plan}/{event}", "GET /v1/schedules",
     ]
 }
 

@@ -3843,6 +3843,43 @@ enum OpenAPIDocument {
         ],
         "x-lightning-scope": "events:write"
       }
+    },
+    "/v1/schedules": {
+      "get": {
+        "operationId": "listSchedules",
+        "tags": [
+          "plans"
+        ],
+        "summary": "List schedules",
+        "description": "The time.cron and time.interval events of saved plans, with their next fire times (docs/planner.md#schedules).",
+        "responses": {
+          "200": {
+            "description": "The schedules, by id.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ScheduleList"
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/PermissionDenied"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-lightning-scope": "read"
+      }
     }
   },
   "components": {
@@ -6491,6 +6528,79 @@ enum OpenAPIDocument {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/PlanRun"
+            }
+          }
+        }
+      },
+      "Schedule": {
+        "type": "object",
+        "required": [
+          "id",
+          "plan",
+          "event",
+          "kind",
+          "expression",
+          "misfire",
+          "fired",
+          "skipped"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "`<plan>.<event>`"
+          },
+          "plan": {
+            "type": "string"
+          },
+          "event": {
+            "type": "string"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "time.cron",
+              "time.interval"
+            ]
+          },
+          "expression": {
+            "type": "string"
+          },
+          "timezone": {
+            "type": "string"
+          },
+          "misfire": {
+            "type": "string",
+            "enum": [
+              "run_once",
+              "skip"
+            ]
+          },
+          "next_fire_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "last_fired_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "fired": {
+            "type": "integer"
+          },
+          "skipped": {
+            "type": "integer"
+          }
+        }
+      },
+      "ScheduleList": {
+        "type": "object",
+        "required": [
+          "schedules"
+        ],
+        "properties": {
+          "schedules": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Schedule"
             }
           }
         }

@@ -50,6 +50,7 @@ public enum RouteScopes {
         // Starting a run is like publishing the event that starts it; cancelling one is control.
         "POST /v1/plans/{id}/runs": .scope(.eventsWrite), "GET /v1/plans/{id}/runs": .scope(.read),
         "GET /v1/runs/{id}": .scope(.read), "POST /v1/runs/{id}/cancel": .scope(.admin), "POST /v1/hooks/{plan}/{event}": .scope(.eventsWrite),
+        "GET /v1/schedules": .scope(.read),
         // Storage: reads are `read`; every write is `admin` (there is no storage-write scope yet).
         "GET /v1/storage/containers": .scope(.read),
         "PUT /v1/storage/containers/{container}": .scope(.admin), "GET /v1/storage/containers/{container}": .scope(.read),

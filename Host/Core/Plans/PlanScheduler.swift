@@ -1,0 +1,104 @@
+import Foundation
+public import LightningPlanner
+public import LightningProtocol
+import Logging
+public import ServiceLifecycle
+
+/// Fires the `time.cron` and `time.interval` events of saved plans (docs/planner.md#schedules):
+/// a `Service` that, every second, brings the schedules in line with the plans (new, changed and
+/// deleted time events), asks each `Schedule` whether it is due, starts the runs, publishes
+/// `schedule.fired` / `schedule.skipped`, and saves the schedules through the storage provider
+/// (container `schedules`) so next fire times survive a restart (a fire missed while the daemon
+/// was down is run once or skipped, per the event's `misfire`).
+public final class PlanScheduler: Service, Sendable {
+    private let owner = Locked<Daemon?>(nil)
+    var daemon: Daemon { owner.value! }
+    let logger = Logger(label: "lt.scheduler")
+    static let container = "schedules"
+    /// The tick; each fire happens within one tick of its time.
+    let period: Duration
+
+    init(period: Duration = .seconds(1)) { self.period = period }
+
+    func attach(_ daemon: Daemon) { owner.withLock { $0 = daemon } }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do { try await tick(now: Date()) } catch {
+                logger.warning("scheduler: \(error)")
+            }
+            try? await Task.sleep(for: period)
+        }
+    }
+
+    /// One pass: sync with the plans, fire what is due, save.
+    func tick(now: Date) async throws {
+        let storage = daemon.providers.storage
+        _ = try await storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
+        let plans = try await PlanStore(storage: storage).list()
+        var stored = Dictionary(try await list().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var wanted: [String: Schedule] = [:]
+        for p in plans {
+            for e in p.plan.events {
+                guard let s = try? Schedule(plan: p.id, event: e, now: now) else { continue }
+                wanted[s.id] = s
+            }
+        }
+        // Deleted plans and events: their schedules go.
+        for id in stored.keys where wanted[id] == nil {
+            _ = try await storage.call(Method.documentDelete, DocumentKey(container: Self.container, id: id), as: DeleteResult.self)
+            stored[id] = nil
+        }
+        for (id, fresh) in wanted.sorted(by: { $0.key < $1.key }) {
+            var s = stored[id].map { old in old.sameTiming(as: fresh) ? old : fresh } ?? fresh
+            let before = s
+            switch try s.due(at: now) {
+            case .wait: break
+            case .fire(let at, let late):
+                await fire(s, scheduledAt: at, late: late)
+            case .skip(let at):
+                await publish("schedule.skipped", s, ["scheduled_at": .string(Timestamp(at).description), "reason": "missed while the daemon was down (misfire: skip)"])
+            }
+            if s != before || stored[id] == nil { try await save(s) }
+        }
+    }
+
+    private func fire(_ s: Schedule, scheduledAt: Date, late: Bool) async {
+        let at = Timestamp(scheduledAt).description
+        do {
+            let run = try await daemon.plans.start(planId: s.plan, event: s.event,
+                                                   data: ["scheduled_at": .string(at), "schedule": .string(s.id), "late": .bool(late)])
+            await publish("schedule.fired", s, ["scheduled_at": .string(at), "run_id": .string(run.runId), "late": .bool(late)])
+        } catch {
+            logger.error("schedule \(s.id): cannot start a run: \(error)")
+            await publish("schedule.failed", s, ["scheduled_at": .string(at), "reason": .string("\((error as? WireError)?.message ?? "\(error)")")])
+        }
+    }
+
+    private func publish(_ type: String, _ s: Schedule, _ data: [String: JSONValue]) async {
+        var d = data
+        d["schedule"] = .string(s.id); d["plan"] = .string(s.plan); d["event"] = .string(s.event)
+        _ = try? await daemon.router.publish([Event(type: type, source: "scheduler", data: .object(d))])
+    }
+
+    /// Every stored schedule, by id.
+    public func list() async throws -> [Schedule] {
+        let storage = daemon.providers.storage
+        _ = try await storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
+        var out: [Schedule] = []
+        var continuation: String?
+        repeat {
+            let page = try await storage.call(Method.documentQuery, QueryRequest(container: Self.container, maxItems: 100, continuation: continuation),
+                                              as: QueryResult.self)
+            out += try page.documents.map { try Wire.decode(Schedule.self, from: Wire.encode($0.data)) }
+            continuation = page.continuation
+        } while continuation != nil
+        return out.sorted { $0.id < $1.id }
+    }
+
+    private func save(_ s: Schedule) async throws {
+        let data = try Wire.decode(JSONValue.self, from: Wire.encode(s))
+        _ = try await daemon.providers.storage.call(Method.documentUpsert,
+                                                    WriteRequest(container: Self.container, document: Document(id: s.id, data: data)), as: Document.self)
+    }
+}
