@@ -39,14 +39,18 @@ actor PlanRuns {
 
     /// Every stored run (optionally of one plan), newest last.
     func list(plan: String? = nil) async throws -> [PlanRunMachine] {
-        _ = try await storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
         var out: [PlanRunMachine] = []
         var continuation: String?
         repeat {
-            let page = try await storage.call(Method.documentQuery,
+            let page: QueryResult
+            do {
+                page = try await storage.call(Method.documentQuery,
                                               QueryRequest(container: Self.container, where: plan.map { ["planId": .string($0)] } ?? [:],
                                                            maxItems: 100, continuation: continuation),
                                               as: QueryResult.self)
+            } catch let e as WireError where e.code == .notFound {
+                return []  // No run yet: no container (reads never create one).
+            }
             out += try page.documents.map { try Wire.decode(PlanRunMachine.self, from: Wire.encode($0.data)) }
             continuation = page.continuation
         } while continuation != nil

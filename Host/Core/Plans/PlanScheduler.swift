@@ -34,7 +34,6 @@ public final class PlanScheduler: Service, Sendable {
     /// One pass: sync with the plans, fire what is due, save.
     func tick(now: Date) async throws {
         let storage = daemon.providers.storage
-        _ = try await storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
         let plans = try await PlanStore(storage: storage).list()
         var stored = Dictionary(try await list().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var wanted: [String: Schedule] = [:]
@@ -46,7 +45,12 @@ public final class PlanScheduler: Service, Sendable {
         }
         // Deleted plans and events: their schedules go.
         for id in stored.keys where wanted[id] == nil {
-            _ = try await storage.call(Method.documentDelete, DocumentKey(container: Self.container, id: id), as: DeleteResult.self)
+            do {
+                _ = try await storage.call(Method.documentDelete, DocumentKey(container: Self.container, id: id), as: DeleteResult.self)
+            } catch {
+                logger.warning("schedule \(id): its plan or event is gone but it could not be removed (next tick retries): \(error)")
+                continue
+            }
             stored[id] = nil
         }
         for (id, fresh) in wanted.sorted(by: { $0.key < $1.key }) {
@@ -84,12 +88,16 @@ public final class PlanScheduler: Service, Sendable {
     /// Every stored schedule, by id.
     public func list() async throws -> [Schedule] {
         let storage = daemon.providers.storage
-        _ = try await storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
         var out: [Schedule] = []
         var continuation: String?
         repeat {
-            let page = try await storage.call(Method.documentQuery, QueryRequest(container: Self.container, maxItems: 100, continuation: continuation),
+            let page: QueryResult
+            do {
+                page = try await storage.call(Method.documentQuery, QueryRequest(container: Self.container, maxItems: 100, continuation: continuation),
                                               as: QueryResult.self)
+            } catch let e as WireError where e.code == .notFound {
+                return []  // No schedule yet: no container (reads never create one).
+            }
             out += try page.documents.map { try Wire.decode(Schedule.self, from: Wire.encode($0.data)) }
             continuation = page.continuation
         } while continuation != nil
@@ -97,6 +105,7 @@ public final class PlanScheduler: Service, Sendable {
     }
 
     private func save(_ s: Schedule) async throws {
+        _ = try await daemon.providers.storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
         let data = try Wire.decode(JSONValue.self, from: Wire.encode(s))
         _ = try await daemon.providers.storage.call(Method.documentUpsert,
                                                     WriteRequest(container: Self.container, document: Document(id: s.id, data: data)), as: Document.self)

@@ -83,12 +83,16 @@ public struct PlanStore: Sendable {
 
     /// Every plan's current version, by id.
     public func list() async throws -> [Stored] {
-        try await ensureContainers()
         var out: [Stored] = []
         var continuation: String?
         repeat {
-            let page = try await storage.call(Method.documentQuery, QueryRequest(container: Self.current, maxItems: 100, continuation: continuation),
+            let page: QueryResult
+            do {
+                page = try await storage.call(Method.documentQuery, QueryRequest(container: Self.current, maxItems: 100, continuation: continuation),
                                               as: QueryResult.self)
+            } catch let e as WireError where e.code == .notFound {
+                return []  // No plan saved yet: no container (reads never create one).
+            }
             out += try page.documents.map { try Wire.decode(Stored.self, from: Wire.encode($0.data)) }
             continuation = page.continuation
         } while continuation != nil
@@ -98,9 +102,12 @@ public struct PlanStore: Sendable {
     /// Deletes the plan (its versions stay readable by version). Returns false when there was none.
     public func delete(_ id: String) async throws -> Bool {
         try Self.checkId(id)
-        try await ensureContainers()
-        let r = try await storage.call(Method.documentDelete, DocumentKey(container: Self.current, id: id), as: DeleteResult.self)
-        return r.deleted
+        do {
+            let r = try await storage.call(Method.documentDelete, DocumentKey(container: Self.current, id: id), as: DeleteResult.self)
+            return r.deleted
+        } catch let e as WireError where e.code == .notFound {
+            return false
+        }
     }
 
     private func ensureContainers() async throws {

@@ -31,8 +31,17 @@ extension SupervisedChild {
                 case Method.log:
                     let level = params?["level"]?.stringValue ?? "info"
                     let message = params?["message"]?.stringValue ?? "\(params ?? .null)"
-                    self.appendLog(level, String(message.prefix(4096)))
-                    self.logger.log(level: Logger.Level(rawValue: level) ?? .info, "\(message.prefix(4096))", metadata: ["lt.child": "\(self.name)"])
+                    // Every line goes to the child's log; at most `mirrorPerSecond` a second are copied
+                    // to the daemon's own log (a flooding child must not stall the I/O thread with
+                    // stderr writes, nor flood the operator's log).
+                    let (mirror, dropped) = self.appendLogAndDecideMirror(level, String(message.prefix(4096)))
+                    if dropped > 0 {
+                        self.logger.notice("\(dropped) log lines of \(self.name) in the last second were not copied here (`lightning logs \(self.name)` has them)",
+                                           metadata: ["lt.child": "\(self.name)"])
+                    }
+                    if mirror {
+                        self.logger.log(level: Logger.Level(rawValue: level) ?? .info, "\(message.prefix(4096))", metadata: ["lt.child": "\(self.name)"])
+                    }
                 case ChildProtocol.progress:
                     if let p = try? Wire.decode(ProgressParams.self, from: Wire.encode(params ?? .null)) {
                         self.runtime.read { $0.progress }(p)

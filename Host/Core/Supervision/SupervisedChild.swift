@@ -61,6 +61,10 @@ public final class SupervisedChild: Sendable {
         var progress: @Sendable (ProgressParams) -> Void = { _ in }
         /// The operator command in progress (`operate`), if any.
         var operatorCommand: OperatorCommand?
+        /// Copies of `log` notifications into the daemon's log in the current second.
+        var mirrorWindow = ContinuousClock.now
+        var mirrored = 0
+        var unmirrored = 0
 
         var generation: Int { machine.generation }
     }
@@ -216,6 +220,29 @@ public final class SupervisedChild: Sendable {
         d["restarts"] = .int(restarts)
         if let pid { d["pid"] = .int(Int(pid)) }
         await services.publish([Event(type: type, source: "supervisor", data: .object(d))])
+    }
+
+    /// Log notifications copied into the daemon's own log per second, per child.
+    static let mirrorPerSecond = 50
+
+    /// Appends a `log` notification to the child's log and says whether to copy it to the daemon's
+    /// log, and how many lines of the previous second were not copied (to say so once).
+    func appendLogAndDecideMirror(_ level: String, _ text: String) -> (mirror: Bool, dropped: Int) {
+        runtime.update { r in
+            r.log.append(ProcessLogLine(at: .now(), stream: level, text: text))
+            var dropped = 0
+            let now = ContinuousClock.now
+            if now - r.mirrorWindow >= .seconds(1) {
+                dropped = r.unmirrored
+                r.mirrorWindow = now; r.mirrored = 0; r.unmirrored = 0
+            }
+            guard r.mirrored < Self.mirrorPerSecond else {
+                r.unmirrored += 1
+                return (false, dropped)
+            }
+            r.mirrored += 1
+            return (true, dropped)
+        }
     }
 
     func appendLog(_ stream: String, _ text: String) {
