@@ -39,22 +39,8 @@ actor PlanRuns {
 
     /// Every stored run (optionally of one plan), newest last.
     func list(plan: String? = nil) async throws -> [PlanRunMachine] {
-        var out: [PlanRunMachine] = []
-        var continuation: String?
-        repeat {
-            let page: QueryResult
-            do {
-                page = try await storage.call(Method.documentQuery,
-                                              QueryRequest(container: Self.container, where: plan.map { ["planId": .string($0)] } ?? [:],
-                                                           maxItems: 100, continuation: continuation),
-                                              as: QueryResult.self)
-            } catch let e as WireError where e.code == .notFound {
-                return []  // No run yet: no container (reads never create one).
-            }
-            out += try page.documents.map { try Wire.decode(PlanRunMachine.self, from: Wire.encode($0.data)) }
-            continuation = page.continuation
-        } while continuation != nil
-        for m in out where cache[m.runId] == nil { cache[m.runId] = m }
+        let out = try await storage.allDocuments(in: Self.container, where: plan.map { ["planId": .string($0)] } ?? [:], as: PlanRunMachine.self)
+        for m in out where cache[m.runId] == nil && m.status == .running { cache[m.runId] = m }
         return out.map { cache[$0.runId] ?? $0 }
     }
 

@@ -87,21 +87,7 @@ public final class PlanScheduler: Service, Sendable {
 
     /// Every stored schedule, by id.
     public func list() async throws -> [Schedule] {
-        let storage = daemon.providers.storage
-        var out: [Schedule] = []
-        var continuation: String?
-        repeat {
-            let page: QueryResult
-            do {
-                page = try await storage.call(Method.documentQuery, QueryRequest(container: Self.container, maxItems: 100, continuation: continuation),
-                                              as: QueryResult.self)
-            } catch let e as WireError where e.code == .notFound {
-                return []  // No schedule yet: no container (reads never create one).
-            }
-            out += try page.documents.map { try Wire.decode(Schedule.self, from: Wire.encode($0.data)) }
-            continuation = page.continuation
-        } while continuation != nil
-        return out.sorted { $0.id < $1.id }
+        try await daemon.providers.storage.allDocuments(in: Self.container, as: Schedule.self).sorted { $0.id < $1.id }
     }
 
     private func save(_ s: Schedule) async throws {

@@ -83,20 +83,7 @@ public struct PlanStore: Sendable {
 
     /// Every plan's current version, by id.
     public func list() async throws -> [Stored] {
-        var out: [Stored] = []
-        var continuation: String?
-        repeat {
-            let page: QueryResult
-            do {
-                page = try await storage.call(Method.documentQuery, QueryRequest(container: Self.current, maxItems: 100, continuation: continuation),
-                                              as: QueryResult.self)
-            } catch let e as WireError where e.code == .notFound {
-                return []  // No plan saved yet: no container (reads never create one).
-            }
-            out += try page.documents.map { try Wire.decode(Stored.self, from: Wire.encode($0.data)) }
-            continuation = page.continuation
-        } while continuation != nil
-        return out.sorted { $0.id < $1.id }
+        try await storage.allDocuments(in: Self.current, as: Stored.self).sorted { $0.id < $1.id }
     }
 
     /// Deletes the plan (its versions stay readable by version). Returns false when there was none.
