@@ -10,6 +10,9 @@ actor FakeBus: ProviderConnection {
     private(set) var ready: [String: [Delivery]] = [:]
     private(set) var leased: [String: (subscription: String, delivery: Delivery)] = [:]
     private(set) var published: [Event] = []
+    /// Nacked deliveries' events with their error, and those dead-lettered (no retry, or attempts used up).
+    private(set) var nacked: [(event: String, error: String)] = []
+    private(set) var deadLettered: [String] = []
     private(set) var closed = false
     private var healthy = true
     private var calls: [String: Int] = [:]
@@ -55,7 +58,7 @@ actor FakeBus: ProviderConnection {
         case Method.publish:
             let r = try Wire.decode(PublishRequest.self, from: params)
             published += r.events
-            for e in r.events { for s in subscriptions { enqueue(e, to: s.name) } }
+            for e in r.events { for s in subscriptions where EventPattern.matchesAny(s.patterns, e.type) { enqueue(e, to: s.name) } }
             return try Wire.encode(PublishResult(results: r.events.map { PublishOutcome(id: $0.id, status: .accepted) }))
         case Method.receive:
             let r = try Wire.decode(ReceiveRequest.self, from: params)
@@ -67,6 +70,18 @@ actor FakeBus: ProviderConnection {
             let r = try Wire.decode(AckRequest.self, from: params)
             for id in r.deliveryIds { leased[id] = nil }
             return try Wire.encode(AckResult(settled: r.deliveryIds.count))
+        case Method.nack:
+            let r = try Wire.decode(NackRequest.self, from: params)
+            guard let (sub, d) = leased.removeValue(forKey: r.deliveryId) else { return try Wire.encode(NackResult(outcome: .unknown)) }
+            nacked.append((d.event.id, r.error))
+            let max = subscriptions.first { $0.name == sub }?.maxAttempts ?? 1
+            if r.retry == false || d.attempt >= max {
+                deadLettered.append(d.event.id)
+                return try Wire.encode(NackResult(outcome: .deadLettered))
+            }
+            nextId += 1
+            ready[sub, default: []].append(Delivery(deliveryId: "d\(nextId)", attempt: d.attempt + 1, event: d.event))
+            return try Wire.encode(NackResult(outcome: .retrying))
         case Method.stats:
             return try Wire.encode(BusStats(published: published.count, pending: ready.values.map(\.count).reduce(0, +) + leased.count))
         default:
