@@ -1,4 +1,3 @@
-import CLightningABI
 import Crypto
 public import Foundation
 

@@ -21,7 +21,7 @@ extension ProviderManager {
         // The swap leaves the queue: clients following it (`lightning providers swap`) say so.
         logger.info("swap started", metadata: ["kind": "\(r.kind.rawValue)", "from": "\(old.map { "\($0.pluginId)@\($0.version)" } ?? "-")"])
         await r.publish([Event(type: "provider.swap.started", source: "daemon", data: [
-            "kind": .string(r.kind.rawValue), "from": old.map { .string("\($0.pluginId)@\($0.version)") } ?? .null, "copy": .bool(r.copy)])])
+            "kind": .string(r.kind.rawValue), "from": old.map { JSONValue.string("\($0.pluginId)@\($0.version)") } ?? .null, "copy": .bool(r.copy)])])
 
         // 1. Prepare the new provider while the old one serves.
         let prepared = try await r.prepare(old)

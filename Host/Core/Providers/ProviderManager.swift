@@ -62,7 +62,7 @@ public actor ProviderManager: Service {
     }
 
     /// Every slot, in the order of `Manifest.ProviderKind.allCases`.
-    public nonisolated var all: [ProviderSlot] { Manifest.ProviderKind.allCases.map(slot) }
+    public nonisolated var all: [ProviderSlot] { Manifest.ProviderKind.allCases.map { slot($0) } }
 
     /// Runs the command loop until graceful shutdown or cancellation.
     public func run() async throws {
