@@ -48,6 +48,9 @@ enum ServerSentEvents {
         var id: String?
         var event: String?
         var data: String?
+        /// The server's reconnection delay; the daemon sends it first, once it watches (the
+        /// stream is open: nothing accepted from then on is missed).
+        var retry: String?
     }
 
     static func stream(_ url: URL, authorization: String? = nil) -> AsyncThrowingStream<Message, any Error> {
@@ -93,10 +96,11 @@ enum ServerSentEvents {
                     case "id": m.id = value
                     case "event": m.event = value
                     case "data": m.data = (m.data.map { $0 + "\n" } ?? "") + value
+                    case "retry": m.retry = value
                     default: break
                     }
                 }
-                if m.data != nil || m.event != nil { continuation.yield(m) }
+                if m.data != nil || m.event != nil || m.retry != nil { continuation.yield(m) }
             }
         }
 

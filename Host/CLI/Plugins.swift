@@ -42,13 +42,13 @@ struct Plugins: AsyncParsableCommand {
             var failures = scan.errors.map(\.description)
             let loader = PluginLoader(logger: Logger(label: "lt.loader"))
             for m in scan.manifests {
-                guard let lib = m.library, let url = m.libraryURL(pluginDirs: dirs) else {
+                guard m.library != nil, m.libraryURL(pluginDirs: dirs) != nil else {
                     print("ok      \(m.id) (\(m.kind.rawValue), no library)"); continue
                 }
                 do {
-                    let p = try loader.load(LibrarySpec(url: url, sha256: lib.sha256, expectedId: m.id,
-                                                        expectedVersion: m.version.description, subject: m.displayPath))
-                    print("ok      \(m.id) \(p.version) ABI \(p.abiVersion >> 16).\(p.abiVersion & 0xffff) \(url.path)")
+                    let spec = try LibrarySpec(manifest: m, pluginDirs: dirs)
+                    let p = try loader.load(spec)
+                    print("ok      \(m.id) \(p.version) ABI \(p.abiVersion >> 16).\(p.abiVersion & 0xffff) \(spec.url.path)")
                 } catch {
                     failures.append("\(error)")
                 }

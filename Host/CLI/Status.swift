@@ -47,60 +47,6 @@ struct ListProviders: AsyncParsableCommand {
     }
 }
 
-/// `lightning providers swap KIND PLUGIN [--config FILE] [--copy]`
-struct SwapProvider: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "swap",
-        abstract: "Swap the provider of a kind, make-before-break (docs/hot-swap.md).",
-        discussion: "The new plugin is loaded, configured and health-checked first; on any failure the old one keeps serving and the reason is printed (exit 1).")
-    @OptionGroup var options: ClientOptions
-    @Argument(help: "storage, eventbus, containers or functions.") var kind: String
-    @Argument(help: "Manifest id of the new provider (a new version may be a new manifest).") var plugin: String
-    @Option(name: .long, help: "JSON file with the new provider's config overrides.") var config: String?
-    @Flag(name: .long, help: "Storage: copy containers and documents from the old provider first.") var copy = false
-    @Option(name: .long, help: "Milliseconds of health checks after the switch before the old provider is closed.") var probationMs: Int = 3000
-
-    func run() async throws {
-        var body: [String: JSONValue] = ["plugin": .string(plugin), "copy": .bool(copy), "probation_ms": .int(probationMs)]
-        if let config {
-            let text: String
-            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
-                throw ValidationError("--config \(config): cannot read: \(error.localizedDescription)")
-            }
-            body["config"] = try parseJSONArgument(text, option: "--config \(config)")
-        }
-        // With --copy, the copy's progress events are printed on stderr while the swap runs.
-        let progress: Task<Void, Never>? = copy && !options.json ? Task { await Self.printCopyProgress(base: options.client.base) } : nil
-        defer { progress?.cancel() }
-        let r = try await options.client.send("PUT", "/v1/providers/\(encodePath(kind))", body: try Wire.encode(JSONValue.object(body)))
-        progress?.cancel()
-        if options.json { return Output.json(r) }
-        print("swapped \(kind): \(Output.text(r["from"])) → \(Output.text(r["to"])) in \(String(format: "%.1f", r["total_ms"]?.doubleValue ?? 0)) ms (switch \(String(format: "%.3f", r["switch_ms"]?.doubleValue ?? 0)) ms)")
-        if let c = r["copied"], c != .null {
-            let held = c["writes_held_ms"]?.doubleValue.map { String(format: "; writes held %.1f ms", $0) } ?? ""
-            print("copied \(Output.text(c["documents"])) documents in \(Output.text(c["containers"])) containers (verified \(Output.text(c["verified"]))\(held))")
-        }
-        if let f = r["forwarded"], f != .null { print("forwarded \(Output.text(f)) pending deliveries; \(Output.text(r["subscriptions"])) subscriptions recreated") }
-        // A forward that stopped early: the rest stays on the old bus, which the daemon keeps open.
-        if let e = r["forward_error"]?.stringValue { print("forwarding stopped: \(e); the rest stays on the old bus (kept open)") }
-    }
-}
-
-extension SwapProvider {
-    /// Follows `provider.copy.progress` events until cancelled; a stream that cannot be opened
-    /// only costs the progress lines, never the swap.
-    static func printCopyProgress(base: String) async {
-        guard let url = URL(string: base + "/v1/events/stream?type=provider.copy.progress") else { return }
-        do {
-            for try await message in ServerSentEvents.stream(url) {
-                guard let data = message.data, let e = try? JSONDecoder().decode(JSONValue.self, from: Data(data.utf8)) else { continue }
-                let d = e["data"] ?? .null
-                FileHandle.standardError.write(Data("copying \(Output.text(d["container"])) (\(Output.text(d["container_index"]))/\(Output.text(d["containers"]))): \(Output.text(d["documents"])) documents\(d["container_done"] == .bool(true) ? ", done" : "")\n".utf8))
-            }
-        } catch {}
-    }
-}
-
 struct Drivers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show drivers, their capabilities and counters.")
     @OptionGroup var options: ClientOptions

@@ -23,6 +23,8 @@ Independent of the Swift plugin: it checks every request the way the service doe
   of the partition key.
 * Throttling on demand: POST /_fake/throttle {"count": N, "retry_after_ms": M} (unsigned, not part
   of Cosmos) answers the next N Cosmos requests with 429 and x-ms-retry-after-ms: M.
+* Latency on demand: POST /_fake/latency {"ms": N} (unsigned) delays every later Cosmos request
+  by N ms before it is handled (0 ends it): a slow account, for swaps that take a while.
 
 Usage: cosmos_fake.py [--key BASE64] [--ranges N] [--max-page N] [--clock-skew SECONDS]
 Prints "LISTENING <port>" on stdout; logs each request and each refusal (with its reason) on stderr.
@@ -397,6 +399,14 @@ class Handler(BaseHTTPRequestHandler):
                 store.throttle_ms = int(spec.get("retry_after_ms", 10))
             log("CONTROL throttle next %d requests (retry after %d ms)" % (store.throttle, store.throttle_ms))
             return self.reply(200, {"throttle": store.throttle})
+        if url.path == "/_fake/latency" and verb == "POST":
+            with store.lock:
+                store.latency_ms = max(0, int(json.loads(raw or b"{}").get("ms", 0)))
+            log("CONTROL latency %d ms per request" % store.latency_ms)
+            return self.reply(200, {"latency_ms": store.latency_ms})
+        delay = getattr(store, "latency_ms", 0)
+        if delay:
+            time.sleep(delay / 1000.0)
         try:
             segments = [urllib.parse.unquote(s) for s in url.path.split("/") if s]
             self.authorize(verb, segments)

@@ -20,7 +20,7 @@ extension APIServer {
                 let b = try await req.decode(Body.self)
                 let k = try ctx.parameters.string("kind")
                 guard let kind = Manifest.ProviderKind(rawValue: k) else {
-                    throw WireError(.invalidArgument, "provider kind \"\(k)\": expected storage, eventbus, containers or functions")
+                    throw WireError(.invalidArgument, "provider kind \"\(k)\": expected \(Manifest.ProviderKind.listed)")
                 }
                 if let p = b.probation_ms, !(0...600_000).contains(p) {
                     throw WireError(.invalidArgument, "field \"probation_ms\": expected an integer from 0 to 600000, got \(p)")

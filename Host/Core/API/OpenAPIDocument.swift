@@ -5035,12 +5035,21 @@ enum OpenAPIDocument {
               "$ref": "#/components/schemas/JSONValue"
             },
             "description": "Config overrides (secrets redacted)."
+          },
+          "alias": {
+            "type": "string",
+            "description": "The alias the kind was chosen by (`LIGHTNING_STORAGE_PROVIDER=azure_cosmos`), next to the manifest id it resolved to in `plugin`; absent when chosen by id.",
+            "examples": [
+              "local",
+              "azure_cosmos",
+              "redis"
+            ]
           }
         }
       },
       "Config": {
         "type": "object",
-        "description": "The effective configuration (docs/configuration.md). Values that manifests mark `secret`, and keys whose name contains key, secret, password, token, connection_string, signature or sas, are replaced by \"<redacted>\".",
+        "description": "The effective configuration (docs/configuration.md). Secrets are redacted field by field: a field the manifest's config schema describes is replaced by \"<redacted>\" when it is marked `secret`; a field no schema describes, when its name contains key, secret, password, token, connection_string, signature or sas.",
         "required": [
           "mode",
           "host",
@@ -5159,6 +5168,41 @@ enum OpenAPIDocument {
               "strict"
             ],
             "description": "Sandbox profile of agents and functions whose manifest names none (docs/sandbox.md)."
+          },
+          "auth": {
+            "type": "boolean",
+            "description": "Whether API tokens are required (docs/security.md). Default: true."
+          },
+          "api_command_dirs": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Folders, besides the plugin folders and the manifests folder, whose programs a function manifest sent to POST /v1/functions may run."
+          },
+          "api_provider_paths": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Folders, besides the data folder, that provider config sent to PUT /v1/providers/{kind} may name."
+          },
+          "sources": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "Where each setting came from (its default, the config file, an environment variable or a flag), by key (`mode`, `providers.storage`, `router.lease_ms`)."
+          },
+          "instances": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "object",
+              "additionalProperties": {
+                "$ref": "#/components/schemas/JSONValue"
+              }
+            },
+            "description": "The merged config of each running provider or driver instance, by manifest id (secrets redacted)."
           }
         }
       },
@@ -5881,7 +5925,29 @@ enum OpenAPIDocument {
                 "type": "integer"
               },
               "verified": {
-                "type": "boolean"
+                "type": "boolean",
+                "description": "Documents counted in the new provider afterwards, per container, matched the source."
+              },
+              "caught_up": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "description": "Documents and containers changed during the copy and brought over while writes went on (catch-up rounds)."
+              },
+              "final_delta": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "description": "Changes applied while writes were held, just before the switch."
+              },
+              "writes_held_ms": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "description": "How long writes waited: for the final delta and the switch only, not for the copy."
               }
             }
           },
@@ -5893,6 +5959,13 @@ enum OpenAPIDocument {
               "integer",
               "null"
             ]
+          },
+          "forward_error": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Why forwarding the old bus's pending deliveries stopped before it was empty (absent when it finished). What was not forwarded stays on the old bus, which is kept open."
           },
           "total_ms": {
             "type": "number"

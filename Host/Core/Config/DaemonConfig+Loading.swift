@@ -71,7 +71,7 @@ extension DaemonConfig {
             if let p = v.objectValue {
                 for (kind, choice) in p.sorted(by: { $0.key < $1.key }) {
                     guard Manifest.ProviderKind(rawValue: kind) != nil else {
-                        problems.append("field \"providers.\(kind)\": expected storage, eventbus, containers or functions, got an unknown kind"); continue
+                        problems.append("field \"providers.\(kind)\": expected \(Manifest.ProviderKind.listed), got an unknown kind"); continue
                     }
                     sources["providers.\(kind)"] = origin
                     switch choice {

@@ -24,21 +24,9 @@ extension Daemon {
     /// - Throws: `HostError` (`.libraryMissing`, `.checksumMismatch`, `.providerUnavailable` with
     ///   the child's reason: a refused library or config, a crash during `create`).
     func startIsolated(_ m: Manifest, config cfg: [String: JSONValue]) async throws -> (ChildHostedConnection, String) {
-        guard let lib = m.library, let url = m.libraryURL(pluginDirs: pluginDirs) else {
-            throw HostError(.manifestInvalid, subject: m.displayPath, "field \"library\": required for kind \(m.kind.rawValue)")
-        }
-        if let abi = m.abiVersion, UInt32(abi) != LT_HOST_ABI_MAJOR {
-            throw HostError(.abiMismatch, subject: m.displayPath, "field \"abi_version\": this host speaks ABI \(LT_HOST_ABI_MAJOR), got \(abi)")
-        }
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw HostError(.libraryMissing, subject: m.displayPath,
-                            "field \"library.path\": library \(url.path) not found (build it with `swift build`, or fix the path)")
-        }
-        let digest = try PluginLoader.sha256(ofFileAt: url, subject: m.displayPath)
-        guard lib.sha256.lowercased() == digest else {
-            throw HostError(.checksumMismatch, subject: m.displayPath,
-                            "field \"library.sha256\": expected \(lib.sha256.lowercased()), but \(url.path) has sha256 \(digest) (rebuilt? run `lightning plugins pin`)")
-        }
+        let spec = try LibrarySpec(manifest: m, pluginDirs: pluginDirs)
+        let digest = try spec.verifiedDigest()
+        let url = spec.url
         let name = "plugin:\(m.id)#\(PluginChildHost.nextInstance())"
         let child = try supervisor.makePluginChild(m, name: name, executable: try pluginHostExecutable(m), library: url, sha256: digest, config: cfg)
         let supervisor = self.supervisor

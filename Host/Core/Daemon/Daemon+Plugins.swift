@@ -5,44 +5,12 @@ import Logging
 extension Daemon {
     /// Loads the library a manifest names, with every check of the loader.
     func loadLibrary(_ m: Manifest) throws -> LoadedPlugin {
-        guard let lib = m.library, let url = m.libraryURL(pluginDirs: pluginDirs) else {
-            throw HostError(.manifestInvalid, subject: m.displayPath, "field \"library\": required for kind \(m.kind.rawValue)")
-        }
-        if let abi = m.abiVersion, UInt32(abi) != LT_HOST_ABI_MAJOR {
-            throw HostError(.abiMismatch, subject: m.displayPath, "field \"abi_version\": this host speaks ABI \(LT_HOST_ABI_MAJOR), got \(abi)")
-        }
-        return try loader.load(LibrarySpec(url: url, sha256: lib.sha256, expectedId: m.id, expectedVersion: m.version.description,
-                                           subject: m.displayPath))
+        try loader.load(LibrarySpec(manifest: m, pluginDirs: pluginDirs))
     }
 
-    /// The config an instance of `m` gets: manifest defaults < `overrides`, validated against the
-    /// manifest's schema, plus the host-injected `data_dir`.
+    /// The config an instance of `m` gets (`InstanceConfig`), with this daemon's settings.
     func instanceConfig(_ m: Manifest, overrides: [String: JSONValue]) throws -> [String: JSONValue] {
-        var cfg = m.effectiveConfig(config.pluginConfig[m.id] ?? [:])
-        // Fields the manifest binds to an environment variable (`env` in its schema): the
-        // variable, when set, wins over defaults and `plugin_config`; explicit overrides (the
-        // provider choice's config, a swap request) win over it.
-        // A field whose schema type is not `string` takes the variable's value as JSON
-        // (`LIGHTNING_FUNCTIONS='[{"name": "hello"}]'`).
-        for (field, variable) in ConfigSchema.environmentBindings(m.configSchema) {
-            guard let v = config.environment[variable], !v.isEmpty else { continue }
-            let types = ConfigSchema.typeNames(m.configSchema?["properties"]?[field]?["type"])
-            if types.isEmpty || types.contains("string") { cfg[field] = .string(v); continue }
-            guard let parsed = try? Wire.decode(JSONValue.self, from: Data(v.utf8)) else {
-                throw HostError(.configInvalid, subject: "plugin \(m.id)",
-                                "environment variable \(variable) (config field \"\(field)\"): expected JSON (\(types.joined(separator: " or "))), got text that does not parse")
-            }
-            cfg[field] = parsed
-        }
-        cfg.merge(overrides) { _, new in new }
-        if let schema = m.configSchema {
-            let problems = ConfigSchema.validate(.object(cfg), against: schema, path: "config")
-            if !problems.isEmpty {
-                throw HostError(.configInvalid, subject: "plugin \(m.id)", problems.joined(separator: "; "))
-            }
-        }
-        cfg["data_dir"] = .string(config.dataDir.path)
-        return cfg
+        try InstanceConfig(config).build(m, overrides: overrides)
     }
 
     /// Creates an instance of `m` (in the tier its manifest asks for), health-checks it and binds

@@ -78,7 +78,7 @@ public final class Daemon: Sendable {
             statuses.withLock { $0[m.id] = status(of: m, state: .available) }
         }
         try checkProviderChoices(dir.manifests)
-        for kind in [Manifest.ProviderKind.eventbus, .storage, .containers, .functions] {
+        for kind in Manifest.ProviderKind.bindOrder {
             guard let choice = config.providers[kind.rawValue] else { continue }
             if choice.plugin == DaemonConfig.builtinProviders[kind.rawValue] {
                 await bindBuiltin(kind)

@@ -152,12 +152,14 @@ public final class PluginChildHost: Sendable {
         var spec: LibrarySpec
         if let m = options.manifest {
             let manifest = try ManifestParser.parse(fileAt: m)
-            let url = options.library ?? manifest.libraryURL(pluginDirs: [m.deletingLastPathComponent()])
-            guard let url else {
+            if manifest.library != nil {
+                spec = try LibrarySpec(manifest: manifest, pluginDirs: [m.deletingLastPathComponent()])
+                if let lib = options.library { spec.url = lib }
+            } else if let lib = options.library {
+                spec = LibrarySpec(url: lib, sha256: nil, expectedId: manifest.id, expectedVersion: manifest.version.description, subject: manifest.displayPath)
+            } else {
                 throw HostError(.manifestInvalid, subject: manifest.displayPath, "field \"library\": required to host a plugin (or pass --library)")
             }
-            spec = LibrarySpec(url: url, sha256: manifest.library?.sha256, expectedId: manifest.id, expectedVersion: manifest.version.description,
-                               subject: manifest.displayPath)
         } else if let lib = options.library {
             spec = LibrarySpec(url: lib, sha256: nil, expectedId: nil, expectedVersion: nil, subject: "plugin \(lib.path)")
         } else {

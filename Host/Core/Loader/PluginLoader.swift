@@ -1,6 +1,5 @@
 import CHostShims
 import CLightningABI
-import Crypto
 public import Foundation
 public import Logging
 import LightningProtocol
@@ -34,22 +33,14 @@ public final class PluginLoader: Sendable {
         self.services.withLock { $0 = services }
     }
 
-    /// Loads a library described by a manifest: checks the file, its sha256, the ABI version and
-    /// that the plugin reports the manifest's id and version.
+    /// Loads a library described by a manifest: checks the file and its sha256
+    /// (`LibrarySpec.verifiedDigest`), the ABI version and that the plugin reports the manifest's
+    /// id and version.
     /// - Throws: `HostError` (`.libraryMissing`, `.checksumMismatch`, `.loadFailed`,
     ///   `.entryMissing`, `.abiMismatch`), each naming the manifest file and what differed.
     public func load(_ spec: LibrarySpec) throws -> LoadedPlugin {
-        let path = spec.url.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw HostError(.libraryMissing, subject: spec.subject,
-                            "field \"library.path\": library \(path) not found (build it with `swift build`, or fix the path)")
-        }
-        let digest = try Self.sha256(ofFileAt: spec.url, subject: spec.subject)
-        if let want = spec.sha256, want.lowercased() != digest {
-            throw HostError(.checksumMismatch, subject: spec.subject,
-                            "field \"library.sha256\": expected \(want.lowercased()), but \(path) has sha256 \(digest) (rebuilt? run `lightning plugins pin`)")
-        }
-        let realPath = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let digest = try spec.verifiedDigest()
+        let realPath = URL(fileURLWithPath: spec.url.path).resolvingSymlinksInPath().path
         if let existing = loaded.withLock({ $0[realPath] }) {
             if existing.sha256 == digest, existing.id == spec.expectedId { return existing }
             throw HostError(.loadFailed, subject: spec.subject,
@@ -119,29 +110,9 @@ public final class PluginLoader: Sendable {
                             table: PluginTable(pointer: ownTable), bridge: bridge, logger: logger)
     }
 
-    /// Hex sha256 of a file, streamed.
+    /// Hex sha256 of a file, streamed (`LibrarySpec.sha256(ofFileAt:subject:)`, kept for callers of the loader).
     public static func sha256(ofFileAt url: URL, subject: String) throws -> String {
-        guard let fh = try? FileHandle(forReadingFrom: url) else {
-            throw HostError(.libraryMissing, subject: subject, "cannot open \(url.path) for reading")
-        }
-        defer { try? fh.close() }
-        var hasher = SHA256()
-        while let chunk = try fh.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-/// What the loader needs to know about a library to load it.
-public struct LibrarySpec: Sendable {
-    public var url: URL
-    public var sha256: String?
-    public var expectedId: String?
-    public var expectedVersion: String?
-    /// Subject of errors (normally the manifest path).
-    public var subject: String
-    public init(url: URL, sha256: String?, expectedId: String?, expectedVersion: String?, subject: String) {
-        self.url = url; self.sha256 = sha256; self.expectedId = expectedId; self.expectedVersion = expectedVersion
-        self.subject = subject
+        try LibrarySpec.sha256(ofFileAt: url, subject: subject)
     }
 }
 

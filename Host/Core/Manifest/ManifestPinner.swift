@@ -24,7 +24,7 @@ public enum ManifestPinner {
         for var m in manifests {
             if let lib = m.library, let url = m.libraryURL(pluginDirs: pluginDirs), FileManager.default.fileExists(atPath: url.path) {
                 do {
-                    let digest = try PluginLoader.sha256(ofFileAt: url, subject: m.displayPath)
+                    let digest = try LibrarySpec.sha256(ofFileAt: url, subject: m.displayPath)
                     if digest != lib.sha256 {
                         m.library?.sha256 = digest
                         changes.append(Change(manifest: m.displayPath, library: url.path, old: lib.sha256, new: digest))
@@ -48,7 +48,7 @@ public enum ManifestPinner {
                 continue
             }
             do {
-                let digest = try PluginLoader.sha256(ofFileAt: url, subject: m.displayPath)
+                let digest = try LibrarySpec.sha256(ofFileAt: url, subject: m.displayPath)
                 guard digest != m.library!.sha256 else { continue }
                 var text = try String(contentsOf: m.file, encoding: .utf8)
                 let pattern = try NSRegularExpression(pattern: "(\"sha256\"\\s*:\\s*\")([0-9A-Fa-f]*)(\")")

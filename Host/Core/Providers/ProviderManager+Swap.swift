@@ -18,6 +18,10 @@ extension ProviderManager {
         let old = slot.current
         if r.copy, r.kind != .storage { throw WireError(.invalidArgument, "copy is for storage only") }
         if r.copy, old == nil { throw WireError(.invalidArgument, "copy: no current storage provider to copy from") }
+        // The swap leaves the queue: clients following it (`lightning providers swap`) say so.
+        logger.info("swap started", metadata: ["kind": "\(r.kind.rawValue)", "from": "\(old.map { "\($0.pluginId)@\($0.version)" } ?? "-")"])
+        await r.publish([Event(type: "provider.swap.started", source: "daemon", data: [
+            "kind": .string(r.kind.rawValue), "from": old.map { JSONValue.string("\($0.pluginId)@\($0.version)") } ?? .null, "copy": .bool(r.copy)])])
 
         // 1. Prepare the new provider while the old one serves.
         let prepared = try await r.prepare(old)

@@ -25,10 +25,13 @@ public import ServiceLifecycle
 /// never interleave with another swap, bind or rollback. Each binding gets a new `generation`;
 /// a rollback replaces only the binding its swap made (a later swap during probation stays).
 public actor ProviderManager: Service {
-    public nonisolated let storage = ProviderSlot(kind: .storage)
-    public nonisolated let eventbus = ProviderSlot(kind: .eventbus)
-    public nonisolated let containers = ProviderSlot(kind: .containers)
-    public nonisolated let functions = ProviderSlot(kind: .functions)
+    /// One slot per provider kind, made from `Manifest.ProviderKind.allCases`: a new kind gets
+    /// its slot (and its place in binds, swaps, `/v1/providers`) from its `case` alone.
+    private nonisolated let slots = Dictionary(uniqueKeysWithValues: Manifest.ProviderKind.allCases.map { ($0, ProviderSlot(kind: $0)) })
+    public nonisolated var storage: ProviderSlot { slot(.storage) }
+    public nonisolated var eventbus: ProviderSlot { slot(.eventbus) }
+    public nonisolated var containers: ProviderSlot { slot(.containers) }
+    public nonisolated var functions: ProviderSlot { slot(.functions) }
     nonisolated let logger: Logger
 
     private nonisolated let commands: AsyncStream<Command>
@@ -54,15 +57,12 @@ public actor ProviderManager: Service {
     }
 
     public nonisolated func slot(_ kind: Manifest.ProviderKind) -> ProviderSlot {
-        switch kind {
-        case .storage: return storage
-        case .eventbus: return eventbus
-        case .containers: return containers
-        case .functions: return functions
-        }
+        guard let s = slots[kind] else { preconditionFailure("no slot for provider kind \(kind.rawValue): slots are made for every case") }
+        return s
     }
 
-    public nonisolated var all: [ProviderSlot] { [storage, eventbus, containers, functions] }
+    /// Every slot, in the order of `Manifest.ProviderKind.allCases`.
+    public nonisolated var all: [ProviderSlot] { Manifest.ProviderKind.allCases.map { slot($0) } }
 
     /// Runs the command loop until graceful shutdown or cancellation.
     public func run() async throws {
