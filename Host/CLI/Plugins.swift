@@ -24,6 +24,11 @@ struct Plugins: AsyncParsableCommand {
                  Output.text(p["version"]), Output.text(p["state"]), Output.text(p["error"])]
             }
             Output.table(["ID", "KIND", "PROVIDES", "VERSION", "STATE", "ERROR"], rows)
+            // Drivers the daemon moved to the process tier after they crashed it (docs/reliability.md).
+            for p in r["plugins"]?.arrayValue ?? [] {
+                guard let reason = p["quarantined"]?.stringValue else { continue }
+                print("\(Output.text(p["id"])): quarantined to the process isolation tier: \(reason)")
+            }
         }
     }
 
