@@ -123,6 +123,29 @@ struct DaemonCrashContainmentTests {
         #expect(try await Self.pongPid(d) == Int(d.process.pid))
         try await d.stop()
     }
+
+    @Test func aLibraryWhoseConstructorCrashesIsRefusedByTheProbeChildAndTheDaemonStarts() async throws {
+        let bad = try CrashDriver.build(defines: ["CRASH_IN_CONSTRUCTOR"])
+        let d = try await TestDaemon.start(manifests: CrashDriver.repoManifests, extraManifests: ["crash-driver.json": CrashDriver.manifest(library: bad)])
+        let sha = try PluginLoader.sha256(ofFileAt: bad, subject: bad.path)
+        let p = try #require(try await Self.plugin(d))
+        #expect(p["state"] == "failed")
+        #expect(p["error"]?.stringValue == "library \(bad.path) (sha256 \(sha)) crashed the probe child while loading (killed by signal 11 (SIGSEGV)): not loaded into the daemon",
+                "\(String(describing: p))")
+        #expect(try await d.get("/v1/health").status == 200)
+        _ = try await d.publish(["type": "still.serving"])
+
+        // The verdicts are cached by sha256: the crash, and the clean loads of the other libraries.
+        let verdicts = try JSONDecoder().decode([String: ProbeVerdict].self,
+                                                from: Data(contentsOf: d.dataDir.appendingPathComponent("probe-verdicts.json")))
+        #expect(verdicts[sha] == .crashed("killed by signal 11 (SIGSEGV)"))
+        #expect(verdicts.values.filter { $0 == .clean }.count == 2, "\(verdicts)")
+
+        try await d.stop()
+        try await d.restart()
+        #expect(try await Self.plugin(d)?["error"]?.stringValue?.hasSuffix("(killed by signal 11 (SIGSEGV)), verdict cached in probe-verdicts.json: not loaded into the daemon") == true)
+        try await d.stop()
+    }
 }
 
 /// The C driver of `Tests/ABITests/Fixtures/crashing_driver.c`: builds and manifests.

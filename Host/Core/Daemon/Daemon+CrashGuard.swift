@@ -9,6 +9,7 @@ extension Daemon {
     /// Opens the crash guard on the data folder and logs what the last run's markers mean. A guard
     /// that cannot open is logged and stays off (the daemon starts without crash containment).
     func openCrashGuard() {
+        libraryProbe.open(dataDir: config.dataDir)
         do {
             for f in try crashGuard.open(dataDir: config.dataDir) {
                 switch f {
@@ -37,11 +38,12 @@ extension Daemon {
     /// Loads `m`'s library in-process and creates an instance, inside a "loading" marker; refuses
     /// a library whose load crashed the daemon before.
     /// - Throws: `HostError(.loadFailed)` with the skip reason; the loader's and `create`'s errors.
-    func makeInProcessInstance(_ m: Manifest, config cfg: [String: JSONValue]) throws -> (connection: any ProviderConnection, sha256: String) {
+    func makeInProcessInstance(_ m: Manifest, config cfg: [String: JSONValue]) async throws -> (connection: any ProviderConnection, sha256: String) {
         let pinned = Self.pinnedSha256(m)
         if let skip = crashGuard.loadSkipReason(plugin: m.id, sha256: pinned) {
             throw HostError(.loadFailed, subject: m.displayPath, skip)
         }
+        try await probeNewLibrary(m)
         return try crashGuard.loading(plugin: m.id, sha256: pinned) {
             let plugin = try loadLibrary(m)
             return (try plugin.makeInstance(config: .object(cfg)), plugin.sha256)
@@ -59,6 +61,38 @@ extension Daemon {
         ], priority: .high)
         do { _ = try await router.publish([event]) } catch {
             logger.error("cannot publish plugin.quarantined: \(error)", metadata: ["lt.plugin": "\(m.id)"])
+        }
+    }
+
+    /// Loads `m`'s library in a `plugin-host --probe` child first unless a verdict for its sha256
+    /// is cached. Without a `lightning` binary to probe with, the library loads unprobed (logged).
+    /// - Throws: `HostError(.loadFailed)` when the probe crashed (now or before: the cached
+    ///   verdict) or did not finish loading in time.
+    func probeNewLibrary(_ m: Manifest) async throws {
+        // A missing library, or one the pin refuses, is the loader's to report.
+        guard let url = m.libraryURL(pluginDirs: pluginDirs), FileManager.default.fileExists(atPath: url.path),
+              let digest = try? PluginLoader.sha256(ofFileAt: url, subject: m.displayPath) else { return }
+        let exe: URL
+        if libraryProbe.cached(digest) != nil { exe = URL(fileURLWithPath: "/") } else {
+            do { exe = try pluginHostExecutable(m) } catch {
+                logger.warning("library \(url.path) loads without a probe: \(error)", metadata: ["lt.plugin": "\(m.id)"])
+                return
+            }
+        }
+        let (verdict, run) = await libraryProbe.verdict(library: url, sha256: digest, executable: exe)
+        switch (verdict, run) {
+        case (.clean?, _):
+            if run != nil { logger.info("library probed in a child: loads cleanly", metadata: ["lt.plugin": "\(m.id)", "sha256": "\(digest)"]) }
+        case (.crashed(let exit)?, _):
+            throw HostError(.loadFailed, subject: m.displayPath,
+                            "library \(url.path) (sha256 \(digest)) crashed the probe child while loading (\(exit))\(run == nil ? ", verdict cached in probe-verdicts.json" : ""): not loaded into the daemon")
+        case (nil, .timedOut(let limit)?):
+            throw HostError(.loadFailed, subject: m.displayPath,
+                            "library \(url.path) (sha256 \(digest)) did not finish loading in the probe child within \(limit): not loaded into the daemon")
+        case (nil, _):
+            // A refusal by the loader's checks (the daemon's loader gives the same, with its
+            // message), or a probe that could not start (logged; loaded unprobed).
+            if case .failed(let why)? = run { logger.warning("library \(url.path) loads without a probe: \(why)", metadata: ["lt.plugin": "\(m.id)"]) }
         }
     }
 

@@ -14,7 +14,7 @@ extension Daemon {
             let (c, sha) = try await startIsolated(m, config: cfg)
             return (c, sha)
         }
-        return try makeInProcessInstance(m, config: cfg)
+        return try await makeInProcessInstance(m, config: cfg)
     }
 
     /// Starts `m`'s library in a supervised `plugin-host` child and waits for its first run to be

@@ -28,6 +28,8 @@ public final class Daemon: Sendable {
     /// Plugins moved to the `process` tier by this start, with the reason (a `plugin.quarantined`
     /// event is published when the driver starts).
     let newlyQuarantined = Locked<[String: String]>([:])
+    /// Probes each library not loaded before (by sha256) in a `plugin-host` child first.
+    public let libraryProbe = LibraryProbe(logger: Logger(label: "lt.loader"))
     /// Agents and function instances (child processes).
     public let supervisor: Supervisor
     let statuses = Locked<[String: PluginStatus]>([:])

@@ -71,6 +71,14 @@ public final class PluginChildHost: Sendable {
         await conn.close()
     }
 
+    /// `plugin-host --probe`: loads the library with every loader check (dlopen runs its
+    /// constructors; `lt_plugin_entry` is called) and creates nothing. A crash here is the
+    /// verdict the daemon's `LibraryProbe` looks for.
+    public static func probe(_ options: Options, logger: Logger) throws {
+        let host = PluginChildHost(options: options, logger: logger, protocolOutput: false)
+        _ = try host.loader.load(try host.librarySpec())
+    }
+
     /// The `plugin-host` arguments for a library (after the executable).
     static func arguments(manifest: URL?, library: URL?, id: String?, version: String?, sha256: String?) -> [String] {
         var a = ["plugin-host"]

@@ -6,7 +6,8 @@
  *   c.ping    emits c.pong {"pid": <the process that handled it>}
  *   anything else: no events
  *
- * -DCRASH_IN_CREATE makes `create` dereference NULL (a crash while the daemon loads it).
+ * -DCRASH_IN_CREATE makes `create` dereference NULL (a crash while the daemon loads it);
+ * -DCRASH_IN_CONSTRUCTOR makes an ELF constructor do it (a crash inside dlopen).
  * Calls complete synchronously, before `call` returns.
  */
 #include "lightning_plugin.h"
@@ -19,6 +20,10 @@
 struct lt_instance { int unused; };
 
 static volatile int *volatile nowhere = NULL;
+
+#ifdef CRASH_IN_CONSTRUCTOR
+__attribute__((constructor)) static void crash_on_load(void) { *nowhere = 1; }
+#endif
 
 static void finish(lt_complete_fn complete, void *ctx, lt_call_id id, int32_t status, const char *json) {
     complete(ctx, id, status, lt_bytes_copy(json, strlen(json)));
