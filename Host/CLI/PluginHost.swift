@@ -61,7 +61,10 @@ struct PluginHost: AsyncParsableCommand {
         let options = PluginChildHost.Options(manifest: manifest.map { URL(fileURLWithPath: $0) }, library: library.map { URL(fileURLWithPath: $0) },
                                               id: id, version: pluginVersion, sha256: sha256)
         if probe {
-            do { try PluginChildHost.probe(options, logger: Logger(label: "lt.plugin-host")) } catch {
+            do {
+                let p = try PluginChildHost.probe(options, logger: Logger(label: "lt.plugin-host"))
+                print("ok \(p.id) \(p.version) ABI \(p.abiVersion >> 16).\(p.abiVersion & 0xffff)")
+            } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode.failure
             }

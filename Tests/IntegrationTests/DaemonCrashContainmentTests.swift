@@ -141,6 +141,14 @@ struct DaemonCrashContainmentTests {
         #expect(verdicts[sha] == .crashed("killed by signal 11 (SIGSEGV)"))
         #expect(verdicts.values.filter { $0 == .clean }.count == 2, "\(verdicts)")
 
+        // `plugins verify` uses the same probe: the library runs in a child, never in the CLI.
+        let verify = try TestProcess(BuildProducts.lightning, ["plugins", "verify", "--manifests", d.manifestsDir.path,
+                                                               "--plugin-dir", BuildProducts.directory.path])
+        #expect(try await verify.wait() == 1)
+        #expect(verify.stdout.contains("refused \(d.manifestsDir.appendingPathComponent("crash-driver.json").path): library \(bad.path) crashed the probe child while loading (killed by signal 11 (SIGSEGV))"),
+                "\(verify.stdout)")
+        #expect(verify.stdout.contains("ok      local-eventbus 1.0.0 ABI 1.0 "), "\(verify.stdout)")
+
         try await d.stop()
         try await d.restart()
         #expect(try await Self.plugin(d)?["error"]?.stringValue?.hasSuffix("(killed by signal 11 (SIGSEGV)), verdict cached in probe-verdicts.json: not loaded into the daemon") == true)

@@ -74,9 +74,11 @@ public final class PluginChildHost: Sendable {
     /// `plugin-host --probe`: loads the library with every loader check (dlopen runs its
     /// constructors; `lt_plugin_entry` is called) and creates nothing. A crash here is the
     /// verdict the daemon's `LibraryProbe` looks for.
-    public static func probe(_ options: Options, logger: Logger) throws {
+    /// - Returns: the loaded library (id, version, ABI) for the caller to report.
+    @discardableResult
+    public static func probe(_ options: Options, logger: Logger) throws -> LoadedPlugin {
         let host = PluginChildHost(options: options, logger: logger, protocolOutput: false)
-        _ = try host.loader.load(try host.librarySpec())
+        return try host.loader.load(try host.librarySpec())
     }
 
     /// The `plugin-host` arguments for a library (after the executable).
