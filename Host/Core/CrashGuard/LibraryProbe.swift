@@ -39,11 +39,14 @@ public final class LibraryProbe: Sendable {
 
     public func cached(_ sha256: String) -> ProbeVerdict? { verdicts.withLock { $0[sha256.lowercased()] } }
 
-    /// The verdict for the library at `library` with digest `sha256`: cached, or from a new probe
-    /// run with `executable` (`lightning`). Nil when the probe gave no verdict (see `ProbeVerdict.of`).
-    public func verdict(library: URL, sha256: String, executable: URL) async -> (ProbeVerdict?, ProbeVerdict.Run?) {
+    /// The verdict for the library at `library` with digest `sha256`: cached (run nil), or from a
+    /// new probe run with `executable()` (`lightning`). Nil when the probe gave no verdict (see
+    /// `ProbeVerdict.of`); an `executable` that throws is a `.failed` run.
+    public func verdict(library: URL, sha256: String, executable: () throws -> URL) async -> (ProbeVerdict?, ProbeVerdict.Run?) {
         if let v = cached(sha256) { return (v, nil) }
-        let run = await Self.run(executable: executable, arguments: ["plugin-host", "--probe", "--library", library.path, "--sha256", sha256],
+        let exe: URL
+        do { exe = try executable() } catch { return (nil, .failed("\(error)")) }
+        let run = await Self.run(executable: exe, arguments: ["plugin-host", "--probe", "--library", library.path, "--sha256", sha256],
                                  timeout: timeout)
         guard let v = ProbeVerdict.of(run) else { return (nil, run) }
         let all = verdicts.withLock { $0[sha256.lowercased()] = v; return $0 }

@@ -72,14 +72,7 @@ extension Daemon {
         // A missing library, or one the pin refuses, is the loader's to report.
         guard let url = m.libraryURL(pluginDirs: pluginDirs), FileManager.default.fileExists(atPath: url.path),
               let digest = try? PluginLoader.sha256(ofFileAt: url, subject: m.displayPath) else { return }
-        let exe: URL
-        if libraryProbe.cached(digest) != nil { exe = URL(fileURLWithPath: "/") } else {
-            do { exe = try pluginHostExecutable(m) } catch {
-                logger.warning("library \(url.path) loads without a probe: \(error)", metadata: ["lt.plugin": "\(m.id)"])
-                return
-            }
-        }
-        let (verdict, run) = await libraryProbe.verdict(library: url, sha256: digest, executable: exe)
+        let (verdict, run) = await libraryProbe.verdict(library: url, sha256: digest) { try self.pluginHostExecutable(m) }
         switch (verdict, run) {
         case (.clean?, _):
             if run != nil { logger.info("library probed in a child: loads cleanly", metadata: ["lt.plugin": "\(m.id)", "sha256": "\(digest)"]) }
