@@ -504,6 +504,15 @@ enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/Limit"
+          },
+          {
+            "name": "continuation",
+            "in": "query",
+            "required": false,
+            "description": "The `continuation` of the previous page: the next page holds the events older, in journal order, than that page's last one. Paging to the end sees every event journaled before the first page exactly once, whatever is published meanwhile. Opaque.",
+            "schema": {
+              "type": "string"
+            }
           }
         ],
         "responses": {
@@ -3490,6 +3499,10 @@ enum OpenAPIDocument {
             "items": {
               "$ref": "#/components/schemas/Event"
             }
+          },
+          "continuation": {
+            "type": "string",
+            "description": "History only: present when older events may follow; pass it as `continuation` for the next page."
           }
         }
       },
