@@ -47,6 +47,15 @@ struct DaemonHistoryPagingTests {
         // Newest first: the events published before paging come in reverse publish order.
         #expect(seen.filter { Set(before).contains($0) } == before.reversed())
 
+        // The CLI prints the token of the next page and takes it back.
+        let (c1, first, _) = try await d.cli(["events", "list", "--type", "page.item", "--limit", "5"])
+        #expect(c1 == 0)
+        let more = try #require(first.split(separator: "\n").last { $0.hasPrefix("more: --continuation ") })
+        let (c2, second, _) = try await d.cli(["events", "list", "--type", "page.item", "--limit", "5",
+                                               "--continuation", String(more.dropFirst("more: --continuation ".count))])
+        #expect(c2 == 0)
+        #expect(second.contains("more: --continuation ") && second != first, "\(second)")
+
         let bad = try await d.get("/v1/events?continuation=nonsense")
         #expect(bad.status == 400)
         #expect(bad.json["error"]?["message"]?.stringValue?.hasPrefix("field \"continuation\": expected the token of an earlier page") == true, "\(bad.text)")

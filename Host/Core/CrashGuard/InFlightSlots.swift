@@ -73,6 +73,7 @@ final class InFlightSlots: @unchecked Sendable {
 
     /// Clears a slot `enter` returned and gives it back.
     func leave(_ slot: Int32) {
+        precondition(slot >= 0 && Int(slot) < Self.slotCount, "slot \(slot) was not given by enter")
         (base + Int(slot) * Self.slotSize).storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)
         atomicMemoryFence(ordering: .releasing)
         free.withLock { $0.append(slot) }
