@@ -4194,6 +4194,10 @@ enum OpenAPIDocument {
           "pid": {
             "type": "integer",
             "description": "isolation process: the child's pid while it runs."
+          },
+          "quarantined": {
+            "type": "string",
+            "description": "A driver the daemon moved to the process tier after it crashed the daemon (docs/reliability.md#crash-containment): the reason."
           }
         }
       },
