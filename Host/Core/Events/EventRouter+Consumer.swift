@@ -61,8 +61,10 @@ extension EventRouter {
         // A poison event (docs/reliability.md#crash-containment): it was inside this driver when
         // the daemon died; dead-letter it instead of handing it over again.
         if let reason = crashGuard?.deadLetterReason(plugin: driver.name, event: d.event.id) {
-            await fail(d, driver: driver, subscription: subscription, hops: hops, error: WireError(.internal, reason), bus: leasedFrom, retry: false)
-            crashGuard?.forget(plugin: driver.name, event: d.event.id)
+            let outcome = await fail(d, driver: driver, subscription: subscription, hops: hops, error: WireError(.internal, reason),
+                                     bus: leasedFrom, retry: false)
+            // Forgotten only once it is a dead letter: a failed nack brings it back here, not to the driver.
+            if outcome == .deadLettered { crashGuard?.forget(plugin: driver.name, event: d.event.id) }
             return
         }
         do {
@@ -101,8 +103,11 @@ extension EventRouter {
         return try await p.handle(event)
     }
 
+    /// Counts a failed delivery, nacks it and publishes its `error` event.
+    /// - Returns: the nack's outcome (`unknown` when the nack failed).
+    @discardableResult
     private func fail(_ d: Delivery, driver: any DriverEndpoint, subscription: String, hops: Int, error: any Error,
-                      bus leasedFrom: any ProviderConnection, retry: Bool? = nil) async {
+                      bus leasedFrom: any ProviderConnection, retry: Bool? = nil) async -> NackResult.Outcome {
         let message = (error as? WireError)?.message ?? "\(error)"
         state.withLock { s in
             s.stats.failed += 1
@@ -122,7 +127,7 @@ extension EventRouter {
             logger.error("cannot nack delivery (it will be redelivered when its lease expires): \(error)", metadata: ["lt.driver": "\(driver.name)"])
         }
         // Never report the failure of an error event as another error event: that is a loop.
-        guard d.event.type != "error", hops + 1 <= settings.hopLimit else { return }
+        guard d.event.type != "error", hops + 1 <= settings.hopLimit else { return outcome }
         let errorEvent = prepare(
             Event(type: "error", source: "router", data: [
                 "driver": .string(driver.name), "event_id": .string(d.event.id), "event_type": .string(d.event.type),
@@ -132,6 +137,7 @@ extension EventRouter {
         do { _ = try await publish([errorEvent]) } catch {
             logger.error("cannot publish error event: \(error)", metadata: ["lt.driver": "\(driver.name)"])
         }
+        return outcome
     }
 
     /// Sets routing metadata on an emitted event.
