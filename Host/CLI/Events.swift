@@ -45,14 +45,17 @@ struct Events: AsyncParsableCommand {
         @Option(name: .long, help: "Only events with this correlation id.") var correlationId: String?
         @Option(name: .long, help: "Only these types (patterns allowed, repeatable).") var type: [String] = []
         @Option(name: .long, help: "At most this many.") var limit: Int = 50
+        @Option(name: .long, help: "The next page: the token printed after the previous one (same filters).") var continuation: String?
 
         func run() async throws {
             var q = ["limit=\(limit)"]
             if let c = correlationId { q.append("correlation_id=\(encode(c))") }
             q += type.map { "type=\(encode($0))" }
+            if let t = continuation { q.append("continuation=\(encode(t))") }
             let r = try await options.client.get("/v1/events?" + q.joined(separator: "&"))
             if options.json { return Output.json(r) }
             printEvents(r["events"]?.arrayValue ?? [])
+            if let next = r["continuation"]?.stringValue { print("more: --continuation \(next)") }
         }
     }
 

@@ -38,6 +38,9 @@ struct PluginHost: AsyncParsableCommand {
     @Option(name: .long, help: "Only check: load the library, create an instance with this JSON config, destroy it; exit 0 if it worked, else print why and exit 1.")
     var checkConfig: String?
 
+    @Flag(name: .long, help: "Only load the library (dlopen, lt_plugin_entry, the loader's checks) and exit 0; a refusal prints why and exits 1 (the daemon's probe of a new library).")
+    var probe = false
+
     @Option(name: .long, help: "Log level for stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -57,6 +60,16 @@ struct PluginHost: AsyncParsableCommand {
         }
         let options = PluginChildHost.Options(manifest: manifest.map { URL(fileURLWithPath: $0) }, library: library.map { URL(fileURLWithPath: $0) },
                                               id: id, version: pluginVersion, sha256: sha256)
+        if probe {
+            do {
+                let p = try PluginChildHost.probe(options, logger: Logger(label: "lt.plugin-host"))
+                print("ok \(p.id) \(p.version) ABI \(p.abiVersion >> 16).\(p.abiVersion & 0xffff)")
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode.failure
+            }
+            return
+        }
         if let checkConfig {
             guard let config = try? JSONDecoder().decode(JSONValue.self, from: Data(checkConfig.utf8)) else {
                 throw ValidationError("--check-config: expected a JSON object, got \(checkConfig.prefix(80))")

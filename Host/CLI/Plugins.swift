@@ -24,13 +24,22 @@ struct Plugins: AsyncParsableCommand {
                  Output.text(p["version"]), Output.text(p["state"]), Output.text(p["error"])]
             }
             Output.table(["ID", "KIND", "PROVIDES", "VERSION", "STATE", "ERROR"], rows)
+            // Drivers the daemon moved to the process tier after they crashed it (docs/reliability.md).
+            for p in r["plugins"]?.arrayValue ?? [] {
+                guard let reason = p["quarantined"]?.stringValue else { continue }
+                print("\(Output.text(p["id"])): quarantined to the process isolation tier: \(reason)")
+            }
         }
     }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every manifest and its library offline, as the daemon would at start.",
-            discussion: "Exits 1 when any manifest or library is refused; each problem names the file and field."
+            discussion: """
+                Exits 1 when any manifest or library is refused; each problem names the file and field. \
+                Each library is loaded in a `lightning plugin-host --probe` child, never in this process: \
+                a library whose constructor crashes is refused with the signal.
+                """
         )
         @Option(name: .long, help: "Manifests directory.") var manifests = "manifests"
         @Option(name: .long, help: "Extra folder to search for plugin libraries (repeatable).") var pluginDir: [String] = []
@@ -40,21 +49,50 @@ struct Plugins: AsyncParsableCommand {
             let dirs = pluginDir.map { URL(fileURLWithPath: $0) } + [Self.executableDir]
             let scan = ManifestDirectory.scan(URL(fileURLWithPath: manifests))
             var failures = scan.errors.map(\.description)
-            let loader = PluginLoader(logger: Logger(label: "lt.loader"))
+            let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             for m in scan.manifests {
-                guard m.library != nil, m.libraryURL(pluginDirs: dirs) != nil else {
+                guard let lib = m.library, m.libraryURL(pluginDirs: dirs) != nil else {
                     print("ok      \(m.id) (\(m.kind.rawValue), no library)"); continue
                 }
                 do {
+                    // The checks the daemon makes (path, sha256, ABI in the manifest) ...
                     let spec = try LibrarySpec(manifest: m, pluginDirs: dirs)
-                    let p = try loader.load(spec)
-                    print("ok      \(m.id) \(p.version) ABI \(p.abiVersion >> 16).\(p.abiVersion & 0xffff) \(spec.url.path)")
+                    // ... then the daemon's probe (docs/reliability.md#crash-containment): library code runs in a child.
+                    let run = try Self.probe(me, ["plugin-host", "--probe", "--log-level", "critical", "--library", spec.url.path, "--id", m.id,
+                                                  "--plugin-version", m.version.description, "--sha256", lib.sha256])
+                    switch (run.signal, run.status) {
+                    case (nil, 0):
+                        let ok = run.output.split(separator: "\n").first { $0.hasPrefix("ok ") }.map { $0.dropFirst(3) } ?? "\(m.id)"
+                        print("ok      \(ok) \(spec.url.path)")
+                    case (let s?, _):
+                        failures.append("\(m.displayPath): library \(spec.url.path) crashed the probe child while loading (\(ExitStatus(signal: s)))")
+                    case (nil, let code):
+                        let why = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+                        failures.append(why.isEmpty ? "\(m.displayPath): the probe child exited with code \(code)" : why)
+                    }
                 } catch {
                     failures.append("\(error)")
                 }
             }
             for f in failures { print("refused \(f)") }
             if !failures.isEmpty { throw ExitCode.failure }
+        }
+
+        /// Runs `exe args` to completion; how it ended and what it wrote (stdout and stderr on one
+        /// pipe, read to its end before waiting, so a long crash report cannot block the child).
+        static func probe(_ exe: URL, _ args: [String]) throws -> (status: Int32, signal: Int32?, output: String) {
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = args
+            let out = Pipe()
+            p.standardInput = FileHandle.nullDevice
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let o = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let signalled = p.terminationReason == .uncaughtSignal
+            return (signalled ? -1 : p.terminationStatus, signalled ? p.terminationStatus : nil, String(decoding: o, as: UTF8.self))
         }
 
         static var executableDir: URL {

@@ -208,7 +208,10 @@ public struct CountResult: Codable, Sendable, Equatable {
 
 public struct EventList: Codable, Sendable {
     public var events: [Event]
-    public init(events: [Event]) { self.events = events }
+    /// `bus.history` only: present when older events may follow; pass it back as
+    /// `HistoryRequest.continuation` for the next page. Opaque.
+    public var continuation: String?
+    public init(events: [Event], continuation: String? = nil) { self.events = events; self.continuation = continuation }
 }
 
 /// `bus.orphans.drain`: remove orphans (optionally only these types / older than `before`) and
@@ -227,12 +230,15 @@ public struct HistoryRequest: Codable, Sendable {
     public var from: Timestamp?
     public var to: Timestamp?
     public var limit: Int?
+    /// The `continuation` of the previous page: only events older (in journal order) than its
+    /// last one. Opaque; a token from another bus is refused with `invalid_argument`.
+    public var continuation: String?
     public init(eventId: String? = nil, correlationId: String? = nil, types: [String]? = nil,
-                from: Timestamp? = nil, to: Timestamp? = nil, limit: Int? = nil) {
+                from: Timestamp? = nil, to: Timestamp? = nil, limit: Int? = nil, continuation: String? = nil) {
         self.eventId = eventId; self.correlationId = correlationId; self.types = types
-        self.from = from; self.to = to; self.limit = limit
+        self.from = from; self.to = to; self.limit = limit; self.continuation = continuation
     }
-    enum CodingKeys: String, CodingKey { case types, from, to, limit, eventId = "event_id", correlationId = "correlation_id" }
+    enum CodingKeys: String, CodingKey { case types, from, to, limit, continuation, eventId = "event_id", correlationId = "correlation_id" }
 }
 
 /// `bus.replay`: re-deliver journaled events with timestamps in [from, to) whose type matches

@@ -7,16 +7,26 @@ extension Journal {
     /// The journal, newest first, filtered.
     func history(_ r: HistoryRequest) throws -> EventList {
         try BusRequests.validatePatterns(r.types, field: "types")
-        var sql = "SELECT e.body FROM events e WHERE 1"
+        let after = try HistoryCursor.decode(r.continuation, kind: "l").map { p -> Int64 in
+            guard let seq = Int64(p) else { throw WireError(.invalidArgument, "field \"continuation\": expected the token of an earlier page of this bus's history, got \"\(r.continuation ?? "")\"") }
+            return seq
+        }
+        var sql = "SELECT e.seq, e.body FROM events e WHERE 1"
         var params: [SQLiteValue] = []
+        if let after { sql += " AND e.seq < ?"; params.append(.int(after)) }
         if let id = r.eventId { sql += " AND e.id = ?"; params.append(.text(id)) }
         if let c = r.correlationId { sql += " AND e.correlation_id = ?"; params.append(.text(c)) }
         if let from = r.from { sql += " AND e.ts >= ?"; params.append(.int(from.millis)) }
         if let to = r.to { sql += " AND e.ts < ?"; params.append(.int(to.millis)) }
         if let t = Self.typeFilter(r.types) { sql += " AND " + t.sql; params += t.params }
+        // One row more than the page: its presence says whether a continuation is due.
+        let limit = try BusRequests.limit(r.limit)
         sql += " ORDER BY e.seq DESC LIMIT ?"
-        params.append(.int(Int64(try BusRequests.limit(r.limit))))
-        return EventList(events: try db.all(sql, params) { try decodeEvent($0.text(0)) })
+        params.append(.int(Int64(limit + 1)))
+        var rows = try db.all(sql, params) { (seq: $0.int(0), event: try decodeEvent($0.text(1))) }
+        let more = rows.count > limit
+        if more { rows.removeLast() }
+        return EventList(events: rows.map(\.event), continuation: more ? rows.last.map { HistoryCursor.encode(kind: "l", position: String($0.seq)) } : nil)
     }
 
     func deadLetters(_ r: ListRequest) throws -> DeadLetterList {

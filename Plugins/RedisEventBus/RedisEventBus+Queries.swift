@@ -16,6 +16,10 @@ extension RedisEventBus {
             if let to = r.to, ts >= to.millis { return false }
             return Self.typeMatches(r.types, e["type"])
         }
+        let after = try HistoryCursor.decode(r.continuation, kind: "r")
+        if let after, !Self.isStreamId(after) {
+            throw WireError(.invalidArgument, "field \"continuation\": expected the token of an earlier page of this bus's history, got \"\(r.continuation ?? "")\"")
+        }
         var out: [Event] = []
         if let id = r.eventId {
             let keys = config.keyPrefix
@@ -27,11 +31,21 @@ extension RedisEventBus {
             }
             return EventList(events: out)
         }
-        try await scan(config.keyPrefix + "events", newestFirst: true) { e in
-            if keep(e), let b = e["b"] { out.append(try Self.decodeEvent(b)) }
-            return out.count < limit
+        // One entry more than the page: its presence says whether a continuation is due.
+        var ids: [String] = []
+        try await scan(config.keyPrefix + "events", newestFirst: true, after: after) { e in
+            if keep(e), let b = e["b"] { out.append(try Self.decodeEvent(b)); ids.append(e.id) }
+            return out.count <= limit
         }
-        return EventList(events: out)
+        guard out.count > limit else { return EventList(events: out) }
+        out.removeLast()
+        return EventList(events: out, continuation: HistoryCursor.encode(kind: "r", position: ids[limit - 1]))
+    }
+
+    /// `<ms>-<seq>`, as Redis stream entry ids are.
+    static func isStreamId(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
     }
 
     /// Queues journaled events again: those in [from, to) (event timestamps) matching types and

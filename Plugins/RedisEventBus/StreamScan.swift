@@ -26,9 +26,9 @@ extension RedisEventBus {
 
     /// Reads the stream `key` in chunks of 500 entries, oldest first (`XRANGE`) or newest first
     /// (`XREVRANGE`), until `visit` returns false or the stream ends. Entries added meanwhile may or
-    /// may not be seen.
-    func scan(_ key: String, newestFirst: Bool = false, _ visit: (StreamEntry) throws -> Bool) async throws {
-        var cursor = newestFirst ? "+" : "-"
+    /// may not be seen. With `after`, the scan starts just past that entry id (exclusive).
+    func scan(_ key: String, newestFirst: Bool = false, after: String? = nil, _ visit: (StreamEntry) throws -> Bool) async throws {
+        var cursor = after.map { "(" + $0 } ?? (newestFirst ? "+" : "-")
         while true {
             let cmd = newestFirst
                 ? ["XREVRANGE", key, cursor, "-", "COUNT", String(Self.scanChunk)]

@@ -343,6 +343,26 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
+    @Test(arguments: Provider.with(.history)) func historyPagesByContinuationSeeEveryEventOnceWhilePublishingGoesOn(_ p: Provider) async throws {
+        let bus = try p.open()
+        _ = try await Self.publish(bus, (0..<25).map { Event(id: "old\($0)", type: "page.item") })
+        var seen: [String] = []
+        var token: String?
+        var pages = 0
+        repeat {
+            let page = try await bus.call(Method.history, HistoryRequest(types: ["page.*"], limit: 10, continuation: token), as: EventList.self)
+            seen += page.events.map(\.id)
+            token = page.continuation
+            pages += 1
+            // Newer events arrive between pages: they belong before the first page, never in a later one.
+            _ = try await Self.publish(bus, (0..<5).map { Event(id: "new\(pages)-\($0)", type: "page.item") })
+        } while token != nil && pages < 10
+        #expect(seen == (0..<25).reversed().map { "old\($0)" })
+        #expect(pages == 3)
+        await bus.expectError(Method.history, HistoryRequest(continuation: "not-a-token"), .invalidArgument)
+        await bus.close()
+    }
+
     @Test(arguments: Provider.with(.history)) func historyFiltersAndReplayRequeues(_ p: Provider) async throws {
         let bus = try p.open()
         let t0 = Timestamp.now()

@@ -37,6 +37,22 @@ import Testing
         }
     }
 
+    @Test func crashContainmentSettingsHaveDefaultsAndAreChecked() throws {
+        var c = DaemonConfig()
+        #expect(c.router.crashDeadLetterAfter == 1)
+        #expect(c.router.quarantineOnCrash == true)
+        try c.apply(fileAt: try write(#"{"router": {"crash_dead_letter_after": 3, "quarantine_on_crash": false}}"#))
+        #expect(c.router.crashDeadLetterAfter == 3)
+        #expect(c.router.quarantineOnCrash == false)
+        let url = try write(#"{"router": {"crash_dead_letter_after": 0, "quarantine_on_crash": "yes", "crash_after": 1}}"#)
+        var fresh = DaemonConfig()
+        do { try fresh.apply(fileAt: url); Issue.record("expected an error") } catch let e as HostError {
+            #expect(e.message.contains("field \"router.crash_dead_letter_after\": expected an integer from 1 to 1000, got 0"))
+            #expect(e.message.contains("field \"router.quarantine_on_crash\": expected true or false, got \"yes\""))
+            #expect(e.message.contains("field \"router.crash_after\": expected one of hop_limit, max_attempts, backoff_ms, max_backoff_ms, concurrency, lease_ms, crash_dead_letter_after, quarantine_on_crash, got an unknown key"))
+        }
+    }
+
     @Test func agentsAndFunctionsDefaultToStrictAndTheOperatorMayChooseOtherwise() throws {
         var c = DaemonConfig()
         #expect(c.sandboxDefault == .strict)

@@ -30,7 +30,8 @@ extension APIServer {
             await respond {
                 let h = HistoryRequest(eventId: request.query("event_id"), correlationId: request.query("correlation_id"),
                                        types: request.queryList("type"), from: try request.queryTimestamp("from"),
-                                       to: try request.queryTimestamp("to"), limit: try request.queryInt("limit", range: 1...10_000))
+                                       to: try request.queryTimestamp("to"), limit: try request.queryInt("limit", range: 1...10_000),
+                                       continuation: request.query("continuation"))
                 return APIResponse.json(try await daemon.providers.eventbus.call(Method.history, h, as: EventList.self))
             }
         }

@@ -508,6 +508,15 @@ enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/Limit"
+          },
+          {
+            "name": "continuation",
+            "in": "query",
+            "required": false,
+            "description": "The `continuation` of the previous page: the next page holds the events older, in journal order, than that page's last one. Paging to the end sees every event journaled before the first page exactly once, whatever is published meanwhile. Opaque.",
+            "schema": {
+              "type": "string"
+            }
           }
         ],
         "responses": {
@@ -4155,6 +4164,10 @@ enum OpenAPIDocument {
             "items": {
               "$ref": "#/components/schemas/Event"
             }
+          },
+          "continuation": {
+            "type": "string",
+            "description": "History only: present when older events may follow; pass it as `continuation` for the next page."
           }
         }
       },
@@ -4846,6 +4859,10 @@ enum OpenAPIDocument {
           "pid": {
             "type": "integer",
             "description": "isolation process: the child's pid while it runs."
+          },
+          "quarantined": {
+            "type": "string",
+            "description": "A driver the daemon moved to the process tier after it crashed the daemon (docs/reliability.md#crash-containment): the reason."
           }
         }
       },

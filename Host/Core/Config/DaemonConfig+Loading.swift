@@ -116,9 +116,17 @@ extension DaemonConfig {
             ("hop_limit", \.hopLimit, 1...1000), ("max_attempts", \.maxAttempts, 1...1000),
             ("backoff_ms", \.backoffMs, 0...3_600_000), ("max_backoff_ms", \.maxBackoffMs, 0...86_400_000),
             ("concurrency", \.concurrency, 1...1000), ("lease_ms", \.leaseMs, 100...3_600_000),
+            ("crash_dead_letter_after", \.crashDeadLetterAfter, 1...1000),
         ]
-        for key in r.keys.sorted() where !fields.contains(where: { $0.0 == key }) {
-            problems.append("field \"router.\(key)\": expected one of \(fields.map(\.0).joined(separator: ", ")), got an unknown key")
+        let flags: [(String, WritableKeyPath<RouterSettings, Bool>)] = [("quarantine_on_crash", \.quarantineOnCrash)]
+        let known = fields.map(\.0) + flags.map(\.0)
+        for key in r.keys.sorted() where !known.contains(key) {
+            problems.append("field \"router.\(key)\": expected one of \(known.joined(separator: ", ")), got an unknown key")
+        }
+        for (key, kp) in flags {
+            guard let v = r[key] else { continue }
+            if case .bool(let b) = v { router[keyPath: kp] = b }
+            else { problems.append("field \"router.\(key)\": expected true or false, got \(v)") }
         }
         for (key, kp, range) in fields {
             guard let v = r[key] else { continue }

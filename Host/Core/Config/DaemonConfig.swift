@@ -111,6 +111,12 @@ public struct DaemonConfig: Sendable, Equatable {
         public var concurrency: Int = 64
         /// How long a driver may hold an event before it is redelivered.
         public var leaseMs: Int = 60_000
+        /// Crashes of the daemon while an event was inside an in-process driver before the event
+        /// is dead-lettered (`crashed the daemon in <plugin>`) instead of handed to it again.
+        public var crashDeadLetterAfter: Int = 1
+        /// Move an in-process driver that crashed the daemon to the `process` isolation tier at
+        /// the next start (docs/reliability.md#crash-containment).
+        public var quarantineOnCrash = true
         public init() {}
     }
 }

@@ -10,12 +10,11 @@ extension Daemon {
     /// - Returns: the connection and the library's sha256.
     /// - Throws: `HostError` from the loader (in-process) or from the child's first start (process).
     func makeInstance(_ m: Manifest, config cfg: [String: JSONValue]) async throws -> (connection: any ProviderConnection, sha256: String) {
-        if m.isolation == .process {
+        if m.isolation == .process || quarantineReason(m) != nil {
             let (c, sha) = try await startIsolated(m, config: cfg)
             return (c, sha)
         }
-        let plugin = try loadLibrary(m)
-        return (try plugin.makeInstance(config: .object(cfg)), plugin.sha256)
+        return try await makeInProcessInstance(m, config: cfg)
     }
 
     /// Starts `m`'s library in a supervised `plugin-host` child and waits for its first run to be

@@ -57,13 +57,14 @@ extension Daemon {
         instanceConfigs.withLock { $0[m.id] = cfg }
         do {
             try await router.register(PluginDriver(name: m.id, capabilities: m.capabilities, maxConcurrency: m.resources.maxConcurrency,
-                                                   connection: conn))
+                                                   connection: conn, sha256: Self.pinnedSha256(m)))
         } catch {
             await conn.close()
             throw error
         }
         var st = status(of: m, state: .loaded, sha256: sha256)
         st.process = processName(of: conn)
+        if let reason = quarantineReason(m) { await noteQuarantine(m, reason: reason, status: &st) }
         statuses.withLock { $0[m.id] = st }
     }
 

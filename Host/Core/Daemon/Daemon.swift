@@ -23,6 +23,13 @@ public final class Daemon: Sendable {
     public let providers = ProviderManager(logger: Logger(label: "lt.providers"))
     public let router: EventRouter
     public let metrics = DaemonMetrics()
+    /// Crash containment for in-process plugins: markers, poison events, quarantine, skipped loads.
+    public let crashGuard: CrashGuard
+    /// Plugins moved to the `process` tier by this start, with the reason (a `plugin.quarantined`
+    /// event is published when the driver starts).
+    let newlyQuarantined = Locked<[String: String]>([:])
+    /// Probes each library not loaded before (by sha256) in a `plugin-host` child first.
+    public let libraryProbe = LibraryProbe(logger: Logger(label: "lt.loader"))
     /// Agents and function instances (child processes).
     public let supervisor: Supervisor
     let statuses = Locked<[String: PluginStatus]>([:])
@@ -42,7 +49,10 @@ public final class Daemon: Sendable {
         self.config = config
         self.logger = logger
         self.loader = PluginLoader(logger: Logger(label: "lt.loader"))
-        self.router = EventRouter(bus: providers.eventbus, settings: config.router, logger: Logger(label: "lt.router"), metrics: metrics)
+        self.crashGuard = CrashGuard(policy: .init(deadLetterAfter: config.router.crashDeadLetterAfter, quarantine: config.router.quarantineOnCrash),
+                                     logger: Logger(label: "lt.crashguard"))
+        self.router = EventRouter(bus: providers.eventbus, settings: config.router, logger: Logger(label: "lt.router"), metrics: metrics,
+                                  crashGuard: crashGuard)
         let routerRef = router
         supervisor = Supervisor(
             services: .init(host: DaemonHostServices.Deferred(),
@@ -67,6 +77,7 @@ public final class Daemon: Sendable {
     ///   `HostError(.configInvalid)` from `startAuth` (binding beyond loopback with auth off).
     public func start() async throws {
         try createDataDirectory()
+        openCrashGuard()
         try startAuth()
         let dir = scanManifests()
         for e in dir.errors {

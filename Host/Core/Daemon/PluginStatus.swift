@@ -19,6 +19,9 @@ public struct PluginStatus: Codable, Sendable, Equatable {
     /// and its pid while it runs.
     public var process: String?
     public var pid: Int32?
+    /// Set when the daemon moved this driver to the `process` tier after it crashed the daemon
+    /// (docs/reliability.md#crash-containment): the reason.
+    public var quarantined: String?
 
     public init(id: String, name: String? = nil, kind: String? = nil, version: String? = nil, provides: String? = nil,
                 capabilities: [String]? = nil, isolation: String? = nil, state: State, manifest: String,

@@ -58,8 +58,17 @@ extension EventRouter {
                 s.stats.drivers[driver.name, default: DriverStats()].inFlight = s.inflight[driver.name]?.count ?? 0
             }
         }
+        // A poison event (docs/reliability.md#crash-containment): it was inside this driver when
+        // the daemon died; dead-letter it instead of handing it over again.
+        if let reason = crashGuard?.deadLetterReason(plugin: driver.name, event: d.event.id) {
+            let outcome = await fail(d, driver: driver, subscription: subscription, hops: hops, error: WireError(.internal, reason),
+                                     bus: leasedFrom, retry: false)
+            // Forgotten only once it is a dead letter: a failed nack brings it back here, not to the driver.
+            if outcome == .deadLettered { crashGuard?.forget(plugin: driver.name, event: d.event.id) }
+            return
+        }
         do {
-            let outputs = try await driver.handle(d.event)
+            let outputs = try await handle(d.event, by: driver)
             let ms = Self.millis(since: start)
             let prepared = outputs.map { prepare($0, input: d.event, hops: hops + 1, by: driver.name) }
             if hops + 1 > settings.hopLimit, !prepared.isEmpty {
@@ -86,8 +95,19 @@ extension EventRouter {
         }
     }
 
+    /// Calls the driver; an in-process plugin's call runs inside a crash marker.
+    private func handle(_ event: Event, by driver: any DriverEndpoint) async throws -> [Event] {
+        guard let guardian = crashGuard, let p = driver as? PluginDriver, p.inProcess else { return try await driver.handle(event) }
+        let slot = guardian.enterDelivery(plugin: p.name, sha256: p.sha256, event: event.id)
+        defer { guardian.leave(slot) }
+        return try await p.handle(event)
+    }
+
+    /// Counts a failed delivery, nacks it and publishes its `error` event.
+    /// - Returns: the nack's outcome (`unknown` when the nack failed).
+    @discardableResult
     private func fail(_ d: Delivery, driver: any DriverEndpoint, subscription: String, hops: Int, error: any Error,
-                      bus leasedFrom: any ProviderConnection) async {
+                      bus leasedFrom: any ProviderConnection, retry: Bool? = nil) async -> NackResult.Outcome {
         let message = (error as? WireError)?.message ?? "\(error)"
         state.withLock { s in
             s.stats.failed += 1
@@ -101,13 +121,13 @@ extension EventRouter {
                        metadata: ["lt.driver": "\(driver.name)", "lt.event": "\(d.event.id)", "attempt": "\(d.attempt)"])
         var outcome = NackResult.Outcome.unknown
         do {
-            outcome = try await leasedFrom.call(Method.nack, NackRequest(subscription: subscription, deliveryId: d.deliveryId, error: message),
+            outcome = try await leasedFrom.call(Method.nack, NackRequest(subscription: subscription, deliveryId: d.deliveryId, error: message, retry: retry),
                                          as: NackResult.self).outcome
         } catch {
             logger.error("cannot nack delivery (it will be redelivered when its lease expires): \(error)", metadata: ["lt.driver": "\(driver.name)"])
         }
         // Never report the failure of an error event as another error event: that is a loop.
-        guard d.event.type != "error", hops + 1 <= settings.hopLimit else { return }
+        guard d.event.type != "error", hops + 1 <= settings.hopLimit else { return outcome }
         let errorEvent = prepare(
             Event(type: "error", source: "router", data: [
                 "driver": .string(driver.name), "event_id": .string(d.event.id), "event_type": .string(d.event.type),
@@ -117,6 +137,7 @@ extension EventRouter {
         do { _ = try await publish([errorEvent]) } catch {
             logger.error("cannot publish error event: \(error)", metadata: ["lt.driver": "\(driver.name)"])
         }
+        return outcome
     }
 
     /// Sets routing metadata on an emitted event.

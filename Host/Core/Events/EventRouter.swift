@@ -25,6 +25,8 @@ public final class EventRouter: Service, Sendable {
     let settings: DaemonConfig.RouterSettings
     let logger: Logger
     let metrics: DaemonMetrics
+    /// In-flight markers around in-process deliveries and the poison-event verdicts.
+    let crashGuard: CrashGuard?
     /// Live feed of accepted events (`GET /v1/events/stream`).
     public let tap = EventTap()
     let state = Locked(State())
@@ -46,8 +48,10 @@ public final class EventRouter: Service, Sendable {
         case start(any DriverEndpoint)
     }
 
-    public init(bus: ProviderSlot, settings: DaemonConfig.RouterSettings, logger: Logger, metrics: DaemonMetrics = DaemonMetrics()) {
+    public init(bus: ProviderSlot, settings: DaemonConfig.RouterSettings, logger: Logger, metrics: DaemonMetrics = DaemonMetrics(),
+                crashGuard: CrashGuard? = nil) {
         self.bus = bus
+        self.crashGuard = crashGuard
         self.settings = settings
         self.logger = logger
         self.metrics = metrics

@@ -13,7 +13,8 @@ public import Foundation
 ///  PluginLoader.load      = verifiedDigest() + dlopen, entry, table ABI, id and version
 ///  Daemon (in-process)    = LibrarySpec(manifest:) ─▶ PluginLoader.load
 ///  Daemon (process tier)  = LibrarySpec(manifest:) ─▶ verifiedDigest() ─▶ plugin-host child ─▶ PluginLoader.load again
-///  plugin-host, `plugins verify` = LibrarySpec(manifest:) ─▶ PluginLoader.load
+///  plugin-host            = LibrarySpec(manifest:) ─▶ PluginLoader.load
+///  `plugins verify`       = LibrarySpec(manifest:) ─▶ a `plugin-host --probe` child (never in its own process)
 ///  ManifestPinner         = LibrarySpec.sha256(ofFileAt:)
 /// ```
 public struct LibrarySpec: Sendable {

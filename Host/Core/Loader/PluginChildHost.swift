@@ -71,6 +71,16 @@ public final class PluginChildHost: Sendable {
         await conn.close()
     }
 
+    /// `plugin-host --probe`: loads the library with every loader check (dlopen runs its
+    /// constructors; `lt_plugin_entry` is called) and creates nothing. A crash here is the
+    /// verdict the daemon's `LibraryProbe` looks for.
+    /// - Returns: the loaded library (id, version, ABI) for the caller to report.
+    @discardableResult
+    public static func probe(_ options: Options, logger: Logger) throws -> LoadedPlugin {
+        let host = PluginChildHost(options: options, logger: logger, protocolOutput: false)
+        return try host.loader.load(try host.librarySpec())
+    }
+
     /// The `plugin-host` arguments for a library (after the executable).
     static func arguments(manifest: URL?, library: URL?, id: String?, version: String?, sha256: String?) -> [String] {
         var a = ["plugin-host"]

@@ -1,0 +1,43 @@
+import Foundation
+@testable import HostCore
+import Testing
+
+/// The mapped slot file: what is marked and not cleared is what the next open finds, once.
+@Suite struct InFlightSlotsTests {
+    static func tempFile() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-slots-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent("inflight.slots")
+    }
+
+    @Test func markersLeftInUseAreFoundByTheNextOpenAndThenCleared() throws {
+        let url = try Self.tempFile()
+        let (a, none) = try InFlightSlots.open(at: url)
+        #expect(none.isEmpty)
+        let kept = CrashMarker(kind: .delivery, plugin: "crash-driver", sha256: String(repeating: "c", count: 64), subject: "event-1")
+        let load = CrashMarker(kind: .loading, plugin: "ctor", sha256: "", subject: "")
+        let s1 = try #require(a.enter(kept))
+        let s2 = try #require(a.enter(CrashMarker(kind: .delivery, plugin: "crash-driver", sha256: "", subject: "event-2")))
+        _ = try #require(a.enter(load))
+        a.leave(s2)
+        #expect(s1 != s2)
+        // A second mapping of the file sees what a crash would have left (the page cache).
+        let (_, found) = try InFlightSlots.open(at: url)
+        #expect(Set(found) == [kept, load])
+        let (_, again) = try InFlightSlots.open(at: url)
+        #expect(again.isEmpty)
+    }
+
+    @Test func longFieldsAreCutToTheirSlotAndEverySlotCanBeUsed() throws {
+        let url = try Self.tempFile()
+        let (s, _) = try InFlightSlots.open(at: url)
+        let long = String(repeating: "x", count: 300)
+        let slots = (0..<InFlightSlots.slotCount).compactMap { _ in s.enter(CrashMarker(kind: .delivery, plugin: long, sha256: "", subject: long)) }
+        #expect(slots.count == InFlightSlots.slotCount)
+        #expect(s.enter(CrashMarker(kind: .delivery, plugin: "p", sha256: "", subject: "e")) == nil)
+        let (_, found) = try InFlightSlots.open(at: url)
+        #expect(found.count == InFlightSlots.slotCount)
+        #expect(found.first?.plugin.utf8.count == 128)
+        #expect(found.first?.subject.utf8.count == 256)
+    }
+}
