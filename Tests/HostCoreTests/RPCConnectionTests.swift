@@ -129,3 +129,13 @@ import Testing
         for t in slow { _ = try await t.value }
     }
 }
+
+extension RPCConnectionTests {
+    @Test func moreThan2000NotificationsInASecondAreAFlood() {
+        let p = Pair()
+        for _ in 0..<1500 { p.host.receive(RPCMessage.notification(method: "log", params: nil).line()) }
+        #expect(p.violations.value.isEmpty, "1500 in a second is allowed")
+        for _ in 0..<600 { p.host.receive(RPCMessage.notification(method: "log", params: nil).line()) }
+        #expect(p.violations.value == ["flooding stdout: more than 2000 notifications in one second"])
+    }
+}

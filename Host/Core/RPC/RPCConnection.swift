@@ -34,10 +34,17 @@ final class RPCConnection: Sendable {
         var violated = false
         var windowStart = ContinuousClock.now
         var notificationsInWindow = 0
+        /// Consecutive one-second windows with at least `sustainedNotificationsPerSecond`.
+        var busyWindows = 0
     }
 
     /// Notifications per second beyond which a child is flooding (logs belong on stderr).
     static let maxNotificationsPerSecond = 2000
+    /// A child that keeps sending at least this many a second for `sustainedSeconds` seconds in a
+    /// row is flooding too, however fast the host reads (a loaded host reads fewer than 2000 a
+    /// second from a child that writes as fast as it can: its writes block on the full pipe).
+    static let sustainedNotificationsPerSecond = 500
+    static let sustainedSeconds = 3
 
     static let malformedLimit = 10
 
@@ -149,15 +156,27 @@ final class RPCConnection: Sendable {
         case .errorResponse(nil, let error):
             onNotification("$/error", ["code": .int(error.code), "message": .string(error.message)])
         case .notification(let method, let params):
-            let flooding = state.withLock { s -> Bool in
+            let flood = state.withLock { s -> String? in
                 let now = ContinuousClock.now
-                if now - s.windowStart > .seconds(1) { s.windowStart = now; s.notificationsInWindow = 0 }
+                if now - s.windowStart > .seconds(1) {
+                    let busy = s.notificationsInWindow >= Self.sustainedNotificationsPerSecond && now - s.windowStart < .seconds(2)
+                    s.busyWindows = busy ? s.busyWindows + 1 : 0
+                    s.windowStart = now; s.notificationsInWindow = 0
+                }
                 s.notificationsInWindow += 1
-                if s.notificationsInWindow > Self.maxNotificationsPerSecond && !s.violated { s.violated = true; return true }
-                return false
+                guard !s.violated else { return nil }
+                if s.notificationsInWindow > Self.maxNotificationsPerSecond {
+                    s.violated = true
+                    return "flooding stdout: more than \(Self.maxNotificationsPerSecond) notifications in one second"
+                }
+                if s.busyWindows >= Self.sustainedSeconds {
+                    s.violated = true
+                    return "flooding stdout: at least \(Self.sustainedNotificationsPerSecond) notifications a second for \(Self.sustainedSeconds) seconds in a row"
+                }
+                return nil
             }
-            if flooding {
-                onViolation("flooding stdout: more than \(Self.maxNotificationsPerSecond) notifications in one second")
+            if let flood {
+                onViolation(flood)
                 return
             }
             onNotification(method, params)
