@@ -28,7 +28,8 @@ final class RPCConnection: Sendable {
         var pending: [RPCID: CheckedContinuation<JSONValue, any Error>] = [:]
         /// The timeout of each pending request, cancelled when its answer comes (no idle timers pile up).
         var timers: [RPCID: Task<Void, Never>] = [:]
-        var inflight: [RPCID: Task<Void, Never>] = [:]
+        /// The child's requests being answered; a reserved slot (`.some(nil)`) until its task exists.
+        var inflight: [RPCID: Task<Void, Never>?] = [:]
         var malformedInARow = 0
         var closed: WireError?
         var violated = false
@@ -117,7 +118,7 @@ final class RPCConnection: Sendable {
         let (pending, tasks) = state.withLock { s -> ([CheckedContinuation<JSONValue, any Error>], [Task<Void, Never>]) in
             if s.closed == nil { s.closed = WireError(.unavailable, "\(label): \(reason)") }
             defer { s.pending = [:]; s.inflight = [:]; s.timers.values.forEach { $0.cancel() }; s.timers = [:] }
-            return (Array(s.pending.values), Array(s.inflight.values))
+            return (Array(s.pending.values), s.inflight.values.compactMap { $0 })
         }
         let e = WireError(.unavailable, "\(label): \(reason)")
         pending.forEach { $0.resume(throwing: e) }
@@ -196,8 +197,8 @@ final class RPCConnection: Sendable {
     private func dispatch(_ id: RPCID, _ method: String, _ params: JSONValue?) {
         let accepted = state.withLock { s -> Bool in
             guard s.closed == nil, s.inflight.count < maxInflight, s.inflight[id] == nil else { return false }
-            // Placeholder reserved before the task exists, so the count is exact.
-            s.inflight[id] = Task {}
+            // Reserved before the task exists, so the count is exact.
+            s.inflight.updateValue(nil, forKey: id)
             return true
         }
         guard accepted else {
@@ -220,7 +221,7 @@ final class RPCConnection: Sendable {
             let stillOurs = self.state.withLock { $0.inflight.removeValue(forKey: id) != nil }
             if stillOurs { _ = self.send(reply.line()) }
         }
-        state.withLock { s in if s.inflight[id] != nil { s.inflight[id] = task } }
+        state.withLock { s in if s.inflight[id] != nil { s.inflight[id] = .some(task) } }
     }
 
     static func json(_ id: RPCID) -> JSONValue {
