@@ -146,6 +146,13 @@ public enum RPCMessage: Sendable, Equatable {
     }
 
     /// The message as one line of compact JSON, newline included.
+    /// A request line with `params` encoded straight from its type (no `JSONValue` on the way).
+    public static func requestLine<P: Encodable>(id: RPCID, method: String, params: P) throws -> Data {
+        var data = try Wire.encode(TypedRequest(id: id, method: method, params: params))
+        data.append(0x0A)
+        return data
+    }
+
     public func line() -> Data {
         var o: [String: JSONValue] = ["jsonrpc": "2.0"]
         func idValue(_ id: RPCID) -> JSONValue {
@@ -177,4 +184,12 @@ public struct RPCErrorWithID: Error, Sendable {
     public var id: RPCID?
     public var error: RPCError
     public init(id: RPCID?, error: RPCError) { self.id = id; self.error = error }
+}
+
+/// A JSON-RPC request whose params keep their type until they are encoded.
+struct TypedRequest<P: Encodable>: Encodable {
+    var jsonrpc = "2.0"
+    let id: RPCID
+    let method: String
+    let params: P
 }

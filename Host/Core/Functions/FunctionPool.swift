@@ -93,7 +93,7 @@ final class FunctionPool: Sendable {
                                   timeoutMs: Int(remaining.milliseconds))
         let callStart = ContinuousClock.now
         do {
-            let out = try await lease.child.call(ChildProtocol.invoke, try Wire.decode(JSONValue.self, from: Wire.encode(params)), timeout: remaining)
+            let out = try await lease.child.call(ChildProtocol.invoke, params: params, timeout: remaining)
             let result = try Wire.decode(InvokeResult.self, from: Wire.encode(out), what: "result of function.invoke from \(lease.child.name)")
             let ms = (ContinuousClock.now - callStart).milliseconds
             state.update { s in

@@ -62,7 +62,18 @@ final class RPCConnection: Sendable {
     /// - Throws: `WireError`: the child's error (`data.code` kept), `.timeout`, `.cancelled`,
     ///   or `.unavailable` when the connection closed.
     func request(_ method: String, _ params: JSONValue?, timeout: Duration) async throws -> JSONValue {
+        try await request(method, timeout: timeout) { id in RPCMessage.request(id: id, method: method, params: params).line() }
+    }
+
+    /// Sends a request whose params are encoded straight into the line (no `JSONValue` built on
+    /// the way) and waits for its result.
+    func request<P: Encodable & Sendable>(_ method: String, params: P, timeout: Duration) async throws -> JSONValue {
+        try await request(method, timeout: timeout) { id in try RPCMessage.requestLine(id: id, method: method, params: params) }
+    }
+
+    private func request(_ method: String, timeout: Duration, line makeLine: (RPCID) throws -> Data) async throws -> JSONValue {
         let id = state.withLock { s -> RPCID in s.nextId += 1; return .int(s.nextId) }
+        let line = try makeLine(id)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, any Error>) in
                 let closed = state.withLock { s -> WireError? in
@@ -71,7 +82,7 @@ final class RPCConnection: Sendable {
                     return nil
                 }
                 if let closed { c.resume(throwing: closed); return }
-                guard send(RPCMessage.request(id: id, method: method, params: params).line()) else {
+                guard send(line) else {
                     fail(id, WireError(.unavailable, "\(label): cannot write to the child's stdin (it closed)"), cancel: false)
                     return
                 }
@@ -94,9 +105,8 @@ final class RPCConnection: Sendable {
     }
 
     /// Typed form of `request`.
-    func request<P: Encodable, R: Decodable>(_ method: String, _ params: P, as: R.Type, timeout: Duration) async throws -> R {
-        let p = try Wire.decode(JSONValue.self, from: try Wire.encode(params))
-        let out = try await request(method, p, timeout: timeout)
+    func request<P: Encodable & Sendable, R: Decodable>(_ method: String, _ params: P, as: R.Type, timeout: Duration) async throws -> R {
+        let out = try await request(method, params: params, timeout: timeout)
         return try Wire.decode(R.self, from: try Wire.encode(out), what: "result of \(method) from \(label)")
     }
 

@@ -159,6 +159,13 @@ public final class SupervisedChild: Sendable {
         return try await connection.request(method, params, timeout: timeout)
     }
 
+    /// Sends a request with typed params (encoded straight into the line) to the ready child.
+    func call<P: Encodable & Sendable>(_ method: String, params: P, timeout: Duration) async throws -> JSONValue {
+        let (connection, st) = runtime.read { ($0.machine.state == .ready ? $0.connection : nil, $0.machine.state) }
+        guard let connection else { throw WireError(.unavailable, "\(name) is not ready (state \(st.rawValue))") }
+        return try await connection.request(method, params: params, timeout: timeout)
+    }
+
     func onProgress(_ f: @escaping @Sendable (ProgressParams) -> Void) { runtime.update { $0.progress = f } }
 
     // MARK: Views

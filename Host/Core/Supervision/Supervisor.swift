@@ -223,8 +223,7 @@ struct AgentDriver: DriverEndpoint {
                 throw WireError(.unavailable, "agent \(name) is not ready (state \(child.currentState.rawValue))")
             }
         }
-        let out = try await child.call(ChildProtocol.handleEvent, try Wire.decode(JSONValue.self, from: Wire.encode(HandleRequest(event: event))),
-                                       timeout: timeout)
+        let out = try await child.call(ChildProtocol.handleEvent, params: HandleRequest(event: event), timeout: timeout)
         return try Wire.decode(HandleResult.self, from: Wire.encode(out), what: "result of \(ChildProtocol.handleEvent) from \(name)").events
             .map { e in
                 var e = e
