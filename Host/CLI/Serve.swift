@@ -71,6 +71,13 @@ struct Serve: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "lt.daemon")
+        // Every connection, child pipe and plugin file is a descriptor: take the hard limit.
+        do {
+            let (before, after) = try FileDescriptorLimit.raiseSoftToHard()
+            logger.info("file descriptors: \(before.soft == after.soft ? "soft limit \(after.soft) (already the hard limit)" : "soft limit raised from \(before.soft) to \(after.soft)") (\(after))")
+        } catch {
+            logger.warning("file descriptors: the soft limit stays at \(FileDescriptorLimit.current()?.description ?? "?"): \(error)")
+        }
         var daemonConfig = cfg
         daemonConfig.pinLibraries = pin
         let daemon = Daemon(config: daemonConfig, logger: logger)
@@ -84,7 +91,15 @@ struct Serve: AsyncParsableCommand {
         // One group: the supervisor, the daemon's start and shutdown, the router and the API
         // (Daemon.services). Shut down first (reverse order): the stream closer ends open event
         // streams, so the HTTP server's graceful shutdown does not wait for them forever.
-        let services = daemon.services(api: api, extra: [
+        var local: [any Service] = []
+        if let socket = cfg.unixSocket, socket.path.utf8.count >= 108 {
+            logger.warning("unix socket \(socket.path): expected a path shorter than 108 bytes (sun_path), got \(socket.path.utf8.count); not listening on it (set unix_socket to a shorter path)")
+        } else if let socket = cfg.unixSocket {
+            local.append(AfterStart(APIServer(daemon: daemon).makeUnixApplication(path: socket.path) {
+                logger.info("listening on unix:\(socket.path) (mode 0600; the daemon's uid is admin without a token)")
+            }, daemon: daemon))
+        }
+        let services = daemon.services(api: api, extra: local + [
             AfterStart(StreamCloser(daemon: daemon), daemon: daemon),
             AfterStart(ConfigReloader(daemon: daemon, sources: sources, logger: logger), daemon: daemon),
         ])

@@ -6,6 +6,10 @@
 #include <sys/eventfd.h>
 #include "lt_sandbox.h"
 
+/* SO_PEERCRED (Linux; declared only with _GNU_SOURCE): the unix socket listener reads the
+   peer's pid, uid and gid with it. */
+int lt_shim_so_peercred(void);
+
 /* dlopen flags the loader uses: RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE. */
 int lt_shim_dlopen_flags(void);
 
