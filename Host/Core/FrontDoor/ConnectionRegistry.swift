@@ -20,12 +20,12 @@ final class ConnectionRegistry: Sendable {
         var since: NIODeadline
         /// The peer's credentials (unix socket connections).
         var peer: PeerCredentials?
+        /// Closed to make room; its close is under way.
+        var evicting = false
     }
 
     private struct State {
         var entries: [ObjectIdentifier: Entry] = [:]
-        /// The connection being closed to make room (one at a time).
-        var evicting: ObjectIdentifier?
         /// A new connection waits for room and nothing could be evicted: the next connection that
         /// becomes idle is closed.
         var wantsRoom = false
@@ -49,22 +49,19 @@ final class ConnectionRegistry: Sendable {
 
     func closed(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
-        state.withLock { s in
-            s.entries[id] = nil
-            if s.evicting == id { s.evicting = nil }
-        }
+        state.withLock { $0.entries[id] = nil }
     }
 
     /// Records what `channel` does now; an idle connection is closed at once when a new one waits for room.
     func update(_ channel: any Channel, _ activity: Activity, at now: NIODeadline) {
         let id = ObjectIdentifier(channel)
         let victim: (any Channel)? = state.withLock { s in
-            guard s.entries[id] != nil else { return nil }
+            guard let entry = s.entries[id], !entry.evicting else { return nil }
             s.entries[id]?.activity = activity
             s.entries[id]?.since = now
-            guard activity != .busy, s.wantsRoom, s.evicting == nil else { return nil }
+            guard activity != .busy, s.wantsRoom else { return nil }
             s.wantsRoom = false
-            s.evicting = id
+            s.entries[id]?.evicting = true
             s.evictions += 1
             return s.entries[id]?.channel
         }
@@ -72,17 +69,20 @@ final class ConnectionRegistry: Sendable {
     }
 
     /// Closes the connection idle longest (else the one whose head has been arriving longest) to
-    /// make room; its close lets the listener accept again.
-    /// - Returns: false when none could be chosen (all are in the middle of a request) or one is
-    ///   already being closed; then the next connection to become idle is closed.
+    /// make room; its close lets the listener accept again. The listener asks once per wait, so
+    /// each admitted connection costs at most one eviction.
+    /// - Returns: false when none could be chosen (all are in the middle of a request, or being
+    ///   closed already); then, unless closes are under way, the next connection to become idle is closed.
     @discardableResult
     func evictOne() -> Bool {
         let victim: (any Channel)? = state.withLock { s in
-            guard s.evicting == nil else { return nil }
-            let best = s.entries.filter { $0.value.activity != .busy }
+            let best = s.entries.filter { $0.value.activity != .busy && !$0.value.evicting }
                 .min { ($0.value.activity, $0.value.since) < ($1.value.activity, $1.value.since) }
-            guard let best else { s.wantsRoom = true; return nil }
-            s.evicting = best.key
+            guard let best else {
+                if !s.entries.values.contains(where: \.evicting) { s.wantsRoom = true }
+                return nil
+            }
+            s.entries[best.key]?.evicting = true
             s.evictions += 1
             return best.value.channel
         }

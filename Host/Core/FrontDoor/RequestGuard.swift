@@ -149,7 +149,12 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data) else { return context.write(data, promise: promise) }
+        let part = unwrapOutboundIn(data)
+        if case .head(var head) = part, closeAfterResponse, deadline.inFlight <= 1 {
+            head.headerFields[.connection] = "close"  // the route's answer to a refused body is the last
+            return context.write(wrapOutboundOut(.head(head)), promise: promise)
+        }
+        guard case .end = part else { return context.write(data, promise: promise) }
         let now = NIODeadline.now()
         deadline.responseEnded(at: now)
         if closeAfterResponse && deadline.inFlight == 0 {
