@@ -97,6 +97,8 @@ struct Serve: AsyncParsableCommand {
         } else if let socket = cfg.unixSocket {
             local.append(AfterStart(APIServer(daemon: daemon).makeUnixApplication(path: socket.path) {
                 logger.info("listening on unix:\(socket.path) (mode 0600; the daemon's uid is admin without a token)")
+                // Tests and scripts wait for this line (worded apart from the TCP line, which they parse).
+                FileHandle.standardOutput.write(Data("lightning: unix socket ready at \(socket.path)\n".utf8))
             }, daemon: daemon))
         }
         let services = daemon.services(api: api, extra: local + [

@@ -12,6 +12,13 @@ import Testing
 struct DaemonUnixSocketTests {
     static let minimal: @Sendable (String) -> Bool = { ["sqlite-storage.json", "local-eventbus.json"].contains($0) }
 
+    /// Starts a daemon and waits for its unix socket (bound after the TCP listener).
+    func start(config: JSONValue? = nil) async throws -> (TestDaemon, String) {
+        let d = try await TestDaemon.start(config: config, manifests: Self.minimal)
+        let line = try await d.process.waitForLine(containing: "unix socket ready at ")
+        return (d, String(line.split(separator: " ").last ?? ""))
+    }
+
     func mode(_ path: String) throws -> Int {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
     }
@@ -24,8 +31,8 @@ struct DaemonUnixSocketTests {
     }
 
     @Test func cliWorksThroughTheSocketWithoutAToken() async throws {
-        let d = try await TestDaemon.start(manifests: Self.minimal)
-        let socket = d.dataDir.appendingPathComponent("lightning.sock").path
+        let (d, socket) = try await start()
+        #expect(socket == d.dataDir.appendingPathComponent("lightning.sock").path)
         #expect(try mode(socket) & 0o777 == 0o600)
         #expect(d.process.stderr.contains("listening on unix:\(socket)"), "\(d.process.stderr.suffix(2000))")
         // No token anywhere: the admin token file is gone, no LIGHTNING_URL / LIGHTNING_TOKEN.
@@ -49,8 +56,7 @@ struct DaemonUnixSocketTests {
     }
 
     @Test func otherUIDIsRefusedOnTheSocket() async throws {
-        let d = try await TestDaemon.start(manifests: Self.minimal)
-        let socket = d.dataDir.appendingPathComponent("lightning.sock").path
+        let (d, socket) = try await start()
         let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/curl", "-s", "-w", "\n%{http_code}", "--unix-socket", socket, "http://lightning/v1/plugins"]
         // Mode 0600 in a 0700 folder: another uid cannot even connect.
         let (blocked, _, _) = try await run("/usr/bin/setpriv", asNobody)
@@ -68,8 +74,7 @@ struct DaemonUnixSocketTests {
     }
 
     @Test func configuredUIDIsAdmittedOnTheSocket() async throws {
-        let d = try await TestDaemon.start(config: ["unix_socket_allow_uids": [65534]], manifests: Self.minimal)
-        let socket = d.dataDir.appendingPathComponent("lightning.sock").path
+        let (d, socket) = try await start(config: ["unix_socket_allow_uids": [65534]])
         #expect(chmod(d.dataDir.path, 0o755) == 0 && chmod(socket, 0o666) == 0)
         let (code, out, err) = try await run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/curl", "-s", "-w", "\n%{http_code}",
                                                                "--unix-socket", socket, "http://lightning/v1/plugins"])
