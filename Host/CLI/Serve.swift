@@ -26,6 +26,13 @@ struct Serve: AsyncParsableCommand {
             The API needs a bearer token: the first start writes an admin token to <data dir>/admin.token \
             (mode 0600), which the client subcommands read. LIGHTNING_AUTH=off turns authentication off \
             (a warning at every start; refused unless --host is loopback). See docs/security.md.
+
+            The daemon also listens on <data dir>/lightning.sock (mode 0600): there the caller's uid decides \
+            (the daemon's own uid is admin, no token), and the client subcommands use it when no URL or token is given.
+
+            Connections: the soft file-descriptor limit is raised to the hard one at start; TCP connections are \
+            capped below it (http.max_connections), idle and slow clients are closed, oversized requests get \
+            413/414/431 (docs/configuration.md, "HTTP: connections and limits").
             """
     )
 

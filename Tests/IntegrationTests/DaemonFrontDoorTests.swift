@@ -9,7 +9,7 @@ import Testing
 /// Issue 18, items 4–5, with the real daemon: idle connections beyond the cap or the descriptor
 /// limit never starve `/health`; idle and slow connections are closed; oversized requests get
 /// 413 / 414 / 431 with the API's JSON error, and the connection is closed.
-/// Latencies under these loads are measured by `Benchmarks/frontdoor.sh` (docs/reliability.md), not here.
+/// Latencies under these loads are measured by `Benchmarks/frontdoor/health_under_load.py` (docs/reliability.md), not here.
 @Suite(.serialized, .timeLimit(.minutes(4)))
 struct DaemonFrontDoorTests {
     static let minimal: @Sendable (String) -> Bool = { ["sqlite-storage.json", "local-eventbus.json"].contains($0) }
