@@ -15,6 +15,7 @@ enum Hostile {
 
     /// Runs each check, writing `probe CHECK: RESULT` on stderr, then serves as `well`.
     /// Checks: `read:PATH`, `list:PATH`, `write:PATH`, `socket:inet|inet6|unix`, `connect:PORT`,
+    /// `connect-unix:PATH` (a unix socket, as the daemon's `lightning.sock`),
     /// `ptrace:traceme`, `ptrace:parent`, `id`, `exec:PATH[,ARG...]`, `escape:TAG`.
     static func probes(_ checks: [String]) async {
         for check in checks {
@@ -50,6 +51,8 @@ enum Hostile {
         case "connect":
             let rc = lt_test_connect_loopback(Int32(arg) ?? 0)
             return rc == 0 ? "ok" : "error: \(String(cString: strerror(-rc)))"
+        case "connect-unix":
+            return connectUnix(arg)
         case "ptrace":
             let rc = arg == "parent" ? lt_test_ptrace_attach(getppid()) : lt_test_ptrace_traceme()
             return rc == 0 ? "ok" : "error: \(String(cString: strerror(Int32(-rc))))"
@@ -65,6 +68,22 @@ enum Hostile {
     }
 
     static func errText() -> String { String(cString: strerror(errno)) }
+
+    /// Connects to the unix socket at `path`: "ok" or the error.
+    static func connectUnix(_ path: String) -> String {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return "error: \(errText())" }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return rc == 0 ? "ok" : "error: \(errText())"
+    }
 
     /// uid, gid, groups, capabilities, no_new_privs, seccomp, pid, hostname, home, cwd.
     static func identity() -> String {
