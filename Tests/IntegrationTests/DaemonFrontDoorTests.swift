@@ -142,4 +142,24 @@ struct DaemonFrontDoorTests {
         #expect(try await d.post("/v1/events", ["type": "frontdoor.ok", "source": "test", "data": [:]]).status == 202)
         try await d.stop()
     }
+
+    /// Issue 17, item 10: sandboxed children run as uid 65534 on the host; a networked one shares
+    /// the daemon's network namespace, so the TCP listener refuses loopback clients of that uid
+    /// (the kernel's record of the client socket's owner). Played here by curl under `setpriv`.
+    @Test func loopbackClientWithTheSandboxUIDIsRefused() async throws {
+        let d = try await TestDaemon.start(manifests: Self.minimal)
+        let url = "\(d.base)/health"
+        let p = try TestProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url])
+        let code = try await p.wait()
+        #expect(code != 0 && p.stdout == "000", "curl as uid 65534: exit \(code), HTTP \(p.stdout)")
+        #expect(d.process.stderr.contains("refused a loopback connection from uid 65534"), "\(d.process.stderr.suffix(2000))")
+        // Another unprivileged uid is served (it still needs a token for more than /health).
+        let other = try TestProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=65533", "--regid=65533", "--clear-groups",
+                                    "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url])
+        _ = try await other.wait()
+        #expect(other.stdout == "200", "curl as uid 65533: HTTP \(other.stdout)")
+        #expect(try await d.request("GET", "/health", token: .some(nil)).status == 200)
+        try await d.stop()
+    }
 }

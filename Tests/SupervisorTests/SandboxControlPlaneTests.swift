@@ -9,8 +9,10 @@ import Testing
 /// Issue 17, item 10: a sandboxed child cannot reach the daemon's control plane, i.e. its TCP
 /// port on loopback and its unix socket in the data folder (here: a listener on loopback and a
 /// socket `lightning.sock` in the fixture's data folder, mode 0666 so that only the sandbox can
-/// keep the child out). Networked sandboxes still reach the port: a known issue
-/// (docs/security.md, "What this does not cover yet").
+/// keep the child out). A networked sandbox shares the daemon's network namespace and connects to
+/// the port; the daemon's listener then refuses it by the uid owning its socket (65534), which
+/// `networkedChildsConnectionIsOwnedByTheSandboxUID` checks here and
+/// `DaemonFrontDoorTests.loopbackClientWithTheSandboxUIDIsRefused` with the real daemon.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct SandboxControlPlaneTests {
     /// A unix socket listening at `path`, mode 0666.
@@ -45,20 +47,32 @@ struct SandboxControlPlaneTests {
         #expect(p["connect-unix:\(socketPath)"]?.hasPrefix("error:") == true, "\(p)")
     }
 
-    @Test func networkedChildReachesNotTheSocketButStillThePort() async throws {
+    @Test func networkedChildReachesNotTheSocketAndItsTCPConnectionIsOwnedByTheSandboxUID() async throws {
         let (tcp, port) = try SandboxIsolationTests.listener()
         defer { close(tcp) }
         let f = try SandboxFixture()
         let socketPath = f.dataDir.appendingPathComponent("lightning.sock").path
         let unix = try Self.unixListener(socketPath)
         defer { close(unix) }
-        let p = await SandboxFixture.probe(f.child(["probe", "connect:\(port)", "connect-unix:\(socketPath)"], profile: .standard, name: "sbx-net") {
+        let c = f.child(["probe", "connect-unix:\(socketPath)", "connect-hold:\(port)"], profile: .standard, name: "sbx-net") {
             $0.sandbox.network = true
-        })
-        #expect(p["connect-unix:\(socketPath)"]?.hasPrefix("error:") == true, "\(p)")
-        withKnownIssue("issue 17 item 10: a networked sandbox shares the daemon's network namespace and reaches its port") {
-            #expect(p["connect:\(port)"]?.hasPrefix("error:") == true, "\(p)")
         }
+        c.start()
+        let ready = await c.waitReady(timeout: .seconds(60))
+        #expect(ready, "not ready: \(c.snapshot.lastExit?.reason ?? "-")")
+        let p = SandboxFixture.probes(c)
+        #expect(p["connect-unix:\(socketPath)"]?.hasPrefix("error:") == true, "\(p)")
+        #expect(p["connect-hold:\(port)"] == "ok", "\(p)")
+        // The child's connection, seen from the listener: its client socket belongs to uid 65534.
+        var addr = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let conn = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(tcp, $0, &len) } }
+        #expect(conn >= 0)
+        defer { close(conn) }
+        let clientPort = Int(UInt16(bigEndian: addr.sin_port))
+        let owner = LoopbackPeer.owner(family: AF_INET, client: "127.0.0.1", clientPort: clientPort, server: "127.0.0.1", serverPort: port)
+        #expect(owner == .uid(LoopbackPeer.sandboxUID))
+        await c.stop()
     }
 }
 

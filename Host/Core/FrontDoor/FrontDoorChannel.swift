@@ -30,9 +30,19 @@ public struct FrontDoorChannel: HTTPChannelHandler {
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        guard readsPeerCredentials else { return configure(channel: channel, peer: nil, logger: logger) }
+        guard readsPeerCredentials else {
+            // A sandboxed child sharing the daemon's network namespace ("network": true) is not served.
+            if case .uid(let uid) = LoopbackPeer.lookup(channel), uid == LoopbackPeer.sandboxUID {
+                logger.notice("refused a loopback connection from uid \(uid) (sandboxed children's uid): children do not reach the control plane")
+                channel.close(promise: nil)  // a failed setup alone does not close the accepted channel
+                return channel.eventLoop.makeFailedFuture(SandboxedPeerRefused(uid: uid))
+            }
+            return configure(channel: channel, peer: nil, logger: logger)
+        }
         // A connection whose peer cannot be identified is not served (the failed future closes it).
-        return PeerCredentials.read(from: channel).flatMap { peer in configure(channel: channel, peer: peer, logger: logger) }
+        return PeerCredentials.read(from: channel)
+            .flatMapErrorThrowing { error in channel.close(promise: nil); throw error }
+            .flatMap { peer in configure(channel: channel, peer: peer, logger: logger) }
     }
 
     private func configure(channel: any Channel, peer: PeerCredentials?, logger: Logger) -> EventLoopFuture<Value> {
@@ -67,6 +77,12 @@ public struct FrontDoorChannel: HTTPChannelHandler {
             await handleHTTP(asyncChannel: asyncChannel, logger: logger)
         }
     }
+}
+
+/// A loopback connection whose client socket belongs to the sandboxed children's uid.
+struct SandboxedPeerRefused: Error, CustomStringConvertible {
+    var uid: UInt32
+    var description: String { "loopback connection from uid \(uid): expected a client outside the sandboxes (children do not reach the control plane)" }
 }
 
 extension HTTPServerBuilder {

@@ -15,7 +15,8 @@ enum Hostile {
 
     /// Runs each check, writing `probe CHECK: RESULT` on stderr, then serves as `well`.
     /// Checks: `read:PATH`, `list:PATH`, `write:PATH`, `socket:inet|inet6|unix`, `connect:PORT`,
-    /// `connect-unix:PATH` (a unix socket, as the daemon's `lightning.sock`),
+    /// `connect-unix:PATH` (a unix socket, as the daemon's `lightning.sock`), `connect-hold:PORT`
+    /// (connect to 127.0.0.1:PORT and keep the connection open while the child lives),
     /// `ptrace:traceme`, `ptrace:parent`, `id`, `exec:PATH[,ARG...]`, `escape:TAG`.
     static func probes(_ checks: [String]) async {
         for check in checks {
@@ -53,6 +54,8 @@ enum Hostile {
             return rc == 0 ? "ok" : "error: \(String(cString: strerror(-rc)))"
         case "connect-unix":
             return connectUnix(arg)
+        case "connect-hold":
+            return connectAndHold(Int(arg) ?? 0)
         case "ptrace":
             let rc = arg == "parent" ? lt_test_ptrace_attach(getppid()) : lt_test_ptrace_traceme()
             return rc == 0 ? "ok" : "error: \(String(cString: strerror(Int32(-rc))))"
@@ -68,6 +71,21 @@ enum Hostile {
     }
 
     static func errText() -> String { String(cString: strerror(errno)) }
+
+    /// Connects to 127.0.0.1:`port` and leaves the descriptor open (the test looks at the connection).
+    static func connectAndHold(_ port: Int) -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return "error: \(errText())" }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if rc != 0 { let e = errText(); close(fd); return "error: \(e)" }
+        return "ok"
+    }
 
     /// Connects to the unix socket at `path`: "ok" or the error.
     static func connectUnix(_ path: String) -> String {
