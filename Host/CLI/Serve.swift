@@ -91,10 +91,15 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(daemon.metrics.factory)
         if pin { logger.notice("--pin: manifests' library.sha256 taken from the libraries as built (in memory, files unchanged)") }
         let host = cfg.host
-        let api = APIServer(daemon: daemon).makeApplication { port in
-            // Tests and scripts wait for this line to learn the port.
-            FileHandle.standardOutput.write(Data("lightning: listening on http://\(host):\(port)\n".utf8))
-        }
+        let scheme = cfg.tls == nil ? "http" : "https"
+        let api: any Service
+        do {
+            api = try APIServer(daemon: daemon).makeApplication { port in
+                // Tests and scripts wait for this line to learn the port.
+                FileHandle.standardOutput.write(Data("lightning: listening on \(scheme)://\(host):\(port)\n".utf8))
+            }
+        } catch let e as HostError { throw ValidationError(e.description) }
+        if let tls = cfg.tls { logger.info("TLS: certificate \(tls.certificate.path), key \(tls.key.path)") }
         // One group: the supervisor, the daemon's start and shutdown, the router and the API
         // (Daemon.services). Shut down first (reverse order): the stream closer ends open event
         // streams, so the HTTP server's graceful shutdown does not wait for them forever.

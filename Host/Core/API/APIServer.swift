@@ -1,4 +1,6 @@
 import Foundation
+import HummingbirdCore
+import HummingbirdTLS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,7 +42,9 @@ public struct APIServer: Sendable {
     /// The HTTP service on TCP. `onListening` receives the bound port (useful with port 0).
     /// Connections are capped (`ConnectionBudget`, from `http.max_connections` and the
     /// file-descriptor limit) and each runs under the `http` limits and deadlines (`FrontDoorChannel`).
-    public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> any Service {
+    /// With `tls` in the config, the listener speaks HTTPS only (HummingbirdTLS).
+    /// - Throws: `HostError(.configInvalid)` when the TLS files cannot be read.
+    public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> any Service {
         let limits = daemon.config.http
         let fdLimit = FileDescriptorLimit.current()?.soft ?? 1024
         let budget = ConnectionBudget.resolve(configured: limits.maxConnections, fdLimit: fdLimit)
@@ -49,7 +53,8 @@ public struct APIServer: Sendable {
         let registry = ConnectionRegistry()
         return Application(
             router: makeRouter(),
-            server: .frontDoor(limits: limits, registry: registry),
+            server: try daemon.config.tls.map { try HTTPServerBuilder.tls(.frontDoor(limits: limits, registry: registry), tlsConfiguration: try $0.serverConfiguration()) }
+                ?? .frontDoor(limits: limits, registry: registry),
             configuration: .init(address: .hostname(daemon.config.host, port: daemon.config.port), serverName: "lightning",
                                  availableConnectionsDelegate: ConnectionCap(cap: budget.cap, registry: registry)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

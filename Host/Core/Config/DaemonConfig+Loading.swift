@@ -102,6 +102,13 @@ extension DaemonConfig {
             }
             else { problems.append("field \"router\": expected an object, got \(v.typeDescription)") }
         }
+        if let v = o["tls"] {
+            if let t = v.objectValue, let cert = t["certificate"]?.stringValue, let key = t["key"]?.stringValue, t.count == 2 {
+                tls = TLSFiles(certificate: path(cert), key: path(key))
+            } else {
+                problems.append("field \"tls\": expected {\"certificate\": \"<PEM file>\", \"key\": \"<PEM file>\"}, got \(v)")
+            }
+        }
         if let v = o["unix_socket"] {
             switch v {
             case .bool(let b): unixSocketEnabled = b
@@ -128,7 +135,7 @@ extension DaemonConfig {
     static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "providers",
                                 "drivers", "plugin_config", "router", "log_level", "sandbox_default",
                                 "auth", "api_command_dirs", "api_provider_paths", "http",
-                                "unix_socket", "unix_socket_allow_uids"]
+                                "unix_socket", "unix_socket_allow_uids", "tls"]
 
     private mutating func applyRouter(_ r: [String: JSONValue], _ problems: inout [String]) {
         let fields: [(String, WritableKeyPath<RouterSettings, Int>, ClosedRange<Int>)] = [

@@ -34,6 +34,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var router: RouterSettings = RouterSettings()
     /// Connection cap, timeouts and size limits of the API's listeners (`HTTPLimits`).
     public var http: HTTPLimits = HTTPLimits()
+    /// TLS on the TCP listener: certificate chain and private key (PEM); nil = plain HTTP.
+    public var tls: TLSFiles? = nil
     /// The unix socket for local administration (docs/security.md): nil = `<data_dir>/lightning.sock`;
     /// `unixSocketEnabled` false = none (`"unix_socket": false`).
     public var unixSocketPath: URL? = nil
