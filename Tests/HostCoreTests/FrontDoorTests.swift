@@ -166,4 +166,16 @@ import Testing
         try cfg.apply(fileAt: url)
         #expect(cfg.unixSocket?.path == "/run/lightning.sock")
     }
+
+    @Test func tlsKeysAreReadFromTheConfigFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lt-tls-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(#"{"tls": {"certificate": "/etc/l/cert.pem", "key": "key.pem"}}"#.utf8).write(to: url)
+        var cfg = DaemonConfig()
+        try cfg.apply(fileAt: url)
+        #expect(cfg.tls == TLSFiles(certificate: URL(fileURLWithPath: "/etc/l/cert.pem"), key: url.deletingLastPathComponent().appendingPathComponent("key.pem").standardizedFileURL))
+        try Data(#"{"tls": {"certificate": "/etc/l/cert.pem"}}"#.utf8).write(to: url)
+        var bad = DaemonConfig()
+        #expect { try bad.apply(fileAt: url) } throws: { "\($0)".contains("field \"tls\": expected {\"certificate\": \"<PEM file>\", \"key\": \"<PEM file>\"}") }
+    }
 }

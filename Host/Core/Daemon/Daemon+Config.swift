@@ -17,7 +17,7 @@ extension Daemon {
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         var sources: [String: JSONValue] = [:]
         for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "drivers", "log_level", "sandbox_default",
-                    "auth", "api_command_dirs", "api_provider_paths", "unix_socket", "unix_socket_allow_uids"] {
+                    "auth", "api_command_dirs", "api_provider_paths", "unix_socket", "unix_socket_allow_uids", "tls"] {
             sources[key] = .string(config.source(of: key))
         }
         for kind in config.providers.keys { sources["providers.\(kind)"] = .string(config.source(of: "providers.\(kind)")) }
@@ -48,6 +48,7 @@ extension Daemon {
                 "max_header_bytes": .int(config.http.maxHeaderBytes), "max_uri_bytes": .int(config.http.maxURIBytes),
             ],
             "unix_socket": config.unixSocket.map { .string($0.path) } ?? .bool(false),
+            "tls": config.tls.map { ["certificate": .string($0.certificate.path), "key": .string($0.key.path)] } ?? .null,
             "unix_socket_allow_uids": .array(config.unixSocketAllowUIDs.map { .int(Int($0)) }),
         ]
     }
