@@ -32,7 +32,8 @@ struct Serve: AsyncParsableCommand {
 
             Connections: the soft file-descriptor limit is raised to the hard one at start; TCP connections are \
             capped below it (http.max_connections), idle and slow clients are closed, oversized requests get \
-            413/414/431 (docs/configuration.md, "HTTP: connections and limits").
+            413/414/431 (docs/configuration.md, "HTTP: connections and limits"). \
+            "tls": {"certificate": FILE, "key": FILE} in the config file turns HTTPS on (PEM files).
             """
     )
 
