@@ -7,8 +7,11 @@ import LightningProtocol
 
 /// Options every client subcommand takes.
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: "Daemon URL (default: $LIGHTNING_URL or http://127.0.0.1:7777).")
+    @Option(name: .long, help: "Daemon URL, over TCP with a token (default: $LIGHTNING_URL; without either, the unix socket when a daemon answers on it, else http://127.0.0.1:7777).")
     var url: String?
+
+    @Option(name: .long, help: "The daemon's unix socket: no token needed for the daemon's own user (default: $LIGHTNING_SOCKET, else $LIGHTNING_DATA_DIR/lightning.sock or .lightning/lightning.sock when a daemon answers there).")
+    var socket: String?
 
     @Flag(name: .long, help: "Print the raw JSON answer.")
     var json = false
@@ -16,10 +19,20 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: "File holding the API token, mode 0600 (default: $LIGHTNING_TOKEN, $LIGHTNING_TOKEN_FILE, or $LIGHTNING_DATA_DIR/admin.token, else .lightning/admin.token).")
     var tokenFile: String?
 
+    /// TCP with a token when a URL is given (`--url`, `LIGHTNING_URL`); else the unix socket
+    /// named (`--socket`, `LIGHTNING_SOCKET`), or the data folder's when a daemon answers on it;
+    /// else TCP on the default address.
     var client: DaemonClient {
         let env = ProcessInfo.processInfo.environment
-        return DaemonClient(base: url ?? env["LIGHTNING_URL"] ?? "http://127.0.0.1:7777",
-                            token: ClientToken(tokenFile: tokenFile, environment: env))
+        let base = url ?? env["LIGHTNING_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        var client = DaemonClient(base: base ?? "http://127.0.0.1:7777", token: ClientToken(tokenFile: tokenFile, environment: env))
+        if let named = socket ?? env["LIGHTNING_SOCKET"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            client.socketPath = named
+        } else if base == nil, tokenFile == nil, env["LIGHTNING_TOKEN"] == nil {
+            let path = UnixSocketHTTP.defaultPath(environment: env)
+            if UnixSocketHTTP.reachable(path) { client.socketPath = path }
+        }
+        return client
     }
 }
 
@@ -33,6 +46,9 @@ struct DaemonClient: Sendable {
     let base: String
     /// Where the bearer token comes from; resolved on every request.
     var token = ClientToken(tokenFile: nil, environment: [:])
+    /// The daemon's unix socket: when set, JSON calls go through it without a token (the daemon
+    /// decides by the caller's uid); `events tail` still uses `base` and a token.
+    var socketPath: String?
 
     /// The `Authorization` header to send, if a token was found.
     func authorization() throws -> (header: String, source: String)? {
@@ -43,6 +59,7 @@ struct DaemonClient: Sendable {
     /// - Parameter accepting: non-2xx statuses whose JSON body is still the answer (e.g. 503 of /health).
     func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:],
               accepting: Set<Int> = []) async throws -> JSONValue {
+        if let socketPath { return try sendOverSocket(socketPath, method, path, body: body, headers: headers, accepting: accepting) }
         guard let url = URL(string: base + path) else { throw ClientFailure(description: "invalid daemon URL: \(base + path)") }
         var req = URLRequest(url: url)
         req.httpMethod = method
@@ -66,6 +83,22 @@ struct DaemonClient: Sendable {
                 throw ClientFailure(description: "\(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status))\(hint)")
             }
             throw ClientFailure(description: "HTTP \(status): \(String(decoding: data.prefix(500), as: UTF8.self))")
+        }
+        return json
+    }
+
+    /// `send` over the unix socket: no `Authorization` header.
+    private func sendOverSocket(_ socket: String, _ method: String, _ path: String, body: Data?, headers: [String: String],
+                                accepting: Set<Int>) throws -> JSONValue {
+        var h = headers
+        if body != nil { h["Content-Type"] = "application/json" }
+        let (status, data) = try UnixSocketHTTP.send(path: socket, method: method, target: path, headers: h, body: body)
+        let json = data.isEmpty ? JSONValue.null : ((try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .string(String(decoding: data, as: UTF8.self)))
+        guard (200..<300).contains(status) || accepting.contains(status) else {
+            if let e = json["error"], let msg = e["message"]?.stringValue {
+                throw ClientFailure(description: "\(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status), over unix:\(socket))")
+            }
+            throw ClientFailure(description: "HTTP \(status) over unix:\(socket): \(String(decoding: data.prefix(500), as: UTF8.self))")
         }
         return json
     }

@@ -26,6 +26,14 @@ struct Serve: AsyncParsableCommand {
             The API needs a bearer token: the first start writes an admin token to <data dir>/admin.token \
             (mode 0600), which the client subcommands read. LIGHTNING_AUTH=off turns authentication off \
             (a warning at every start; refused unless --host is loopback). See docs/security.md.
+
+            The daemon also listens on <data dir>/lightning.sock (mode 0600): there the caller's uid decides \
+            (the daemon's own uid is admin, no token), and the client subcommands use it when no URL or token is given.
+
+            Connections: the soft file-descriptor limit is raised to the hard one at start; TCP connections are \
+            capped below it (http.max_connections), idle and slow clients are closed, oversized requests get \
+            413/414/431 (docs/configuration.md, "HTTP: connections and limits"). \
+            "tls": {"certificate": FILE, "key": FILE} in the config file turns HTTPS on (PEM files).
             """
     )
 
@@ -71,20 +79,42 @@ struct Serve: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "lt.daemon")
+        // Every connection, child pipe and plugin file is a descriptor: take the hard limit.
+        do {
+            let (before, after) = try FileDescriptorLimit.raiseSoftToHard()
+            logger.info("file descriptors: \(before.soft == after.soft ? "soft limit \(after.soft) (already the hard limit)" : "soft limit raised from \(before.soft) to \(after.soft)") (\(after))")
+        } catch {
+            logger.warning("file descriptors: the soft limit stays at \(FileDescriptorLimit.current()?.description ?? "?"): \(error)")
+        }
         var daemonConfig = cfg
         daemonConfig.pinLibraries = pin
         let daemon = Daemon(config: daemonConfig, logger: logger)
         MetricsSystem.bootstrap(daemon.metrics.factory)
         if pin { logger.notice("--pin: manifests' library.sha256 taken from the libraries as built (in memory, files unchanged)") }
         let host = cfg.host
-        let api = APIServer(daemon: daemon).makeApplication { port in
-            // Tests and scripts wait for this line to learn the port.
-            FileHandle.standardOutput.write(Data("lightning: listening on http://\(host):\(port)\n".utf8))
-        }
+        let scheme = cfg.tls == nil ? "http" : "https"
+        let api: any Service
+        do {
+            api = try APIServer(daemon: daemon).makeApplication { port in
+                // Tests and scripts wait for this line to learn the port.
+                FileHandle.standardOutput.write(Data("lightning: listening on \(scheme)://\(host):\(port)\n".utf8))
+            }
+        } catch let e as HostError { throw ValidationError(e.description) }
+        if let tls = cfg.tls { logger.info("TLS: certificate \(tls.certificate.path), key \(tls.key.path)") }
         // One group: the supervisor, the daemon's start and shutdown, the router and the API
         // (Daemon.services). Shut down first (reverse order): the stream closer ends open event
         // streams, so the HTTP server's graceful shutdown does not wait for them forever.
-        let services = daemon.services(api: api, extra: [
+        var local: [any Service] = []
+        if let socket = cfg.unixSocket, socket.path.utf8.count >= 108 {
+            logger.warning("unix socket \(socket.path): expected a path shorter than 108 bytes (sun_path), got \(socket.path.utf8.count); not listening on it (set unix_socket to a shorter path)")
+        } else if let socket = cfg.unixSocket {
+            local.append(AfterStart(APIServer(daemon: daemon).makeUnixApplication(path: socket.path) {
+                logger.info("listening on unix:\(socket.path) (mode 0600; the daemon's uid is admin without a token)")
+                // Tests and scripts wait for this line (worded apart from the TCP line, which they parse).
+                FileHandle.standardOutput.write(Data("lightning: unix socket ready at \(socket.path)\n".utf8))
+            }, daemon: daemon))
+        }
+        let services = daemon.services(api: api, extra: local + [
             AfterStart(StreamCloser(daemon: daemon), daemon: daemon),
             AfterStart(ConfigReloader(daemon: daemon, sources: sources, logger: logger), daemon: daemon),
         ])

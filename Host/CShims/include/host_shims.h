@@ -6,6 +6,15 @@
 #include <sys/eventfd.h>
 #include "lt_sandbox.h"
 
+/* SO_PEERCRED (Linux; declared only with _GNU_SOURCE): the unix socket listener reads the
+   peer's pid, uid and gid with it. */
+int lt_shim_so_peercred(void);
+
+/* The uid owning the TCP socket whose local end is src:sport and remote end dst:dport (network
+   byte order addresses, host order ports; family AF_INET or AF_INET6), or -errno
+   (-ENOENT: no such socket). One NETLINK_SOCK_DIAG exact lookup. */
+long lt_shim_tcp_socket_uid(int family, const void *src, unsigned short sport, const void *dst, unsigned short dport);
+
 /* dlopen flags the loader uses: RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE. */
 int lt_shim_dlopen_flags(void);
 

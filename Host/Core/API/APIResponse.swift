@@ -30,6 +30,10 @@ enum APIResponse {
         case .throttled: return .tooManyRequests
         case .unauthenticated: return .badGateway  // an upstream refused the provider; the API's own 401 is AuthMiddleware's
         case .permissionDenied: return .forbidden
+        case .payloadTooLarge: return .contentTooLarge
+        case .headersTooLarge: return .requestHeaderFieldsTooLarge
+        case .uriTooLong: return .uriTooLong
+        case .requestTimeout: return .requestTimeout
         default: return .internalServerError
         }
     }
@@ -49,11 +53,16 @@ enum APIResponse {
 }
 
 extension Request {
-    /// The body decoded as `T`; malformed JSON and missing fields become 400 with the field named.
+    /// The body decoded as `T`; malformed JSON and missing fields become 400 with the field named,
+    /// a body over `limit` (or over the listener's `http.max_body_bytes`) 413 `payload_too_large`.
     mutating func decode<T: Decodable>(_ type: T.Type, limit: Int = 4 << 20, allowEmpty: Bool = false) async throws -> T {
         let buffer: ByteBuffer
-        do { buffer = try await collectBody(upTo: limit) } catch {
-            throw WireError(.invalidArgument, "request body larger than \(limit) bytes")
+        do { buffer = try await collectBody(upTo: limit) } catch is NIOTooManyBytesError {
+            throw WireError(.payloadTooLarge, "request body: expected at most \(limit) bytes, got more")
+        } catch let e as RequestBodyTooLarge {
+            throw WireError(.payloadTooLarge, e.description)
+        } catch {
+            throw WireError(.invalidArgument, "request body: \(error)")
         }
         var data = Data(buffer.readableBytesView)
         if data.isEmpty {

@@ -1,4 +1,9 @@
 import Foundation
+import HummingbirdCore
+import HummingbirdTLS
+#if canImport(Glibc)
+import Glibc
+#endif
 public import Hummingbird
 import LightningProtocol
 import Logging
@@ -20,7 +25,8 @@ public struct APIServer: Sendable {
         let router = Router()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware(logger: logger))
-        router.add(middleware: AuthMiddleware(enabled: daemon.config.authEnabled, store: { [daemon] in daemon.tokens }))
+        router.add(middleware: AuthMiddleware(enabled: daemon.config.authEnabled, store: { [daemon] in daemon.tokens },
+                                              unixSocket: UnixSocketPolicy(daemonUID: getuid(), allowedUIDs: Set(daemon.config.unixSocketAllowUIDs))))
         router.add(middleware: AuditMiddleware(router: daemon.router, logger: logger))
         addSystemRoutes(router)
         addEventRoutes(router)
@@ -35,12 +41,49 @@ public struct APIServer: Sendable {
         return router
     }
 
-    /// The HTTP service. `onListening` receives the bound port (useful with port 0).
-    public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> any Service {
-        Application(
+    /// The HTTP service on TCP. `onListening` receives the bound port (useful with port 0).
+    /// Connections are capped (`ConnectionBudget`, from `http.max_connections` and the
+    /// file-descriptor limit) and each runs under the `http` limits and deadlines (`FrontDoorChannel`).
+    /// With `tls` in the config, the listener speaks HTTPS only (HummingbirdTLS).
+    /// - Throws: `HostError(.configInvalid)` when the TLS files cannot be read.
+    public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> any Service {
+        let limits = daemon.config.http
+        let fdLimit = FileDescriptorLimit.current()?.soft ?? 1024
+        let budget = ConnectionBudget.resolve(configured: limits.maxConnections, fdLimit: fdLimit)
+        if let lowered = budget.lowered { logger.notice("\(lowered)") }
+        logger.info("HTTP: at most \(budget.cap) connections; idle timeout \(limits.idleTimeoutMs) ms, head \(limits.headerTimeoutMs) ms, body gap \(limits.bodyTimeoutMs) ms; body ≤ \(limits.maxBodyBytes) B, head ≤ \(limits.maxHeaderBytes) B, target ≤ \(limits.maxURIBytes) B")
+        let registry = ConnectionRegistry()
+        return Application(
             router: makeRouter(),
-            configuration: .init(address: .hostname(daemon.config.host, port: daemon.config.port), serverName: "lightning"),
+            server: try daemon.config.tls.map { try HTTPServerBuilder.tls(.frontDoor(limits: limits, registry: registry), tlsConfiguration: try $0.serverConfiguration()) }
+                ?? .frontDoor(limits: limits, registry: registry),
+            configuration: .init(address: .hostname(daemon.config.host, port: daemon.config.port), serverName: "lightning",
+                                 availableConnectionsDelegate: ConnectionCap(cap: budget.cap, registry: registry)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    /// Connections the unix socket holds at most (beside the TCP cap: the operator's way in
+    /// while TCP is full).
+    static let unixSocketConnections = 64
+
+    /// The HTTP service on the unix socket `path` (mode 0600 once bound), for local
+    /// administration: each request runs as its peer's uid decides (`UnixSocketPolicy`), no token.
+    /// Same routes, limits and deadlines as TCP; its own connection cap.
+    public func makeUnixApplication(path: String, onListening: @escaping @Sendable () async -> Void = {}) -> any Service {
+        let registry = ConnectionRegistry()
+        let logger = self.logger
+        return Application(
+            router: makeRouter(),
+            server: .frontDoor(limits: daemon.config.http, registry: registry, readsPeerCredentials: true),
+            configuration: .init(address: .unixDomainSocket(path: path), serverName: "lightning",
+                                 availableConnectionsDelegate: ConnectionCap(cap: Self.unixSocketConnections, registry: registry)),
+            onServerRunning: { _ in
+                // Owner only: other local users cannot even connect (SO_PEERCRED decides for those who can).
+                if chmod(path, 0o600) != 0 { logger.error("unix socket \(path): \(SystemCallFailed(call: "chmod(0600)", errno: errno))") }
+                await onListening()
+            },
             logger: logger
         )
     }

@@ -16,8 +16,17 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     /// the service group beside the API's construction); nil while enabled means nobody can
     /// authenticate (every protected route is 401).
     let store: @Sendable () -> TokenStore?
+    /// Who may use the unix socket: a request that came through it (`PeerCredentials.current`)
+    /// is decided by its peer's uid alone, with authentication on or off.
+    var unixSocket = UnixSocketPolicy(daemonUID: 0)
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let peer = PeerCredentials.current {
+            switch unixSocket.principal(for: peer) {
+            case .failure(let refusal): return APIResponse.json(ErrorBody(error: refusal), status: .forbidden)
+            case .success(let principal): return try await Principal.$current.withValue(principal) { try await next(request, context) }
+            }
+        }
         guard enabled else { return try await next(request, context) }
         let needed: Scope
         switch RouteScopes.requirement(method: request.method.rawValue, path: request.uri.path) {

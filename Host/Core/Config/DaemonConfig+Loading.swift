@@ -29,7 +29,7 @@ extension DaemonConfig {
             problems.append("field \"\(key)\": expected one of \(Self.fileKeys.sorted().joined(separator: ", ")), got an unknown key")
         }
         let origin = "file \(subject)"
-        for key in o.keys where Self.fileKeys.contains(key) && key != "providers" && key != "router" && key != "plugin_config" {
+        for key in o.keys where Self.fileKeys.contains(key) && key != "providers" && key != "router" && key != "plugin_config" && key != "http" {
             sources[key] = origin
         }
         if let v = str("mode") {
@@ -102,6 +102,31 @@ extension DaemonConfig {
             }
             else { problems.append("field \"router\": expected an object, got \(v.typeDescription)") }
         }
+        if let v = o["tls"] {
+            if let t = v.objectValue, let cert = t["certificate"]?.stringValue, let key = t["key"]?.stringValue, t.count == 2 {
+                tls = TLSFiles(certificate: path(cert), key: path(key))
+            } else {
+                problems.append("field \"tls\": expected {\"certificate\": \"<PEM file>\", \"key\": \"<PEM file>\"}, got \(v)")
+            }
+        }
+        if let v = o["unix_socket"] {
+            switch v {
+            case .bool(let b): unixSocketEnabled = b
+            case .string(let p) where !p.isEmpty: unixSocketPath = path(p); unixSocketEnabled = true
+            default: problems.append("field \"unix_socket\": expected a socket path or false, got \(v)")
+            }
+        }
+        if let v = o["unix_socket_allow_uids"] {
+            if let a = v.arrayValue, a.allSatisfy({ ($0.intValue ?? -1) >= 0 }) { unixSocketAllowUIDs = a.compactMap(\.intValue).map { UInt32($0) } }
+            else { problems.append("field \"unix_socket_allow_uids\": expected an array of uids (integers ≥ 0), got \(v)") }
+        }
+        if let v = o["http"] {
+            if let h = v.objectValue {
+                applyHTTP(h, &problems)
+                for k in h.keys { sources["http.\(k)"] = origin }
+            }
+            else { problems.append("field \"http\": expected an object, got \(v.typeDescription)") }
+        }
         if !problems.isEmpty {
             throw HostError(.configInvalid, subject: subject, problems.joined(separator: "\n  "))
         }
@@ -109,7 +134,8 @@ extension DaemonConfig {
 
     static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "providers",
                                 "drivers", "plugin_config", "router", "log_level", "sandbox_default",
-                                "auth", "api_command_dirs", "api_provider_paths"]
+                                "auth", "api_command_dirs", "api_provider_paths", "http",
+                                "unix_socket", "unix_socket_allow_uids", "tls"]
 
     private mutating func applyRouter(_ r: [String: JSONValue], _ problems: inout [String]) {
         let fields: [(String, WritableKeyPath<RouterSettings, Int>, ClosedRange<Int>)] = [

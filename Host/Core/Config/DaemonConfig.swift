@@ -32,6 +32,21 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Per-plugin config overrides by manifest id (drivers, agents, functions).
     public var pluginConfig: [String: [String: JSONValue]] = [:]
     public var router: RouterSettings = RouterSettings()
+    /// Connection cap, timeouts and size limits of the API's listeners (`HTTPLimits`).
+    public var http: HTTPLimits = HTTPLimits()
+    /// TLS on the TCP listener: certificate chain and private key (PEM); nil = plain HTTP.
+    public var tls: TLSFiles? = nil
+    /// The unix socket for local administration (docs/security.md): nil = `<data_dir>/lightning.sock`;
+    /// `unixSocketEnabled` false = none (`"unix_socket": false`).
+    public var unixSocketPath: URL? = nil
+    public var unixSocketEnabled = true
+    /// uids besides the daemon's own that get `admin` on the unix socket (`unix_socket_allow_uids`).
+    public var unixSocketAllowUIDs: [UInt32] = []
+    /// Where the unix socket is, when there is one.
+    public var unixSocket: URL? {
+        guard unixSocketEnabled else { return nil }
+        return unixSocketPath ?? dataDir.appendingPathComponent("lightning.sock")
+    }
     public var logLevel: String = "info"
     /// The sandbox profile of agents and functions whose manifest names none (docs/sandbox.md).
     /// `strict` by default; `none` or `standard` is the operator's explicit choice (for example

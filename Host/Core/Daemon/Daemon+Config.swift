@@ -17,11 +17,11 @@ extension Daemon {
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         var sources: [String: JSONValue] = [:]
         for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "drivers", "log_level", "sandbox_default",
-                    "auth", "api_command_dirs", "api_provider_paths"] {
+                    "auth", "api_command_dirs", "api_provider_paths", "unix_socket", "unix_socket_allow_uids", "tls"] {
             sources[key] = .string(config.source(of: key))
         }
         for kind in config.providers.keys { sources["providers.\(kind)"] = .string(config.source(of: "providers.\(kind)")) }
-        for (k, v) in config.sources where k.hasPrefix("router.") || k.hasPrefix("plugin_config.") { sources[k] = .string(v) }
+        for (k, v) in config.sources where k.hasPrefix("router.") || k.hasPrefix("plugin_config.") || k.hasPrefix("http.") { sources[k] = .string(v) }
         var instances: [String: JSONValue] = [:]
         for (id, c) in instanceConfigs.withLock({ $0 }) { instances[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         return [
@@ -41,6 +41,15 @@ extension Daemon {
                 "backoff_ms": .int(config.router.backoffMs), "max_backoff_ms": .int(config.router.maxBackoffMs),
                 "concurrency": .int(config.router.concurrency), "lease_ms": .int(config.router.leaseMs),
             ],
+            "http": [
+                "max_connections": config.http.maxConnections.map { .int($0) } ?? .null,
+                "idle_timeout_ms": .int(config.http.idleTimeoutMs), "header_timeout_ms": .int(config.http.headerTimeoutMs),
+                "body_timeout_ms": .int(config.http.bodyTimeoutMs), "max_body_bytes": .int(config.http.maxBodyBytes),
+                "max_header_bytes": .int(config.http.maxHeaderBytes), "max_uri_bytes": .int(config.http.maxURIBytes),
+            ],
+            "unix_socket": config.unixSocket.map { .string($0.path) } ?? .bool(false),
+            "tls": config.tls.map { ["certificate": .string($0.certificate.path), "key": .string($0.key.path)] } ?? .null,
+            "unix_socket_allow_uids": .array(config.unixSocketAllowUIDs.map { .int(Int($0)) }),
         ]
     }
 }

@@ -15,6 +15,8 @@ enum Hostile {
 
     /// Runs each check, writing `probe CHECK: RESULT` on stderr, then serves as `well`.
     /// Checks: `read:PATH`, `list:PATH`, `write:PATH`, `socket:inet|inet6|unix`, `connect:PORT`,
+    /// `connect-unix:PATH` (a unix socket, as the daemon's `lightning.sock`), `connect-hold:PORT`
+    /// (connect to 127.0.0.1:PORT and keep the connection open while the child lives),
     /// `ptrace:traceme`, `ptrace:parent`, `id`, `exec:PATH[,ARG...]`, `escape:TAG`.
     static func probes(_ checks: [String]) async {
         for check in checks {
@@ -50,6 +52,10 @@ enum Hostile {
         case "connect":
             let rc = lt_test_connect_loopback(Int32(arg) ?? 0)
             return rc == 0 ? "ok" : "error: \(String(cString: strerror(-rc)))"
+        case "connect-unix":
+            return connectUnix(arg)
+        case "connect-hold":
+            return connectAndHold(Int(arg) ?? 0)
         case "ptrace":
             let rc = arg == "parent" ? lt_test_ptrace_attach(getppid()) : lt_test_ptrace_traceme()
             return rc == 0 ? "ok" : "error: \(String(cString: strerror(Int32(-rc))))"
@@ -65,6 +71,37 @@ enum Hostile {
     }
 
     static func errText() -> String { String(cString: strerror(errno)) }
+
+    /// Connects to 127.0.0.1:`port` and leaves the descriptor open (the test looks at the connection).
+    static func connectAndHold(_ port: Int) -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return "error: \(errText())" }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if rc != 0 { let e = errText(); close(fd); return "error: \(e)" }
+        return "ok"
+    }
+
+    /// Connects to the unix socket at `path`: "ok" or the error.
+    static func connectUnix(_ path: String) -> String {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return "error: \(errText())" }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return rc == 0 ? "ok" : "error: \(errText())"
+    }
 
     /// uid, gid, groups, capabilities, no_new_privs, seccomp, pid, hostname, home, cwd.
     static func identity() -> String {

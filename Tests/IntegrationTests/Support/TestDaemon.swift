@@ -15,6 +15,8 @@ final class TestDaemon: @unchecked Sendable {
     let manifestsDir: URL
     let configFile: URL?
     let environment: [String: String]
+    /// A program and its arguments that run the daemon (e.g. `prlimit --nofile=…`); empty = run it directly.
+    let launcher: [String]
     private(set) var process: TestProcess
     private(set) var base: String
     /// The admin token the daemon wrote to `<data>/admin.token` at its first start (nil with
@@ -28,9 +30,10 @@ final class TestDaemon: @unchecked Sendable {
     ///   - extraManifests: more manifest files (name → text), e.g. deliberately broken ones.
     ///   - agents: also copy the repository's agent and function manifests (they spawn children
     ///     and publish process events, which would change other tests' counts).
+    ///   - launcher: a program and arguments that run the daemon, e.g. `["/usr/bin/prlimit", "--nofile=1024:1024"]`.
     static func start(config: JSONValue? = nil, manifests: ((String) -> Bool)? = nil,
                       extraManifests: [String: String] = [:], environment: [String: String] = [:],
-                      agents: Bool = false) async throws -> TestDaemon {
+                      agents: Bool = false, launcher: [String] = []) async throws -> TestDaemon {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lt-daemon-\(UUID().uuidString)")
         let manifestsDir = root.appendingPathComponent("manifests")
         try FileManager.default.createDirectory(at: manifestsDir, withIntermediateDirectories: true)
@@ -57,26 +60,30 @@ final class TestDaemon: @unchecked Sendable {
             try Wire.encode(config).write(to: url)
             configFile = url
         }
-        let d = try TestDaemon(root: root, configFile: configFile, environment: environment)
+        let d = try TestDaemon(root: root, configFile: configFile, environment: environment, launcher: launcher)
         try await d.waitReady()
         return d
     }
 
-    private init(root: URL, configFile: URL?, environment: [String: String]) throws {
+    private init(root: URL, configFile: URL?, environment: [String: String], launcher: [String]) throws {
         self.root = root
         self.environment = environment
+        self.launcher = launcher
         self.dataDir = root.appendingPathComponent("data")
         self.manifestsDir = root.appendingPathComponent("manifests")
         self.configFile = configFile
-        self.process = try Self.spawn(root: root, configFile: configFile, environment: environment)
+        self.process = try Self.spawn(root: root, configFile: configFile, environment: environment, launcher: launcher)
         self.base = ""
     }
 
-    private static func spawn(root: URL, configFile: URL?, environment: [String: String]) throws -> TestProcess {
+    private static func spawn(root: URL, configFile: URL?, environment: [String: String], launcher: [String] = []) throws -> TestProcess {
         var args = ["serve", "--port", "0", "--data-dir", root.appendingPathComponent("data").path,
                     "--manifests", root.appendingPathComponent("manifests").path, "--plugin-dir", BuildProducts.directory.path,
                     "--log-level", "info"]
         if let configFile { args += ["--config", configFile.path] }
+        if let program = launcher.first {
+            return try TestProcess(URL(fileURLWithPath: program), Array(launcher.dropFirst()) + [BuildProducts.lightning.path] + args, environment: environment)
+        }
         return try TestProcess(BuildProducts.lightning, args, environment: environment)
     }
 
@@ -107,7 +114,7 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Starts a new daemon process on the same data and manifests (after `kill9` or `stop`).
     func restart() async throws {
-        process = try Self.spawn(root: root, configFile: configFile, environment: environment)
+        process = try Self.spawn(root: root, configFile: configFile, environment: environment, launcher: launcher)
         try await waitReady()
     }
 
