@@ -22,12 +22,13 @@ struct SwapFollowTests {
         for i in 0..<4 {
             #expect(try await d.post("/v1/storage/containers/ledger/documents", ["id": .string("doc\(i)"), "data": ["n": .int(i)]]).status == 201)
         }
-        try await Self.setLatency(cosmos, ms: 1500)
+        // Long enough that the swap is still copying when Ctrl-C comes, even on a stalled machine.
+        try await Self.setLatency(cosmos, ms: 4000)
         let cfg = d.root.appendingPathComponent("sqlite.json")
         try Data(#"{"path": "followed.sqlite"}"#.utf8).write(to: cfg)
         let cli = try TestProcess(BuildProducts.lightning, ["providers", "swap", "storage", "sqlite-storage", "--config", cfg.path,
                                                              "--copy", "--probation-ms", "100"], environment: d.cliEnvironment)
-        // The daemon has taken the swap (every Cosmos call now takes 1.5 s, so it is still copying).
+        // The daemon has taken the swap (every Cosmos call now takes 4 s, so it is still copying).
         try await d.eventually("swap started", timeout: .seconds(30)) { try await d.history("type=provider.swap.started").count == 1 }
         try await d.eventually("the CLI says it follows") { cli.stderr.contains("swap of storage under way (from cosmos-storage@") }
         #expect(try await d.history("type=provider.swapped").isEmpty)
@@ -37,7 +38,7 @@ struct SwapFollowTests {
         #expect(cli.stderr.contains("interrupted: the storage swap goes on in the daemon (Ctrl-C stops only this command)."))
         #expect(cli.stderr.contains("Follow it with `lightning events tail --type 'provider.*'`"))
         // The swap ends in the daemon without the client, and loses nothing.
-        try await d.eventually("swapped without the client", timeout: .seconds(60)) { try await d.history("type=provider.swapped").count == 1 }
+        try await d.eventually("swapped without the client", timeout: .seconds(120)) { try await d.history("type=provider.swapped").count == 1 }
         #expect(try await d.get("/v1/providers").json["providers"]?.arrayValue?.first { $0["kind"] == "storage" }?["plugin"] == "sqlite-storage")
         try await Self.setLatency(cosmos, ms: 0)
         for i in 0..<4 { #expect(try await d.get("/v1/storage/containers/ledger/documents/doc\(i)").json["data"]?["n"] == .int(i)) }
