@@ -42,7 +42,7 @@ import Testing
         let events = Locked<[Event]>([])
         try await withManager { m in
             _ = try await m.bind(binding(a, "a"), to: .storage)
-            let report = try await m.swap(request(.storage, to: b, "b", copy: true, probationMs: 6000, events: events))
+            let report = try await m.swap(request(.storage, to: b, "b", copy: true, probationMs: 60_000, events: events))
             #expect(report.copied?.documents == 2)
             #expect(m.storage.current?.pluginId == "b")
             // Writes the new provider accepts during its probation: a new document and a delete.
@@ -194,7 +194,7 @@ import Testing
         let events = Locked<[Event]>([])
         try await withManager { m in
             _ = try await m.bind(binding(a, "a"), to: .storage)
-            _ = try await m.swap(request(.storage, to: b, "b", probationMs: 6000, events: events))
+            _ = try await m.swap(request(.storage, to: b, "b", probationMs: 60_000, events: events))
             _ = try await m.storage.call(.documentUpsert, WriteRequest(container: "c", document: Document(id: "2", data: [:])))
             await b.fail(Method.documentRead, onCall: 1)
             await b.setHealthy(false)

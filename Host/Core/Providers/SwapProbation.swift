@@ -5,7 +5,7 @@ import Logging
 /// open. A child task of `ProviderManager.run()`'s task group.
 ///
 /// ```
-///  every max(50, probation_ms/6) ms: still current? ── no: superseded, stop (the newer swap owns `new`)
+///  every checkInterval (probation_ms/6, from 50 ms to 1 s): still current? ── no: superseded, stop (the newer swap owns `new`)
 ///                                    health(new) ── two failures in a row ──▶ manager.rollback
 ///  deadline ──▶ close old (or keep it open: a forward left deliveries on it)
 ///  cancelled (shutdown) ──▶ the new provider stays bound; close old
@@ -34,12 +34,16 @@ struct SwapProbation: Sendable {
         var copyBackError: String?
     }
 
+    /// How often the new provider is checked: six times per window, at least every second, at
+    /// most every 50 ms (a long probation still notices a failure within about two seconds).
+    static func checkInterval(_ probationMs: Int) -> Int { min(1000, max(50, probationMs / 6)) }
+
     func run(on manager: ProviderManager) async {
         let ms = request.probationMs
         let deadline = ContinuousClock.now + .milliseconds(ms)
         var failures = 0
         while ContinuousClock.now < deadline {
-            do { try await Task.sleep(for: .milliseconds(max(50, ms / 6))) } catch { break }
+            do { try await Task.sleep(for: .milliseconds(Self.checkInterval(ms))) } catch { break }
             guard slot.current?.generation == new.generation else {
                 manager.logger.info("probation of \(report.to) ended early: a later change replaced it")
                 break
