@@ -1,5 +1,6 @@
 import Foundation
 import LightningProtocol
+import LightningTestSupport
 import Testing
 
 /// Plans in the real daemon: the action catalog from the shipped manifests, validation against
@@ -169,5 +170,39 @@ struct DaemonPlanTests {
         // Deleting the plan removes its schedule.
         #expect(try await d.request("DELETE", "/v1/plans/heartbeat").status == 204)
         try await d.eventually("schedule removed") { (try await d.get("/v1/schedules").json["schedules"]?.arrayValue ?? []).isEmpty }
+    }
+
+    /// The example plans shipped in Examples/plans validate against the shipped manifests and run.
+    @Test func theShippedExamplePlansValidateAndRun() async throws {
+        let d = try await Self.start()
+        try await d.eventually("agent ready") { try await d.get("/v1/processes/example-agent").json["state"] == "ready" }
+        let dir = BuildProducts.repoRoot.appendingPathComponent("Examples/plans")
+        for name in ["count-greeting", "review-loop", "heartbeat"] {
+            let (code, out, err) = try await d.cli(["plans", "apply", "-f", dir.appendingPathComponent("\(name).json").path])
+            #expect(code == 0, "\(name): \(err)")
+            #expect(out.contains("saved \(name) version 1"))
+        }
+        // The webhook plan: the agent greets, the function counts.
+        let hook = try await d.post("/v1/hooks/count-greeting/visitor.arrived", ["name": "Ada"])
+        let hookRun = try #require(hook.json["run_id"]?.stringValue)
+        // The reactive plan goes round its loop once, then publishes.
+        let loop = try await d.post("/v1/plans/review-loop/runs", ["data": ["text": "hello world"]])
+        let loopRun = try #require(loop.json["run_id"]?.stringValue)
+        try await d.eventually("both runs ended") {
+            let a = try await d.get("/v1/runs/\(hookRun)").json["status"]
+            let b = try await d.get("/v1/runs/\(loopRun)").json["status"]
+            return a != "running" && b != "running"
+        }
+        let h = try await d.get("/v1/runs/\(hookRun)").json
+        #expect(h["status"] == "completed", "\(h)")
+        #expect(h["steps"]?.arrayValue?.last?["output"]?["words"] == 2)
+        let l = try await d.get("/v1/runs/\(loopRun)").json
+        #expect(l["status"] == "completed", "\(l)")
+        #expect((l["steps"]?.arrayValue ?? []).map { $0["step"] } == ["write", "revise", "publish"])
+        #expect(l["steps"]?.arrayValue?.last?["output"]?["words"] == 3)
+        // The scheduled plan has its schedule.
+        try await d.eventually("heartbeat scheduled") {
+            (try await d.get("/v1/schedules").json["schedules"]?.arrayValue ?? []).contains { $0["id"] == "heartbeat.tick" && $0["next_fire_at"] != nil }
+        }
     }
 }
