@@ -56,10 +56,18 @@ struct DaemonClient: Sendable {
     }
 
     /// Sends a request; returns the decoded JSON body for 2xx, throws `ClientFailure` otherwise.
-    /// - Parameter accepting: non-2xx statuses whose JSON body is still the answer (e.g. 503 of /health).
+    /// - Parameters:
+    ///   - accepting: non-2xx statuses whose JSON body is still the answer (e.g. 503 of /health).
+    ///   - timeout: how long the request may go without an answer over TCP; nil: URLSession's 60 s
+    ///     (`waitingTimeout` for operations the daemon answers only when they end).
     func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:],
-              accepting: Set<Int> = []) async throws -> JSONValue {
-        if let socketPath { return try sendOverSocket(socketPath, method, path, body: body, headers: headers, accepting: accepting) }
+              accepting: Set<Int> = [], timeout: TimeInterval? = nil) async throws -> JSONValue {
+        if let socketPath {
+            var h = headers
+            if body != nil { h["Content-Type"] = "application/json" }
+            let (status, data) = try UnixSocketHTTP.send(path: socketPath, method: method, target: path, headers: h, body: body)
+            return try answer(status: status, data: data, accepting: accepting, socket: socketPath, hint: "")
+        }
         guard let url = URL(string: base + path) else { throw ClientFailure(description: "invalid daemon URL: \(base + path)") }
         var req = URLRequest(url: url)
         req.httpMethod = method
@@ -68,37 +76,32 @@ struct DaemonClient: Sendable {
         let auth = try authorization()
         if let auth { req.setValue(auth.header, forHTTPHeaderField: "Authorization") }
         for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
+        var session = URLSession.shared
+        if let timeout {
+            req.timeoutInterval = timeout
+            let configuration = URLSessionConfiguration.default
+            configuration.timeoutIntervalForRequest = timeout
+            configuration.timeoutIntervalForResource = timeout
+            session = URLSession(configuration: configuration)
+        }
+        defer { if timeout != nil { session.finishTasksAndInvalidate() } }
         let (data, response): (Data, URLResponse)
-        do { (data, response) = try await URLSession.shared.data(for: req) } catch {
+        do { (data, response) = try await session.data(for: req) } catch {
             throw ClientFailure(description: "cannot reach the daemon at \(base): \(error.localizedDescription) (is `lightning serve` running?)")
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let json = data.isEmpty ? JSONValue.null : ((try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .string(String(decoding: data, as: UTF8.self)))
-        guard (200..<300).contains(status) || accepting.contains(status) else {
-            if let e = json["error"], let msg = e["message"]?.stringValue {
-                var hint = ""
-                if status == 401 {
-                    hint = auth.map { " [token from \($0.source)]" } ?? " [no token found; looked at \(token.searched)]"
-                }
-                throw ClientFailure(description: "\(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status))\(hint)")
-            }
-            throw ClientFailure(description: "HTTP \(status): \(String(decoding: data.prefix(500), as: UTF8.self))")
-        }
-        return json
+        let hint = status == 401 ? (auth.map { " [token from \($0.source)]" } ?? " [no token found; looked at \(token.searched)]") : ""
+        return try answer(status: status, data: data, accepting: accepting, socket: nil, hint: hint)
     }
 
-    /// `send` over the unix socket: no `Authorization` header.
-    private func sendOverSocket(_ socket: String, _ method: String, _ path: String, body: Data?, headers: [String: String],
-                                accepting: Set<Int>) throws -> JSONValue {
-        var h = headers
-        if body != nil { h["Content-Type"] = "application/json" }
-        let (status, data) = try UnixSocketHTTP.send(path: socket, method: method, target: path, headers: h, body: body)
+    /// The JSON body of a 2xx (or accepted) answer; otherwise the daemon's error as a `ClientFailure`.
+    private func answer(status: Int, data: Data, accepting: Set<Int>, socket: String?, hint: String) throws -> JSONValue {
         let json = data.isEmpty ? JSONValue.null : ((try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .string(String(decoding: data, as: UTF8.self)))
         guard (200..<300).contains(status) || accepting.contains(status) else {
             if let e = json["error"], let msg = e["message"]?.stringValue {
-                throw ClientFailure(description: "\(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status), over unix:\(socket))")
+                throw ClientFailure(description: "\(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status)\(socket.map { ", over unix:\($0)" } ?? ""))\(hint)")
             }
-            throw ClientFailure(description: "HTTP \(status) over unix:\(socket): \(String(decoding: data.prefix(500), as: UTF8.self))")
+            throw ClientFailure(description: "HTTP \(status)\(socket.map { " over unix:\($0)" } ?? ""): \(String(decoding: data.prefix(500), as: UTF8.self))")
         }
         return json
     }
