@@ -229,7 +229,7 @@ struct SandboxIsolationTests {
         let root = Self.repoRoot.path
         try Data("""
             {"manifest_version":1,"id":"py","name":"py","version":"1.0.0","kind":"agent","capabilities":["greet.*"],
-             "process":{"command":"python3","args":["-u","\(root)/Examples/python/example_agent.py"],"restart":"temporary"},
+             "process":{"command":"python3","args":["-u","\(root)/Examples/python/example_agent.py"],"restart":"temporary","readiness_timeout_ms":60000},
              "sandbox":{"profile":"strict","paths":[{"path":"\(root)/PluginSDK/python","mode":"ro"}]}}
             """.utf8).write(to: url)
         let c = try sup.makeChild(try ManifestParser.parse(fileAt: url), config: ["greeting": "Hei"])
