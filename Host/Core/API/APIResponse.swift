@@ -93,7 +93,12 @@ extension Request {
     func queryTimestamp(_ name: String) throws -> Timestamp? {
         guard let s = query(name) else { return nil }
         if let t = Timestamp(rfc3339: s) { return t }
-        if let d = Double(s) { return Timestamp(millis: Int64(d * 1000)) }
+        if let d = Double(s) {
+            guard let t = Timestamp(secondsSince1970: d) else {
+                throw WireError(.invalidArgument, "query parameter \"\(name)\": expected seconds since 1970 within years 1 to 9999, got \"\(s)\"")
+            }
+            return t
+        }
         throw WireError(.invalidArgument, "query parameter \"\(name)\": expected an RFC 3339 timestamp, got \"\(s)\"")
     }
 
