@@ -248,4 +248,36 @@ struct DaemonTaskTests {
         let (w2, wout2, _) = try await d.cli(["runs", "watch", bad, "--timeout", "60"])
         #expect(w2 == 1 && wout2.contains("failed") && wout2.contains("urgent"), "\(wout2)")
     }
+
+    /// Tasks and instructions live in the storage provider: they follow a swap to Cosmos DB (its
+    /// loopback fake) with the copy, and keep working there: filters, If-Match, instruction counts.
+    @Test func tasksAndInstructionsFollowAStorageSwapToCosmos() async throws {
+        let cosmos = try await FakeServer(script: "cosmos_fake.py")
+        let d = try await TestDaemon.start(manifests: { $0 != "c-example-driver.json" })
+        let before = try await d.post("/v1/tasks", ["title": "before the swap", "assignee": "ada"])
+        #expect(before.status == 201)
+        let id = try #require(before.json["id"]?.stringValue)
+        #expect(try await d.put("/v1/instructions/count-pings", [
+            "trigger": ["event_type": "ping"], "action": ["type": "create_task", "config": ["title": "pinged {{ event.data.n }}", "assignee": "bot"]],
+        ]).status == 201)
+        _ = try await d.publish(["type": "ping", "data": ["n": 1]])
+        try await d.eventually("first ping counted") { try await d.get("/v1/instructions/count-pings").json["execution_count"] == 1 }
+
+        let swap = try await d.put("/v1/providers/storage", ["plugin": "cosmos-storage", "copy": true, "probation_ms": 200, "config": [
+            "endpoint": .string(cosmos.baseURL),
+            "key": "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="]])
+        #expect(swap.status == 200, "\(swap.text)")
+        let read = try await d.get("/v1/tasks/\(id)")
+        #expect(read.status == 200 && read.json["title"] == "before the swap", "\(read.text)")
+        #expect(try await d.get("/v1/storage/containers/tasks/documents/\(id)").headers["x-lightning-provider"]?.hasPrefix("cosmos-storage@") == true)
+        let etag = try #require(read.headers["etag"])
+        #expect(try await d.request("PATCH", "/v1/tasks/\(id)", body: try Wire.encode(["status": "done"] as JSONValue), headers: ["If-Match": etag]).status == 200)
+        #expect(try await d.request("PATCH", "/v1/tasks/\(id)", body: try Wire.encode(["title": "x"] as JSONValue), headers: ["If-Match": etag]).status == 412)
+        #expect(try await Self.tasks(d, "&assignee=ada&status=done").map { $0["id"] } == [.string(id)])
+
+        // The instruction came along, with its count; it keeps counting on Cosmos DB.
+        _ = try await d.publish(["type": "ping", "data": ["n": 2]])
+        try await d.eventually("second ping counted on Cosmos") { try await d.get("/v1/instructions/count-pings").json["execution_count"] == 2 }
+        #expect(Set(try await Self.tasks(d, "&assignee=bot").compactMap { $0["title"]?.stringValue }) == ["pinged 1", "pinged 2"])
+    }
 }
