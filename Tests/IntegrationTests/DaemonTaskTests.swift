@@ -204,6 +204,21 @@ struct DaemonTaskTests {
         #expect(runs.count == 1)
     }
 
+    @Test func anInstructionInvokesAFunction() async throws {
+        let d = try await TestDaemon.start(manifests: { !$0.contains("agent") }, agents: true)
+        #expect(try await d.put("/v1/instructions/count-words", [
+            "trigger": ["event_type": "note.saved", "conditions": ["contains": ["text": "lightning"]]],
+            "action": ["type": "invoke_function", "config": ["function": "wordcount", "input": ["text": "{{ event.data.text }}"]]],
+        ]).status == 201)
+        let skipped = try await d.publish(["type": "note.saved", "data": ["text": "nothing to see"]])
+        let hit = try await d.publish(["type": "note.saved", "data": ["text": "lightning strikes twice"]])
+        try await d.eventually("executed") { try await d.history("type=instruction.executed&limit=10").count == 1 }
+        let done = try #require(try await d.history("type=instruction.executed&limit=10").first)
+        #expect(done["correlation_id"] == .string(hit) && done["correlation_id"] != .string(skipped))
+        #expect(done["data"]?["result"]?["output"]?["words"] == 3, "\(done)")
+        #expect(try await d.get("/v1/instructions/count-words").json["execution_count"] == 1)
+    }
+
     @Test func theCLIManagesTasksInstructionsAndWatchesRuns() async throws {
         let d = try await TestDaemon.start()
         let (c1, out1, err1) = try await d.cli(["tasks", "create", "Water the plants", "--assignee", "ada", "--priority", "low"])

@@ -70,8 +70,16 @@ extension APIServer {
     /// Asks the planner agent; 200 with `{"valid": true, "plan", "attempts", "model"}` (and
     /// `saved` when `save` names the plan to save it as), 422 with every problem of its last answer.
     static func generate(_ daemon: Daemon, data: [String: JSONValue], save: String?) async throws -> Response {
-        guard let agent = daemon.router.drivers.first(where: { $0.name == "planner-agent" }) else {
+        guard var agent = daemon.router.drivers.first(where: { $0.name == "planner-agent" }) else {
             throw WireError(.unavailable, "plan generation needs the planner agent, which is not running: copy manifests/optional/planner-agent.json into the manifests folder and set LIGHTNING_PLANNER_BASE_URL and LIGHTNING_PLANNER_MODEL (docs/planner.md#generating-plans)")
+        }
+        // The agent may ask the model `max_attempts` times, each within its `timeout_ms`: the
+        // call waits that long (plus a margin), not the router's lease.
+        if let a = agent as? AgentDriver {
+            let cfg = daemon.instanceConfigs.withLock { $0["planner-agent"] } ?? [:]
+            let attempts = data["max_attempts"]?.intValue ?? cfg["max_attempts"]?.intValue ?? 4
+            let budget = (cfg["timeout_ms"]?.intValue ?? 60_000) * attempts + 10_000
+            agent = AgentDriver(child: a.child, capabilities: a.capabilities, timeout: .milliseconds(budget), maxConcurrency: a.maxConcurrency)
         }
         let catalog = daemon.actionCatalog
         var request = data
