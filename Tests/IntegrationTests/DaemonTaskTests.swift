@@ -204,6 +204,25 @@ struct DaemonTaskTests {
         #expect(runs.count == 1)
     }
 
+    /// An agent receives each attempt's idempotency key as the event's `idempotency_key`.
+    @Test func anAgentStepGetsTheAttemptsIdempotencyKey() async throws {
+        let agent = """
+            {"manifest_version": 1, "id": "key-agent", "name": "Key agent", "version": "1.0.0", "kind": "agent",
+             "capabilities": ["test.*"], "actions": [{"name": "test.key", "input_schema": {"type": "object"}}],
+             "process": {"command": "lt-test-child", "args": ["well"]}}
+            """
+        let d = try await TestDaemon.start(manifests: { !$0.contains("agent") }, extraManifests: ["key-agent.json": agent])
+        try await d.eventually("agent ready") { try await d.get("/v1/processes/key-agent").json["state"] == "ready" }
+        #expect(try await d.put("/v1/plans/keyed", [
+            "name": "keyed", "graph_type": "acyclic", "events": [["name": "go", "kind": "manual"], ["name": "done"]],
+            "steps": [["name": "ask", "on": ["go"], "action": "test.key", "emits": ["done"]]],
+        ]).status == 201)
+        let runId = try #require(try await d.post("/v1/plans/keyed/runs", [:]).json["run_id"]?.stringValue)
+        try await d.eventually("completed") { try await d.get("/v1/runs/\(runId)").json["status"] == "completed" }
+        let run = try await d.get("/v1/runs/\(runId)").json
+        #expect(run["steps"]?.arrayValue?.first?["output"]?["idempotency_key"] == .string("\(runId)/ask#1/1"), "\(run)")
+    }
+
     @Test func anInstructionInvokesAFunction() async throws {
         let d = try await TestDaemon.start(manifests: { !$0.contains("agent") }, agents: true)
         #expect(try await d.put("/v1/instructions/count-words", [
