@@ -5,7 +5,7 @@ import LightningProtocol
 /// `lightning plans ...` and `lightning actions` (docs/planner.md).
 struct Plans: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate, save and read plans (docs/planner.md); `lightning runs` runs them.",
+        abstract: "Validate, save, read and generate plans (docs/planner.md); `lightning runs` runs them.",
         subcommands: [Validate.self, Apply.self, List.self, Get.self, Delete.self, Generate.self, Critique.self]
     )
 
@@ -181,7 +181,7 @@ extension String {
 /// `lightning runs ...`: plan runs (docs/planner.md#runs).
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start, list, inspect and cancel plan runs (docs/planner.md#runs).",
+        abstract: "Start, list, inspect, watch and cancel plan runs (docs/planner.md#runs).",
         subcommands: [Start.self, List.self, Get.self, Watch.self, Cancel.self]
     )
 
