@@ -190,6 +190,10 @@ struct DaemonTaskTests {
         #expect(try await d.get("/v1/instructions/echoes").status == 404)
         let subs = try await d.get("/v1/subscriptions").text
         #expect(subs.contains("instructions"), "the engine's own subscription")
+        // The engine stops with the daemon: SIGTERM ends it cleanly while it is receiving.
+        let t0 = ContinuousClock.now
+        #expect(try await d.stop() == 0)
+        #expect(ContinuousClock.now - t0 < .seconds(10))
     }
 
     @Test func anInstructionStartsAPlanRun() async throws {
