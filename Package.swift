@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "lightning",
             dependencies: [
-                "HostCore", "LightningProtocol",
+                "HostCore", "LightningProtocol", "LightningPlanner", "LightningChildKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

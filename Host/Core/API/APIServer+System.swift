@@ -115,6 +115,9 @@ extension APIServer {
         "POST /v1/storage/containers/{container}/query", "GET|PUT|DELETE /v1/storage/containers/{container}/documents/{id}",
         "GET /v1/actions", "POST /v1/plans/validate", "GET /v1/plans", "PUT|GET|DELETE /v1/plans/{id}",
         "POST|GET /v1/plans/{id}/runs", "GET /v1/runs/{id}", "POST /v1/runs/{id}/cancel", "POST /v1/hooks/{plan}/{event}", "GET /v1/schedules",
+        "POST|GET /v1/tasks", "GET|PATCH|DELETE /v1/tasks/{id}",
+        "GET /v1/instructions", "PUT|GET|DELETE /v1/instructions/{name}", "POST /v1/instructions/{name}/enable",
+        "POST /v1/instructions/{name}/disable", "POST /v1/plans/generate", "POST /v1/plans/{id}/critique",
     ]
 }
 

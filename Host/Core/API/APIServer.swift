@@ -39,6 +39,9 @@ public struct APIServer: Sendable {
         addTokenRoutes(router)
         addPlanRoutes(router)
         addRunRoutes(router)
+        addTaskRoutes(router)
+        addInstructionRoutes(router)
+        addGenerateRoutes(router)
         return router
     }
 

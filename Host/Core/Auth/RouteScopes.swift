@@ -51,6 +51,15 @@ public enum RouteScopes {
         "POST /v1/plans/{id}/runs": .scope(.eventsWrite), "GET /v1/plans/{id}/runs": .scope(.read),
         "GET /v1/runs/{id}": .scope(.read), "POST /v1/runs/{id}/cancel": .scope(.admin), "POST /v1/hooks/{plan}/{event}": .scope(.eventsWrite),
         "GET /v1/schedules": .scope(.read),
+        // Tasks: creating and updating one is work, like publishing an event; deleting is control.
+        "POST /v1/tasks": .scope(.eventsWrite), "GET /v1/tasks": .scope(.read), "GET /v1/tasks/{id}": .scope(.read),
+        "PATCH /v1/tasks/{id}": .scope(.eventsWrite), "DELETE /v1/tasks/{id}": .scope(.admin),
+        // Instructions are automation, like plans: reading is `read`, every change `admin`.
+        "GET /v1/instructions": .scope(.read), "PUT /v1/instructions/{name}": .scope(.admin), "GET /v1/instructions/{name}": .scope(.read),
+        "DELETE /v1/instructions/{name}": .scope(.admin), "POST /v1/instructions/{name}/enable": .scope(.admin),
+        "POST /v1/instructions/{name}/disable": .scope(.admin),
+        // Generation calls a paid model through the planner agent: `admin`.
+        "POST /v1/plans/generate": .scope(.admin), "POST /v1/plans/{id}/critique": .scope(.admin),
         // Storage: reads are `read`; every write is `admin` (there is no storage-write scope yet).
         "GET /v1/storage/containers": .scope(.read),
         "PUT /v1/storage/containers/{container}": .scope(.admin), "GET /v1/storage/containers/{container}": .scope(.read),

@@ -42,6 +42,8 @@ public final class Daemon: Sendable {
     public let plans = PlanExecutor()
     /// Fires the time events of saved plans (a service after the start).
     public let scheduler = PlanScheduler()
+    /// Carries out instructions on the events they match (a service after the start).
+    public let instructions = InstructionEngine()
     /// Where the start is (`DaemonLifecycle` moves it; `AfterStart` services wait on it).
     public let started = Watched(StartState.starting)
 
@@ -64,6 +66,7 @@ public final class Daemon: Sendable {
         (supervisor.services.host as? DaemonHostServices.Deferred)?.target.withLock { $0 = host }
         plans.attach(self)
         scheduler.attach(self)
+        instructions.attach(self)
     }
 
     /// The folders searched for plugin libraries: configured ones, then the executable's folder.
@@ -152,7 +155,7 @@ public final class Daemon: Sendable {
     public func services(api: any Service, extra: [any Service]) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         supervisor.willRun()
         let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
-                                   AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self),
+                                   AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self), AfterStart(instructions, daemon: self),
                                    AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }
     }
