@@ -94,7 +94,7 @@ struct Serve: AsyncParsableCommand {
         daemonConfig.pinLibraries = pin
         let daemon = Daemon(config: daemonConfig, logger: logger)
         MetricsSystem.bootstrap(daemon.metrics.factory)
-        if pin { logger.notice("--pin: manifests' library.sha256 taken from the libraries built in \(daemon.buildDirectory.path) (in memory, files unchanged)") }
+        if pin { logger.notice("--pin: manifests' library.sha256 taken from the libraries built next to this executable (in memory, files unchanged); libraries elsewhere are checked as their manifests say") }
         let host = cfg.host
         let scheme = cfg.tls == nil ? "http" : "https"
         let api: any Service

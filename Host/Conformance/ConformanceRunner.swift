@@ -1,4 +1,5 @@
-public import Foundation
+import Foundation
+import HostCore
 
 /// Runs rules against a target, one fresh instance per rule, and reports each rule's failures.
 public enum ConformanceRunner {

@@ -84,7 +84,8 @@ struct DaemonConfigurationTests {
         }
         let first = try serve()
         let before = try await plugins(first)
-        first.signal(SIGKILL); first.waitBlockingForTests()
+        first.signal(SIGTERM)
+        _ = try await first.wait(timeout: .seconds(30))
         #expect(before.first { $0["id"] == "sqlite-storage" }?["state"] == "loaded")
         let refused = before.first { $0["id"] == "echo-driver" }
         #expect(refused?["state"] == "failed")

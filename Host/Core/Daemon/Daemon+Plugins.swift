@@ -139,5 +139,5 @@ extension Daemon {
     }
 
     /// The folder of the daemon's own executable: where `swift build` put it and the shipped plugins.
-    public var buildDirectory: URL { URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent() }
+    var buildDirectory: URL { URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent() }
 }
