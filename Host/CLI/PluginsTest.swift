@@ -66,6 +66,8 @@ extension Plugins {
                 throw ValidationError("\(error)")
             }
             if pin { spec.sha256 = nil }
+            // The file and its pin, once, before any rule: a wrong pin is bad input, not 58 failed rules.
+            do { _ = try spec.verifiedDigest() } catch { throw ValidationError("\(error)") }
             let lightning = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             let tiers: [ConformanceTarget.Tier] = tier == .both ? [.inProcess, .process] : tier == .inProcess ? [.inProcess] : [.process]
             print("testing \(m.id) \(m.version) (\(kind.rawValue) contract, \(rules.count) rules) from \(spec.url.path)")
