@@ -50,6 +50,10 @@ public struct ConformanceTarget: Sendable {
 
     /// A plugin library loaded as the daemon loads it (every loader check of `spec`), in
     /// `tier`, with `config` plus `data_dir` (as the daemon injects it).
+    ///
+    /// Every fresh store gets a token of its own, written into the config wherever a string
+    /// value contains `{unique}` (a reopened store keeps its token): a provider whose data lives
+    /// outside `data_dir` gets an empty store per rule, e.g. `"key_prefix": "kit-{unique}:"`.
     /// - Parameters:
     ///   - lightning: the `lightning` executable, for the process tier (`lightning plugin-host`).
     ///   - config: the config to create each instance with (`data_dir` is added).
@@ -57,10 +61,21 @@ public struct ConformanceTarget: Sendable {
         let id = spec.expectedId ?? spec.url.lastPathComponent
         return ConformanceTarget(name: tier == .inProcess ? id : "\(id) (\(tier.rawValue))") { dataDir, context in
             let dir = try dataDir ?? Self.freshDirectory()
-            var cfg = config
+            let unique = (context as? String) ?? String(UUID().uuidString.prefix(8)).lowercased()
+            var cfg = config.mapValues { Self.substitute($0, unique) }
             cfg["data_dir"] = .string(dir.path)
             let connection = try Self.connect(spec, tier: tier, lightning: lightning, config: cfg)
-            return ConformanceInstance(connection: connection, dataDir: dir, context: context)
+            return ConformanceInstance(connection: connection, dataDir: dir, context: unique)
+        }
+    }
+
+    /// `value` with `{unique}` replaced by `unique` in every string, at any depth.
+    static func substitute(_ value: JSONValue, _ unique: String) -> JSONValue {
+        switch value {
+        case .string(let s): return .string(s.replacingOccurrences(of: "{unique}", with: unique))
+        case .array(let a): return .array(a.map { substitute($0, unique) })
+        case .object(let o): return .object(o.mapValues { substitute($0, unique) })
+        default: return value
         }
     }
 

@@ -64,6 +64,25 @@ struct StorageConformanceTests {
             Issue.record("\(rule.id) (\(rule.section)): \(failure)")
         }
     }
+
+    /// What `lightning plugins test --config` relies on for a store outside `data_dir`: each
+    /// fresh store gets its own `{unique}` token, and a reopened store keeps it.
+    @Test func theKitGivesEveryFreshStoreItsOwnUniqueToken() async throws {
+        let dir = try ConformanceTarget.freshDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = LibrarySpec(url: BuildProducts.url("libLightningSQLiteStorage.so"), sha256: nil, expectedId: "sqlite-storage",
+                               expectedVersion: nil, subject: "sqlite-storage")
+        let target = ConformanceTarget.library(spec, tier: .inProcess, lightning: BuildProducts.lightning,
+                                               config: ["path": .string(dir.appendingPathComponent("kit-{unique}.sqlite").path)])
+        let rules = StorageRules.all.filter { ["storage.documents.durable", "storage.containers.lifecycle"].contains($0.id) }
+        #expect(rules.count == 2)
+        for result in await ConformanceRunner.run(rules, on: target) {
+            #expect(result.passed, "\(result.rule.id): \(result.failures)")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".sqlite") }
+        #expect(files.count == 2, "\(files)")
+        #expect(!files.contains("kit-{unique}.sqlite"))
+    }
 }
 
 extension StorageConformanceTests.Provider {
