@@ -108,7 +108,7 @@ public struct ConformanceTarget: Sendable {
                 throw ChildRun.Refused(description: "plugin-host refused \(id) (exit \(status)): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
             var logger = Logger(label: "lt.conformance")
-            logger.logLevel = .warning
+            logger.logLevel = .error
             return ChildHostedConnection.launch(executable: lightning, library: spec.url, id: id, version: spec.expectedVersion,
                                                 config: .object(config), logger: logger)
         }
@@ -124,7 +124,7 @@ public struct ConformanceTarget: Sendable {
     /// The one loader of this process (a library is loaded once per path).
     public static let loader: PluginLoader = {
         var logger = Logger(label: "lt.conformance")
-        logger.logLevel = .warning
+        logger.logLevel = .error
         return PluginLoader(logger: logger)
     }()
 }
