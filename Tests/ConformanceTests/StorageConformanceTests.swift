@@ -96,7 +96,7 @@ extension StorageConformanceTests.Provider {
             var cfg = config
             cfg["data_dir"] = .string(dir.path)
             var server = context as? FakeServer
-            if let fake, server == nil { server = try await FakeServer(script: fake) }
+            if let fake, server == nil { server = try await FakeServer(script: fake, timeout: .seconds(60)) }  // 116 cases start fakes at once on a loaded machine
             if let server { cfg["endpoint"] = .string(server.baseURL) }
             let connection = try ConformanceTarget.connect(library: library, id: id, tier: tier == .inProcess ? .inProcess : .process,
                                                            lightning: BuildProducts.lightning, config: cfg)
