@@ -21,8 +21,12 @@ let package = Package(
     products: [
         .executable(name: "lightning", targets: ["lightning"]),
         .library(name: "HostCore", targets: ["HostCore"]),
+        // What a plugin or child author depends on (docs/plugin-abi.md#the-sdk-as-a-dependency):
+        // the wire types, the plugin SDK, the child SDK, and the conformance kit.
+        .library(name: "LightningProtocol", targets: ["LightningProtocol"]),
         .library(name: "LightningPluginKit", targets: ["LightningPluginKit"]),
         .library(name: "LightningChildKit", targets: ["LightningChildKit"]),
+        .library(name: "LightningConformance", targets: ["LightningConformance"]),
         // Example children (agents, functions) and the misbehaving children the tests use.
         .executable(name: "example-agent", targets: ["example-agent"]),
         .executable(name: "example-function", targets: ["example-function"]),
@@ -113,10 +117,18 @@ let package = Package(
             path: "Host/Core",
             swiftSettings: strict
         ),
+        // The provider contracts as rules (docs/plugin-abi.md#storage, #eventbus, #driver), run by
+        // ConformanceTests against the shipped providers and by `lightning plugins test` against any.
+        .target(
+            name: "LightningConformance",
+            dependencies: ["HostCore", "LightningProtocol", .product(name: "Logging", package: "swift-log")],
+            path: "Host/Conformance",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "lightning",
             dependencies: [
-                "HostCore", "LightningProtocol", "LightningPlanner", "LightningChildKit",
+                "HostCore", "LightningProtocol", "LightningPlanner", "LightningChildKit", "LightningConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -218,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol"],
+            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", "LightningConformance"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -135,7 +135,7 @@ public final class Daemon: Sendable {
             let known = (manifests.filter { $0.kind == .provider && $0.provides?.rawValue == kind }.map(\.id)
                 + [DaemonConfig.builtinProviders[kind]].compactMap { $0 }).sorted()
             guard !known.contains(choice.plugin) else { continue }
-            let list = known.isEmpty ? "none (no manifest in \(Manifest.display(config.manifestsDir)) provides \(kind))" : known.joined(separator: ", ")
+            let list = known.isEmpty ? "none (no manifest in \(config.manifestDirs.map(Manifest.display).joined(separator: ", ")) provides \(kind))" : known.joined(separator: ", ")
             problems.append("providers.\(kind) = \"\(choice.plugin)\" (from \(config.source(of: "providers.\(kind)"))): no \(kind) provider with that id; known: \(list)")
         }
         if !problems.isEmpty {
