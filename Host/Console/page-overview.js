@@ -10,7 +10,8 @@ export function chart(series, series2, label) {
   const w = 300, hgt = 60, pad = 2;
   const all = series.concat(series2 ?? []);
   const max = Math.max(1, ...all.map(p => p.v));
-  const t1 = Date.now(), t0 = t1 - 10 * 60 * 1000;
+  // The window: the last 10 minutes, or since the first sample when the page is younger.
+  const t1 = Date.now(), t0 = Math.max(t1 - 10 * 60 * 1000, Math.min(t1 - 30_000, ...all.map(p => p.t)));
   const path = ps => ps.filter(p => p.t >= t0).map((p, i) =>
     `${i ? 'L' : 'M'}${(pad + (p.t - t0) / (t1 - t0) * (w - 2 * pad)).toFixed(1)},${(hgt - pad - p.v / max * (hgt - 2 * pad)).toFixed(1)}`).join(' ');
   return s('svg', { class: 'chart', viewBox: `0 0 ${w} ${hgt}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': label },
@@ -58,7 +59,7 @@ export function mount(root) {
         h('span', {}, h('span', { class: 'big', id: 'events-per-second' }, ev.toFixed(1)), ' events/s'),
         h('span', {}, h('span', { class: 'big', id: 'error-rate' }, (errorRate * 100).toFixed(1) + '%'), ' errors')),
       chart(r.map(p => ({ t: p.t, v: p.events })), r.map(p => ({ t: p.t, v: p.errors })), 'events per second (blue) and errors per second (red), last 10 minutes'),
-      h('p', { class: 'muted' }, last ? `1-minute averages; ${samples.at(-1).published} published since the daemon started; chart since this page opened.` : 'Measuring…'));
+      h('p', { class: 'muted' }, last ? `1-minute averages; ${samples.at(-1).published} published on the current event bus; the chart covers the last 10 minutes this page was open.` : 'Measuring…'));
   };
   const stopSamples = live.onSample(drawRates);
   drawRates(live.samples);

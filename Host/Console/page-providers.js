@@ -13,14 +13,15 @@ export function mount(root) {
   put(root, h('div', { class: 'split' }, bound, swapBox), h('h2', {}, 'Manifests'), plugins);
   let manifests = [];
 
-  const stopBound = every(3000, async () => {
+  const loadBound = async () => {
     const r = await get('/v1/providers');
     put(bound, h('h2', {}, 'Bound'), table([
       { label: 'kind', cell: p => h('strong', {}, p.kind) }, { label: 'plugin', cell: p => h('span', { class: 'bound-plugin', 'data-kind': p.kind }, p.plugin ?? 'not bound') },
       { label: 'version', cell: p => p.version ?? '' }, { label: 'health', cell: p => badge(p.health?.status ?? 'unknown') },
       { label: 'latency', cell: p => ms(p.health?.latency_ms) }, { label: 'since', cell: p => time(p.bound_at) },
     ], r.providers, { id: 'bound-table' }));
-  }, e => put(bound, errorBox(e)));
+  };
+  const stopBound = every(3000, loadBound, e => put(bound, errorBox(e)));
 
   const stopPlugins = every(5000, async () => {
     manifests = (await get('/v1/plugins')).plugins;
@@ -63,7 +64,8 @@ export function mount(root) {
   const stopLive = live.subscribe(e => {
     if (!swapping || !e.type.startsWith('provider.')) return;
     const d = e.data ?? {};
-    const text = e.type === 'provider.copy.progress' ? `copied ${d.copied ?? d.documents ?? ''} ${d.container ? 'of ' + d.container : ''}` : (d.plugin ? `${d.kind ?? ''} → ${d.plugin}` : '');
+    const text = Object.entries(d).filter(([, v]) => v === null || typeof v !== 'object')
+      .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : v}`).join(', ');
     progress.append(h('li', { 'data-type': e.type }, time(e.timestamp), ' ', h('span', { class: 'mono' }, e.type), ' ', text, ' ', h('details', {}, h('summary', {}, 'data'), jsonBlock(d))));
   });
   form.addEventListener('submit', async ev => {
@@ -76,7 +78,8 @@ export function mount(root) {
       if (Object.keys(c).length) body.config = c;
       if (kind.value === 'storage' && copy.checked) body.copy = true;
       const report = await api('PUT', `/v1/providers/${kind.value}`, body);
-      put(result, h('p', {}, badge('succeeded'), ` ${kind.value} now on ${report.to ?? report.plugin ?? plugin.value}`), jsonBlock(report));
+      put(result, h('p', {}, badge('succeeded'), ` ${kind.value} now on ${report.to ?? plugin.value}`), jsonBlock(report));
+      loadBound().catch(e => put(bound, errorBox(e)));
     } catch (e) { put(result, errorBox(e)); }
     go.disabled = false;
     setTimeout(() => { swapping = false; }, 5000);  // probation events (rolled back) come after the answer
