@@ -67,7 +67,7 @@ export function mount(root, params) {
       ['last exit', p.last_exit ? `${p.last_exit.reason} at ${new Date(p.last_exit.at).toLocaleTimeString()}` : '—'],
     ]), p.last_exit?.stderr_tail?.length ? h('pre', {}, p.last_exit.stderr_tail.join('\n')) : null,
       h('h3', {}, 'Transitions'),
-      h('ol', { id: 'transitions' }, (p.transitions ?? []).slice(-12).map(t => h('li', { 'data-state': t.state }, badge(t.state), ' ', time(t.at), t.detail ? ` ${t.detail}` : ''))),
+      h('ol', { id: 'transitions' }, (p.transitions ?? []).slice(-12).map(t => h('li', { 'data-state': t.state, 'data-at': Date.parse(t.at) }, badge(t.state), ' ', time(t.at), t.detail ? ` ${t.detail}` : ''))),
       h('h3', {}, 'Log tail'), logBox);
     if (restartLogs || !stopLogs) {
       stopLogs?.();
