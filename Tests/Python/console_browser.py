@@ -168,7 +168,8 @@ class Console:
         self.wait("stream live", lambda: "live" in self.text("#conn"))
         self.wait("counts of dead letters and orphans", lambda: self.text("#orphan-count").isdigit() and self.text("#deadletter-count").isdigit())
         self.wait("an events/s figure and its chart", lambda: self.all("#rates svg.chart path.l1") and self.text("#events-per-second"))
-        self.expect("Pacific/Auckland" in (self.all("#providers-health time")[0].get_attribute("title") or ""), "times are in the viewer's zone")
+        self.wait("times in the viewer's zone", lambda: "Pacific/Auckland" in (self.d.execute_script(
+            "return document.querySelector('#providers-health time')?.title") or ""))
         # First page: under 150 KB transferred, and the shell drawn before the first API answer.
         perf = d.execute_script("""
             const nav = performance.getEntriesByType('navigation')[0];

@@ -29,6 +29,7 @@ public struct APIServer: Sendable {
                                               unixSocket: UnixSocketPolicy(daemonUID: getuid(), allowedUIDs: Set(daemon.config.unixSocketAllowUIDs))))
         router.add(middleware: AuditMiddleware(router: daemon.router, logger: logger))
         addSystemRoutes(router)
+        addConsoleRoutes(router)
         addEventRoutes(router)
         addStreamRoutes(router)
         addProcessRoutes(router)
