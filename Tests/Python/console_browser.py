@@ -109,6 +109,14 @@ class Console:
         return lambda: [r for r in self.all(f"#{table} tbody tr")
                         if (key is None or r.get_attribute("data-key") == key) and (contains is None or contains in r.text)]
 
+    def transfer(self):
+        """Bytes of the page and its /console/ files in this load (Performance API)."""
+        return self.d.execute_script("""
+            const nav = performance.getEntriesByType('navigation')[0];
+            const own = performance.getEntriesByType('resource').filter(r => new URL(r.name).pathname.startsWith('/console/'));
+            return {total: nav.transferSize + own.reduce((a, r) => a + r.transferSize, 0),
+                    decoded: nav.decodedBodySize + own.reduce((a, r) => a + r.decodedBodySize, 0), files: own.length + 1};""")
+
     def states(self, css):
         """The data-state of every element matching `css`, read in one go (no stale elements)."""
         return self.d.execute_script("return [...document.querySelectorAll(arguments[0])].map(e => e.dataset.state)", css)
@@ -151,6 +159,11 @@ class Console:
         self.wait("the failure shown, not a blank page", lambda: "no answer from the daemon" in self.text("#daemon [data-error]"))
         self.wait("the stream's state shown", lambda: "down" in self.text("#conn") or "retrying" in self.text("#conn"))
         self.shot("overview-api-unreachable")
+        # The first visit (an empty cache): under 150 KB in all.
+        first = self.transfer()
+        print(f"first page: {first['files']} files, {first['total']} bytes transferred ({first['decoded']} decoded)")
+        self.expect(0 < first["total"] < 150_000, f"first page transfer {first['total']} B must be under 150 KB")
+        self.expect(first["decoded"] > 10_000, f"the first visit downloaded the files: {first}")
         d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
         d.get(self.base + "/")
         # The API asks for a token (401); the console asks the person, showing the API's words.
@@ -170,15 +183,10 @@ class Console:
         self.wait("an events/s figure and its chart", lambda: self.all("#rates svg.chart path.l1") and self.text("#events-per-second"))
         self.wait("times in the viewer's zone", lambda: "Pacific/Auckland" in (self.d.execute_script(
             "return document.querySelector('#providers-health time')?.title") or ""))
-        # First page: under 150 KB transferred, and the shell drawn before the first API answer.
-        perf = d.execute_script("""
-            const nav = performance.getEntriesByType('navigation')[0];
-            const res = performance.getEntriesByType('resource');
-            const own = res.filter(r => new URL(r.name).pathname.startsWith('/console/'));
-            return {total: nav.transferSize + own.reduce((a, r) => a + r.transferSize, 0),
-                    decoded: nav.decodedBodySize + own.reduce((a, r) => a + r.decodedBodySize, 0), files: own.length + 1};""")
-        print(f"first page: {perf['files']} files, {perf['total']} bytes transferred ({perf['decoded']} decoded)")
-        self.expect(0 < perf["total"] < 150_000, f"first page transfer {perf['total']} B must be under 150 KB")
+        # The second visit: the files are revalidated (ETag, 304), not downloaded again.
+        again = self.transfer()
+        print(f"the page again: {again['files']} files, {again['total']} bytes transferred (revalidated with ETag)")
+        self.expect(again["total"] < first["total"], f"the second load revalidates instead of downloading again: {again} vs {first}")
         self.shot("overview-first")
 
         # Dark theme from the system setting.
