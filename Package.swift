@@ -72,6 +72,8 @@ let package = Package(
         // Embeds a target's non-Swift files in the binary (Host/BuildPlugins).
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["lt-embed"], path: "Host/BuildPlugins/EmbedFiles"),
         .executableTarget(name: "lt-embed", path: "Host/BuildPlugins/lt-embed"),
+        // The web console (docs/console.md): its HTML, CSS and JavaScript, embedded the same way.
+        .target(name: "LightningConsole", path: "Host/Console", swiftSettings: strict, plugins: [.plugin(name: "EmbedFiles")]),
 
         // MARK: PluginSDK
         .target(name: "CLightningABI", path: "PluginSDK/CLightningABI"),
@@ -97,7 +99,7 @@ let package = Package(
         .target(
             name: "HostCore",
             dependencies: [
-                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningAPISpec",
+                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningAPISpec", "LightningConsole",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

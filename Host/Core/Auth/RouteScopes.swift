@@ -5,7 +5,8 @@
 ///
 /// Rationale: `/health` (and its alias `/v1/health`) and `/ready` stay open because orchestrators probe them without
 /// credentials; `/openapi.json` (and `GET /`) describe the API, not its state, and clients read
-/// them before they hold a token. `/metrics` needs `read`: it names plugins, drivers and counts
+/// them before they hold a token; so does the web console (`GET /` for a browser, `/console/{file}`),
+/// which asks for a token when the API answers 401. `/metrics` needs `read`: it names plugins, drivers and counts
 /// (a Prometheus scrape config can send a bearer token).
 public enum RouteScopes {
     public enum Requirement: Sendable, Equatable {
@@ -14,7 +15,8 @@ public enum RouteScopes {
     }
 
     public static let table: [String: Requirement] = [
-        "GET /": .open,
+        // The web console's page (at `/` for browsers) and files: no state in them (docs/console.md).
+        "GET /": .open, "GET /console/{file}": .open,
         "GET /health": .open, "GET /v1/health": .open, "GET /ready": .open, "GET /openapi.json": .open,
         "GET /metrics": .scope(.read), "GET /v1/metrics": .scope(.read),
         "GET /v1/plugins": .scope(.read), "GET /v1/providers": .scope(.read), "GET /v1/drivers": .scope(.read),
