@@ -46,6 +46,13 @@ struct HotSwapTests {
         #expect(wrongKind.status == 400)
         let badKind = try await d.put("/v1/providers/queue", ["plugin": "x"])
         #expect(badKind.status == 400)
+        // The same plugin with the same config would open the same file twice: 409.
+        for kind in ["storage", "eventbus"] {
+            let plugin = kind == "storage" ? "sqlite-storage" : "local-eventbus"
+            let same = try await d.put("/v1/providers/\(kind)", ["plugin": .string(plugin), "copy": .bool(kind == "storage")])
+            #expect(same.status == 409, "\(same.text)")
+            #expect(same.json["error"]?["message"]?.stringValue?.contains("already serves \(kind) with this configuration") == true, "\(same.text)")
+        }
         #expect(try await d.get("/v1/storage/containers/keep").status == 200)
     }
 

@@ -39,6 +39,11 @@ extension Daemon {
         let sha256: String
         do {
             cfg = try instanceConfig(m, overrides: choice.config)
+            // A second instance of what serves would open the same store (the same journal or
+            // database file) beside the first: refuse rather than corrupt or copy onto itself.
+            if let current, current.pluginId == m.id, current.config == cfg {
+                throw WireError(.conflict, "\(refused): \(m.id) already serves \(m.provides?.rawValue ?? "this kind") with this configuration; a swap needs another plugin or another config (e.g. another path)")
+            }
             (connection, sha256) = try await makeInstance(m, config: cfg)
         } catch let e as HostError {
             throw WireError(e.code == .configInvalid ? .invalidArgument : .unavailable, "\(refused): \(e.message)")
