@@ -42,7 +42,7 @@ struct DaemonInputLimitsTests {
 
     @Test func aTokenPastItsRateGets429WithRetryAfter() async throws {
         let d = try await TestDaemon.start(manifests: Self.minimal)
-        let (code, out, err) = try await d.cli(["tokens", "create", "--scope", "read", "--rate-limit", "1", "--burst", "2"])
+        let (code, out, err) = try await d.cli(["tokens", "create", "--scope", "read", "--rate-limit", "0.2", "--burst", "2"])
         #expect(code == 0, "\(err)")
         let secret = out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await d.request("GET", "/v1/plugins", token: secret).status == 200)
@@ -50,17 +50,19 @@ struct DaemonInputLimitsTests {
         let limited = try await d.request("GET", "/v1/plugins", token: secret)
         #expect(limited.status == 429, "\(limited.text)")
         #expect(limited.json["error"]?["code"] == "throttled")
-        #expect(limited.json["error"]?["message"]?.stringValue?.contains("is limited to 1 requests/s (burst 2)") == true, "\(limited.text)")
-        #expect(limited.headers["retry-after"] == "1")
+        #expect(limited.json["error"]?["message"]?.stringValue?.contains("is limited to 0.2 requests/s (burst 2)") == true, "\(limited.text)")
+        // One permit every 5 s: the wait is at most 5 s, in whole seconds.
+        let retryAfter = Int(limited.headers["retry-after"] ?? "") ?? 0
+        #expect((1...5).contains(retryAfter), "Retry-After: \(limited.headers["retry-after"] ?? "none")")
         // Other callers are not affected; open routes need no token and are not limited.
         #expect(try await d.get("/v1/plugins").status == 200)
         #expect(try await d.request("GET", "/health", token: secret).status == 200)
         // After the wait it may go again.
-        try await Task.sleep(for: .milliseconds(1100))
+        try await Task.sleep(for: .seconds(retryAfter))
         #expect(try await d.request("GET", "/v1/plugins", token: secret).status == 200)
         // The limit is shown by the API and the CLI refuses nonsense before sending.
         let tokens = try await d.get("/v1/tokens")
-        #expect(tokens.json["tokens"]?.arrayValue?.contains { $0["rate_limit"]?["per_second"] == 1 && $0["rate_limit"]?["burst"] == 2 } == true, "\(tokens.text)")
+        #expect(tokens.json["tokens"]?.arrayValue?.contains { $0["rate_limit"]?["per_second"] == 0.2 && $0["rate_limit"]?["burst"] == 2 } == true, "\(tokens.text)")
         let (bc, _, berr) = try await d.cli(["tokens", "create", "--burst", "3"])
         #expect(bc == 64 && berr.contains("--burst needs --rate-limit"), "\(berr)")
         let bad = try await d.post("/v1/tokens", ["scopes": ["read"], "rate_limit": ["per_second": 0]])

@@ -11,7 +11,7 @@ public final class FakeServer: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// - Parameter script: a file name in `Tests/Fakes` (`cosmos_fake.py`).
-    public init(script: String, args: [String] = [], timeout: Duration = .seconds(20)) async throws {
+    public init(script: String, args: [String] = [], timeout: Duration = .seconds(60)) async throws {
         let path = BuildProducts.repoRoot.appendingPathComponent("Tests/Fakes/\(script)").path
         guard FileManager.default.fileExists(atPath: path) else { throw TestFailure("no fake server script at \(path)") }
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/env"

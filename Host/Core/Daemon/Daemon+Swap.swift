@@ -39,9 +39,12 @@ extension Daemon {
         let sha256: String
         do {
             cfg = try instanceConfig(m, overrides: choice.config)
-            // A second instance of what serves would open the same store (the same journal or
-            // database file) beside the first: refuse rather than corrupt or copy onto itself.
-            if let current, current.pluginId == m.id, current.config == cfg {
+            // A second instance of what serves — same plugin, version, library and config — would
+            // open the same store (the same journal or database file) beside the first: refuse
+            // rather than corrupt or copy onto itself. An upgrade (another version or library) is
+            // a swap like any other.
+            if let current, current.pluginId == m.id, current.config == cfg, current.version == m.version.description,
+               current.sha256 == nil || current.sha256 == m.library?.sha256 {
                 throw WireError(.conflict, "\(refused): \(m.id) already serves \(m.provides?.rawValue ?? "this kind") with this configuration; a swap needs another plugin or another config (e.g. another path)")
             }
             (connection, sha256) = try await makeInstance(m, config: cfg)
