@@ -62,6 +62,9 @@ let package = Package(
         .target(name: "LightningPlanner", dependencies: ["LightningProtocol"], path: "Host/App/Planner", swiftSettings: strict),
         .testTarget(name: "PlannerTests", dependencies: ["LightningPlanner", "LightningProtocol", "LightningTestSupport"],
                     path: "Tests/PlannerTests", swiftSettings: strict),
+        // The Context Hub's deciding logic (docs/context-hub.md): names, access, diffs, versions.
+        .target(name: "LightningContext", dependencies: ["LightningProtocol"], path: "Host/App/Context", swiftSettings: strict),
+        .testTarget(name: "ContextTests", dependencies: ["LightningContext", "LightningProtocol"], path: "Tests/ContextTests", swiftSettings: strict),
 
         // MARK: PluginSDK
         .target(name: "CLightningABI", path: "PluginSDK/CLightningABI"),
@@ -87,7 +90,7 @@ let package = Package(
         .target(
             name: "HostCore",
             dependencies: [
-                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner",
+                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningContext", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

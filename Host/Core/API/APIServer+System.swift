@@ -115,6 +115,10 @@ extension APIServer {
         "POST /v1/storage/containers/{container}/query", "GET|PUT|DELETE /v1/storage/containers/{container}/documents/{id}",
         "GET /v1/actions", "POST /v1/plans/validate", "GET /v1/plans", "PUT|GET|DELETE /v1/plans/{id}",
         "POST|GET /v1/plans/{id}/runs", "GET /v1/runs/{id}", "POST /v1/runs/{id}/cancel", "POST /v1/hooks/{plan}/{event}", "GET /v1/schedules",
+        "GET|PUT|POST /v1/context/documents", "GET|PUT|PATCH|DELETE /v1/context/documents/{id}", "POST /v1/context/documents/{id}/move",
+        "PUT /v1/context/documents/{id}/acl", "GET /v1/context/documents/{id}/versions", "GET /v1/context/documents/{id}/versions/{version}",
+        "POST /v1/context/documents/{id}/versions/{version}/restore", "GET /v1/context/documents/{id}/diff", "GET|POST /v1/context/folders",
+        "GET /v1/context/folders/{id}", "GET /v1/context/search", "POST /v1/context/reindex",
     ]
 }
 

@@ -35,6 +35,7 @@ public struct APIServer: Sendable {
         addFunctionRoutes(router)
         addContainerRoutes(router)
         addStorageRoutes(router)
+        addContextRoutes(router)
         addTokenRoutes(router)
         addPlanRoutes(router)
         addRunRoutes(router)
