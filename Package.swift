@@ -191,7 +191,7 @@ let package = Package(
         .executableTarget(
             name: "lightning-bench",
             dependencies: [
-                "HostCore", "LightningProtocol", "CLightningABI",
+                "HostCore", "LightningProtocol", "CLightningABI", "LightningContext",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
