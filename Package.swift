@@ -231,7 +231,7 @@ let package = Package(
         // The cloud plugins against loopback fakes (Tests/Fakes/*.py) and the Docker plugin against podman.
         .testTarget(
             name: "CloudTests",
-            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", "AzureSupport", "DockerEngine",
+            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", "LightningContext", "AzureSupport", "DockerEngine",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),

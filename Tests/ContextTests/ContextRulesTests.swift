@@ -77,11 +77,15 @@ import Testing
     }
 
     @Test func retentionKeepsTheNewest() {
-        #expect(ContextRetention.prune(Self.node("d", "d", version: 5), keep: 0) == ([], 1))
-        #expect(ContextRetention.prune(Self.node("d", "d", version: 5), keep: 3) == ([1, 2], 3))
-        #expect(ContextRetention.prune(Self.node("d", "d", version: 5, first: 3), keep: 3) == ([], 3))
-        #expect(ContextRetention.prune(Self.node("d", "d", version: 6, first: 3), keep: 3) == ([3], 4))
-        #expect(ContextRetention.prune(Self.node("d", "d", version: 2), keep: 10) == ([], 1))
+        func prune(_ version: Int, first: Int = 1, keep: Int) -> String {
+            let p = ContextRetention.prune(Self.node("d", "d", version: version, first: first), keep: keep)
+            return "\(p.delete) first \(p.firstVersion)"
+        }
+        #expect(prune(5, keep: 0) == "[] first 1")
+        #expect(prune(5, keep: 3) == "[1, 2] first 3")
+        #expect(prune(5, first: 3, keep: 3) == "[] first 3")
+        #expect(prune(6, first: 3, keep: 3) == "[3] first 4")
+        #expect(prune(2, keep: 10) == "[] first 1")
     }
 
     @Test func writesMakeTheNextVersion() {

@@ -62,8 +62,8 @@ struct DaemonContextTests {
         let found = try await d.get("/v1/context/search?q=zebra&limit=1").json
         #expect(found["total"] == 2, "\(found)")
         #expect(found["hits"]?.arrayValue?.count == 1)
-        #expect(found["hits"]?[0]?["document"]?["path"] == "/notes/zoo.md")
-        #expect(found["hits"]?[0]?["snippet"]?.stringValue?.contains("[zebra]") == true)
+        #expect(found["hits"]?.arrayValue?.first?["document"]?["path"] == "/notes/zoo.md")
+        #expect(found["hits"]?.arrayValue?.first?["snippet"]?.stringValue?.contains("[zebra]") == true)
         #expect(try await d.get("/v1/context/search?q=zebra&offset=1").json["hits"]?.arrayValue?.first?["document"]?["path"] == "/notes/farm.md")
         #expect(try await d.get("/v1/context/search?q=lio*").json["total"] == 1)
         let folder = try #require(try await d.get("/v1/context/documents?owner=team&path=/notes/2026").json["id"]?.stringValue)
@@ -185,8 +185,8 @@ struct DaemonContextTests {
         try await d.eventually("found") { try await d.history("correlation_id=\(search)&type=rd.found").count == 1 }
         let found = try await d.history("correlation_id=\(search)&type=rd.found").first?["data"]
         #expect(found?["total"] == 1, "\(String(describing: found))")
-        #expect(found?["hits"]?[0]?["owner"] == "writer-agent" && found?["hits"]?[0]?["path"] == "/shared/findings.md")
-        #expect(found?["hits"]?[0]?["snippet"]?.stringValue?.contains("[okapi]") == true)
+        #expect(found?["hits"]?.arrayValue?.first?["owner"] == "writer-agent" && found?["hits"]?.arrayValue?.first?["path"] == "/shared/findings.md")
+        #expect(found?["hits"]?.arrayValue?.first?["snippet"]?.stringValue?.contains("[okapi]") == true)
         // Reading the private one directly is refused by the access list.
         let read = try await d.publish(["type": "rd.read", "data": ["owner": "writer-agent", "path": "/private/notes.md"]])
         try await d.eventually("read answered") { try await d.history("correlation_id=\(read)&type=rd.read.failed").count == 1 }

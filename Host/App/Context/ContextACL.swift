@@ -1,17 +1,5 @@
 public import LightningProtocol
 
-/// Who may read or write a document of the Context Hub: a pure rule over the document's
-/// chain of folders (docs/context-hub.md#access).
-///
-/// ```
-///   document ─▶ folder ─▶ … ─▶ top folder        (chain, nearest first)
-///      acl        acl             acl             each {principal, read | write}
-/// ```
-///
-/// - The tree's owner may do everything.
-/// - An admin (a token with the `admin` scope, or the daemon itself) may do everything.
-/// - Anyone else needs an entry naming them (or `*`, everyone) on the node or on any folder above
-///   it: entries are inherited down the tree and only ever add rights. `write` includes `read`.
 /// What the rule needs of one node of the tree.
 public struct ContextACLNode: Sendable, Equatable {
     public var owner: String
@@ -26,6 +14,18 @@ public struct ContextCaller: Sendable, Equatable {
     public init(principal: String, isAdmin: Bool = false) { self.principal = principal; self.isAdmin = isAdmin }
 }
 
+/// Who may read or write a document of the Context Hub: a pure rule over the document's
+/// chain of folders (docs/context-hub.md#access).
+///
+/// ```
+///   document ─▶ folder ─▶ … ─▶ top folder        (chain, nearest first)
+///      acl        acl             acl             each {principal, read | write}
+/// ```
+///
+/// - The tree's owner may do everything.
+/// - An admin (a token with the `admin` scope, or the daemon itself) may do everything.
+/// - Anyone else needs an entry naming them (or `*`, everyone) on the node or on any folder above
+///   it: entries are inherited down the tree and only ever add rights. `write` includes `read`.
 public enum ContextACL {
     /// True when `caller` has `access` to the node whose chain (the node first, then each folder
     /// above it) is `chain`. An empty chain is the owner's root: only its owner (and admins).

@@ -160,7 +160,7 @@ public enum ContextSearchQuery {
             if c.isWhitespace { rest = rest.dropFirst(); continue }
             if c == "\"", let end = rest.dropFirst().firstIndex(of: "\"") {
                 let phrase = rest[rest.index(after: rest.startIndex)..<end]
-                if !phrase.trimmingSpaces.isEmpty { terms.append(quote(phrase)) }
+                if phrase.contains(where: { !$0.isWhitespace }) { terms.append(quote(phrase)) }
                 rest = rest[rest.index(after: end)...]
                 continue
             }
@@ -181,6 +181,5 @@ public enum ContextSearchQuery {
 }
 
 extension Substring {
-    fileprivate var trimmingSpaces: Substring { drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed().map { $0 }.reduce(into: Substring()) { $0.append($1) } }
     fileprivate var replacingQuotes: String { var s = ""; for c in self { if c == "\"" { s += "\"\"" } else { s.append(c) } }; return s }
 }

@@ -247,7 +247,6 @@ public enum UnifiedDiff {
         let lines = patch.split(separator: "\n", omittingEmptySubsequences: false)
         var hunks: [ParsedHunk] = []
         var i = 0
-        var sawHeader = false
         while i < lines.count {
             let l = lines[i]
             if l.hasPrefix("@@") {
@@ -257,6 +256,7 @@ public enum UnifiedDiff {
                 var last: Character = " "
                 while i < lines.count, oldLeft > 0 || newLeft > 0 || lines[i].hasPrefix("\\") {
                     let b = lines[i]
+                    if b.isEmpty && i == lines.count - 1 { break }  // the end of the patch, not an empty context line
                     if b.hasPrefix("\\") {
                         switch last {
                         case "-": h.oldNoNewline = true
@@ -287,10 +287,9 @@ public enum UnifiedDiff {
                 hunks.append(h)
                 continue
             }
-            if l.hasPrefix("---") || l.hasPrefix("+++") || l.hasPrefix("diff ") || l.hasPrefix("index ") || l.isEmpty { sawHeader = true; i += 1; continue }
+            if l.hasPrefix("---") || l.hasPrefix("+++") || l.hasPrefix("diff ") || l.hasPrefix("index ") || l.isEmpty { i += 1; continue }
             throw DiffSyntaxError(line: i + 1, reason: "expected a hunk header \"@@ -a,b +c,d @@\", got \(String(l.prefix(40)).debugDescription)")
         }
-        _ = sawHeader
         guard !hunks.isEmpty else { throw DiffSyntaxError(line: 1, reason: "the patch has no hunk (\"@@ -a,b +c,d @@\")") }
         return hunks
     }
@@ -299,7 +298,7 @@ public enum UnifiedDiff {
         // @@ -a[,b] +c[,d] @@ optional text
         let parts = l.split(separator: " ")
         guard parts.count >= 4, parts[0] == "@@", parts[3] == "@@", parts[1].hasPrefix("-"), parts[2].hasPrefix("+"),
-              let (os, oc) = numbers(parts[1].dropFirst()), let (ns, nc) = numbers(parts[2].dropFirst()) else {
+              case let (os, oc)? = numbers(parts[1].dropFirst()), case let (ns, nc)? = numbers(parts[2].dropFirst()) else {
             throw DiffSyntaxError(line: line, reason: "bad hunk header \(l.debugDescription): expected \"@@ -a,b +c,d @@\"")
         }
         return ParsedHunk(header: "@@ \(parts[1]) \(parts[2]) @@", oldStart: os, oldCount: oc, newStart: ns, newCount: nc)
@@ -319,6 +318,7 @@ public struct DiffConflict: Error, Equatable, CustomStringConvertible {
     public var hunk: Int
     public var header: String
     public var reason: String
+    public init(hunk: Int, header: String, reason: String) { self.hunk = hunk; self.header = header; self.reason = reason }
     public var description: String { "hunk \(hunk) (\(header)) does not apply: \(reason)" }
 }
 
@@ -326,5 +326,6 @@ public struct DiffConflict: Error, Equatable, CustomStringConvertible {
 public struct DiffSyntaxError: Error, Equatable, CustomStringConvertible {
     public var line: Int
     public var reason: String
+    public init(line: Int, reason: String) { self.line = line; self.reason = reason }
     public var description: String { "patch line \(line): \(reason)" }
 }

@@ -89,10 +89,21 @@ extension APIServer {
         router.post("\(base)/documents/:id/move") { request, ctx in
             await respond {
                 var req = request
-                struct Body: Decodable { var parent_folder_id: String??; var name: String? }
-                let b = try await req.decode(Body.self)
                 // "parent_folder_id": null moves to the owner's root; absent keeps the folder.
-                let parent: String? = b.parent_folder_id.map { $0 ?? "" }
+                struct Body: Decodable {
+                    var parent: String?
+                    var name: String?
+                    enum CodingKeys: String, CodingKey { case parent_folder_id, name }
+                    init(from decoder: any Decoder) throws {
+                        let c = try decoder.container(keyedBy: CodingKeys.self)
+                        name = try c.decodeIfPresent(String.self, forKey: .name)
+                        if c.contains(.parent_folder_id) {
+                            parent = try c.decodeNil(forKey: .parent_folder_id) ? "" : try c.decode(String.self, forKey: .parent_folder_id)
+                        }
+                    }
+                }
+                let b = try await req.decode(Body.self)
+                let parent = b.parent
                 return Self.document(try await hub.move(Self.contextCaller(), try ctx.parameters.string("id"), parent: parent, name: b.name,
                                                         ifMatch: request.headers[.ifMatch]))
             }

@@ -14,9 +14,15 @@ extension ContextHub {
             let (node, etag) = try await load(.id(id))
             try await check(caller, .write, node)
             if let ifMatch, ifMatch != "*", ifMatch != etag { throw stale(node, ifMatch) }
-            var (next, isVersion) = try change(node)
+            let changed = try change(node)
+            var next = changed.0
+            let isVersion = changed.1
             var prune: [Int] = []
-            if isVersion { (prune, next.firstVersion) = ContextRetention.prune(next, keep: keepVersions) }
+            if isVersion {
+                let p = ContextRetention.prune(next, keep: keepVersions)
+                prune = p.delete
+                next.firstVersion = p.firstVersion
+            }
             let stored: Document
             do {
                 stored = try await storage.call(Method.documentReplace, WriteRequest(container: Self.nodes, document: Document(id: id, data: Self.json(next)),

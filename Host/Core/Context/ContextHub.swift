@@ -101,7 +101,8 @@ public final class ContextHub: Sendable {
         // mkdir -p for the folders above.
         var parent = ""
         for (i, folder) in parts.dropLast().enumerated() {
-            if let (f, _) = try await child(owner: owner, parent: parent, name: folder) {
+            if let found = try await child(owner: owner, parent: parent, name: folder) {
+                let f = found.0
                 guard f.isFolder else { throw WireError(.conflict, "/\(parts[...i].joined(separator: "/")) is a document, not a folder") }
                 parent = f.id
             } else {

@@ -1,4 +1,3 @@
-public import LightningProtocol
 import Logging
 public import ServiceLifecycle
 
