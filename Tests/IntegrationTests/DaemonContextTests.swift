@@ -165,36 +165,50 @@ struct DaemonContextTests {
             """
     }
 
+    /// A Swift agent (lt-test-child, ChildKit's `contextHub`) writes; a Python agent (the SDK's
+    /// `context_hub`) searches.
     @Test func oneAgentWritesADocumentAnotherFindsBySearch() async throws {
-        let d = try await TestDaemon.start(extraManifests: ["writer.json": Self.contextAgent("writer-agent", prefix: "wr"),
+        let swiftWriter = """
+            {"manifest_version": 1, "id": "writer-agent", "name": "writer", "version": "1.0.0", "kind": "agent",
+             "capabilities": ["test.*"], "process": {"command": "lt-test-child", "args": ["well"], "readiness_timeout_ms": 60000}}
+            """
+        let d = try await TestDaemon.start(extraManifests: ["writer.json": swiftWriter,
                                                             "reader.json": Self.contextAgent("reader-agent", prefix: "rd")])
         try await d.eventually("agents ready", timeout: .seconds(90)) {
             let ps = try await d.get("/v1/processes").json["processes"]?.arrayValue ?? []
             return ps.filter { $0["state"] == "ready" }.count == 2
         }
         // The writer shares one document with the reader and keeps another to itself.
-        let shared = try await d.publish(["type": "wr.write", "data": ["path": "/shared/findings.md", "content": "the okapi lives in Congo",
-                                                                     "acl": [["principal": "reader-agent", "access": "read"]]]])
-        let secret = try await d.publish(["type": "wr.write", "data": ["path": "/private/notes.md", "content": "the okapi is shy"]])
+        let shared = try await d.publish(["type": "test.context.write", "data": ["path": "/shared/findings.md", "content": "the okapi lives in Congo",
+                                                                               "acl": [["principal": "reader-agent", "access": "read"]]]])
+        let secret = try await d.publish(["type": "test.context.write", "data": ["path": "/private/notes.md", "content": "the okapi is shy"]])
         for id in [shared, secret] {
-            try await d.eventually("written") { try await d.history("correlation_id=\(id)&type=wr.written").count == 1 }
+            try await d.eventually("written") { try await d.history("correlation_id=\(id)&type=test.context.written").count == 1 }
         }
-        let written = try await d.history("correlation_id=\(shared)&type=wr.written")
+        let written = try await d.history("correlation_id=\(shared)&type=test.context.written")
         #expect(written.first?["data"]?["owner"] == "writer-agent", "\(written)")
         let search = try await d.publish(["type": "rd.search", "data": ["q": "okapi"]])
         try await d.eventually("found") { try await d.history("correlation_id=\(search)&type=rd.found").count == 1 }
         let found = try await d.history("correlation_id=\(search)&type=rd.found").first?["data"]
         #expect(found?["total"] == 1, "\(String(describing: found))")
-        #expect(found?["hits"]?.arrayValue?.first?["owner"] == "writer-agent" && found?["hits"]?.arrayValue?.first?["path"] == "/shared/findings.md")
-        #expect(found?["hits"]?.arrayValue?.first?["snippet"]?.stringValue?.contains("[okapi]") == true)
+        let hit = found?["hits"]?.arrayValue?.first
+        #expect(hit?["owner"] == "writer-agent" && hit?["path"] == "/shared/findings.md")
+        #expect(hit?["snippet"]?.stringValue?.contains("[okapi]") == true)
         // Reading the private one directly is refused by the access list.
         let read = try await d.publish(["type": "rd.read", "data": ["owner": "writer-agent", "path": "/private/notes.md"]])
         try await d.eventually("read answered") { try await d.history("correlation_id=\(read)&type=rd.read.failed").count == 1 }
         #expect(try await d.history("correlation_id=\(read)&type=rd.read.failed").first?["data"]?["code"] == "permission_denied")
-        // The writer finds both of its own.
-        let own = try await d.publish(["type": "wr.search", "data": ["q": "okapi"]])
-        try await d.eventually("own found") { try await d.history("correlation_id=\(own)&type=wr.found").count == 1 }
-        #expect(try await d.history("correlation_id=\(own)&type=wr.found").first?["data"]?["total"] == 2)
+        // The reader writes its own note; the writer (Swift) finds its two and not the reader's.
+        let note = try await d.publish(["type": "rd.write", "data": ["path": "/okapi.md", "content": "okapi sighting"]])
+        try await d.eventually("reader wrote") { try await d.history("correlation_id=\(note)&type=rd.written").count == 1 }
+        let own = try await d.publish(["type": "test.context.search", "data": ["q": "okapi"]])
+        try await d.eventually("own found") { try await d.history("correlation_id=\(own)&type=test.context.found").count == 1 }
+        let mine = try await d.history("correlation_id=\(own)&type=test.context.found").first?["data"]
+        #expect(mine?["total"] == 2, "\(String(describing: mine))")
+        #expect(mine?["paths"] == ["writer-agent:/private/notes.md", "writer-agent:/shared/findings.md"] ||
+                mine?["paths"] == ["writer-agent:/shared/findings.md", "writer-agent:/private/notes.md"])
+        // Every change was announced.
+        #expect(try await d.history("type=context.document.created&limit=100").count == 5)  // 2 folders, 3 documents
     }
 
     @Test func killNineDuringWritesLosesNoAcknowledgedVersion() async throws {
