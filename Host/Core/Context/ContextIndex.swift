@@ -28,7 +28,12 @@ public actor ContextIndex {
     private var nextRowid: Int64 = 1
     /// The storage binding generation the index was built from (nil: never built).
     public private(set) var builtFrom: UInt64?
-    private var changesDuringRebuild: [(String, (ContextNode, String)?)]?
+    /// Rebuilds under way (a request's and the indexer's may overlap) and the changes made
+    /// since the first of them began, in order; kept until the last one finishes.
+    private var activeRebuilds = 0
+    private var changesDuringRebuild: [(String, (ContextNode, String)?)] = []
+    /// Ids deleted since the last rebuild (ids are never reused): a late upsert of one is dropped.
+    private var deleted: Set<String> = []
 
     /// The index at `path` (a file, or `:memory:`), opened at first use and emptied then: it is
     /// rebuilt from storage.
@@ -64,16 +69,24 @@ public actor ContextIndex {
 
     /// Adds or replaces `node` (its content is indexed, then dropped from memory).
     public func upsert(_ node: ContextNode, etag: String) throws {
-        changesDuringRebuild?.append((node.id, (node, etag)))
+        if activeRebuilds > 0 { changesDuringRebuild.append((node.id, (node, etag))) }
         try apply(node, etag: etag)
     }
 
     public func remove(_ id: String) throws {
-        changesDuringRebuild?.append((id, nil))
+        if activeRebuilds > 0 { changesDuringRebuild.append((id, nil)) }
+        deleted.insert(id)
         try drop(id)
     }
 
+    /// Two writes of one document may reach the index in the other order than they reached
+    /// storage: an older state (lower version; same version and earlier `updated_at`) is ignored,
+    /// as is any state of a deleted document.
     private func apply(_ node: ContextNode, etag: String) throws {
+        if deleted.contains(node.id) { return }
+        if let old = nodes[node.id], old.version > node.version || (old.version == node.version && old.updatedAt.millis > node.updatedAt.millis) {
+            return
+        }
         var slim = node
         slim.content = ""
         nodes[node.id] = slim
@@ -101,17 +114,18 @@ public actor ContextIndex {
     }
 
     /// Starts recording changes; the caller then reads every node from storage.
-    func beginRebuild() { changesDuringRebuild = [] }
+    func beginRebuild() { activeRebuilds += 1 }
 
     /// Replaces the index with `all` (read from storage generation `generation`), then applies
     /// the changes recorded since `beginRebuild`.
     func finishRebuild(_ all: [(ContextNode, String)], generation: UInt64?) throws {
-        let changes = changesDuringRebuild ?? []
-        changesDuringRebuild = nil
+        let changes = changesDuringRebuild
+        activeRebuilds -= 1
+        if activeRebuilds == 0 { changesDuringRebuild = [] }
         try self.db.execute("BEGIN")
         do {
             try self.db.execute("DELETE FROM fts")
-            entries = [:]; nodes = [:]; ids = [:]; nextRowid = 1
+            entries = [:]; nodes = [:]; ids = [:]; nextRowid = 1; deleted = []
             for (n, etag) in all { try apply(n, etag: etag) }
             for (id, change) in changes {
                 if let (n, etag) = change { try apply(n, etag: etag) } else { try drop(id) }
@@ -125,7 +139,10 @@ public actor ContextIndex {
     }
 
     /// Abandons a rebuild that failed to read storage.
-    func abandonRebuild() { changesDuringRebuild = nil }
+    func abandonRebuild() {
+        activeRebuilds -= 1
+        if activeRebuilds == 0 { changesDuringRebuild = [] }
+    }
 
     struct Hit { var node: ContextNode; var etag: String; var path: String; var score: Double; var snippet: String }
 
