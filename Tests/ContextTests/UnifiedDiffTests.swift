@@ -48,6 +48,10 @@ import Testing
             let old = a.joined(separator: "\n") + (rng.next() % 2 == 0 ? "\n" : "")
             let new = b.joined(separator: "\n") + (rng.next() % 2 == 0 ? "\n" : "")
             let patch = UnifiedDiff.make(from: old, to: new, context: Int(rng.next() % 4))
+            if old == new {
+                #expect(patch.isEmpty)
+                continue
+            }
             #expect(try UnifiedDiff.apply(patch, to: old) == new, "patch:\n\(patch)")
         }
     }

@@ -36,7 +36,7 @@ public enum UnifiedDiff {
 
     /// Beyond this many differing lines (after the common head and tail are set aside) the
     /// middle is reported as one replacement: still a correct diff, only not a minimal one.
-    static let maxEditDistance = 1_000
+    static let maxEditDistance = 500
 
     // MARK: Producing
 
