@@ -66,6 +66,12 @@ let package = Package(
         .target(name: "LightningContext", dependencies: ["LightningProtocol"], path: "Host/App/Context", swiftSettings: strict),
         .testTarget(name: "ContextTests", dependencies: ["LightningContext", "LightningProtocol"], path: "Tests/ContextTests", swiftSettings: strict),
 
+        // MARK: The REST API's description (docs/api.md), embedded by the EmbedFiles plugin.
+        .target(name: "LightningAPISpec", path: "Host/API", swiftSettings: strict, plugins: [.plugin(name: "EmbedFiles")]),
+        // Embeds a target's non-Swift files in the binary (Host/BuildPlugins).
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["lt-embed"], path: "Host/BuildPlugins/EmbedFiles"),
+        .executableTarget(name: "lt-embed", path: "Host/BuildPlugins/lt-embed"),
+
         // MARK: PluginSDK
         .target(name: "CLightningABI", path: "PluginSDK/CLightningABI"),
         .target(name: "LightningProtocol", path: "PluginSDK/Protocol", swiftSettings: strict),
@@ -90,7 +96,7 @@ let package = Package(
         .target(
             name: "HostCore",
             dependencies: [
-                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningContext", "CSQLite",
+                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningAPISpec", "LightningContext", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
