@@ -33,7 +33,7 @@ extension ContextHub {
             return try Wire.encode(try await search(caller, q: r.q, limit: r.limit ?? 20, offset: r.offset ?? 0, folder: r.folderId))
         case Method.contextList:
             let r = try Wire.decode(ContextListRequest.self, from: params, what: "params of \(method)")
-            let ref: Ref = r.id.map { .id($0) } ?? .path(owner: r.owner ?? name, path: r.path ?? "/")
+            let ref: Ref = r.id.map { Ref.id($0) } ?? Ref.path(owner: r.owner ?? name, path: r.path ?? "/")
             return try Wire.encode(ContextListResult(documents: try await list(caller, ref)))
         case Method.contextDelete:
             struct Params: Decodable { var id: String?; var path: String?; var owner: String?; var recursive: Bool?; var if_match: String? }

@@ -106,7 +106,13 @@ public final class ContextHub: Sendable {
                 guard f.isFolder else { throw WireError(.conflict, "/\(parts[...i].joined(separator: "/")) is a document, not a folder") }
                 parent = f.id
             } else {
-                parent = try await create(caller, owner: owner, parent: parent, name: folder, docType: .folder, content: "", acl: []).id
+                do {
+                    parent = try await create(caller, owner: owner, parent: parent, name: folder, docType: .folder, content: "", acl: []).id
+                } catch let e as WireError where e.code == .conflict {
+                    // Another write created it meanwhile.
+                    guard let again = try await child(owner: owner, parent: parent, name: folder), again.0.isFolder else { throw e }
+                    parent = again.0.id
+                }
             }
         }
         return (try await create(caller, owner: owner, parent: parent, name: name, docType: docType, content: content, acl: acl ?? []), true)

@@ -45,10 +45,10 @@ public actor ContextIndex {
             if path != ":memory:" {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
-            let db = try ContextIndexDB(path: path)
-            try self.db.execute("CREATE VIRTUAL TABLE fts USING fts5(name, content, tokenize = 'unicode61 remove_diacritics 2')")
-            opened = db
-            return db
+            let fresh = try ContextIndexDB(path: path)
+            try fresh.execute("CREATE VIRTUAL TABLE fts USING fts5(name, content, tokenize = 'unicode61 remove_diacritics 2')")
+            opened = fresh
+            return fresh
         }
     }
 
@@ -128,7 +128,7 @@ public actor ContextIndex {
             entries = [:]; nodes = [:]; ids = [:]; nextRowid = 1; deleted = []
             for (n, etag) in all { try apply(n, etag: etag) }
             for (id, change) in changes {
-                if let (n, etag) = change { try apply(n, etag: etag) } else { try drop(id) }
+                if let c = change { try apply(c.0, etag: c.1) } else { deleted.insert(id); try drop(id) }
             }
             try self.db.execute("COMMIT")
         } catch {
