@@ -197,19 +197,22 @@ extension ContextHub {
     static func node(_ d: Document) throws -> ContextNode { try Wire.decode(ContextNode.self, from: Wire.encode(d.data), what: "context node \(d.id)") }
     static func json<T: Encodable>(_ v: T) throws -> JSONValue { try Wire.decode(JSONValue.self, from: Wire.encode(v)) }
 
-    static func wire(_ body: () throws(ContextInputError) -> Void) throws {
-        do { try body() } catch { throw WireError(.invalidArgument, error.description) }
+    static func checkOwner(_ o: String, field: String = "owner") throws {
+        do { try ContextNames.checkOwner(o, field: field) } catch { throw WireError(.invalidArgument, error.description) }
     }
-    static func checkOwner(_ o: String) throws { try wire { try ContextNames.checkOwner(o) } }
-    static func checkName(_ n: String) throws { try wire { try ContextNames.checkName(n) } }
-    static func checkContent(_ c: String) throws { try wire { try ContextNames.checkContent(c) } }
+    static func checkName(_ n: String) throws {
+        do { try ContextNames.checkName(n) } catch { throw WireError(.invalidArgument, error.description) }
+    }
+    static func checkContent(_ c: String) throws {
+        do { try ContextNames.checkContent(c) } catch { throw WireError(.invalidArgument, error.description) }
+    }
     static func split(_ p: String) throws -> [String] {
         do { return try ContextNames.split(path: p) } catch { throw WireError(.invalidArgument, error.description) }
     }
     static func checkACL(_ acl: [ContextACLEntry]) throws {
         if acl.count > 100 { throw WireError(.invalidArgument, "field \"acl\": \(acl.count) entries; at most 100 allowed") }
         for (i, e) in acl.enumerated() where e.principal != ContextACLEntry.everyone {
-            try wire { try ContextNames.checkOwner(e.principal, field: "acl[\(i)].principal") }
+            try checkOwner(e.principal, field: "acl[\(i)].principal")
         }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 public import LightningContext
-public import LightningProtocol
 
 /// The Context Hub's search index: SQLite FTS5 in `<data_dir>/context-index.sqlite`, plus every
 /// node's metadata in memory (the tree: paths, access chains, folder scopes).
