@@ -151,7 +151,8 @@ struct DaemonContextTests {
         let (code, _, err) = try await d.cli(["context", "rm", "/runbooks", "--owner", "ops"])
         #expect(code != 0 && err.contains("not empty"), "\(err)")
         #expect(try await run(["rm", "-r", "/runbooks"]).contains("deleted /runbooks (2 entries)"))
-        #expect(try await run(["reindex"]).contains("indexed 0"))
+        let (rc, reindexed, rerr) = try await d.cli(["context", "reindex"])
+        #expect(rc == 0 && reindexed.contains("indexed 0 documents and folders"), "\(reindexed) \(rerr)")
     }
 
     static func contextAgent(_ id: String, prefix: String) -> String {

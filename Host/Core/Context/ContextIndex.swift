@@ -1,5 +1,6 @@
 import Foundation
 public import LightningContext
+import LightningProtocol
 
 /// The Context Hub's search index: SQLite FTS5 in `<data_dir>/context-index.sqlite`, plus every
 /// node's metadata in memory (the tree: paths, access chains, folder scopes).
