@@ -214,6 +214,7 @@ struct DaemonContextTests {
 
     @Test func killNineDuringWritesLosesNoAcknowledgedVersion() async throws {
         let d = try await TestDaemon.start(config: ["context_keep_versions": 0])
+        #expect(try await d.get("/v1/config").json["context_keep_versions"] == 0)
         let created = try await Self.put(d, "/log.md", "v1", owner: "k9")
         let id = try #require(created.json["id"]?.stringValue)
         // Writers keep writing; every acknowledged version (200 with its number) is recorded.
