@@ -116,6 +116,7 @@ import Testing
         #expect(try ContextSearchQuery.fts("pre*") == "\"pre\"*")
         #expect(try ContextSearchQuery.fts("\"a phrase\" x") == "\"a phrase\" \"x\"")
         #expect(try ContextSearchQuery.fts("AND OR NOT ( ) : ^") == "\"AND\" \"OR\" \"NOT\" \"(\" \")\" \":\" \"^\"")
+        #expect(try ContextSearchQuery.fts("a\u{0}b") == "\"a\" \"b\"")
         #expect(throws: ContextInputError.self) { try ContextSearchQuery.fts("   ") }
         #expect(throws: ContextInputError.self) { try ContextSearchQuery.fts("\"\"") }
     }

@@ -155,7 +155,8 @@ public enum ContextSearchQuery {
     /// - Throws: `ContextInputError` for a query with no word.
     public static func fts(_ q: String) throws(ContextInputError) -> String {
         var terms: [String] = []
-        var rest = Substring(q)
+        // Control characters (a NUL would end FTS5's reading of a quoted term) count as spaces.
+        var rest = Substring(String(String.UnicodeScalarView(q.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? " " : $0 })))
         while let c = rest.first {
             if c.isWhitespace { rest = rest.dropFirst(); continue }
             if c == "\"", let end = rest.dropFirst().firstIndex(of: "\"") {
