@@ -42,6 +42,8 @@ public final class Daemon: Sendable {
     public let plans = PlanExecutor()
     /// Fires the time events of saved plans (a service after the start).
     public let scheduler = PlanScheduler()
+    /// Carries out instructions on the events they match (a service after the start).
+    public let instructions = InstructionEngine()
     /// The Context Hub: documents, versions and search through the storage provider (docs/context-hub.md).
     public let context: ContextHub
     /// Where the start is (`DaemonLifecycle` moves it; `AfterStart` services wait on it).
@@ -74,6 +76,7 @@ public final class Daemon: Sendable {
         (supervisor.services.host as? DaemonHostServices.Deferred)?.target.withLock { $0 = host }
         plans.attach(self)
         scheduler.attach(self)
+        instructions.attach(self)
     }
 
     /// The folders searched for plugin libraries: configured ones, then the executable's folder.
@@ -142,7 +145,7 @@ public final class Daemon: Sendable {
             let known = (manifests.filter { $0.kind == .provider && $0.provides?.rawValue == kind }.map(\.id)
                 + [DaemonConfig.builtinProviders[kind]].compactMap { $0 }).sorted()
             guard !known.contains(choice.plugin) else { continue }
-            let list = known.isEmpty ? "none (no manifest in \(Manifest.display(config.manifestsDir)) provides \(kind))" : known.joined(separator: ", ")
+            let list = known.isEmpty ? "none (no manifest in \(config.manifestDirs.map(Manifest.display).joined(separator: ", ")) provides \(kind))" : known.joined(separator: ", ")
             problems.append("providers.\(kind) = \"\(choice.plugin)\" (from \(config.source(of: "providers.\(kind)"))): no \(kind) provider with that id; known: \(list)")
         }
         if !problems.isEmpty {
@@ -162,7 +165,7 @@ public final class Daemon: Sendable {
     public func services(api: any Service, extra: [any Service]) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         supervisor.willRun()
         let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
-                                   AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self),
+                                   AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self), AfterStart(instructions, daemon: self),
                                    AfterStart(ContextIndexer(hub: context), daemon: self),
                                    AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }

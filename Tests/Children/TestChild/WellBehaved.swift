@@ -34,6 +34,8 @@ enum WellBehaved {
                 let r = try await ctx.contextHub.search(event.data["q"]?.stringValue ?? "")
                 return [Event(type: "test.context.found", source: ctx.identity.id,
                               data: ["total": .int(r.total), "paths": .array(r.hits.map { .string("\($0.document.owner):\($0.document.path)") })])]
+            case "test.key":
+                return [Event(type: "test.keyed", source: ctx.identity.id, data: ["idempotency_key": event.idempotencyKey.map(JSONValue.string) ?? .null])]
             case "test.emit":
                 try await ctx.emit([Event(type: "test.emitted", source: ctx.identity.id, data: event.data)])
                 return []
