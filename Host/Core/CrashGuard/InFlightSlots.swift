@@ -1,4 +1,4 @@
-import Dispatch  // `stat` is attributed to CDispatch once HostCore also imports CSQLite (MemberImportVisibility)
+import CDispatch  // `stat` is attributed to CDispatch once HostCore also imports CSQLite (MemberImportVisibility)
 import Foundation
 import Synchronization
 #if canImport(Glibc)
