@@ -66,6 +66,9 @@ let package = Package(
         .target(name: "LightningPlanner", dependencies: ["LightningProtocol"], path: "Host/App/Planner", swiftSettings: strict),
         .testTarget(name: "PlannerTests", dependencies: ["LightningPlanner", "LightningProtocol", "LightningTestSupport"],
                     path: "Tests/PlannerTests", swiftSettings: strict),
+        // The Context Hub's deciding logic (docs/context-hub.md): names, access, diffs, versions.
+        .target(name: "LightningContext", dependencies: ["LightningProtocol"], path: "Host/App/Context", swiftSettings: strict),
+        .testTarget(name: "ContextTests", dependencies: ["LightningContext", "LightningProtocol"], path: "Tests/ContextTests", swiftSettings: strict),
 
         // MARK: The REST API's description (docs/api.md), embedded by the EmbedFiles plugin.
         .target(name: "LightningAPISpec", path: "Host/API", swiftSettings: strict, plugins: [.plugin(name: "EmbedFiles")]),
@@ -99,7 +102,7 @@ let package = Package(
         .target(
             name: "HostCore",
             dependencies: [
-                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningAPISpec", "LightningConsole",
+                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningAPISpec", "LightningConsole", "LightningContext", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -208,7 +211,7 @@ let package = Package(
         .executableTarget(
             name: "lightning-bench",
             dependencies: [
-                "HostCore", "LightningProtocol", "CLightningABI",
+                "HostCore", "LightningProtocol", "CLightningABI", "LightningContext",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -248,7 +251,7 @@ let package = Package(
         // The cloud plugins against loopback fakes (Tests/Fakes/*.py) and the Docker plugin against podman.
         .testTarget(
             name: "CloudTests",
-            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", "AzureSupport", "DockerEngine",
+            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", "LightningContext", "AzureSupport", "DockerEngine",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),

@@ -46,6 +46,9 @@ public struct Context: Sendable {
         }
     }
 
+    /// The host's Context Hub (`context.*` methods): documents, versions, search.
+    public var contextHub: ContextClient { ContextClient(connection: connection) }
+
     /// Publishes events through the host (`events.emit`); returns once they are durable.
     ///
     /// Only `type` needs to be meaningful; the host sets `source` (when it is the default) and

@@ -273,6 +273,42 @@ class Storage:
         return self._call("storage.query", params)
 
 
+class ContextHub:
+    """The host's Context Hub (docs/context-hub.md): documents in folder trees, with versions and
+    full-text search. The child acts as itself (its manifest id): paths are in its own tree unless
+    ``owner`` names another, and the documents' access lists decide. Documents are dicts
+    (``id``, ``name``, ``path``, ``content``, ``version``, ``etag``, ...). Errors raise
+    ``ChildError`` (``e.wire_code``: ``not_found``, ``permission_denied``, ``precondition_failed``,
+    ``conflict``, ``invalid_argument``)."""
+
+    def __init__(self, call):
+        self._call = call
+
+    @staticmethod
+    def _params(**kw):
+        return {k: v for k, v in kw.items() if v is not None}
+
+    def write(self, path, content, owner=None, if_match=None, acl=None):
+        """Creates or replaces the document at ``path`` (a new version); missing folders are created."""
+        return self._call("context.write", self._params(path=path, content=content, owner=owner, if_match=if_match, acl=acl))
+
+    def read(self, path=None, owner=None, version=None, id=None):
+        """The document at ``path`` (or with ``id``), or one of its versions."""
+        return self._call("context.read", self._params(path=path, owner=owner, version=version, id=id))
+
+    def search(self, q, limit=None, offset=None, folder_id=None):
+        """``{"query", "total", "offset", "limit", "hits": [{"document", "score", "snippet"}]}``, best first."""
+        return self._call("context.search", self._params(q=q, limit=limit, offset=offset, folder_id=folder_id))
+
+    def list(self, path="/", owner=None):
+        """The entries of a folder the child may read."""
+        return self._call("context.list", self._params(path=path, owner=owner)).get("documents", [])
+
+    def delete(self, path=None, owner=None, id=None, recursive=False):
+        """``{"deleted": n}``; a folder that is not empty needs ``recursive=True``."""
+        return self._call("context.delete", self._params(path=path, owner=owner, id=id, recursive=recursive))
+
+
 class Context:
     """What a handler gets besides its input: see the module docstring."""
 
@@ -284,6 +320,7 @@ class Context:
         self.child = child.identity
         self.cancelled = threading.Event()
         self.storage = Storage(self.call)
+        self.context_hub = ContextHub(self.call)
         self.invocation_id = None
         self.timeout_ms = None
         self.deadline = None

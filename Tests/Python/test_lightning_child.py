@@ -537,6 +537,45 @@ class InProcessTests(unittest.TestCase):
         self.assertEqual((errors[0].code, errors[0].wire_code, errors[0].message),
                          (-32000, "unavailable", "host connection closed"))
 
+    def test_context_hub_helpers_send_the_context_methods(self):
+        child = Child(name="t", version="0.1")
+        seen, finished = {}, threading.Event()
+
+        @child.on_event("t.*")
+        def handler(event, ctx):
+            seen["write"] = ctx.context_hub.write("/a/b.md", "text", acl=[{"principal": "x", "access": "read"}])
+            seen["search"] = ctx.context_hub.search("okapi", limit=5)
+            try:
+                ctx.context_hub.read("/secret.md", owner="other")
+            except ChildError as e:
+                seen["read_error"] = e.wire_code
+            seen["list"] = ctx.context_hub.list("/a")
+            finished.set()
+            return None
+
+        host, runner = self.start(child)
+        host.handshake()
+        host.request("event.handle", {"event": {"id": "e", "type": "t.go"}})
+        write = host.child_request("context.write")
+        self.assertEqual(write["params"], {"path": "/a/b.md", "content": "text", "acl": [{"principal": "x", "access": "read"}]})
+        host.answer(write["id"], {"id": "d1", "version": 1})
+        search = host.child_request("context.search")
+        self.assertEqual(search["params"], {"q": "okapi", "limit": 5})
+        host.answer(search["id"], {"total": 0, "hits": []})
+        read = host.child_request("context.read")
+        self.assertEqual(read["params"], {"path": "/secret.md", "owner": "other"})
+        host.answer(read["id"], error={"code": -32000, "message": "denied", "data": {"code": "permission_denied"}})
+        listing = host.child_request("context.list")
+        self.assertEqual(listing["params"], {"path": "/a"})
+        host.answer(listing["id"], {"documents": [{"name": "b.md"}]})
+        self.assertTrue(finished.wait(5))
+        self.assertEqual(seen["write"], {"id": "d1", "version": 1})
+        self.assertEqual(seen["search"], {"total": 0, "hits": []})
+        self.assertEqual(seen["read_error"], "permission_denied")
+        self.assertEqual(seen["list"], [{"name": "b.md"}])
+        host.out.close()
+        runner.join(5)
+
     def test_handler_errors_map_to_codes(self):
         child = Child(name="t", version="0.1")
 

@@ -121,6 +121,10 @@ extension APIServer {
         "POST|GET /v1/tasks", "GET|PATCH|DELETE /v1/tasks/{id}",
         "GET /v1/instructions", "PUT|GET|DELETE /v1/instructions/{name}", "POST /v1/instructions/{name}/enable",
         "POST /v1/instructions/{name}/disable", "POST /v1/plans/generate", "POST /v1/plans/{id}/critique",
+        "GET|PUT|POST /v1/context/documents", "GET|PUT|PATCH|DELETE /v1/context/documents/{id}", "POST /v1/context/documents/{id}/move",
+        "PUT /v1/context/documents/{id}/acl", "GET /v1/context/documents/{id}/versions", "GET /v1/context/documents/{id}/versions/{version}",
+        "POST /v1/context/documents/{id}/versions/{version}/restore", "GET /v1/context/documents/{id}/diff", "GET|POST /v1/context/folders",
+        "GET /v1/context/folders/{id}", "GET /v1/context/search", "POST /v1/context/reindex",
     ]
 }
 

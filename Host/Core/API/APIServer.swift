@@ -37,6 +37,7 @@ public struct APIServer: Sendable {
         addFunctionRoutes(router)
         addContainerRoutes(router)
         addStorageRoutes(router)
+        addContextRoutes(router)
         addTokenRoutes(router)
         addPlanRoutes(router)
         addRunRoutes(router)

@@ -49,6 +49,18 @@ public enum RouteScopes {
         // Plans (docs/planner.md): reading and validating is `read`; saving and deleting `admin`.
         "GET /v1/actions": .scope(.read), "POST /v1/plans/validate": .scope(.read), "GET /v1/plans": .scope(.read),
         "PUT /v1/plans/{id}": .scope(.admin), "GET /v1/plans/{id}": .scope(.read), "DELETE /v1/plans/{id}": .scope(.admin),
+        // Context Hub (docs/context-hub.md): reads are `read`, writes `events:write` (a token that may publish may
+        // write); what a caller may read or write is then decided by the documents' access lists. Reindex is `admin`.
+        "GET /v1/context/documents": .scope(.read), "PUT /v1/context/documents": .scope(.eventsWrite),
+        "POST /v1/context/documents": .scope(.eventsWrite), "GET /v1/context/documents/{id}": .scope(.read),
+        "PUT /v1/context/documents/{id}": .scope(.eventsWrite), "PATCH /v1/context/documents/{id}": .scope(.eventsWrite),
+        "DELETE /v1/context/documents/{id}": .scope(.eventsWrite), "POST /v1/context/documents/{id}/move": .scope(.eventsWrite),
+        "PUT /v1/context/documents/{id}/acl": .scope(.eventsWrite), "GET /v1/context/documents/{id}/versions": .scope(.read),
+        "GET /v1/context/documents/{id}/versions/{version}": .scope(.read),
+        "POST /v1/context/documents/{id}/versions/{version}/restore": .scope(.eventsWrite),
+        "GET /v1/context/documents/{id}/diff": .scope(.read), "GET /v1/context/folders": .scope(.read),
+        "POST /v1/context/folders": .scope(.eventsWrite), "GET /v1/context/folders/{id}": .scope(.read),
+        "GET /v1/context/search": .scope(.read), "POST /v1/context/reindex": .scope(.admin),
         // Starting a run is like publishing the event that starts it; cancelling one is control.
         "POST /v1/plans/{id}/runs": .scope(.eventsWrite), "GET /v1/plans/{id}/runs": .scope(.read),
         "GET /v1/runs/{id}": .scope(.read), "POST /v1/runs/{id}/cancel": .scope(.admin), "POST /v1/hooks/{plan}/{event}": .scope(.eventsWrite),

@@ -59,6 +59,11 @@ extension DaemonConfig {
             if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { pluginDirs = a.compactMap(\.stringValue).map(path) }
             else { problems.append("field \"plugin_dirs\": expected an array of strings, got \(v.typeDescription)") }
         }
+        if let v = o["context_keep_versions"] {
+            if let n = v.intValue, n >= 0 { contextKeepVersions = n } else {
+                problems.append("field \"context_keep_versions\": expected an integer ≥ 0 (0 keeps every version), got \(v)")
+            }
+        }
         if let v = o["auth"] {
             if let b = v.boolValue { authEnabled = b } else { problems.append("field \"auth\": expected true or false, got \(v)") }
         }
@@ -139,7 +144,7 @@ extension DaemonConfig {
     static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "providers",
                                 "drivers", "plugin_config", "router", "log_level", "sandbox_default",
                                 "auth", "api_command_dirs", "api_provider_paths", "http",
-                                "unix_socket", "unix_socket_allow_uids", "tls"]
+                                "unix_socket", "unix_socket_allow_uids", "tls", "context_keep_versions"]
 
     private mutating func applyRouter(_ r: [String: JSONValue], _ problems: inout [String]) {
         let fields: [(String, WritableKeyPath<RouterSettings, Int>, ClosedRange<Int>)] = [
@@ -218,6 +223,12 @@ extension DaemonConfig {
             case "off", "false", "0": authEnabled = false
             default: throw HostError(.configInvalid, subject: "LIGHTNING_AUTH", "expected on or off, got \"\(v)\"")
             }
+        }
+        if let v = value("LIGHTNING_CONTEXT_KEEP_VERSIONS", key: "context_keep_versions") {
+            guard let n = Int(v), n >= 0 else {
+                throw HostError(.configInvalid, subject: "LIGHTNING_CONTEXT_KEEP_VERSIONS", "expected an integer ≥ 0 (0 keeps every version), got \"\(v)\"")
+            }
+            contextKeepVersions = n
         }
         if let v = value("LIGHTNING_SANDBOX_DEFAULT", key: "sandbox_default") {
             guard let p = SandboxPolicy.Profile(rawValue: v) else {

@@ -53,6 +53,8 @@ public struct DaemonConfig: Sendable, Equatable {
         return unixSocketPath ?? dataDir.appendingPathComponent("lightning.sock")
     }
     public var logLevel: String = "info"
+    /// Versions the Context Hub keeps per document (0 = all; docs/context-hub.md#versions).
+    public var contextKeepVersions: Int = 100
     /// The sandbox profile of agents and functions whose manifest names none (docs/sandbox.md).
     /// `strict` by default; `none` or `standard` is the operator's explicit choice (for example
     /// a rootless daemon, which cannot build strict sandboxes).

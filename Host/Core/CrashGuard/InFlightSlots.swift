@@ -1,3 +1,4 @@
+import CDispatch  // `stat` is attributed to CDispatch once HostCore also imports CSQLite (MemberImportVisibility)
 import Foundation
 import Synchronization
 #if canImport(Glibc)

@@ -17,7 +17,7 @@ extension Daemon {
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         var sources: [String: JSONValue] = [:]
         for key in ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "drivers", "log_level", "sandbox_default",
-                    "auth", "api_command_dirs", "api_provider_paths", "unix_socket", "unix_socket_allow_uids", "tls"] {
+                    "auth", "api_command_dirs", "api_provider_paths", "unix_socket", "unix_socket_allow_uids", "tls", "context_keep_versions"] {
             sources[key] = .string(config.source(of: key))
         }
         for kind in config.providers.keys { sources["providers.\(kind)"] = .string(config.source(of: "providers.\(kind)")) }
@@ -34,6 +34,7 @@ extension Daemon {
             "drivers": config.drivers.map { .array($0.map { .string($0) }) } ?? .null,
             "plugin_config": .object(pluginConfig), "log_level": .string(config.logLevel),
             "sandbox_default": .string(config.sandboxDefault.rawValue),
+            "context_keep_versions": .int(config.contextKeepVersions),
             "auth": .bool(config.authEnabled),
             "api_command_dirs": .array(config.apiCommandDirs.map { .string($0.path) }),
             "api_provider_paths": .array(config.apiProviderPaths.map { .string($0.path) }),

@@ -44,6 +44,8 @@ public final class Daemon: Sendable {
     public let scheduler = PlanScheduler()
     /// Carries out instructions on the events they match (a service after the start).
     public let instructions = InstructionEngine()
+    /// The Context Hub: documents, versions and search through the storage provider (docs/context-hub.md).
+    public let context: ContextHub
     /// Where the start is (`DaemonLifecycle` moves it; `AfterStart` services wait on it).
     public let started = Watched(StartState.starting)
 
@@ -61,6 +63,14 @@ public final class Daemon: Sendable {
                             publish: { events in _ = try? await routerRef.publish(events) }),
             programDirs: config.pluginDirs + [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()],
             dataDirectory: config.dataDir, defaultProfile: config.sandboxDefault, logger: Logger(label: "lt.supervisor"))
+        let contextLogger = Logger(label: "lt.context")
+        context = ContextHub(storage: providers.storage, index: ContextIndex(path: config.dataDir.appendingPathComponent("context-index.sqlite").path),
+                             keepVersions: config.contextKeepVersions,
+                             publish: { events in
+                                 do { _ = try await routerRef.publish(events) } catch {
+                                     contextLogger.warning("context: change stored, but its event was not published: \(error)")
+                                 }
+                             })
         let host = DaemonHostServices(daemon: self)
         loader.setHostServices(host)
         (supervisor.services.host as? DaemonHostServices.Deferred)?.target.withLock { $0 = host }
@@ -156,6 +166,7 @@ public final class Daemon: Sendable {
         supervisor.willRun()
         let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
                                    AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self), AfterStart(instructions, daemon: self),
+                                   AfterStart(ContextIndexer(hub: context), daemon: self),
                                    AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }
     }

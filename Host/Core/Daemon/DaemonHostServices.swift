@@ -19,6 +19,8 @@ struct DaemonHostServices: HostServices {
             return try Wire.encode(Empty())
         case Method.config:
             return try Wire.encode(JSONValue.object(daemon.configOf(caller) ?? [:]))
+        case _ where method.hasPrefix("context."):
+            return try await daemon.context.hostCall(method: method, params: params, caller: caller)
         case _ where method.hasPrefix("storage."):
             return try await daemon.providers.storage.call(method, params)
         default:

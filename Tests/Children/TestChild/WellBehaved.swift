@@ -7,7 +7,9 @@ import LightningProtocol
 /// Events (`test.*`): `test.echo` → `test.echoed` (same data); `test.fail` → WireError
 /// internal "asked to fail"; `test.store` → creates container "t", upserts the event's data as
 /// document <event id>, → `test.stored` {"id"}; `test.emit` → emits `test.emitted` (same data)
-/// through the host, → nothing. Functions: `echo` (output = input), `sleep` {"ms"} →
+/// through the host, → nothing; `test.context.write` {"path", "content", "acl"?} → writes it through
+/// the Context Hub, → `test.context.written` (the document); `test.context.search` {"q"} →
+/// `test.context.found` {"total", "paths": ["owner:/path"]}. Functions: `echo` (output = input), `sleep` {"ms"} →
 /// {"slept_ms"}, `pid` → {"pid"}.
 enum WellBehaved {
     static func make() -> Child {
@@ -22,6 +24,16 @@ enum WellBehaved {
                 try await ctx.storage.createContainer("t")
                 let stored = try await ctx.storage.upsert(container: "t", document: Document(id: event.id, data: event.data))
                 return [Event(type: "test.stored", source: ctx.identity.id, data: ["id": .string(stored.id)])]
+            case "test.context.write":
+                // The Context Hub through ChildKit's helper: {"path", "content", "acl"?} → the document.
+                let acl = try event.data["acl"].map { try Wire.decode([ContextACLEntry].self, from: Wire.encode($0)) }
+                var doc = try await ctx.contextHub.write(event.data["path"]?.stringValue ?? "", content: event.data["content"]?.stringValue ?? "", acl: acl)
+                doc.content = nil
+                return [Event(type: "test.context.written", source: ctx.identity.id, data: try Wire.decode(JSONValue.self, from: Wire.encode(doc)))]
+            case "test.context.search":
+                let r = try await ctx.contextHub.search(event.data["q"]?.stringValue ?? "")
+                return [Event(type: "test.context.found", source: ctx.identity.id,
+                              data: ["total": .int(r.total), "paths": .array(r.hits.map { .string("\($0.document.owner):\($0.document.path)") })])]
             case "test.key":
                 return [Event(type: "test.keyed", source: ctx.identity.id, data: ["idempotency_key": event.idempotencyKey.map(JSONValue.string) ?? .null])]
             case "test.emit":
