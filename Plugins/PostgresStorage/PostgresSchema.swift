@@ -1,5 +1,6 @@
 import Foundation
 import LightningProtocol
+import Logging
 import PostgresNIO
 import StorageSupport
 

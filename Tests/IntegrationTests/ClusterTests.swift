@@ -1,0 +1,68 @@
+import Foundation
+import HostCore
+import LightningProtocol
+import LightningTestSupport
+import Testing
+
+/// Cluster membership through the real daemon (docs/cluster.md#membership): every daemon
+/// heartbeats into the store; `GET /v1/cluster` and `lightning cluster` list the nodes with their
+/// liveness; a node that stopped heartbeating is shown as suspect, then gone.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct ClusterTests {
+    static let minimal: @Sendable (String) -> Bool = { ["sqlite-storage.json", "local-eventbus.json", "postgres-storage.json"].contains($0) }
+
+    @Test func aDaemonListsItselfAliveAndOldHeartbeatsAsSuspectOrGone() async throws {
+        let d = try await TestDaemon.start(manifests: Self.minimal, environment: ["LIGHTNING_CLUSTER_HEARTBEAT_MS": "200"])
+        try await d.eventually("the daemon lists itself") {
+            try await d.get("/v1/cluster").json["nodes"]?.arrayValue?.contains { $0["self"] == true && $0["state"] == "alive" } == true
+        }
+        let me = try #require(try await d.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true })
+        #expect(me["address"]?.stringValue?.hasPrefix("127.0.0.1:") == true)
+        #expect(me["version"]?.stringValue?.isEmpty == false)
+        #expect(me["load"]?["in_flight"] != nil)
+        let nodeId = try #require(me["id"]?.stringValue)
+        // The id is the one kept in the data directory.
+        #expect(try String(contentsOf: d.dataDir.appendingPathComponent("node-id"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == nodeId)
+
+        // Two other nodes whose heartbeats stopped: 0.5 s ago (suspect: 2 to 6 intervals of 200 ms) and 1 h ago (gone).
+        let now = Timestamp.now().millis
+        for (id, at) in [("node-suspect", now - 500), ("node-gone", now - 3_600_000)] {
+            let r = try await d.post("/v1/storage/containers/cluster_nodes/documents", ["id": .string(id), "data": [
+                "id": .string(id), "address": "10.0.0.9:7777", "version": "0.0.1", "drivers": [], "agents": [],
+                "load": ["in_flight": 0, "published": 0, "routed": 0], "heartbeat_at": .int(Int(at))]])
+            #expect(r.status == 201, "\(r.text)")
+        }
+        let nodes = try #require(try await d.get("/v1/cluster").json["nodes"]?.arrayValue)
+        let states = Dictionary(uniqueKeysWithValues: nodes.compactMap { n in n["id"]?.stringValue.map { ($0, n["state"]?.stringValue ?? "") } })
+        #expect(states["node-gone"] == "gone")
+        #expect(states["node-suspect"] == "suspect")
+        #expect(states[nodeId] == "alive")
+
+        let (code, out, err) = try await d.cli(["cluster"])
+        #expect(code == 0, "\(err)")
+        #expect(out.contains("\(nodeId) (this)") && out.contains("node-gone") && out.contains("gone") && out.contains("STATE"), "\(out)")
+    }
+
+    /// Two daemons on one PostgreSQL schema see each other; after `kill -9` of one, the other
+    /// shows it gone within six heartbeat intervals.
+    @Test(.enabled(if: ExternalTool.shouldRun(ExternalTool.hasPostgres), "needs LT_POSTGRES_URL (Tests/Fakes/postgres-setup.sh)"))
+    func twoDaemonsOnPostgresSeeEachOtherAndAKilledOneIsGone() async throws {
+        let schema = PostgresTestServer.schema(for: "cluster-" + UUID().uuidString)
+        let config: JSONValue = ["providers": ["storage": ["plugin": "postgres-storage", "config": [
+            "url": .string(try PostgresTestServer.requireURL()), "schema": .string(schema)]]]]
+        let env = ["LIGHTNING_CLUSTER_HEARTBEAT_MS": "300"]
+        let a = try await TestDaemon.start(config: config, manifests: Self.minimal, environment: env)
+        let b = try await TestDaemon.start(config: config, manifests: Self.minimal, environment: env)
+        func states(_ d: TestDaemon) async throws -> [String] {
+            (try await d.get("/v1/cluster").json["nodes"]?.arrayValue ?? []).map { $0["state"]?.stringValue ?? "?" }
+        }
+        try await a.eventually("a sees two live nodes") { try await states(a) == ["alive", "alive"] }
+        try await b.eventually("b sees two live nodes") { try await states(b) == ["alive", "alive"] }
+        try await b.kill9()
+        try await a.eventually("a shows b gone", timeout: .seconds(30)) {
+            let nodes = try await a.get("/v1/cluster").json["nodes"]?.arrayValue ?? []
+            return nodes.count == 2 && nodes.contains { $0["self"] == true && $0["state"] == "alive" }
+                && nodes.contains { $0["self"] == false && $0["state"] == "gone" }
+        }
+    }
+}
