@@ -67,6 +67,12 @@ let package = Package(
         .testTarget(name: "PlannerTests", dependencies: ["LightningPlanner", "LightningProtocol", "LightningTestSupport"],
                     path: "Tests/PlannerTests", swiftSettings: strict),
 
+        // MARK: The REST API's description (docs/api.md), embedded by the EmbedFiles plugin.
+        .target(name: "LightningAPISpec", path: "Host/API", swiftSettings: strict, plugins: [.plugin(name: "EmbedFiles")]),
+        // Embeds a target's non-Swift files in the binary (Host/BuildPlugins).
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["lt-embed"], path: "Host/BuildPlugins/EmbedFiles"),
+        .executableTarget(name: "lt-embed", path: "Host/BuildPlugins/lt-embed"),
+
         // MARK: PluginSDK
         .target(name: "CLightningABI", path: "PluginSDK/CLightningABI"),
         .target(name: "LightningProtocol", path: "PluginSDK/Protocol", swiftSettings: strict),
@@ -91,7 +97,7 @@ let package = Package(
         .target(
             name: "HostCore",
             dependencies: [
-                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner",
+                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningAPISpec",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -9,7 +9,7 @@ struct Tokens: AsyncParsableCommand {
         abstract: "Create, list and revoke API tokens (needs an admin token).",
         subcommands: [Create.self, List.self, Revoke.self], defaultSubcommand: List.self)
 
-    /// `lightning tokens create [--scope S]… [--events PATTERN]… [--expires 30d|RFC3339] [--name N]`
+    /// `lightning tokens create [--scope S]… [--events PATTERN]… [--expires 30d|RFC3339] [--name N] [--rate-limit R [--burst B]]`
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token; prints its secret (shown only this once) on stdout.",
@@ -19,6 +19,14 @@ struct Tokens: AsyncParsableCommand {
         @Option(name: .long, help: "Event-type pattern the token may publish (repeatable; default any).") var events: [String] = []
         @Option(name: .long, help: "Expiry: a duration (90s, 30m, 12h, 30d) or an RFC 3339 time (default never).") var expires: String?
         @Option(name: .long, help: "A name to recognise the token by.") var name: String?
+        @Option(name: .long, help: "Requests per second the token may make; past it the API answers 429 with Retry-After (default unlimited).") var rateLimit: Double?
+        @Option(name: .long, help: "Requests the token may make at once under --rate-limit (default: one second's worth).") var burst: Int?
+
+        func validate() throws {
+            if let rateLimit, !(rateLimit > 0) { throw ValidationError("--rate-limit: expected a number of requests per second above 0, got \(rateLimit)") }
+            if burst != nil && rateLimit == nil { throw ValidationError("--burst needs --rate-limit") }
+            if let burst, burst < 1 { throw ValidationError("--burst: expected an integer of at least 1, got \(burst)") }
+        }
 
         func run() async throws {
             let scopes = scope.isEmpty ? ["read"] : scope.flatMap { $0.split(separator: ",").map(String.init) }
@@ -28,6 +36,11 @@ struct Tokens: AsyncParsableCommand {
             var body: [String: JSONValue] = ["scopes": .array(scopes.map { .string($0) })]
             if !events.isEmpty { body["events"] = .array(events.map { .string($0) }) }
             if let name { body["name"] = .string(name) }
+            if let rateLimit {
+                var limit: [String: JSONValue] = ["per_second": .double(rateLimit)]
+                if let burst { limit["burst"] = .int(burst) }
+                body["rate_limit"] = .object(limit)
+            }
             if let expires {
                 if let seconds = Self.seconds(expires) { body["expires_in_seconds"] = .double(seconds) }
                 else if Timestamp(rfc3339: expires) != nil { body["expires_at"] = .string(expires) }

@@ -67,14 +67,22 @@ public struct Event: Codable, Sendable, Hashable {
         if !EventPattern.isValidType(type) {
             return "field \"type\": expected dot-separated segments of letters, digits, '_' or '-', got \"\(type)\""
         }
-        if let ttl = ttlSeconds, ttl <= 0 { return "field \"ttl_seconds\": expected a positive integer, got \(ttl)" }
+        if let ttl = ttlSeconds, ttl <= 0 || ttl > Self.maxTTLSeconds {
+            return "field \"ttl_seconds\": expected an integer from 1 to \(Self.maxTTLSeconds) (100 years), got \(ttl)"
+        }
         return nil
     }
 
-    /// True when the TTL has passed at `now`.
+    /// The longest `ttl_seconds` an event may carry.
+    public static let maxTTLSeconds = 3_153_600_000
+
+    /// True when the TTL has passed at `now` (never, for a TTL too large to add: no trap).
     public func isExpired(at now: Timestamp = .now()) -> Bool {
         guard let ttl = ttlSeconds else { return false }
-        return now.millis > timestamp.millis + Int64(ttl) * 1000
+        let (ttlMillis, overflow) = Int64(clamping: ttl).multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return false }
+        let (deadline, past) = timestamp.millis.addingReportingOverflow(ttlMillis)
+        return !past && now.millis > deadline
     }
 
     /// The deduplication key: the idempotency key when given, else nil (no dedup).

@@ -13,7 +13,22 @@ public struct Timestamp: Codable, Sendable, Hashable, Comparable, CustomStringCo
 
     public var date: Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millis < b.millis }
-    public func adding(seconds: Double) -> Timestamp { Timestamp(millis: millis + Int64(seconds * 1000)) }
+    /// `seconds` later (earlier when negative), saturating at the range of `Timestamp.valid`.
+    public func adding(seconds: Double) -> Timestamp {
+        guard !seconds.isNaN else { return self }
+        let total = Double(millis) + seconds * 1000
+        return Timestamp(millis: Int64(min(max(total, Double(Self.valid.lowerBound)), Double(Self.valid.upperBound))))
+    }
+
+    /// The instants the wire accepts: years 1 to 9999 (what RFC 3339 can write).
+    public static let valid: ClosedRange<Int64> = -62_135_596_800_000 ... 253_402_300_799_999
+
+    /// `seconds` since 1970; nil when it is not finite or outside `valid` (no trap on any input).
+    public init?(secondsSince1970 seconds: Double) {
+        let ms = (seconds * 1000).rounded()
+        guard ms.isFinite, ms >= Double(Self.valid.lowerBound), ms <= Double(Self.valid.upperBound) else { return nil }
+        self.millis = Int64(ms)
+    }
 
     public var description: String {
         var t = time_t(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
@@ -85,7 +100,10 @@ public struct Timestamp: Codable, Sendable, Hashable, Comparable, CustomStringCo
             }
             self = t
         } else if let d = try? c.decode(Double.self) {
-            self.millis = Int64((d * 1000).rounded())
+            guard let t = Timestamp(secondsSince1970: d) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected an RFC 3339 timestamp or seconds since 1970 within years 1 to 9999, got \(d)")
+            }
+            self = t
         } else {
             throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected an RFC 3339 timestamp string")
         }

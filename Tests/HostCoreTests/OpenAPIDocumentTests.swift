@@ -111,6 +111,23 @@ import Testing
         }
     }
 
+    /// What any route may answer before its handler runs is documented on every operation: the
+    /// front door's 408/414/431, 413 where there is a body (size and JSON shape limits), 429 where a
+    /// token is needed (its rate limit), 400 where there is a body or a parameter to validate. Schemathesis holds the daemon to the documented statuses.
+    @Test func everyOperationDocumentsTheLimitsItCanHit() throws {
+        var missing: [String] = []
+        for op in try operations() {
+            let responses = op.body["responses"] as? [String: Any] ?? [:]
+            var needed = ["408", "414", "431"]
+            if op.body["requestBody"] != nil { needed.append("413") }
+            // Path and query parameters and bodies are validated: a bad one is 400.
+            if op.body["requestBody"] != nil || !((op.body["parameters"] as? [Any]) ?? []).isEmpty || op.route.contains("{") { needed.append("400") }
+            if (op.body["security"] as? [Any])?.isEmpty != true { needed.append("429") }
+            for code in needed where responses[code] == nil { missing.append("\(op.route): \(code)") }
+        }
+        #expect(missing.isEmpty, "operations without these responses:\n\(missing.joined(separator: "\n"))")
+    }
+
     @Test func everyReferenceResolvesInsideTheDocument() throws {
         let doc = try document()
         var refs: Set<String> = []

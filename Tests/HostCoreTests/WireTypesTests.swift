@@ -93,3 +93,32 @@ import Testing
         #expect(!EventFilter(metadata: ["ctx.tenant": "t2"]).matches(e))
     }
 }
+
+/// Numbers from clients never trap the daemon (schemathesis found `"before": -1.26e289` on
+/// `POST /v1/events/orphans/drain` crashing it in `Timestamp.init(from:)`).
+@Suite struct HostileNumbersTests {
+    @Test func timestampsOutsideYears1To9999AreDecodingErrors() throws {
+        for text in ["-1.2622958223217756e+289", "1e300", "253402300800"] {
+            #expect(throws: DecodingError.self, "\(text)") { try JSONDecoder().decode(Timestamp.self, from: Data(text.utf8)) }
+        }
+        #expect(try JSONDecoder().decode(Timestamp.self, from: Data("1.5".utf8)).millis == 1500)
+        #expect(Timestamp(secondsSince1970: .nan) == nil && Timestamp(secondsSince1970: -.infinity) == nil)
+    }
+
+    @Test func addingSaturates() {
+        let now = Timestamp.now()
+        #expect(now.adding(seconds: 1e300).millis == Timestamp.valid.upperBound)
+        #expect(now.adding(seconds: -1e300).millis == Timestamp.valid.lowerBound)
+        #expect(now.adding(seconds: .nan) == now)
+        #expect(now.adding(seconds: 1).millis == now.millis + 1000)
+    }
+
+    @Test func hugeTTLsAreRefusedAndNeverOverflow() {
+        var e = Event(type: "t.x", source: "test", data: .null)
+        e.ttlSeconds = Int.max
+        #expect(e.validationError()?.contains("ttl_seconds") == true)
+        #expect(e.isExpired() == false)
+        e.ttlSeconds = 60
+        #expect(e.validationError() == nil)
+    }
+}

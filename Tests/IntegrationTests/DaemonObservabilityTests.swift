@@ -82,6 +82,9 @@ struct DaemonObservabilityTests {
         #expect(r.json["openapi"]?.stringValue?.hasPrefix("3.1") == true)
         #expect(r.json["paths"]?["/v1/events"]?["post"] != nil)
         #expect(r.json["paths"]?["/v1/events/stream"]?["get"] != nil)
+        // Exactly the repository's file, byte for byte: the API is described once.
+        let file = try String(contentsOf: BuildProducts.repoRoot.appendingPathComponent("Host/API/openapi.json"), encoding: .utf8)
+        #expect(r.text == file)
     }
 
     @Test func cliEmitAndList() async throws {

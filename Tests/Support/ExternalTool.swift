@@ -34,4 +34,5 @@ public enum ExternalTool {
 
     public static let hasAzureSDKs = pythonHas(["azure.cosmos", "azure.servicebus", "azure.identity", "azure.mgmt.containerinstance"])
     public static let hasPM4Py = pythonHas(["pm4py"])
+    public static let hasSchemathesis = pythonHas(["schemathesis"])
 }

@@ -54,7 +54,8 @@ enum APIResponse {
 
 extension Request {
     /// The body decoded as `T`; malformed JSON and missing fields become 400 with the field named,
-    /// a body over `limit` (or over the listener's `http.max_body_bytes`) 413 `payload_too_large`.
+    /// a body over `limit` (or over the listener's `http.max_body_bytes`) 413 `payload_too_large`,
+    /// JSON past the shape limits (`JSONShapeLimits`: depth, string and member counts) 400 or 413.
     mutating func decode<T: Decodable>(_ type: T.Type, limit: Int = 4 << 20, allowEmpty: Bool = false) async throws -> T {
         let buffer: ByteBuffer
         do { buffer = try await collectBody(upTo: limit) } catch is NIOTooManyBytesError {
@@ -69,7 +70,14 @@ extension Request {
             guard allowEmpty else { throw WireError(.invalidArgument, "request body: expected JSON, got an empty body") }
             data = Data("{}".utf8)
         }
+        try Self.checkShape(data)
         return try Wire.decode(T.self, from: data, what: "request body")
+    }
+
+    /// Refuses a body whose JSON passes the listener's shape limits (`JSONShapeLimits`).
+    static func checkShape(_ data: Data) throws {
+        let limits = JSONShapeLimits.current
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws in try JSONShape.check(bytes, limits: limits) }
     }
 
     func query(_ name: String) -> String? { uri.queryParameters.get(name) }
@@ -85,7 +93,12 @@ extension Request {
     func queryTimestamp(_ name: String) throws -> Timestamp? {
         guard let s = query(name) else { return nil }
         if let t = Timestamp(rfc3339: s) { return t }
-        if let d = Double(s) { return Timestamp(millis: Int64(d * 1000)) }
+        if let d = Double(s) {
+            guard let t = Timestamp(secondsSince1970: d) else {
+                throw WireError(.invalidArgument, "query parameter \"\(name)\": expected seconds since 1970 within years 1 to 9999, got \"\(s)\"")
+            }
+            return t
+        }
         throw WireError(.invalidArgument, "query parameter \"\(name)\": expected an RFC 3339 timestamp, got \"\(s)\"")
     }
 

@@ -73,6 +73,8 @@ extension APIServer {
     static func body(_ request: Request) async throws -> Data {
         var req = request
         let buffer = try await req.collectBody(upTo: 1 << 20)
-        return Data(buffer.readableBytesView)
+        let data = Data(buffer.readableBytesView)
+        try Request.checkShape(data)
+        return data
     }
 }

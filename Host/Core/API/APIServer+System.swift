@@ -45,7 +45,7 @@ extension APIServer {
         router.get("/metrics") { _, _ in await metricsResponse() }
         router.get("/v1/metrics") { _, _ in await metricsResponse() }
         router.get("/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
         }
         router.get("/v1/config") { _, _ in APIResponse.json(daemon.redactedConfig()) }
     }

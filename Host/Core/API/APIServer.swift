@@ -28,6 +28,7 @@ public struct APIServer: Sendable {
         router.add(middleware: AuthMiddleware(enabled: daemon.config.authEnabled, store: { [daemon] in daemon.tokens },
                                               unixSocket: UnixSocketPolicy(daemonUID: getuid(), allowedUIDs: Set(daemon.config.unixSocketAllowUIDs))))
         router.add(middleware: AuditMiddleware(router: daemon.router, logger: logger))
+        router.add(middleware: JSONShapeLimitsMiddleware(limits: daemon.config.http.jsonShape))
         addSystemRoutes(router)
         addEventRoutes(router)
         addStreamRoutes(router)

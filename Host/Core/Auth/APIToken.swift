@@ -14,22 +14,24 @@ public struct APIToken: Codable, Sendable, Equatable {
     public var events: [String]?
     public var createdAt: Timestamp
     public var expiresAt: Timestamp?
+    /// Requests per second this token may make (429 past it); nil = unlimited.
+    public var rateLimit: RateLimit?
     /// Lowercase hex SHA-256 of the secret.
     public var sha256: String
 
     enum CodingKeys: String, CodingKey {
         case id, name, scopes, events, sha256
-        case createdAt = "created_at", expiresAt = "expires_at"
+        case createdAt = "created_at", expiresAt = "expires_at", rateLimit = "rate_limit"
     }
 
     /// A new token and its secret. The secret exists only in the return value.
     public static func generate(name: String?, scopes: [Scope], events: [String]?, expiresAt: Timestamp?,
-                                now: Timestamp = .now()) -> (token: APIToken, secret: String) {
+                                rateLimit: RateLimit? = nil, now: Timestamp = .now()) -> (token: APIToken, secret: String) {
         var rng = SystemRandomNumberGenerator()
         let secret = "lt_" + hex((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
         let id = "tok_" + hex((0..<6).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
         return (APIToken(id: id, name: name, scopes: scopes.sorted(), events: events, createdAt: now, expiresAt: expiresAt,
-                         sha256: digest(secret)), secret)
+                         rateLimit: rateLimit, sha256: digest(secret)), secret)
     }
 
     /// Lowercase hex SHA-256 of `secret`.

@@ -8,6 +8,7 @@ import LightningProtocol
 /// A request that matches no route (an unknown path, or a known path with another method) needs
 /// `admin`: fail closed, so that a route missing from the table is never open; with an admin
 /// token the router's 404/405 answer it.
+/// A token with a `rate_limit` past its rate gets 429 `throttled` with `Retry-After` (seconds).
 /// When authentication is off (`auth: false`), every request passes as `anonymous`.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     /// False = authentication off: everything passes as `anonymous`.
@@ -19,6 +20,8 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Who may use the unix socket: a request that came through it (`PeerCredentials.current`)
     /// is decided by its peer's uid alone, with authentication on or off.
     var unixSocket = UnixSocketPolicy(daemonUID: 0)
+    /// Per-token request rates (`APIToken.rateLimit`); a token past its rate gets 429 with `Retry-After`.
+    var limiter = RateLimiter()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let peer = PeerCredentials.current {
@@ -52,12 +55,20 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
                 "\(route) needs scope \"\(needed.rawValue)\"; token \(token.id) has \(token.scopes.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")),
                 status: .forbidden)
         }
+        if let limit = token.rateLimit, let wait = limiter.admit(token.id, limit: limit) {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            return APIResponse.json(ErrorBody(error: WireError(.throttled,
+                "\(route): token \(token.id) is limited to \(Self.format(limit.perSecond)) requests/s (burst \(limit.burst)); retry after \(seconds) s")),
+                status: .tooManyRequests, headers: [.retryAfter: String(seconds)])
+        }
         return try await Principal.$current.withValue(Principal(id: token.id, token: token)) {
             try await next(request, context)
         }
     }
 
     struct ErrorBody: Encodable { var error: WireError }
+
+    static func format(_ rate: Double) -> String { rate == rate.rounded() ? String(Int(rate)) : String(rate) }
 
     /// The secret of an `Authorization: Bearer <secret>` header (scheme case-insensitive).
     static func bearer(_ header: String?) -> String? {

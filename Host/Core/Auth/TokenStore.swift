@@ -47,8 +47,9 @@ public final class TokenStore: Sendable {
     }
 
     /// Creates and stores a token; returns it with its secret (the only copy).
-    /// - Throws: `WireError(.invalidArgument)` for no scopes or a bad event pattern; `HostError` when the file cannot be written.
-    public func create(name: String?, scopes: [Scope], events: [String]?, expiresAt: Timestamp?) throws -> (token: APIToken, secret: String) {
+    /// - Throws: `WireError(.invalidArgument)` for no scopes, a bad event pattern or rate limit; `HostError` when the file cannot be written.
+    public func create(name: String?, scopes: [Scope], events: [String]?, expiresAt: Timestamp?,
+                       rateLimit: RateLimit? = nil) throws -> (token: APIToken, secret: String) {
         guard !scopes.isEmpty else { throw WireError(.invalidArgument, "field \"scopes\": expected at least one of read, events:write, admin, got none") }
         for (i, p) in (events ?? []).enumerated() where !EventPattern.isValidPattern(p) {
             throw WireError(.invalidArgument, "field \"events\"[\(i)]: expected \"*\", a type, or a type followed by \".*\", got \"\(p)\"")
@@ -56,7 +57,8 @@ public final class TokenStore: Sendable {
         if let e = expiresAt, e.millis <= Timestamp.now().millis {
             throw WireError(.invalidArgument, "field \"expires_at\": expected a time in the future, got \(e)")
         }
-        let made = APIToken.generate(name: name, scopes: Array(Set(scopes)), events: events, expiresAt: expiresAt)
+        let limit = try rateLimit?.validated()
+        let made = APIToken.generate(name: name, scopes: Array(Set(scopes)), events: events, expiresAt: expiresAt, rateLimit: limit)
         try tokens.withLock { list in
             try save(list + [made.token])
             list.append(made.token)

@@ -20,8 +20,19 @@ public struct HTTPLimits: Sendable, Equatable {
     public var maxHeaderBytes = 32 << 10
     /// Longer request targets (path and query) are answered 414.
     public var maxURIBytes = 8 << 10
+    /// JSON bodies nested deeper are answered 400 (`JSONShapeLimits`).
+    public var maxJSONDepth = 64
+    /// JSON bodies with a longer string (key or value, in bytes) are answered 413.
+    public var maxJSONStringBytes = 1 << 20
+    /// JSON bodies with an array or object of more members are answered 413.
+    public var maxJSONElements = 10_000
 
     public init() {}
+
+    /// The shape limits of JSON request bodies.
+    var jsonShape: JSONShapeLimits {
+        JSONShapeLimits(maxDepth: maxJSONDepth, maxStringBytes: maxJSONStringBytes, maxElements: maxJSONElements)
+    }
 
     /// The config file's keys under `http`, with each field's accepted range.
     static var fields: [(key: String, path: WritableKeyPath<HTTPLimits, Int>, range: ClosedRange<Int>)] { [
@@ -31,5 +42,8 @@ public struct HTTPLimits: Sendable, Equatable {
         ("max_body_bytes", \.maxBodyBytes, 1...(1 << 30)),
         ("max_header_bytes", \.maxHeaderBytes, 1024...(1 << 20)),
         ("max_uri_bytes", \.maxURIBytes, 256...(1 << 20)),
+        ("max_json_depth", \.maxJSONDepth, 2...1024),
+        ("max_json_string_bytes", \.maxJSONStringBytes, 64...(1 << 30)),
+        ("max_json_elements", \.maxJSONElements, 16...10_000_000),
     ] }
 }

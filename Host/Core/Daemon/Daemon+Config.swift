@@ -46,6 +46,8 @@ extension Daemon {
                 "idle_timeout_ms": .int(config.http.idleTimeoutMs), "header_timeout_ms": .int(config.http.headerTimeoutMs),
                 "body_timeout_ms": .int(config.http.bodyTimeoutMs), "max_body_bytes": .int(config.http.maxBodyBytes),
                 "max_header_bytes": .int(config.http.maxHeaderBytes), "max_uri_bytes": .int(config.http.maxURIBytes),
+                "max_json_depth": .int(config.http.maxJSONDepth), "max_json_string_bytes": .int(config.http.maxJSONStringBytes),
+                "max_json_elements": .int(config.http.maxJSONElements),
             ],
             "unix_socket": config.unixSocket.map { .string($0.path) } ?? .bool(false),
             "tls": config.tls.map { ["certificate": .string($0.certificate.path), "key": .string($0.key.path)] } ?? .null,
