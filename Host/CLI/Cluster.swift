@@ -14,6 +14,9 @@ struct Cluster: AsyncParsableCommand {
     func run() async throws {
         let r = try await options.client.get("/v1/cluster")
         if options.json { return Output.json(r) }
+        if r["enabled"] == false {
+            print("cluster membership is off on this daemon (start it with LIGHTNING_CLUSTER=on); listing it alone")
+        }
         let rows = (r["nodes"]?.arrayValue ?? []).map { n in
             [Output.text(n["id"]) + (n["self"] == true ? " (this)" : ""), Output.text(n["state"]), Output.text(n["address"]),
              Output.text(n["version"]), Output.text(n["last_heartbeat"]), Output.text(n["load"]?["in_flight"]),

@@ -81,11 +81,12 @@ final class PostgresDatabase: Sendable {
         }
     }
 
-    /// A `SELECT 1` through the pool within the connect timeout plus a second; on failure, one
-    /// direct connection attempt to learn why (the pool retries quietly).
+    /// A `SELECT 1` through the pool within the connect timeout plus 5 s (a new connection on a
+    /// loaded machine); on failure, one direct connection attempt to learn why (the pool retries
+    /// quietly).
     func ping() async throws {
         do {
-            try await withDeadline(config.connectTimeout + .seconds(1), "health check") { [self] in
+            try await withDeadline(config.connectTimeout + .seconds(5), "health check") { [self] in
                 _ = try await PostgresDatabase.count(try await client.query("SELECT 1"))
             }
         } catch let e as WireError where e.code == .unavailable {

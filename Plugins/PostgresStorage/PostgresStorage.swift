@@ -96,7 +96,7 @@ final class PostgresStorage: StoragePlugin {
     // MARK: Lifecycle
 
     /// Healthy with the round-trip time of `SELECT 1` through the pool; unhealthy, within
-    /// `connect_timeout_seconds` plus a second, with the reason (connection refused,
+    /// twice `connect_timeout_seconds` plus 5 s, with the reason (connection refused,
     /// authentication failed, no such database, timed out, …) when the server cannot be used.
     func health() async -> HealthReport {
         let clock = ContinuousClock()

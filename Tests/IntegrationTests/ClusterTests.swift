@@ -11,8 +11,20 @@ import Testing
 struct ClusterTests {
     static let minimal: @Sendable (String) -> Bool = { ["sqlite-storage.json", "local-eventbus.json", "postgres-storage.json"].contains($0) }
 
+    @Test func membershipIsOffByDefaultAndWritesNothing() async throws {
+        let d = try await TestDaemon.start(manifests: Self.minimal, environment: ["LIGHTNING_CLUSTER_HEARTBEAT_MS": "100"])
+        try await Task.sleep(for: .milliseconds(500))
+        let r = try await d.get("/v1/cluster")
+        #expect(r.status == 200, "\(r.text)")
+        #expect(r.json["enabled"] == false)
+        let nodes = r.json["nodes"]?.arrayValue ?? []
+        #expect(nodes.count == 1 && nodes.first?["self"] == true && nodes.first?["state"] == "alive", "\(r.text)")
+        #expect(try await d.get("/v1/storage/containers").json["containers"] == [])
+    }
+
     @Test func aDaemonListsItselfAliveAndOldHeartbeatsAsSuspectOrGone() async throws {
-        let d = try await TestDaemon.start(manifests: Self.minimal, environment: ["LIGHTNING_CLUSTER_HEARTBEAT_MS": "200"])
+        let d = try await TestDaemon.start(manifests: Self.minimal, environment: ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "200"])
+        #expect(try await d.get("/v1/cluster").json["enabled"] == true)
         try await d.eventually("the daemon lists itself") {
             try await d.get("/v1/cluster").json["nodes"]?.arrayValue?.contains { $0["self"] == true && $0["state"] == "alive" } == true
         }
@@ -50,7 +62,7 @@ struct ClusterTests {
         let schema = PostgresTestServer.schema(for: "cluster-" + UUID().uuidString)
         let config: JSONValue = ["providers": ["storage": ["plugin": "postgres-storage", "config": [
             "url": .string(try PostgresTestServer.requireURL()), "schema": .string(schema)]]]]
-        let env = ["LIGHTNING_CLUSTER_HEARTBEAT_MS": "300"]
+        let env = ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "300"]
         let a = try await TestDaemon.start(config: config, manifests: Self.minimal, environment: env)
         let b = try await TestDaemon.start(config: config, manifests: Self.minimal, environment: env)
         func states(_ d: TestDaemon) async throws -> [String] {

@@ -16,17 +16,39 @@ public import ServiceLifecycle
 ///
 /// The node id is kept in `<data_dir>/node-id` (made at the first start), so a restarted daemon
 /// is the same node. A failed heartbeat is logged and retried at the next interval.
+///
+/// Off unless `LIGHTNING_CLUSTER=on`: then `run()` only waits for shutdown, nothing is written to
+/// the store, and `nodes(now:)` lists this daemon alone.
+///
+/// Rationale: a single daemon on SQLite gains nothing from a heartbeat document rewritten every
+/// few seconds, and its containers stay exactly the operator's.
 public final class ClusterMembership: Service, Sendable {
     static let container = "cluster_nodes"
     private let owner = Locked<Daemon?>(nil)
     private let nodeIdBox = Locked<String?>(nil)
     var daemon: Daemon { owner.value! }
     let policy: LivenessPolicy
+    /// Heartbeats are written and read (`LIGHTNING_CLUSTER=on`).
+    public let enabled: Bool
     let logger = Logger(label: "lt.cluster")
 
-    init(policy: LivenessPolicy = LivenessPolicy()) { self.policy = policy }
+    init(policy: LivenessPolicy = LivenessPolicy(), enabled: Bool = false) { self.policy = policy; self.enabled = enabled }
+
+    /// Whether `LIGHTNING_CLUSTER` turns membership on (`on`, `1`, `true`).
+    static func enabled(_ environment: [String: String]) -> Bool {
+        ["on", "1", "true"].contains((environment["LIGHTNING_CLUSTER"] ?? "").lowercased())
+    }
 
     func attach(_ daemon: Daemon) { owner.withLock { $0 = daemon } }
+
+    /// The liveness policy, with the heartbeat interval from `LIGHTNING_CLUSTER_HEARTBEAT_MS`
+    /// (50 to 600000; default 5000) when set to a valid value, e.g. for tests that watch a node go.
+    static func policy(_ environment: [String: String]) -> LivenessPolicy {
+        guard let text = environment["LIGHTNING_CLUSTER_HEARTBEAT_MS"], let ms = Int(text), (50...600_000).contains(ms) else {
+            return LivenessPolicy()
+        }
+        return LivenessPolicy(heartbeatInterval: .milliseconds(ms))
+    }
 
     /// This daemon's node id (a UUID kept in `<data_dir>/node-id`).
     /// - Throws: `HostError` when the file can be neither read nor written.
@@ -50,6 +72,11 @@ public final class ClusterMembership: Service, Sendable {
     }
 
     public func run() async throws {
+        guard enabled else {
+            // Returning would stop the daemon's service group: wait for its shutdown instead.
+            try? await gracefulShutdown()
+            return
+        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do { try await heartbeat(now: Timestamp.now()) } catch {
                 logger.warning("cluster heartbeat: \(error)")
@@ -84,6 +111,7 @@ public final class ClusterMembership: Service, Sendable {
     /// sorted by id; this node is marked `self`.
     public func nodes(now: Timestamp) async throws -> [ClusterNode] {
         let me = try nodeId()
+        guard enabled else { return [ClusterNode(record: try currentRecord(now: now), state: .alive, isSelf: true)] }
         let records = try await daemon.providers.storage.allDocuments(in: Self.container, as: NodeRecord.self)
         return records.sorted { $0.id < $1.id }.map { r in
             ClusterNode(record: r, state: policy.liveness(lastHeartbeat: r.heartbeatAt, now: now.millis), isSelf: r.id == me)
@@ -141,4 +169,11 @@ public struct ClusterNode: Codable, Sendable, Equatable {
     }
 
     enum Keys: String, CodingKey { case state, isSelf = "self", lastHeartbeat = "last_heartbeat" }
+}
+
+/// The body of `GET /v1/cluster`.
+public struct ClusterNodes: Codable, Sendable, Equatable {
+    /// Membership is on (`LIGHTNING_CLUSTER=on`); when off, `nodes` is this daemon alone.
+    public var enabled: Bool
+    public var nodes: [ClusterNode]
 }

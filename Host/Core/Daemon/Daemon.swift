@@ -42,12 +42,16 @@ public final class Daemon: Sendable {
     public let plans = PlanExecutor()
     /// Fires the time events of saved plans (a service after the start).
     public let scheduler = PlanScheduler()
+    /// Heartbeats into the store and lists the cluster's nodes (a service after the start).
+    public let cluster: ClusterMembership
     /// Where the start is (`DaemonLifecycle` moves it; `AfterStart` services wait on it).
     public let started = Watched(StartState.starting)
 
     public init(config: DaemonConfig, logger: Logger) {
         self.config = config
         self.logger = logger
+        self.cluster = ClusterMembership(policy: ClusterMembership.policy(config.environment),
+                                         enabled: ClusterMembership.enabled(config.environment))
         self.loader = PluginLoader(logger: Logger(label: "lt.loader"))
         self.crashGuard = CrashGuard(policy: .init(deadLetterAfter: config.router.crashDeadLetterAfter, quarantine: config.router.quarantineOnCrash),
                                      logger: Logger(label: "lt.crashguard"))
@@ -64,6 +68,7 @@ public final class Daemon: Sendable {
         (supervisor.services.host as? DaemonHostServices.Deferred)?.target.withLock { $0 = host }
         plans.attach(self)
         scheduler.attach(self)
+        cluster.attach(self)
     }
 
     /// The folders searched for plugin libraries: configured ones, then the executable's folder.
@@ -153,6 +158,7 @@ public final class Daemon: Sendable {
         supervisor.willRun()
         let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
                                    AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self),
+                                   AfterStart(cluster, daemon: self),
                                    AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }
     }

@@ -45,8 +45,12 @@ struct PluginUnderTest: Sendable {
             guard status == 0 else { throw ChildRun.Refused(description: "plugin-host refused \(id) (exit \(status)): \(stderr)") }
             var logger = Logger(label: "conformance")
             logger.logLevel = .warning
+            // 60 s to be ready, not the daemon's 10 s: the suite starts a dozen plugin hosts at once
+            // on a loaded 2-core machine, and a debug build of a large library (postgres-storage:
+            // 90 MB with NIO and BoringSSL) takes seconds to load under that load.
             return PluginUnderTest(connection: ChildHostedConnection.launch(executable: BuildProducts.lightning, library: library, id: id,
-                                                                            config: .object(cfg), logger: logger), dataDir: dir)
+                                                                            config: .object(cfg), readinessTimeoutMs: 60_000, logger: logger),
+                                   dataDir: dir)
         }
     }
 
