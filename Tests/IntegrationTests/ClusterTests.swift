@@ -23,7 +23,7 @@ struct ClusterTests {
     }
 
     @Test func aDaemonListsItselfAliveAndOldHeartbeatsAsSuspectOrGone() async throws {
-        let d = try await TestDaemon.start(manifests: Self.minimal, environment: ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "200"])
+        let d = try await TestDaemon.start(manifests: Self.minimal, environment: ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "1000"])
         #expect(try await d.get("/v1/cluster").json["enabled"] == true)
         try await d.eventually("the daemon lists itself") {
             try await d.get("/v1/cluster").json["nodes"]?.arrayValue?.contains { $0["self"] == true && $0["state"] == "alive" } == true
@@ -36,9 +36,9 @@ struct ClusterTests {
         // The id is the one kept in the data directory.
         #expect(try String(contentsOf: d.dataDir.appendingPathComponent("node-id"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == nodeId)
 
-        // Two other nodes whose heartbeats stopped: 0.5 s ago (suspect: 2 to 6 intervals of 200 ms) and 1 h ago (gone).
+        // Two other nodes whose heartbeats stopped: 3 s ago (suspect: 2 to 6 intervals of 1 s) and 1 h ago (gone).
         let now = Timestamp.now().millis
-        for (id, at) in [("node-suspect", now - 500), ("node-gone", now - 3_600_000)] {
+        for (id, at) in [("node-suspect", now - 3_000), ("node-gone", now - 3_600_000)] {
             let r = try await d.post("/v1/storage/containers/cluster_nodes/documents", ["id": .string(id), "data": [
                 "id": .string(id), "address": "10.0.0.9:7777", "version": "0.0.1", "drivers": [], "agents": [],
                 "load": ["in_flight": 0, "published": 0, "routed": 0], "heartbeat_at": .int(Int(at))]])
@@ -62,7 +62,7 @@ struct ClusterTests {
         let schema = PostgresTestServer.schema(for: "cluster-" + UUID().uuidString)
         let config: JSONValue = ["providers": ["storage": ["plugin": "postgres-storage", "config": [
             "url": .string(try PostgresTestServer.requireURL()), "schema": .string(schema)]]]]
-        let env = ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "300"]
+        let env = ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "1000"]
         let a = try await TestDaemon.start(config: config, manifests: Self.minimal, environment: env)
         let b = try await TestDaemon.start(config: config, manifests: Self.minimal, environment: env)
         func states(_ d: TestDaemon) async throws -> [String] {
@@ -76,5 +76,46 @@ struct ClusterTests {
             return nodes.count == 2 && nodes.contains { $0["self"] == true && $0["state"] == "alive" }
                 && nodes.contains { $0["self"] == false && $0["state"] == "gone" }
         }
+    }
+
+    /// Three daemons on one PostgreSQL schema: exactly one holds the singleton lease; after
+    /// `kill -9` of the holder another takes over within the lease time, with a larger fencing token.
+    @Test(.enabled(if: ExternalTool.shouldRun(ExternalTool.hasPostgres), "needs LT_POSTGRES_URL (Tests/Fakes/postgres-setup.sh)"))
+    func exactlyOneOfThreeDaemonsHoldsTheLeaseAndAnotherTakesOverAfterKill9() async throws {
+        let schema = PostgresTestServer.schema(for: "lease-" + UUID().uuidString)
+        let config: JSONValue = ["providers": ["storage": ["plugin": "postgres-storage", "config": [
+            "url": .string(try PostgresTestServer.requireURL()), "schema": .string(schema)]]]]
+        let env = ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_LEASE_MS": "3000"]
+        var daemons: [TestDaemon] = []
+        for _ in 0..<3 { daemons.append(try await TestDaemon.start(config: config, manifests: Self.minimal, environment: env)) }
+        func leases(_ ds: [TestDaemon]) async throws -> [(held: Bool, token: Int?)] {
+            var out: [(Bool, Int?)] = []
+            for d in ds {
+                let l = try await d.get("/v1/cluster").json["leases"]?.arrayValue?.first
+                out.append((l?["held"] == true, l?["token"]?.intValue))
+            }
+            return out
+        }
+        try await daemons[0].eventually("one holder", timeout: .seconds(30)) { try await leases(daemons).filter { $0.held }.count == 1 }
+        // It stays exactly one over several renewals.
+        for _ in 0..<6 {
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await leases(daemons).filter { $0.held }.count <= 1)
+        }
+        let before = try await leases(daemons)
+        let holder = try #require(before.firstIndex { $0.held })
+        let token = try #require(before[holder].token)
+        try await daemons[holder].kill9()
+        let rest = daemons.enumerated().filter { $0.offset != holder }.map(\.element)
+        let clock = ContinuousClock()
+        let killedAt = clock.now
+        try await rest[0].eventually("another daemon takes over", timeout: .seconds(30)) { try await leases(rest).filter { $0.held }.count == 1 }
+        let tookOver = clock.now - killedAt
+        let after = try await leases(rest)
+        #expect(after.filter { $0.held }.count == 1)
+        #expect((after.first { $0.held }?.token ?? 0) > token)
+        // The lease time (3 s), plus a renewal's read interval and the machine's load.
+        #expect(tookOver < .seconds(10), "takeover took \(tookOver)")
+        print("lease: holder killed, taken over after \(tookOver), token \(token) → \(after.first { $0.held }?.token ?? 0)")
     }
 }

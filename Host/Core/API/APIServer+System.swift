@@ -42,7 +42,8 @@ extension APIServer {
         }
         router.get("/v1/router/stats") { _, _ in APIResponse.json(daemon.router.stats) }
         router.get("/v1/cluster") { _, _ in
-            await respond { APIResponse.json(ClusterNodes(enabled: daemon.cluster.enabled, nodes: try await daemon.cluster.nodes(now: Timestamp.now()))) }
+            await respond { APIResponse.json(ClusterNodes(enabled: daemon.cluster.enabled, nodes: try await daemon.cluster.nodes(now: Timestamp.now()),
+                                          leases: daemon.cluster.enabled ? [daemon.lease.status(now: Timestamp.now().millis)] : [])) }
         }
         router.get("/ready") { _, _ in await respond { try await readiness() } }
         router.get("/metrics") { _, _ in await metricsResponse() }

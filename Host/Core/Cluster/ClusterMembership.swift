@@ -26,6 +26,8 @@ public final class ClusterMembership: Service, Sendable {
     static let container = "cluster_nodes"
     private let owner = Locked<Daemon?>(nil)
     private let nodeIdBox = Locked<String?>(nil)
+    /// The container exists (made by the first heartbeat; made again after a failed one).
+    private let containerReady = Locked(false)
     var daemon: Daemon { owner.value! }
     let policy: LivenessPolicy
     /// Heartbeats are written and read (`LIGHTNING_CLUSTER=on`).
@@ -77,11 +79,17 @@ public final class ClusterMembership: Service, Sendable {
             try? await gracefulShutdown()
             return
         }
+        // Fixed rate: a slow write does not stretch the interval (others would see us suspect).
+        let clock = ContinuousClock()
+        var next = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do { try await heartbeat(now: Timestamp.now()) } catch {
+                containerReady.withLock { $0 = false }
                 logger.warning("cluster heartbeat: \(error)")
             }
-            try? await Task.sleep(for: policy.heartbeatInterval)
+            next += policy.heartbeatInterval
+            if next < clock.now { next = clock.now }
+            try? await Task.sleep(until: next, clock: clock)
         }
     }
 
@@ -89,7 +97,10 @@ public final class ClusterMembership: Service, Sendable {
     func heartbeat(now: Timestamp) async throws {
         let record = try currentRecord(now: now)
         let storage = daemon.providers.storage
-        _ = try await storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
+        if !containerReady.value {
+            _ = try await storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
+            containerReady.withLock { $0 = true }
+        }
         let data = try Wire.decode(JSONValue.self, from: Wire.encode(record))
         _ = try await storage.call(Method.documentUpsert,
                                    WriteRequest(container: Self.container, document: Document(id: record.id, data: data)), as: Document.self)
@@ -176,4 +187,6 @@ public struct ClusterNodes: Codable, Sendable, Equatable {
     /// Membership is on (`LIGHTNING_CLUSTER=on`); when off, `nodes` is this daemon alone.
     public var enabled: Bool
     public var nodes: [ClusterNode]
+    /// The singleton lease as this daemon sees it (empty when membership is off).
+    public var leases: [LeaseStatus]
 }

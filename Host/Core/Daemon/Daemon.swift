@@ -44,6 +44,8 @@ public final class Daemon: Sendable {
     public let scheduler = PlanScheduler()
     /// Heartbeats into the store and lists the cluster's nodes (a service after the start).
     public let cluster: ClusterMembership
+    /// Keeps the cluster's singleton lease (a service after the start; only with the cluster on).
+    public let lease: LeaseService
     /// Where the start is (`DaemonLifecycle` moves it; `AfterStart` services wait on it).
     public let started = Watched(StartState.starting)
 
@@ -52,6 +54,7 @@ public final class Daemon: Sendable {
         self.logger = logger
         self.cluster = ClusterMembership(policy: ClusterMembership.policy(config.environment),
                                          enabled: ClusterMembership.enabled(config.environment))
+        self.lease = LeaseService(enabled: ClusterMembership.enabled(config.environment), environment: config.environment)
         self.loader = PluginLoader(logger: Logger(label: "lt.loader"))
         self.crashGuard = CrashGuard(policy: .init(deadLetterAfter: config.router.crashDeadLetterAfter, quarantine: config.router.quarantineOnCrash),
                                      logger: Logger(label: "lt.crashguard"))
@@ -69,6 +72,7 @@ public final class Daemon: Sendable {
         plans.attach(self)
         scheduler.attach(self)
         cluster.attach(self)
+        lease.attach(self)
     }
 
     /// The folders searched for plugin libraries: configured ones, then the executable's folder.
@@ -158,7 +162,7 @@ public final class Daemon: Sendable {
         supervisor.willRun()
         let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
                                    AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self),
-                                   AfterStart(cluster, daemon: self),
+                                   AfterStart(cluster, daemon: self), AfterStart(lease, daemon: self),
                                    AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }
     }
