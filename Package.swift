@@ -21,8 +21,12 @@ let package = Package(
     products: [
         .executable(name: "lightning", targets: ["lightning"]),
         .library(name: "HostCore", targets: ["HostCore"]),
+        // What a plugin or child author depends on (docs/plugin-abi.md#the-sdk-as-a-dependency):
+        // the wire types, the plugin SDK, the child SDK, and the conformance kit.
+        .library(name: "LightningProtocol", targets: ["LightningProtocol"]),
         .library(name: "LightningPluginKit", targets: ["LightningPluginKit"]),
         .library(name: "LightningChildKit", targets: ["LightningChildKit"]),
+        .library(name: "LightningConformance", targets: ["LightningConformance"]),
         // Example children (agents, functions) and the misbehaving children the tests use.
         .executable(name: "example-agent", targets: ["example-agent"]),
         .executable(name: "example-function", targets: ["example-function"]),
@@ -72,6 +76,8 @@ let package = Package(
         // Embeds a target's non-Swift files in the binary (Host/BuildPlugins).
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["lt-embed"], path: "Host/BuildPlugins/EmbedFiles"),
         .executableTarget(name: "lt-embed", path: "Host/BuildPlugins/lt-embed"),
+        // The web console (docs/console.md): its HTML, CSS and JavaScript, embedded the same way.
+        .target(name: "LightningConsole", path: "Host/Console", swiftSettings: strict, plugins: [.plugin(name: "EmbedFiles")]),
 
         // MARK: PluginSDK
         .target(name: "CLightningABI", path: "PluginSDK/CLightningABI"),
@@ -97,7 +103,7 @@ let package = Package(
         .target(
             name: "HostCore",
             dependencies: [
-                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningAPISpec",
+                "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningAPISpec", "LightningConsole",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -117,10 +123,18 @@ let package = Package(
             path: "Host/Core",
             swiftSettings: strict
         ),
+        // The provider contracts as rules (docs/plugin-abi.md#storage, #eventbus, #driver), run by
+        // ConformanceTests against the shipped providers and by `lightning plugins test` against any.
+        .target(
+            name: "LightningConformance",
+            dependencies: ["HostCore", "LightningProtocol", .product(name: "Logging", package: "swift-log")],
+            path: "Host/Conformance",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "lightning",
             dependencies: [
-                "HostCore", "LightningProtocol",
+                "HostCore", "LightningProtocol", "LightningPlanner", "LightningChildKit", "LightningConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -227,7 +241,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol"],
+            dependencies: ["LightningTestSupport", "HostCore", "LightningProtocol", "LightningConformance"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -5,8 +5,8 @@ import LightningProtocol
 /// `lightning plans ...` and `lightning actions` (docs/planner.md).
 struct Plans: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate, save and read plans (docs/planner.md); `lightning runs` runs them.",
-        subcommands: [Validate.self, Apply.self, List.self, Get.self, Delete.self]
+        abstract: "Validate, save, read and generate plans (docs/planner.md); `lightning runs` runs them.",
+        subcommands: [Validate.self, Apply.self, List.self, Get.self, Delete.self, Generate.self, Critique.self]
     )
 
     /// Reads a plan file (`-` for standard input).
@@ -99,6 +99,64 @@ struct Plans: AsyncParsableCommand {
     }
 }
 
+extension Plans {
+    /// Prints a generation's answer: the plan (or where it was saved), or every problem (exit 1).
+    static func showGenerated(_ r: JSONValue, options: ClientOptions, output: String?) throws {
+        if options.json { Output.json(r) } else if r["valid"] == .bool(true) {
+            if let output {
+                do { try Wire.encode(r["plan"] ?? .null).write(to: URL(fileURLWithPath: output)) } catch {
+                    throw ValidationError("\(output): cannot write: \(error.localizedDescription)")
+                }
+                print("wrote \(output) (\(Output.text(r["attempts"])) attempt(s), model \(Output.text(r["model"])))")
+            } else {
+                Output.json(r["plan"] ?? .null)
+            }
+            if let saved = r["saved"], saved != .null { print("saved \(Output.text(saved["id"])) version \(Output.text(saved["version"]))") }
+        } else {
+            printProblems(r, file: "generated plan")
+            FileHandle.standardError.write(Data("\(Output.text(r["error"]?["message"]))\n".utf8))
+        }
+        if r["valid"] != .bool(true) { throw ExitCode.failure }
+    }
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask the planner agent for a plan from a description (docs/planner.md#generating-plans); prints it, or every problem of the last attempt (exit 1).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "What the plan should do.") var description: String
+        @Option(name: .long, help: "acyclic or reactive.") var graphType: String?
+        @Option(name: .long, help: "Answers the model may give (1–20; default: the agent's, 4).") var maxAttempts: Int?
+        @Option(name: [.short, .long], help: "Write the plan to this file instead of printing it.") var output: String?
+        @Option(name: .long, help: "Save the plan under this id when it is valid.") var save: String?
+
+        func run() async throws {
+            var body: [String: JSONValue] = ["description": .string(description)]
+            if let graphType { body["graph_type"] = .string(graphType) }
+            if let maxAttempts { body["max_attempts"] = .int(maxAttempts) }
+            var r = try await options.client.send("POST", "/v1/plans/generate", body: try Wire.encode(JSONValue.object(body)), accepting: [422], timeout: 600)
+            if let save, r["valid"] == .bool(true), let plan = r["plan"] {
+                r = .object((r.objectValue ?? [:]).merging(["saved": try await options.client.send("PUT", "/v1/plans/\(encodePath(save))", body: try Wire.encode(plan))]) { _, n in n })
+            }
+            try Plans.showGenerated(r, options: options, output: output)
+        }
+    }
+
+    struct Critique: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ask the planner agent to revise a saved plan per a critique; --save stores the revision as the next version.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Plan id.") var id: String
+        @Argument(help: "What to change.") var critique: String
+        @Flag(name: .long, help: "Save the revised plan as the plan's next version.") var save = false
+        @Option(name: [.short, .long], help: "Write the revised plan to this file instead of printing it.") var output: String?
+
+        func run() async throws {
+            let r = try await options.client.send("POST", "/v1/plans/\(encodePath(id))/critique",
+                                                  body: try Wire.encode(["critique": .string(critique), "save": .bool(save)] as JSONValue), accepting: [422], timeout: 600)
+            try Plans.showGenerated(r, options: options, output: output)
+        }
+    }
+}
+
 /// `lightning actions`: what plans may use.
 struct Actions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -123,8 +181,8 @@ extension String {
 /// `lightning runs ...`: plan runs (docs/planner.md#runs).
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start, list, inspect and cancel plan runs (docs/planner.md#runs).",
-        subcommands: [Start.self, List.self, Get.self, Cancel.self]
+        abstract: "Start, list, inspect, watch and cancel plan runs (docs/planner.md#runs).",
+        subcommands: [Start.self, List.self, Get.self, Watch.self, Cancel.self]
     )
 
     static func show(_ r: JSONValue) {
@@ -172,6 +230,48 @@ struct Runs: AsyncParsableCommand {
         func run() async throws {
             let r = try await options.client.get("/v1/runs/\(encodePath(id))")
             if options.json { Output.json(r) } else { Runs.show(r) }
+        }
+    }
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Follow a run's steps until it ends; exit 0 when it completed, 1 when it failed, 2 when it was cancelled.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Run id.") var id: String
+        @Option(name: .long, help: "Give up after this many seconds (exit 3); default: wait as long as the run takes.") var timeout: Double?
+
+        func run() async throws {
+            let deadline = timeout.map { Date().addingTimeInterval($0) }
+            var seen: [String: String] = [:]  // firing → "state attempt"
+            var printedHeader = false
+            while true {
+                let r = try await options.client.get("/v1/runs/\(encodePath(id))")
+                if !printedHeader {
+                    print("\(Output.text(r["run_id"])) plan \(Output.text(r["plan"])) v\(Output.text(r["version"]))")
+                    printedHeader = true
+                }
+                for s in r["steps"]?.arrayValue ?? [] {
+                    let key = Output.text(s["firing"])
+                    let now = "\(Output.text(s["state"])) \(Output.text(s["attempt"]))"
+                    guard seen[key] != now else { continue }
+                    seen[key] = now
+                    print("  #\(key) \(Output.text(s["step"])): \(Output.text(s["state"])) (attempt \(Output.text(s["attempt"])))\(s["error"].map { ": \(Output.text($0))" } ?? "")")
+                }
+                let status = r["status"]?.stringValue ?? ""
+                if status != "running" {
+                    print("\(status)\(r["reason"].map { ": \(Output.text($0))" } ?? "")")
+                    switch status {
+                    case "completed": return
+                    case "cancelled": throw ExitCode(2)
+                    default: throw ExitCode.failure
+                    }
+                }
+                if let deadline, Date() > deadline {
+                    FileHandle.standardError.write(Data("run \(id) still running after \(timeout ?? 0) s\n".utf8))
+                    throw ExitCode(3)
+                }
+                try await Task.sleep(for: .milliseconds(250))
+            }
         }
     }
 

@@ -7,8 +7,8 @@ import Logging
 /// `lightning plugins`: list (daemon), verify and pin (offline).
 struct Plugins: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, verify and pin plugins.",
-        subcommands: [List.self, Verify.self, Pin.self],
+        abstract: "List, verify, pin and test plugins.",
+        subcommands: [List.self, Verify.self, Pin.self, Test.self],
         defaultSubcommand: List.self
     )
 
@@ -41,16 +41,24 @@ struct Plugins: AsyncParsableCommand {
                 a library whose constructor crashes is refused with the signal.
                 """
         )
-        @Option(name: .long, help: "Manifests directory.") var manifests = "manifests"
+        @Option(name: .long, help: "Manifests directory (repeatable: the shipped folder and your own, as the daemon reads them).") var manifests: [String] = ["manifests"]
         @Option(name: .long, help: "Extra folder to search for plugin libraries (repeatable).") var pluginDir: [String] = []
 
         func run() async throws {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
             let dirs = pluginDir.map { URL(fileURLWithPath: $0) } + [Self.executableDir]
-            let scan = ManifestDirectory.scan(URL(fileURLWithPath: manifests))
+            let scan = ManifestDirectory.scan(manifests.map { URL(fileURLWithPath: $0) })
             var failures = scan.errors.map(\.description)
             let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             for m in scan.manifests {
+                if m.process != nil {
+                    // An agent or function: its program must exist where the supervisor will look.
+                    do {
+                        let program = try Supervisor.program(of: m, programDirs: dirs)
+                        print("ok      \(m.id) (\(m.kind.rawValue), no library) \(program)")
+                    } catch { failures.append("\(error)") }
+                    continue
+                }
                 guard let lib = m.library, m.libraryURL(pluginDirs: dirs) != nil else {
                     print("ok      \(m.id) (\(m.kind.rawValue), no library)"); continue
                 }
@@ -103,12 +111,16 @@ struct Plugins: AsyncParsableCommand {
     struct Pin: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rewrite each manifest's library.sha256 to the library it resolves to (after a build).")
-        @Option(name: .long, help: "Manifests directory.") var manifests = "manifests"
+        @Option(name: .long, help: "Manifests directory (repeatable).") var manifests: [String] = ["manifests"]
         @Option(name: .long, help: "Extra folder to search for plugin libraries (repeatable).") var pluginDir: [String] = []
 
         func run() async throws {
             let dirs = pluginDir.map { URL(fileURLWithPath: $0) } + [Verify.executableDir]
-            let (changes, problems) = ManifestPinner.pin(manifestsIn: URL(fileURLWithPath: manifests), pluginDirs: dirs)
+            var changes: [ManifestPinner.Change] = [], problems: [String] = []
+            for folder in manifests {
+                let r = ManifestPinner.pin(manifestsIn: URL(fileURLWithPath: folder), pluginDirs: dirs)
+                changes += r.changes; problems += r.problems
+            }
             for c in changes { print("pinned  \(c.manifest)  \(c.new)") }
             if changes.isEmpty { print("all manifests already match their libraries") }
             for p in problems { print("problem \(p)") }

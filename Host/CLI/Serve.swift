@@ -49,8 +49,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory.")
     var dataDir: String?
 
-    @Option(name: .long, help: "Manifests directory.")
+    @Option(name: .long, help: "Manifests directory (the shipped manifests).")
     var manifests: String?
+
+    @Option(name: .long, help: "Another manifests folder read after --manifests, e.g. your own plugins' (repeatable).")
+    var extraManifests: [String] = []
 
     @Option(name: .long, help: "Extra folder to search for plugin libraries (repeatable).")
     var pluginDir: [String] = []
@@ -58,12 +61,13 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
-    @Flag(name: .long, help: "Trust the plugin libraries as built: each manifest's library.sha256 is taken from the library found, in memory; the manifest files are not changed (development builds; `lightning plugins pin` writes them).")
+    @Flag(name: .long, help: "Trust the plugin libraries built next to this executable: each of their manifests' library.sha256 is taken from the library found, in memory; the manifest files are not changed (development builds; `lightning plugins pin` writes them). Libraries elsewhere keep their manifest's sha256.")
     var pin = false
 
     /// Everything that decides the config, kept so SIGHUP can build it again.
     var sources: ConfigSources {
-        ConfigSources(file: config, host: host, port: port, dataDir: dataDir, manifests: manifests, pluginDir: pluginDir, logLevel: logLevel)
+        ConfigSources(file: config, host: host, port: port, dataDir: dataDir, manifests: manifests, extraManifests: extraManifests,
+                      pluginDir: pluginDir, logLevel: logLevel)
     }
 
     func run() async throws {
@@ -90,7 +94,7 @@ struct Serve: AsyncParsableCommand {
         daemonConfig.pinLibraries = pin
         let daemon = Daemon(config: daemonConfig, logger: logger)
         MetricsSystem.bootstrap(daemon.metrics.factory)
-        if pin { logger.notice("--pin: manifests' library.sha256 taken from the libraries as built (in memory, files unchanged)") }
+        if pin { logger.notice("--pin: manifests' library.sha256 taken from the libraries built next to this executable (in memory, files unchanged); libraries elsewhere are checked as their manifests say") }
         let host = cfg.host
         let scheme = cfg.tls == nil ? "http" : "https"
         let api: any Service
@@ -145,6 +149,7 @@ struct ConfigSources: Sendable {
     var port: Int?
     var dataDir: String?
     var manifests: String?
+    var extraManifests: [String] = []
     var pluginDir: [String]
     var logLevel: String?
 
@@ -161,6 +166,10 @@ struct ConfigSources: Sendable {
         }
         if let dataDir { cfg.dataDir = URL(fileURLWithPath: dataDir, isDirectory: true); cfg.sources["data_dir"] = "flag --data-dir" }
         if let manifests { cfg.manifestsDir = URL(fileURLWithPath: manifests, isDirectory: true); cfg.sources["manifests_dir"] = "flag --manifests" }
+        if !extraManifests.isEmpty {
+            cfg.extraManifestDirs += extraManifests.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            cfg.sources["extra_manifests"] = "flag --extra-manifests"
+        }
         if !pluginDir.isEmpty {
             cfg.pluginDirs += pluginDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
             cfg.sources["plugin_dirs"] = "flag --plugin-dir"

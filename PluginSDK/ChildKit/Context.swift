@@ -1,3 +1,4 @@
+import Foundation
 public import LightningProtocol
 
 /// What a handler knows about its child and the host request it serves, and its way to call
@@ -38,7 +39,12 @@ public struct Context: Sendable {
     }
 
     /// Typed access to the host's storage (`storage.*` methods).
-    public var storage: StorageClient { StorageClient(connection: connection) }
+    public var storage: StorageClient {
+        StorageClient { [connection] method, params in
+            let result = try await connection.call(method, params: try Wire.decode(JSONValue.self, from: params, what: "params of \(method)"))
+            return try Wire.encode(result)
+        }
+    }
 
     /// Publishes events through the host (`events.emit`); returns once they are durable.
     ///

@@ -56,6 +56,13 @@ public struct PluginContext: Sendable {
         }
     }
 
+    /// The host's document storage (the `storage.*` host methods, forwarded to the current
+    /// storage provider), typed: `try await context.storage.upsert(container: "c", document: doc)`.
+    /// Errors are the provider's `WireError`s; on a detached context every call throws `unavailable`.
+    public var storage: StorageClient {
+        StorageClient { [self] method, params in try await callHost(method, params: params) }
+    }
+
     /// Typed form of `callHost`.
     public func callHost<P: Encodable, R: Decodable>(_ method: String, _ params: P, as: R.Type) async throws -> R {
         let out = try await callHost(method, params: try Wire.encode(params))

@@ -246,6 +246,8 @@ class Storage:
         return list(self._call("storage.container.list", {}).get("containers", []))
 
     def create(self, container, document, if_match=None):
+        """The stored document. The contract's create takes no ``if_match``: a provider refuses one
+        with ``invalid_argument`` (docs/plugin-abi.md#storage-etags-and-if_match)."""
         return self._write("storage.create", container, document, if_match)
 
     def replace(self, container, document, if_match=None):

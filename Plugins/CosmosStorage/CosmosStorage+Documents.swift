@@ -10,6 +10,7 @@ import StorageSupport
 extension CosmosStorage {
     func create(_ r: WriteRequest) async throws -> Document {
         try Self.check(container: r.container, id: r.document.id)
+        try IfMatch.refuseOnCreate(r.ifMatch)
         let doc = r.document
         let now = Timestamp.now()
         let body = try StoredDocument.body(doc, createdAt: now, updatedAt: now, partitionKeyProperty: config.partitionKeyProperty)
@@ -25,22 +26,23 @@ extension CosmosStorage {
 
     func read(_ k: DocumentKey) async throws -> Document {
         try Self.check(container: k.container, id: k.id)
+        try IfMatch.validate(k.ifMatch)
         guard let doc = try await current(k.container, id: k.id, partitionKey: k.partitionKey) else {
             throw await notFound(k.container, id: k.id, partitionKey: k.partitionKey)
         }
+        try IfMatch.check(k.ifMatch, id: k.id, current: doc.etag)
         return doc
     }
 
     func replace(_ r: WriteRequest) async throws -> Document {
         try Self.check(container: r.container, id: r.document.id)
+        try IfMatch.validate(r.ifMatch)
         let doc = r.document
         for _ in 0..<Self.maxWriteAttempts {
             guard let existing = try await current(r.container, id: doc.id, partitionKey: doc.partitionKey) else {
                 throw await notFound(r.container, id: doc.id, partitionKey: doc.partitionKey)
             }
-            if let m = r.ifMatch, m != existing.etag {
-                throw StorageError.etagMismatch(doc.id, ifMatch: m, current: existing.etag)
-            }
+            try IfMatch.check(r.ifMatch, id: doc.id, current: existing.etag)
             let segments = collectionSegments(r.container) + ["docs", doc.id]
             let reply = try await client.send(.put, segments, headers: conditional(doc.partitionKey, existing.etag),
                                               body: try body(doc, over: existing))
@@ -60,6 +62,7 @@ extension CosmosStorage {
     /// on the ETag just read.
     func upsert(_ r: WriteRequest) async throws -> Document {
         try Self.check(container: r.container, id: r.document.id)
+        try IfMatch.validate(r.ifMatch)
         let doc = r.document
         let segments = collectionSegments(r.container) + ["docs"]
         for _ in 0..<Self.maxWriteAttempts {
@@ -79,9 +82,7 @@ extension CosmosStorage {
                 default: throw CosmosClient.error(reply, .post, segments)
                 }
             }
-            if let m = r.ifMatch, m != existing.etag {
-                throw StorageError.etagMismatch(doc.id, ifMatch: m, current: existing.etag)
-            }
+            try IfMatch.check(r.ifMatch, id: doc.id, current: existing.etag)
             var headers = conditional(doc.partitionKey, existing.etag)
             headers["x-ms-documentdb-is-upsert"] = "True"
             let reply = try await client.send(.post, segments, headers: headers, body: try body(doc, over: existing))
@@ -97,9 +98,11 @@ extension CosmosStorage {
 
     func delete(_ k: DocumentKey) async throws -> DeleteResult {
         try Self.check(container: k.container, id: k.id)
+        try IfMatch.validate(k.ifMatch)
         let segments = collectionSegments(k.container) + ["docs", k.id]
         var headers = pkHeader(k.partitionKey)
-        if let m = k.ifMatch { headers["If-Match"] = m }
+        // `*` asks only that the document exist, which a delete checks anyway (404).
+        if let m = k.ifMatch, m != "*" { headers["If-Match"] = m }
         let reply = try await client.send(.delete, segments, headers: headers)
         switch reply.status {
         case 200..<300: return DeleteResult(deleted: true)
@@ -150,7 +153,8 @@ extension CosmosStorage {
     /// With a caller's If-Match that is the caller's precondition failing (the error names the
     /// ETag now stored); without one, the caller may retry.
     func raceLost(_ container: String, _ doc: Document, ifMatch: String?) async throws {
-        guard let m = ifMatch else { return }
+        // Without If-Match, or with `*` (which still holds while the document exists), the caller retries.
+        guard let m = ifMatch, m != "*" else { return }
         let now = try await current(container, id: doc.id, partitionKey: doc.partitionKey)
         throw StorageError.etagMismatch(doc.id, ifMatch: m, current: now?.etag)
     }

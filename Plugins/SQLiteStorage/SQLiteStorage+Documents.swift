@@ -7,6 +7,7 @@ import SQLiteSupport
 extension SQLiteStorage {
     func create(_ r: WriteRequest) async throws -> Document {
         try Self.check(container: r.container, id: r.document.id)
+        try IfMatch.refuseOnCreate(r.ifMatch)
         let container = r.container, incoming = r.document
         return try await database.run { db in
             try db.transaction {
@@ -21,17 +22,20 @@ extension SQLiteStorage {
 
     func read(_ k: DocumentKey) async throws -> Document {
         try Self.check(container: k.container, id: k.id)
+        try IfMatch.validate(k.ifMatch)
         return try await database.run { db in
             try StorageSchema.requireContainer(db, k.container)
             guard let doc = try StorageSchema.find(db, container: k.container, partitionKey: k.partitionKey, id: k.id) else {
                 throw StorageError.documentNotFound(k.id, partitionKey: k.partitionKey, container: k.container)
             }
+            try Self.checkIfMatch(k.ifMatch, doc)
             return doc
         }
     }
 
     func replace(_ r: WriteRequest) async throws -> Document {
         try Self.check(container: r.container, id: r.document.id)
+        try IfMatch.validate(r.ifMatch)
         let container = r.container, incoming = r.document, ifMatch = r.ifMatch
         return try await database.run { db in
             try db.transaction {
@@ -45,19 +49,17 @@ extension SQLiteStorage {
         }
     }
 
-    /// Creates or replaces. With If-Match, the document must exist and carry that ETag
-    /// (a missing document fails the precondition, as in Cosmos DB).
+    /// Creates or replaces. With If-Match, the document must exist and carry that ETag (`*`:
+    /// any); a missing document fails the precondition, as in Cosmos DB.
     func upsert(_ r: WriteRequest) async throws -> Document {
         try Self.check(container: r.container, id: r.document.id)
+        try IfMatch.validate(r.ifMatch)
         let container = r.container, incoming = r.document, ifMatch = r.ifMatch
         return try await database.run { db in
             try db.transaction {
                 try StorageSchema.requireContainer(db, container)
                 let current = try StorageSchema.find(db, container: container, partitionKey: incoming.partitionKey, id: incoming.id)
-                if let ifMatch, current == nil {
-                    throw StorageError.etagMismatch(incoming.id, ifMatch: ifMatch, current: nil)
-                }
-                if let current { try Self.checkIfMatch(ifMatch, current) }
+                try IfMatch.check(ifMatch, id: incoming.id, current: current?.etag, exists: current != nil)
                 return try Self.write(db, container: container, incoming, over: current)
             }
         }
@@ -65,6 +67,7 @@ extension SQLiteStorage {
 
     func delete(_ k: DocumentKey) async throws -> DeleteResult {
         try Self.check(container: k.container, id: k.id)
+        try IfMatch.validate(k.ifMatch)
         return try await database.run { db in
             try db.transaction {
                 try StorageSchema.requireContainer(db, k.container)
@@ -87,9 +90,7 @@ extension SQLiteStorage {
     }
 
     private static func checkIfMatch(_ ifMatch: String?, _ current: Document) throws {
-        if let ifMatch, ifMatch != current.etag {
-            throw StorageError.etagMismatch(current.id, ifMatch: ifMatch, current: current.etag)
-        }
+        try IfMatch.check(ifMatch, id: current.id, current: current.etag)
     }
 
     /// Stores `incoming` with fresh metadata and returns what was stored. `created_at` is kept

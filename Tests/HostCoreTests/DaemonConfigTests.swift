@@ -24,6 +24,21 @@ import Testing
         #expect(c.providers["storage"]?.plugin == "cosmos-storage")
     }
 
+    @Test func extraManifestFoldersComeFromTheFileOrTheEnvironmentAfterTheShippedOne() throws {
+        var c = DaemonConfig()
+        let url = try write(#"{"manifests_dir": "shipped", "extra_manifests": ["mine", "/abs/theirs"]}"#)
+        try c.apply(fileAt: url)
+        let base = url.deletingLastPathComponent()
+        #expect(c.manifestDirs.map(\.path) == [base.appendingPathComponent("shipped").path, base.appendingPathComponent("mine").path, "/abs/theirs"])
+        #expect(c.source(of: "extra_manifests") == "file \(url.path)")
+        try c.apply(environment: ["LIGHTNING_EXTRA_MANIFESTS": "/a:/b"])
+        #expect(c.extraManifestDirs.map(\.path) == ["/a", "/b"])
+        #expect(c.source(of: "extra_manifests") == "env LIGHTNING_EXTRA_MANIFESTS")
+        var bad = DaemonConfig()
+        let e = #expect(throws: HostError.self) { try bad.apply(fileAt: try write(#"{"extra_manifests": "mine"}"#)) }
+        #expect(e?.message.contains(#"field "extra_manifests": expected an array of folder paths, got a string"#) == true, "\(e?.message ?? "")")
+    }
+
     @Test func reportsEveryBadFieldOfAConfigFile() throws {
         var c = DaemonConfig()
         let url = try write(#"{"port": "x", "colour": 1, "router": {"hop_limit": 0}, "providers": {"queue": "y"}}"#)

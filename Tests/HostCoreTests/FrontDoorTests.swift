@@ -124,7 +124,7 @@ import Testing
         var cfg = DaemonConfig()
         #expect { try cfg.apply(fileAt: url) } throws: { error in
             let text = "\(error)"
-            return text.contains("field \"http.idle_timeout\": expected one of body_timeout_ms, header_timeout_ms, idle_timeout_ms, max_body_bytes, max_connections, max_header_bytes, max_uri_bytes, got an unknown key")
+            return text.contains("field \"http.idle_timeout\": expected one of body_timeout_ms, header_timeout_ms, idle_timeout_ms, max_body_bytes, max_connections, max_header_bytes, max_json_depth, max_json_elements, max_json_string_bytes, max_uri_bytes, got an unknown key")
                 && text.contains("field \"http.max_connections\": expected an integer from 1 to 1000000, got 0")
         }
     }

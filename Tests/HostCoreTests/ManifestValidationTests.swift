@@ -176,6 +176,22 @@ import Testing
         #expect(scan.errors.contains { $0.subject.hasSuffix("c.json") && $0.message.contains("expected a JSON object at the top level, got an array") })
     }
 
+    @Test func severalFoldersAreReadInOrderAndAnIdLivesInOneFolderOnly() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lt-manifests-\(UUID().uuidString)")
+        let (first, second) = (root.appendingPathComponent("shipped"), root.appendingPathComponent("mine"))
+        for d in [first, second] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Data(valid.utf8).write(to: first.appendingPathComponent("z.json"))
+        try Data(valid.utf8).write(to: second.appendingPathComponent("a.json"))
+        try Data(valid.replacingOccurrences(of: "\"sqlite-storage\"", with: "\"my-storage\"").utf8).write(to: second.appendingPathComponent("b.json"))
+        let scan = ManifestDirectory.scan([first, second, root.appendingPathComponent("missing")])
+        #expect(scan.manifests.map(\.id) == ["sqlite-storage", "my-storage"])
+        #expect(scan.manifests.first?.file.path.hasSuffix("shipped/z.json") == true)
+        #expect(scan.errors.count == 2)
+        #expect(scan.errors.contains { $0.subject.hasSuffix("mine/a.json") && $0.message.contains("also in") && $0.message.contains("shipped/z.json") })
+        #expect(scan.errors.contains { $0.subject.hasSuffix("missing") && $0.message.hasPrefix("cannot list manifests") })
+    }
+
     @Test func repositoryManifestsAreAllValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let scan = ManifestDirectory.scan(root.appendingPathComponent("manifests"))

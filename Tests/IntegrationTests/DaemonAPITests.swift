@@ -26,6 +26,17 @@ struct DaemonAPITests {
         #expect(replaced.headers["etag"] != etag)
         let q = try await d.post("\(base)/query", ["where": ["name": "Ada L."]])
         #expect(q.json["documents"]?.arrayValue?.count == 1)
+        // ?where= form-encoded as most clients send it (`+` for a space, %2B for a plus), and percent-encoded.
+        let formEncoded = try await d.get("\(base)/documents?where=%7B%22name%22%3A+%22Ada+L.%22%7D")
+        #expect(formEncoded.status == 200)
+        #expect(formEncoded.json["documents"]?.arrayValue?.map { $0["id"] } == ["ada"])
+        let percentEncoded = try await d.get("\(base)/documents?where=%7B%22name%22%3A%20%22Ada%20L.%22%7D")
+        #expect(percentEncoded.json["documents"]?.arrayValue?.count == 1)
+        let plus = try await d.get("\(base)/documents?where=%7B%22name%22%3A%22Ada%2BL.%22%7D")
+        #expect(plus.status == 200 && plus.json["documents"]?.arrayValue?.count == 0)
+        let notJSON = try await d.get("\(base)/documents?where=%7Bname")
+        #expect(notJSON.status == 400)
+        #expect(notJSON.json["error"]?["message"]?.stringValue?.hasPrefix("query parameter \"where\": not valid JSON") == true)
         #expect(try await d.get("\(base)/documents/nobody").status == 404)
         #expect(try await d.request("DELETE", "\(base)/documents/ada?partition_key=uk").status == 204)
         #expect(try await d.get("\(base)/documents/ada?partition_key=uk").status == 404)
@@ -68,7 +79,11 @@ struct DaemonAPITests {
              "library": {"path": "libGhost.so", "sha256": "\(String(repeating: "0", count: 64))"}, "abi_version": 1,
              "capabilities": ["ghost.*"]}
             """
-        let d = try await TestDaemon.start(extraManifests: ["broken.json": broken, "ghost.json": missingLib])
+        let lostAgent = """
+            {"manifest_version": 1, "id": "lost-agent", "name": "L", "version": "1.0.0", "kind": "agent",
+             "capabilities": ["lost.*"], "process": {"command": "no-such-agent-program"}}
+            """
+        let d = try await TestDaemon.start(extraManifests: ["broken.json": broken, "ghost.json": missingLib, "lost.json": lostAgent])
         let plugins = try await d.get("/v1/plugins").json["plugins"]?.arrayValue ?? []
         let ghost = plugins.first { $0["id"] == "ghost-driver" }
         #expect(ghost?["state"] == "failed")
@@ -86,6 +101,9 @@ struct DaemonAPITests {
         #expect(verify.stdout.contains("ok      echo-driver 1.0.0"))
         #expect(verify.stdout.contains("refused") && verify.stdout.contains("libGhost.so not found"))
         #expect(verify.stdout.contains("broken.json: field \"version\""))
+        // An agent is checked too: its program must exist where the supervisor will look.
+        #expect(verify.stdout.contains(#"lost.json: field "process.command": "no-such-agent-program" not found in "#))
+        #expect(!verify.stdout.contains("ok      lost-agent"))
     }
 
     @Test func cliPublishesAndInspects() async throws {

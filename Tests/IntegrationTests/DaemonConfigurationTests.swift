@@ -57,6 +57,50 @@ struct DaemonConfigurationTests {
         }
     }
 
+    /// An author's folder next to the shipped one: the daemon reads both; `--pin` trusts only the
+    /// libraries built next to it, so the author's own library is checked against its manifest
+    /// until `lightning plugins pin` writes its sha256.
+    @Test func extraManifestFoldersLoadAndPinTrustsOnlyTheBuild() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lt-extra-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let shipped = root.appendingPathComponent("shipped"), mine = root.appendingPathComponent("mine")
+        for dir in [shipped, mine] { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        for name in ["sqlite-storage.json", "local-eventbus.json"] {
+            try FileManager.default.copyItem(at: BuildProducts.repoRoot.appendingPathComponent("manifests/\(name)"), to: shipped.appendingPathComponent(name))
+        }
+        // The author's driver: a library of its own (a copy outside the build folder) and a placeholder pin.
+        try FileManager.default.copyItem(at: BuildProducts.url("libLightningEchoDriver.so"), to: mine.appendingPathComponent("libLightningEchoDriver.so"))
+        try FileManager.default.copyItem(at: BuildProducts.repoRoot.appendingPathComponent("manifests/echo-driver.json"), to: mine.appendingPathComponent("echo-driver.json"))
+        let data = root.appendingPathComponent("data")
+        func serve() throws -> TestProcess {
+            try TestProcess(BuildProducts.lightning, ["serve", "--port", "0", "--data-dir", data.path, "--manifests", shipped.path,
+                                                     "--extra-manifests", mine.path, "--plugin-dir", BuildProducts.directory.path, "--pin"])
+        }
+        func plugins(_ d: TestProcess) async throws -> [JSONValue] {
+            let line = try await d.waitForLine(containing: "listening on ", timeout: .seconds(60))
+            let (code, out, err) = try await cli(["plugins", "list", "--json"], base: String(line.split(separator: " ").last ?? ""), dataDir: data)
+            #expect(code == 0, "\(err)")
+            return try Wire.decode(JSONValue.self, from: Data(out.utf8))["plugins"]?.arrayValue ?? []
+        }
+        let first = try serve()
+        let before = try await plugins(first)
+        first.signal(SIGTERM)
+        _ = try await first.wait(timeout: .seconds(30))
+        #expect(before.first { $0["id"] == "sqlite-storage" }?["state"] == "loaded")
+        let refused = before.first { $0["id"] == "echo-driver" }
+        #expect(refused?["state"] == "failed")
+        #expect(refused?["manifest"]?.stringValue?.hasSuffix("mine/echo-driver.json") == true)
+        #expect(refused?["error"]?.stringValue?.contains("field \"library.sha256\": expected 0000") == true, "\(refused ?? nil)")
+
+        let pin = try TestProcess(BuildProducts.lightning, ["plugins", "pin", "--manifests", mine.path])
+        #expect(try await pin.wait() == 0)
+        #expect(pin.stdout.contains("pinned  ") && pin.stdout.contains("echo-driver.json"), "\(pin.stdout)")
+        let second = try serve()
+        defer { second.signal(SIGKILL); second.waitBlockingForTests() }
+        let after = try await plugins(second)
+        #expect(after.first { $0["id"] == "echo-driver" }?["state"] == "loaded", "\(after)")
+    }
+
     /// Runs the CLI against `base`.
     func cli(_ args: [String], base: String, dataDir: URL) async throws -> (Int32, String, String) {
         let p = try TestProcess(BuildProducts.lightning, args, environment: ["LIGHTNING_URL": base, "LIGHTNING_DATA_DIR": dataDir.path])

@@ -46,6 +46,11 @@ struct DaemonFunctionTests {
         let done = try await d.history("correlation_id=\(id)&type=function.completed").first
         #expect(done?["data"]?["output"]?["words"] == 3)
         #expect(done?["data"]?["function"] == "wordcount")
+        // How a triggered completion differs from an asynchronous one (docs/events.md).
+        #expect(done?["source"] == "wordcount")
+        #expect(done?["data"]?["status"] == "succeeded")
+        #expect(done?["metadata"]?["lt.emitted_by"] == "function:wordcount")
+        #expect(done?["correlation_id"] != done?["data"]?["invocation_id"])
     }
 
     @Test func timeoutsAndTheConcurrencyLimit() async throws {
@@ -84,6 +89,11 @@ struct DaemonFunctionTests {
         }
         #expect(try await d.get("/v1/functions/wordcount/invocations/\(id)").json["output"]?["words"] == 2)
         try await d.eventually("announced") { try await d.history("correlation_id=\(id)&type=function.completed").count == 1 }
+        let done = try await d.history("correlation_id=\(id)&type=function.completed").first
+        #expect(done?["source"] == "wordcount")
+        #expect(done?["data"]?["status"] == "succeeded")
+        #expect(done?["data"]?["invocation_id"]?.stringValue == id)
+        #expect(done?["metadata"]?["lt.emitted_by"] == nil)
     }
 
     @Test func idleInstancesExpireAndAPIDeploymentsSurviveARestart() async throws {

@@ -160,6 +160,10 @@ struct DaemonPlanTests {
         try await d.eventually("two scheduled runs completed", timeout: .seconds(60)) {
             (try await d.get("/v1/plans/heartbeat/runs").json["runs"]?.arrayValue ?? []).filter { $0["status"] == "completed" }.count >= 2
         }
+        // The fire count is saved after the run starts, so a fast run can complete before it is.
+        try await d.eventually("the schedule counted two fires") {
+            ((try await d.get("/v1/schedules").json["schedules"]?.arrayValue ?? []).first?["fired"]?.intValue ?? 0) >= 2
+        }
         let schedules = try await d.get("/v1/schedules").json["schedules"]?.arrayValue ?? []
         #expect(schedules.first?["id"] == "heartbeat.tick")
         #expect(schedules.first?["next_fire_at"]?.stringValue != nil)

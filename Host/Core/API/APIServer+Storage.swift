@@ -46,10 +46,11 @@ extension APIServer {
             }
         }
         // List or query by equality: ?partition_key=&max_items=&continuation=&where=<json object>
+        // (`where` is form-decoded: `+` is a space, as most clients encode it).
         router.get("\(base)/:container/documents") { request, ctx in
             await respond {
                 var whereClause: [String: JSONValue] = [:]
-                if let w = request.query("where") {
+                if let w = request.formQuery("where") {
                     whereClause = try Wire.decode([String: JSONValue].self, from: Data(w.utf8), what: "query parameter \"where\"")
                 }
                 let q = QueryRequest(container: try ctx.parameters.string("container"), partitionKey: request.query("partition_key"),
@@ -76,7 +77,7 @@ extension APIServer {
         router.get("\(base)/:container/documents/:id") { request, ctx in
             await respond {
                 let k = DocumentKey(container: try ctx.parameters.string("container"), id: try ctx.parameters.string("id"),
-                                    partitionKey: request.query("partition_key") ?? "")
+                                    partitionKey: request.query("partition_key") ?? "", ifMatch: request.headers[.ifMatch])
                 let out = try await storage.call(Method.documentRead, k, as: Document.self)
                 return try await answered(APIResponse.json(out, headers: etag(out)))
             }

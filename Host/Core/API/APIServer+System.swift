@@ -1,12 +1,15 @@
 import Foundation
 import Hummingbird
+import LightningConsole
 import LightningProtocol
 
 extension APIServer {
     func addSystemRoutes(_ router: Router<BasicRequestContext>) {
-        router.get("/") { _, _ in
-            APIResponse.json(ServiceInfo(service: "lightning", version: LightningVersion.current, mode: daemon.config.mode,
-                                         docs: "docs/api.md", endpoints: APIServer.endpoints))
+        // A browser gets the web console (APIServer+Console.swift); API clients the JSON summary.
+        router.get("/") { request, _ in
+            if Self.wantsHTML(request), let page = ConsoleAssets.index { return Self.serve(page, request) }
+            return APIResponse.json(ServiceInfo(service: "lightning", version: LightningVersion.current, mode: daemon.config.mode,
+                                                docs: "docs/api.md", endpoints: APIServer.endpoints), headers: [.vary: "Accept"])
         }
         router.get("/health") { _, _ in await respond { try await health() } }
         router.get("/v1/health") { _, _ in await respond { try await health() } }
@@ -104,7 +107,7 @@ extension APIServer {
     }
 
     static let endpoints = [
-        "GET /health", "GET /ready", "PUT /v1/providers/{kind}", "GET /metrics", "GET /openapi.json", "GET /v1/events/stream", "GET /v1/processes", "GET /v1/processes/{name}",
+        "GET /health", "GET /ready", "GET /console/{file}", "PUT /v1/providers/{kind}", "GET /metrics", "GET /openapi.json", "GET /v1/events/stream", "GET /v1/processes", "GET /v1/processes/{name}",
         "GET /v1/processes/{name}/logs", "POST /v1/processes/{name}/restart", "POST /v1/processes/{name}/stop",
         "POST /v1/processes/{name}/start", "GET /v1/agents", "GET /v1/functions", "POST /v1/functions",
         "GET /v1/functions/{name}", "DELETE /v1/functions/{name}", "POST /v1/functions/{name}/invoke",
@@ -119,6 +122,9 @@ extension APIServer {
         "POST /v1/storage/containers/{container}/query", "GET|PUT|DELETE /v1/storage/containers/{container}/documents/{id}",
         "GET /v1/actions", "POST /v1/plans/validate", "GET /v1/plans", "PUT|GET|DELETE /v1/plans/{id}",
         "POST|GET /v1/plans/{id}/runs", "GET /v1/runs/{id}", "POST /v1/runs/{id}/cancel", "POST /v1/hooks/{plan}/{event}", "GET /v1/schedules",
+        "POST|GET /v1/tasks", "GET|PATCH|DELETE /v1/tasks/{id}",
+        "GET /v1/instructions", "PUT|GET|DELETE /v1/instructions/{name}", "POST /v1/instructions/{name}/enable",
+        "POST /v1/instructions/{name}/disable", "POST /v1/plans/generate", "POST /v1/plans/{id}/critique",
     ]
 }
 

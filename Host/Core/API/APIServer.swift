@@ -30,6 +30,7 @@ public struct APIServer: Sendable {
         router.add(middleware: AuditMiddleware(router: daemon.router, logger: logger))
         router.add(middleware: JSONShapeLimitsMiddleware(limits: daemon.config.http.jsonShape))
         addSystemRoutes(router)
+        addConsoleRoutes(router)
         addEventRoutes(router)
         addStreamRoutes(router)
         addProcessRoutes(router)
@@ -39,6 +40,9 @@ public struct APIServer: Sendable {
         addTokenRoutes(router)
         addPlanRoutes(router)
         addRunRoutes(router)
+        addTaskRoutes(router)
+        addInstructionRoutes(router)
+        addGenerateRoutes(router)
         return router
     }
 

@@ -5,7 +5,8 @@
 ///
 /// Rationale: `/health` (and its alias `/v1/health`) and `/ready` stay open because orchestrators probe them without
 /// credentials; `/openapi.json` (and `GET /`) describe the API, not its state, and clients read
-/// them before they hold a token. `/metrics` needs `read`: it names plugins, drivers and counts
+/// them before they hold a token; so does the web console (`GET /` for a browser, `/console/{file}`),
+/// which asks for a token when the API answers 401. `/metrics` needs `read`: it names plugins, drivers and counts
 /// (a Prometheus scrape config can send a bearer token).
 public enum RouteScopes {
     public enum Requirement: Sendable, Equatable {
@@ -14,7 +15,8 @@ public enum RouteScopes {
     }
 
     public static let table: [String: Requirement] = [
-        "GET /": .open,
+        // The web console's page (at `/` for browsers) and files: no state in them (docs/console.md).
+        "GET /": .open, "GET /console/{file}": .open,
         "GET /health": .open, "GET /v1/health": .open, "GET /ready": .open, "GET /openapi.json": .open,
         "GET /metrics": .scope(.read), "GET /v1/metrics": .scope(.read),
         "GET /v1/plugins": .scope(.read), "GET /v1/providers": .scope(.read), "GET /v1/drivers": .scope(.read),
@@ -51,6 +53,15 @@ public enum RouteScopes {
         "POST /v1/plans/{id}/runs": .scope(.eventsWrite), "GET /v1/plans/{id}/runs": .scope(.read),
         "GET /v1/runs/{id}": .scope(.read), "POST /v1/runs/{id}/cancel": .scope(.admin), "POST /v1/hooks/{plan}/{event}": .scope(.eventsWrite),
         "GET /v1/schedules": .scope(.read),
+        // Tasks: creating and updating one is work, like publishing an event; deleting is control.
+        "POST /v1/tasks": .scope(.eventsWrite), "GET /v1/tasks": .scope(.read), "GET /v1/tasks/{id}": .scope(.read),
+        "PATCH /v1/tasks/{id}": .scope(.eventsWrite), "DELETE /v1/tasks/{id}": .scope(.admin),
+        // Instructions are automation, like plans: reading is `read`, every change `admin`.
+        "GET /v1/instructions": .scope(.read), "PUT /v1/instructions/{name}": .scope(.admin), "GET /v1/instructions/{name}": .scope(.read),
+        "DELETE /v1/instructions/{name}": .scope(.admin), "POST /v1/instructions/{name}/enable": .scope(.admin),
+        "POST /v1/instructions/{name}/disable": .scope(.admin),
+        // Generation calls a paid model through the planner agent: `admin`.
+        "POST /v1/plans/generate": .scope(.admin), "POST /v1/plans/{id}/critique": .scope(.admin),
         // Storage: reads are `read`; every write is `admin` (there is no storage-write scope yet).
         "GET /v1/storage/containers": .scope(.read),
         "PUT /v1/storage/containers/{container}": .scope(.admin), "GET /v1/storage/containers/{container}": .scope(.read),

@@ -51,6 +51,10 @@ extension DaemonConfig {
                 problems.append("field \"sandbox_default\": expected \"none\", \"standard\" or \"strict\", got \"\(v)\"")
             }
         }
+        if let v = o["extra_manifests"] {
+            if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { extraManifestDirs = a.compactMap(\.stringValue).map(path) }
+            else { problems.append("field \"extra_manifests\": expected an array of folder paths, got \(v.typeDescription)") }
+        }
         if let v = o["plugin_dirs"] {
             if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { pluginDirs = a.compactMap(\.stringValue).map(path) }
             else { problems.append("field \"plugin_dirs\": expected an array of strings, got \(v.typeDescription)") }
@@ -132,7 +136,7 @@ extension DaemonConfig {
         }
     }
 
-    static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "providers",
+    static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "providers",
                                 "drivers", "plugin_config", "router", "log_level", "sandbox_default",
                                 "auth", "api_command_dirs", "api_provider_paths", "http",
                                 "unix_socket", "unix_socket_allow_uids", "tls"]
@@ -167,8 +171,8 @@ extension DaemonConfig {
         ("LIGHTNING_CONTAINER_RUNTIME", "containers"), ("LIGHTNING_SERVERLESS_PROVIDER", "functions"),
     ]
 
-    /// Applies `LIGHTNING_*` variables: MODE, HOST, PORT, DATA_DIR, MANIFESTS_DIR, PLUGIN_DIRS
-    /// (colon-separated), LOG_LEVEL, AUTH (`on`/`off`), SANDBOX_DEFAULT, and the provider choices
+    /// Applies `LIGHTNING_*` variables: MODE, HOST, PORT, DATA_DIR, MANIFESTS_DIR, EXTRA_MANIFESTS
+    /// and PLUGIN_DIRS (colon-separated), LOG_LEVEL, AUTH (`on`/`off`), SANDBOX_DEFAULT, and the provider choices
     /// STORAGE_PROVIDER, EVENT_BUS_PROVIDER, CONTAINER_RUNTIME, SERVERLESS_PROVIDER (manifest ids or
     /// their aliases, `providerAliases`; unknown ids are refused at start, listing the known ones).
     /// Empty variables are ignored.
@@ -194,6 +198,9 @@ extension DaemonConfig {
         }
         if let v = value("LIGHTNING_DATA_DIR", key: "data_dir") { dataDir = URL(fileURLWithPath: v, isDirectory: true) }
         if let v = value("LIGHTNING_MANIFESTS_DIR", key: "manifests_dir") { manifestsDir = URL(fileURLWithPath: v, isDirectory: true) }
+        if let v = value("LIGHTNING_EXTRA_MANIFESTS", key: "extra_manifests") {
+            extraManifestDirs = v.split(separator: ":").map { URL(fileURLWithPath: String($0), isDirectory: true) }
+        }
         if let v = value("LIGHTNING_PLUGIN_DIRS", key: "plugin_dirs") {
             pluginDirs = v.split(separator: ":").map { URL(fileURLWithPath: String($0), isDirectory: true) }
         }

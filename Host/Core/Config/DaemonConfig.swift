@@ -12,8 +12,13 @@ public struct DaemonConfig: Sendable, Equatable {
     public var port: Int = 7777
     /// Where providers keep their files (SQLite databases, the bus journal).
     public var dataDir: URL = URL(fileURLWithPath: ".lightning", isDirectory: true)
-    /// Folder of manifests (`*.json`).
+    /// Folder of manifests (`*.json`): the shipped ones.
     public var manifestsDir: URL = URL(fileURLWithPath: "manifests", isDirectory: true)
+    /// More manifest folders read after `manifestsDir` (`extra_manifests`): an author's own
+    /// manifests next to the shipped ones. An id may appear in one folder only.
+    public var extraManifestDirs: [URL] = []
+    /// Every manifest folder, in reading order.
+    public var manifestDirs: [URL] { [manifestsDir] + extraManifestDirs }
     /// Folders searched for plugin libraries named by a relative `library.path`.
     public var pluginDirs: [URL] = []
     /// Which plugin (manifest id) serves each provider kind, and its config overrides: the

@@ -44,7 +44,7 @@ extension Daemon {
 
     /// The bounds on manifests submitted over the API.
     var manifestPolicy: ManifestPolicy {
-        ManifestPolicy(sandboxDefault: config.sandboxDefault, commandDirs: pluginDirs + [config.manifestsDir] + config.apiCommandDirs)
+        ManifestPolicy(sandboxDefault: config.sandboxDefault, commandDirs: pluginDirs + config.manifestDirs + config.apiCommandDirs)
     }
 
     /// The bounds on provider config sent over the API.

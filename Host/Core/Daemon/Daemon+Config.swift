@@ -16,7 +16,7 @@ extension Daemon {
         var pluginConfig: [String: JSONValue] = [:]
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         var sources: [String: JSONValue] = [:]
-        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "plugin_dirs", "drivers", "log_level", "sandbox_default",
+        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "drivers", "log_level", "sandbox_default",
                     "auth", "api_command_dirs", "api_provider_paths", "unix_socket", "unix_socket_allow_uids", "tls"] {
             sources[key] = .string(config.source(of: key))
         }
@@ -29,6 +29,7 @@ extension Daemon {
             "instances": .object(instances),
             "mode": .string(config.mode), "host": .string(config.host), "port": .int(config.port),
             "data_dir": .string(config.dataDir.path), "manifests_dir": .string(config.manifestsDir.path),
+            "extra_manifests": .array(config.extraManifestDirs.map { .string($0.path) }),
             "plugin_dirs": .array(pluginDirs.map { .string($0.path) }), "providers": .object(providers),
             "drivers": config.drivers.map { .array($0.map { .string($0) }) } ?? .null,
             "plugin_config": .object(pluginConfig), "log_level": .string(config.logLevel),

@@ -17,7 +17,7 @@ extension Daemon {
     /// it to its provider slot.
     func bindProvider(_ kind: Manifest.ProviderKind, choice: DaemonConfig.ProviderChoice) async throws {
         guard let m = manifest(choice.plugin) else {
-            throw HostError(.notFound, subject: "providers.\(kind.rawValue)", "no manifest with id \"\(choice.plugin)\" in \(Manifest.display(config.manifestsDir))")
+            throw HostError(.notFound, subject: "providers.\(kind.rawValue)", "no manifest with id \"\(choice.plugin)\" in \(config.manifestDirs.map(Manifest.display).joined(separator: ", "))")
         }
         guard m.kind == .provider, m.provides == kind else {
             throw HostError(.configInvalid, subject: "providers.\(kind.rawValue)",
@@ -124,14 +124,20 @@ extension Daemon {
 }
 
 extension Daemon {
-    /// Reads the manifests folder; with `pinLibraries` (`serve --pin`), each library's sha256 is
-    /// taken from the library found, in memory (the files stay as they are).
+    /// Reads the manifest folders (`manifests_dir`, then `extra_manifests`); with `pinLibraries`
+    /// (`serve --pin`), the sha256 of each library built next to the daemon's executable is taken
+    /// from the file, in memory (the files stay as they are). A library anywhere else keeps its
+    /// manifest's sha256: `--pin` trusts what this build produced, not whatever an extra folder names.
     func scanManifests() -> ManifestDirectory {
-        var dir = ManifestDirectory.scan(config.manifestsDir)
+        var dir = ManifestDirectory.scan(config.manifestDirs)
         guard config.pinLibraries else { return dir }
-        let pinned = ManifestPinner.pinnedInMemory(dir.manifests, pluginDirs: pluginDirs)
+        let pinned = ManifestPinner.pinnedInMemory(dir.manifests, pluginDirs: pluginDirs, trusting: [buildDirectory])
         dir.manifests = pinned.manifests
         for c in pinned.changes { logger.debug("pinned in memory: \(c.manifest): sha256 \(c.new)") }
+        for s in pinned.skipped { logger.notice("--pin: \(s)") }
         return dir
     }
+
+    /// The folder of the daemon's own executable: where `swift build` put it and the shipped plugins.
+    var buildDirectory: URL { URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent() }
 }

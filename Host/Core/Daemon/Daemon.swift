@@ -46,6 +46,8 @@ public final class Daemon: Sendable {
     public let cluster: ClusterMembership
     /// Keeps the cluster's singleton lease (a service after the start; only with the cluster on).
     public let lease: LeaseService
+    /// Carries out instructions on the events they match (a service after the start).
+    public let instructions = InstructionEngine()
     /// Where the start is (`DaemonLifecycle` moves it; `AfterStart` services wait on it).
     public let started = Watched(StartState.starting)
 
@@ -73,6 +75,7 @@ public final class Daemon: Sendable {
         scheduler.attach(self)
         cluster.attach(self)
         lease.attach(self)
+        instructions.attach(self)
     }
 
     /// The folders searched for plugin libraries: configured ones, then the executable's folder.
@@ -141,7 +144,7 @@ public final class Daemon: Sendable {
             let known = (manifests.filter { $0.kind == .provider && $0.provides?.rawValue == kind }.map(\.id)
                 + [DaemonConfig.builtinProviders[kind]].compactMap { $0 }).sorted()
             guard !known.contains(choice.plugin) else { continue }
-            let list = known.isEmpty ? "none (no manifest in \(Manifest.display(config.manifestsDir)) provides \(kind))" : known.joined(separator: ", ")
+            let list = known.isEmpty ? "none (no manifest in \(config.manifestDirs.map(Manifest.display).joined(separator: ", ")) provides \(kind))" : known.joined(separator: ", ")
             problems.append("providers.\(kind) = \"\(choice.plugin)\" (from \(config.source(of: "providers.\(kind)"))): no \(kind) provider with that id; known: \(list)")
         }
         if !problems.isEmpty {
@@ -161,7 +164,7 @@ public final class Daemon: Sendable {
     public func services(api: any Service, extra: [any Service]) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         supervisor.willRun()
         let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
-                                   AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self),
+                                   AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self), AfterStart(instructions, daemon: self),
                                    AfterStart(cluster, daemon: self), AfterStart(lease, daemon: self),
                                    AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }

@@ -8,16 +8,21 @@ public struct ManifestDirectory: Sendable {
     public var errors: [HostError]
 
     /// Reads every `*.json` in `url` (not recursive), sorted by file name. Duplicate ids are errors.
-    public static func scan(_ url: URL) -> ManifestDirectory {
+    public static func scan(_ url: URL) -> ManifestDirectory { scan([url]) }
+
+    /// Reads every `*.json` of each folder in `urls`, folder after folder, each sorted by file
+    /// name. An id already read (in this folder or an earlier one) is an error naming both files.
+    public static func scan(_ urls: [URL]) -> ManifestDirectory {
         var result = ManifestDirectory(manifests: [], errors: [])
-        let files: [URL]
-        do {
-            files = try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)
-                .filter { $0.pathExtension == "json" }
-                .sorted { $0.lastPathComponent < $1.lastPathComponent }
-        } catch {
-            result.errors.append(HostError(.manifestInvalid, subject: Manifest.display(url), "cannot list manifests: \(error.localizedDescription)"))
-            return result
+        var files: [URL] = []
+        for url in urls {
+            do {
+                files += try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)
+                    .filter { $0.pathExtension == "json" }
+                    .sorted { $0.lastPathComponent < $1.lastPathComponent }
+            } catch {
+                result.errors.append(HostError(.manifestInvalid, subject: Manifest.display(url), "cannot list manifests: \(error.localizedDescription)"))
+            }
         }
         var seen: [String: Manifest] = [:]
         for f in files {

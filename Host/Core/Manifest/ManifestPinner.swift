@@ -17,12 +17,23 @@ public enum ManifestPinner {
     /// `manifests` with each library's sha256 replaced by the digest of the library found (in
     /// memory; nothing is written). Manifests whose library is missing are returned unchanged,
     /// with a problem (their load then fails with the loader's own error).
-    public static func pinnedInMemory(_ manifests: [Manifest], pluginDirs: [URL]) -> (manifests: [Manifest], changes: [Change], problems: [String]) {
+    /// With `trusting`, only libraries whose real path lies in one of those folders are pinned;
+    /// the others are left as they are and listed in `skipped`.
+    public static func pinnedInMemory(_ manifests: [Manifest], pluginDirs: [URL], trusting trusted: [URL]? = nil)
+        -> (manifests: [Manifest], changes: [Change], problems: [String], skipped: [String]) {
         var out: [Manifest] = []
         var changes: [Change] = []
         var problems: [String] = []
+        var skipped: [String] = []
+        let trustedPaths = trusted?.map { $0.resolvingSymlinksInPath().standardizedFileURL.path }
         for var m in manifests {
             if let lib = m.library, let url = m.libraryURL(pluginDirs: pluginDirs), FileManager.default.fileExists(atPath: url.path) {
+                let folder = url.resolvingSymlinksInPath().deletingLastPathComponent().standardizedFileURL.path
+                if let trustedPaths, !trustedPaths.contains(folder) {
+                    skipped.append("\(m.displayPath): library \(url.path) is not in the build folder \(trustedPaths.joined(separator: ", ")); its sha256 is checked as the manifest says")
+                    out.append(m)
+                    continue
+                }
                 do {
                     let digest = try LibrarySpec.sha256(ofFileAt: url, subject: m.displayPath)
                     if digest != lib.sha256 {
@@ -35,7 +46,7 @@ public enum ManifestPinner {
             }
             out.append(m)
         }
-        return (out, changes, problems)
+        return (out, changes, problems, skipped)
     }
 
     public static func pin(manifestsIn dir: URL, pluginDirs: [URL]) -> (changes: [Change], problems: [String]) {

@@ -1,4 +1,5 @@
 public import LightningPlanner
+import LightningProtocol
 
 extension Daemon {
     /// What plans may use now: the `actions` of every driver that is loaded, every agent that
@@ -12,6 +13,22 @@ extension Daemon {
                 actions.append(.init(name: a.name, providedBy: m.id, requiredArgs: a.requiredArgs, inputSchema: a.inputSchema))
             }
         }
-        return ActionCatalog(actions)
+        return ActionCatalog(actions + Self.builtinActions)
     }
+
+    /// The daemon's own actions (provided by `lightning`): `task.create` makes a task (source
+    /// `plan_run`, docs/planner.md#tasks) and answers it as the step's output.
+    static let builtinActions: [ActionCatalog.Action] = [
+        .init(name: "task.create", providedBy: "lightning", requiredArgs: ["title"], inputSchema: [
+            "type": "object", "required": ["title"], "additionalProperties": false,
+            "properties": [
+                "title": ["type": "string", "minLength": 1, "maxLength": 500],
+                "description": ["type": "string"],
+                "assignee": ["type": "string"],
+                "due": ["type": "string", "format": "date-time"],
+                "priority": ["type": "string", "enum": ["low", "medium", "high"]],
+                "status": ["type": "string", "enum": ["open", "in_progress", "done", "cancelled"]],
+            ],
+        ]),
+    ]
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 public import LightningPlanner
 public import LightningProtocol
@@ -103,9 +104,11 @@ public final class PlanExecutor: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(ms))
             if Task.isCancelled { return }
             await feed(runId) { $0.retryDue(firing: firing) }
-        case .execute(let firing, let step, let name, let args, _, let timeoutMs):
-            let outcome = await execute(action: name, args: args, timeoutMs: timeoutMs)
+        case .execute(let firing, let step, let name, let args, let attempt, let timeoutMs):
+            let key = Self.idempotencyKey(runId: runId, step: step, firing: firing, attempt: attempt)
+            let outcome = await execute(action: name, args: args, timeoutMs: timeoutMs, key: key, runId: runId)
             if Task.isCancelled { return }
+            if case .success = outcome { CrashTestHook.afterAction(name) }
             switch outcome {
             case .success(let output): await feed(runId) { $0.stepSucceeded(firing: firing, output: output) }
             case .failure(let e):
@@ -126,8 +129,27 @@ public final class PlanExecutor: Service, Sendable {
         }
     }
 
-    /// Runs one action: the provider named by the catalog.
-    func execute(action: String, args: JSONValue, timeoutMs: Int?) async -> Result<JSONValue, WireError> {
+    /// The idempotency key of one attempt of one firing of a step (docs/planner.md#exactly-once-steps):
+    /// the same when the daemon restarts and runs a step whose result it lost again.
+    static func idempotencyKey(runId: String, step: String, firing: Int, attempt: Int) -> String {
+        "\(runId)/\(step)#\(firing)/\(attempt)"
+    }
+
+    /// Runs one action: the provider named by the catalog, or the daemon's own (`task.create`).
+    /// `key` goes with it: the event's `idempotency_key` for a driver or agent; the task's id for
+    /// `task.create`.
+    func execute(action: String, args: JSONValue, timeoutMs: Int?, key: String? = nil, runId: String? = nil) async -> Result<JSONValue, WireError> {
+        if action == "task.create" {
+            do {
+                let draft = try TaskItem.Draft.parse(args, creating: true, what: "task.create arguments")
+                let t = try await daemon.tasks.create(draft, source: .planRun, runId: runId, id: key.map(Self.taskId(forKey:)))
+                return .success(try Wire.decode(JSONValue.self, from: Wire.encode(t.task)))
+            } catch let e as WireError {
+                return .failure(e)
+            } catch {
+                return .failure(WireError(.internal, "\(error)"))
+            }
+        }
         guard let entry = daemon.actionCatalog.actions[action] else {
             return .failure(WireError(.unavailable, "no loaded driver, agent or function provides \"\(action)\" now"))
         }
@@ -141,7 +163,7 @@ public final class PlanExecutor: Service, Sendable {
             guard let driver = daemon.router.drivers.first(where: { $0.name == entry.providedBy }) else {
                 throw WireError(.unavailable, "\(entry.providedBy) (provider of \(action)) is not running")
             }
-            let out = try await driver.handle(Event(type: action, source: "planner", data: args))
+            let out = try await driver.handle(Event(type: action, source: "planner", data: args, idempotencyKey: key))
             return out.first?.data ?? .object([:])
         }
         do {
@@ -172,5 +194,10 @@ public final class PlanExecutor: Service, Sendable {
         } catch {
             logger.error("cannot read the runs to resume: \(error)")
         }
+    }
+
+    /// The task id `task.create` uses for an idempotency key: a repeated attempt finds its task.
+    static func taskId(forKey key: String) -> String {
+        "task_p" + SHA256.hash(data: Data(key.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 }

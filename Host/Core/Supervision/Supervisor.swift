@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import LightningProtocol
 import Logging
 public import ServiceLifecycle
@@ -183,6 +183,23 @@ public final class Supervisor: Service, Sendable {
 
     /// An absolute path, relative to the manifest's folder, or a bare name in the program folders or PATH.
     func resolve(_ command: String, manifestDir: String, subject: String) throws -> String {
+        try Self.resolve(command, manifestDir: manifestDir, programDirs: programDirs, subject: subject)
+    }
+
+    /// The program an agent or function manifest's `process.command` names, resolved as the
+    /// supervisor resolves it at start (`lightning plugins verify` uses it offline).
+    /// - Throws: `HostError(.manifestInvalid)` when the `process` section is malformed or the
+    ///   command is not an executable file.
+    public static func program(of m: Manifest, programDirs: [URL]) throws -> String {
+        var checker = FieldChecker()
+        guard let raw = m.process, let spec = ChildSpec.parse(raw, &checker), checker.problems.isEmpty else {
+            throw HostError(.manifestInvalid, subject: m.displayPath, checker.problems.joined(separator: "; "))
+        }
+        let manifestDir = m.file.resolvingSymlinksInPath().deletingLastPathComponent().path
+        return try resolve(spec.command, manifestDir: manifestDir, programDirs: programDirs, subject: m.displayPath)
+    }
+
+    static func resolve(_ command: String, manifestDir: String, programDirs: [URL], subject: String) throws -> String {
         let fm = FileManager.default
         if command.hasPrefix("/") {
             guard fm.isExecutableFile(atPath: command) else {

@@ -22,6 +22,8 @@ enum WellBehaved {
                 try await ctx.storage.createContainer("t")
                 let stored = try await ctx.storage.upsert(container: "t", document: Document(id: event.id, data: event.data))
                 return [Event(type: "test.stored", source: ctx.identity.id, data: ["id": .string(stored.id)])]
+            case "test.key":
+                return [Event(type: "test.keyed", source: ctx.identity.id, data: ["idempotency_key": event.idempotencyKey.map(JSONValue.string) ?? .null])]
             case "test.emit":
                 try await ctx.emit([Event(type: "test.emitted", source: ctx.identity.id, data: event.data)])
                 return []

@@ -1,5 +1,6 @@
 import Foundation
 import HostCore
+import LightningConformance
 import LightningTestSupport
 import LightningProtocol
 import Logging
@@ -35,23 +36,9 @@ struct PluginUnderTest: Sendable {
         let library = BuildProducts.url("lib\(product).so")
         var cfg = config
         cfg["data_dir"] = .string(dir.path)
-        switch tier {
-        case .inProcess:
-            let plugin = try Shared.loader.loadLibrary(at: library, expectedId: id)
-            return PluginUnderTest(connection: try plugin.makeInstance(config: .object(cfg)), dataDir: dir)
-        case .process:
-            let (status, stderr) = try ChildRun.run(BuildProducts.lightning.path, ["plugin-host", "--library", library.path, "--id", id,
-                                                                             "--check-config", String(decoding: try Wire.encode(JSONValue.object(cfg)), as: UTF8.self)])
-            guard status == 0 else { throw ChildRun.Refused(description: "plugin-host refused \(id) (exit \(status)): \(stderr)") }
-            var logger = Logger(label: "conformance")
-            logger.logLevel = .warning
-            // 60 s to be ready, not the daemon's 10 s: the suite starts a dozen plugin hosts at once
-            // on a loaded 2-core machine, and a debug build of a large library (postgres-storage:
-            // 90 MB with NIO and BoringSSL) takes seconds to load under that load.
-            return PluginUnderTest(connection: ChildHostedConnection.launch(executable: BuildProducts.lightning, library: library, id: id,
-                                                                            config: .object(cfg), readinessTimeoutMs: 60_000, logger: logger),
-                                   dataDir: dir)
-        }
+        let connection = try ConformanceTarget.connect(library: library, id: id, tier: tier == .inProcess ? .inProcess : .process,
+                                                       lightning: BuildProducts.lightning, config: cfg)
+        return PluginUnderTest(connection: connection, dataDir: dir)
     }
 
     func call<P: Encodable, R: Decodable>(_ method: String, _ params: P, as: R.Type = R.self) async throws -> R {
@@ -78,37 +65,7 @@ struct PluginUnderTest: Sendable {
     func close() async { await connection.close() }
 
     enum Shared {
-        static let loader: PluginLoader = {
-            var logger = Logger(label: "conformance")
-            logger.logLevel = .warning
-            return PluginLoader(logger: logger)
-        }()
-    }
-}
-
-/// Runs a program to completion (posix_spawn + waitpid: no task of the test's pool is waited on).
-enum ChildRun {
-    struct Refused: Error, CustomStringConvertible { let description: String }
-
-    /// - Returns: the exit status (128 + signal for a signal) and what it wrote to stderr.
-    static func run(_ path: String, _ args: [String]) throws -> (Int32, String) {
-        let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("lt-child-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errFile) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, errFile.path, O_WRONLY | O_TRUNC, 0o644)
-        let argv = ([path] + args).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard rc == 0 else { throw Refused(description: "posix_spawn(\(path)): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let text = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
-        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), text)
+        /// The kit's loader: a library is loaded once per process, whoever opens it.
+        static var loader: PluginLoader { ConformanceTarget.loader }
     }
 }

@@ -1,7 +1,10 @@
-public import LightningProtocol
+public import Foundation
 
-/// The host's document storage, seen from a child: one async method per `storage.*` method of
-/// the storage contract (docs/plugin-abi.md#storage), with its params and result types.
+/// The host's document storage, seen from a plugin or a child: one async method per
+/// `storage.*` method of the storage contract (docs/plugin-abi.md#storage), with its params and
+/// result types. Children get one as `ctx.storage` (LightningChildKit), in-process plugins as
+/// `context.storage` (LightningPluginKit); both pass the calls to the host, which forwards them
+/// to the current storage provider.
 ///
 /// Errors come back as the provider raised them: `WireError` with `.notFound` (missing
 /// container or document), `.conflict` (create of an existing id), `.preconditionFailed`
@@ -9,7 +12,14 @@ public import LightningProtocol
 ///
 /// Threading: any task; calls may run concurrently.
 public struct StorageClient: Sendable {
-    let connection: Connection
+    /// Sends one host call (`method`, params JSON) and answers its result JSON, or throws the
+    /// host's `WireError`.
+    public typealias Transport = @Sendable (_ method: String, _ params: Data) async throws -> Data
+
+    let transport: Transport
+
+    /// A client over `transport` (the SDKs make it; tests may pass their own).
+    public init(transport: @escaping Transport) { self.transport = transport }
 
     // MARK: Containers
 
@@ -41,16 +51,17 @@ public struct StorageClient: Sendable {
 
     // MARK: Documents
 
-    /// Creates a document (`storage.create`); `.conflict` when the id exists.
+    /// Creates a document (`storage.create`); `.conflict` when the id exists (create takes no `ifMatch`).
     /// - Returns: the stored document with its timestamps and etag.
     @discardableResult
     public func create(container: String, document: Document) async throws -> Document {
         try await call(Method.documentCreate, WriteRequest(container: container, document: document))
     }
 
-    /// Reads a document (`storage.read`); `.notFound` when missing.
-    public func read(container: String, id: String, partitionKey: String = "") async throws -> Document {
-        try await call(Method.documentRead, DocumentKey(container: container, id: id, partitionKey: partitionKey))
+    /// Reads a document (`storage.read`); `.notFound` when missing, `.preconditionFailed` when
+    /// `ifMatch` is given and differs from its etag.
+    public func read(container: String, id: String, partitionKey: String = "", ifMatch: String? = nil) async throws -> Document {
+        try await call(Method.documentRead, DocumentKey(container: container, id: id, partitionKey: partitionKey, ifMatch: ifMatch))
     }
 
     /// Replaces an existing document (`storage.replace`); `.notFound` when missing,
@@ -60,7 +71,8 @@ public struct StorageClient: Sendable {
         try await call(Method.documentReplace, WriteRequest(container: container, document: document, ifMatch: ifMatch))
     }
 
-    /// Creates or replaces a document (`storage.upsert`); `ifMatch` applies when it exists.
+    /// Creates or replaces a document (`storage.upsert`); with `ifMatch` the document must exist
+    /// and carry that etag (`"*"`: any), else `.preconditionFailed`.
     @discardableResult
     public func upsert(container: String, document: Document, ifMatch: String? = nil) async throws -> Document {
         try await call(Method.documentUpsert, WriteRequest(container: container, document: document, ifMatch: ifMatch))
@@ -86,7 +98,6 @@ public struct StorageClient: Sendable {
     }
 
     private func call<P: Encodable, R: Decodable>(_ method: String, _ params: P) async throws -> R {
-        let result = try await connection.call(method, params: JSONValue(wire: params))
-        return try result.decode(R.self, what: "result of \(method)")
+        try Wire.decode(R.self, from: try await transport(method, try Wire.encode(params)), what: "result of \(method)")
     }
 }

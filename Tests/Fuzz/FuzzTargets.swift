@@ -1,0 +1,73 @@
+// libFuzzer targets (issue 17, item 7): the parsers that take bytes from outside the daemon.
+// Built with `swiftc -sanitize=fuzzer,address` by `.ci/fuzz` (not by SwiftPM), run for a bounded
+// time in CI from the seed corpus in Tests/Fuzz/corpus/<target>/. LT_FUZZ_TARGET picks one:
+//   event     an event's JSON (POST /v1/events, the bus) → Event, validation, re-encoding
+//   rpc       the child protocol: NDJSON lines → RPCMessage, re-encoding
+//   cron      cron expressions (plan schedules) → next fire times
+//   duration  ISO 8601 durations (interval schedules)
+//   guard     plan step guards → evaluation
+//   plan      plan documents → parse and validate (including workflow-net soundness)
+// Each checks a property, not only "no crash": what parses re-encodes to something that parses
+// the same way, next fire times move forward.
+import Foundation
+import LightningPlanner
+import LightningProtocol
+
+let fuzzTarget = ProcessInfo.processInfo.environment["LT_FUZZ_TARGET"] ?? ""
+let catalog = ActionCatalog([
+    .init(name: "echo", providedBy: "echo-driver", requiredArgs: ["text"]),
+    .init(name: "notify", providedBy: "example-agent"),
+])
+let epoch = Date(timeIntervalSince1970: 1_800_000_000)
+
+func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError("property violated: \(message())") }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let data = Data(bytes: bytes, count: count)
+    let text = String(decoding: data, as: UTF8.self)
+    switch fuzzTarget {
+    case "event":
+        guard let event = try? Wire.decode(Event.self, from: data) else { return 0 }
+        _ = event.validationError()
+        _ = event.isExpired()
+        let encoded = Wire.encodeOrError(event)
+        let again = try? Wire.decode(Event.self, from: encoded)
+        require(again != nil, "an event re-encoded does not decode: \(String(decoding: encoded, as: UTF8.self))")
+        require(again?.id == event.id && again?.type == event.type && again?.timestamp == event.timestamp, "event fields changed in a round trip")
+    case "rpc":
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+            guard let message = try? RPCMessage.parse(Data(line)) else { continue }
+            let reparsed = try? RPCMessage.parse(message.line().dropLast())
+            require(reparsed != nil, "a parsed message re-encoded does not parse: \(String(decoding: message.line(), as: UTF8.self))")
+            switch (message, reparsed) {
+            case (.request(let a, let m, _), .request(let b, let n, _)?): require(a == b && m == n, "request changed")
+            case (.notification(let m, _), .notification(let n, _)?): require(m == n, "notification changed")
+            case (.response(let a, _), .response(let b, _)?): require(a == b, "response id changed")
+            case (.errorResponse(let a, let e), .errorResponse(let b, let f)?): require(a == b && e.code == f.code, "error changed")
+            default: require(false, "message kind changed in a round trip")
+            }
+        }
+    case "cron":
+        guard let cron = try? CronExpression(parsing: text) else { return 0 }
+        var at = epoch
+        for _ in 0..<3 {
+            guard let next = cron.next(after: at) else { break }
+            require(next > at, "next fire \(next) is not after \(at) for \"\(text)\"")
+            at = next
+        }
+    case "duration":
+        _ = try? ISODuration(parsing: text)
+    case "guard":
+        guard let expression = try? GuardExpression(parsing: text) else { return 0 }
+        _ = try? expression.evaluate(["data": ["n": 3, "s": "x", "a": [1, 2]], "event": ["type": "t.x"]])
+    case "plan":
+        let (plan, problems) = PlanValidator.validate(data, actions: catalog)
+        require(plan != nil || !problems.isEmpty, "a plan refused without a problem")
+    default:
+        fatalError("LT_FUZZ_TARGET: expected event, rpc, cron, duration, guard or plan, got \"\(fuzzTarget)\"")
+    }
+    return 0
+}
