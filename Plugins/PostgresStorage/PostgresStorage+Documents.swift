@@ -10,6 +10,7 @@ import StorageSupport
 extension PostgresStorage {
     func create(_ r: WriteRequest) async throws -> Document {
         try Self.check(container: r.container, id: r.document.id)
+        try IfMatch.refuseOnCreate(r.ifMatch)
         let incoming = r.document, container = r.container
         let doc = try Self.stamped(incoming, over: nil)
         let data = try Self.text(doc.data)
@@ -31,12 +32,14 @@ extension PostgresStorage {
 
     func read(_ k: DocumentKey) async throws -> Document {
         try Self.check(container: k.container, id: k.id)
+        try IfMatch.validate(k.ifMatch)
         let sql = "SELECT \(PostgresSchema.documentColumns) FROM \(documents) WHERE container = $1 AND partition_key = $2 AND id = $3"
         let exists = "SELECT 1 FROM \(containers) WHERE name = $1"
         return try await database.run("read document") { client in
             var b = PostgresBindings()
             b.append(k.container); b.append(k.partitionKey); b.append(k.id)
             if let doc = try await PostgresSchema.documents(try await client.query(PostgresQuery(unsafeSQL: sql, binds: b))).first {
+                try Self.checkIfMatch(k.ifMatch, doc)
                 return doc
             }
             var c = PostgresBindings()
@@ -50,6 +53,7 @@ extension PostgresStorage {
 
     func replace(_ r: WriteRequest) async throws -> Document {
         try Self.check(container: r.container, id: r.document.id)
+        try IfMatch.validate(r.ifMatch)
         let incoming = r.document, container = r.container, ifMatch = r.ifMatch
         let (lockContainer, lockRow, update) = (lockContainerSQL, lockRowSQL, updateSQL)
         return try await database.transaction("replace document") { conn in
@@ -62,10 +66,11 @@ extension PostgresStorage {
         }
     }
 
-    /// Creates or replaces. With If-Match, the document must exist and carry that ETag
-    /// (a missing document fails the precondition, as in Cosmos DB and the SQLite provider).
+    /// Creates or replaces. With If-Match, the document must exist and carry that ETag (`*`:
+    /// any); a missing document fails the precondition, as in Cosmos DB and the SQLite provider.
     func upsert(_ r: WriteRequest) async throws -> Document {
         try Self.check(container: r.container, id: r.document.id)
+        try IfMatch.validate(r.ifMatch)
         let incoming = r.document, container = r.container, ifMatch = r.ifMatch
         let (lockContainer, lockRow, update) = (lockContainerSQL, lockRowSQL, updateSQL)
         // A row another writer inserted after our FOR UPDATE found none is taken over by ON
@@ -80,7 +85,7 @@ extension PostgresStorage {
                 try Self.checkIfMatch(ifMatch, current)
                 return try await Self.update(conn, update, container, incoming, over: current)
             }
-            if let ifMatch { throw StorageError.etagMismatch(incoming.id, ifMatch: ifMatch, current: nil) }
+            try IfMatch.check(ifMatch, id: incoming.id, current: nil, exists: false)
             let doc = try Self.stamped(incoming, over: nil)
             var b = PostgresBindings()
             b.append(container); b.append(doc.partitionKey); b.append(doc.id); b.append(try Self.text(doc.data))
@@ -96,6 +101,7 @@ extension PostgresStorage {
 
     func delete(_ k: DocumentKey) async throws -> DeleteResult {
         try Self.check(container: k.container, id: k.id)
+        try IfMatch.validate(k.ifMatch)
         let (lockContainer, lockRow) = (lockContainerSQL, lockRowSQL)
         let sql = "DELETE FROM \(documents) WHERE container = $1 AND partition_key = $2 AND id = $3"
         return try await database.transaction("delete document") { conn in
@@ -128,9 +134,7 @@ extension PostgresStorage {
     }
 
     private static func checkIfMatch(_ ifMatch: String?, _ current: Document) throws {
-        if let ifMatch, ifMatch != current.etag {
-            throw StorageError.etagMismatch(current.id, ifMatch: ifMatch, current: current.etag)
-        }
+        try IfMatch.check(ifMatch, id: current.id, current: current.etag)
     }
 
     /// Throws `.notFound` unless the container exists; holds it (FOR SHARE) until the end of the transaction.

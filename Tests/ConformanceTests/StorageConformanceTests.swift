@@ -41,7 +41,7 @@ struct StorageConformanceTests {
 
         /// A loopback fake (a script in Tests/Fakes) the provider needs, started per store.
         var fake: String? = nil
-        /// Runs against `PostgresTestServer`: `start` adds `url` and a per-store `schema`.
+        /// Runs against `PostgresTestServer`: `start` and `target` add `url` and a per-store `schema`.
         var onPostgres = false
 
         /// Opens the provider; with a `fake`, starts it (or reuses `server`, to reopen the same
@@ -103,12 +103,17 @@ extension StorageConformanceTests.Provider {
     /// The provider as the conformance kit opens it: a fresh data folder per store, and for a
     /// provider with a `fake`, a fresh fake (kept, with the folder, when the store is reopened).
     var target: ConformanceTarget {
-        let (product, id, config, tier, fake) = (product, id, config, tier, fake)
+        let (product, id, config, tier, fake, onPostgres) = (product, id, config, tier, fake, onPostgres)
         let library = BuildProducts.url("lib\(product).so")
         return ConformanceTarget(name: testDescription) { dataDir, context in
             let dir = try dataDir ?? ConformanceTarget.freshDirectory()
             var cfg = config
             cfg["data_dir"] = .string(dir.path)
+            if onPostgres {
+                // A schema per store, named after its folder: a reopened store finds its data again.
+                cfg["url"] = .string(try PostgresTestServer.requireURL())
+                cfg["schema"] = cfg["schema"] ?? .string(PostgresTestServer.schema(for: dir.lastPathComponent))
+            }
             var server = context as? FakeServer
             if let fake, server == nil { server = try await FakeServer(script: fake, timeout: .seconds(60)) }  // 116 cases start fakes at once on a loaded machine
             if let server { cfg["endpoint"] = .string(server.baseURL) }
