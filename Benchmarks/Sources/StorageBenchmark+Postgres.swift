@@ -100,7 +100,7 @@ extension StorageBenchmark {
             """, transactions: writes)
         let fQuery = floors.run("query", """
             \\set g random(0, 99)
-            SELECT id, partition_key, data, created_at, updated_at, etag FROM \(s).documents WHERE container = 'bench' AND doc #> '{group}' = (:g)::text::jsonb ORDER BY partition_key, id LIMIT 11;
+            SELECT id, partition_key, data, created_at, updated_at, etag FROM \(s).documents WHERE container = 'bench' AND (doc -> 'group') = (:g)::text::jsonb ORDER BY partition_key, id LIMIT 11;
             """, transactions: queries)
         let fReadMany = floors.run("read", """
             \\set i random(0, \(writes - 1))

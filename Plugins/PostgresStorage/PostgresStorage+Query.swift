@@ -6,10 +6,11 @@ import StorageSupport
 /// byte order, paged by keyset (never OFFSET): a page reads `max_items + 1` rows after the
 /// token's key, and the extra row, when present, only says that a next page exists.
 ///
-/// Each where entry `"a.b": value` becomes `doc #> $n::text[] = $m::jsonb`, the path and the
-/// value (its canonical JSON) both bound as parameters, never spliced into the SQL. jsonb
+/// Each where entry `"a.b": value` becomes `(doc -> $n::text -> $m::text) = $k::jsonb`, the
+/// names and the value (its canonical JSON) all bound as parameters, never spliced into the SQL;
+/// a name only ever selects an object key, never an array element. jsonb
 /// equality is type-correct as the contract asks: `"1"` ≠ `1`, `1` = `1.0`, `true` ≠ `1`,
-/// `null` matches a stored null but not a missing field (`#>` gives SQL NULL), arrays compare
+/// `null` matches a stored null but not a missing field (`->` gives SQL NULL), arrays compare
 /// in order, objects whatever their key order.
 extension PostgresStorage {
     static let defaultMaxItems = 100
@@ -40,9 +41,15 @@ extension PostgresStorage {
         // In key order, so equal where-clauses give equal SQL.
         for key in q.where.keys.sorted() {
             guard let value = q.where[key] else { continue }
-            let path = try StorageNames.whereSegments(key)
-            conditions.append("doc #> \(next())::text[] = \(next())::jsonb")
-            binds.append(path); binds.append(try Self.text(value))
+            // `jsonb -> text` looks up an object key and never indexes into an array ("tags.0"
+            // does not reach tags[0]); a missing key or a non-object gives SQL NULL.
+            var lhs = "doc"
+            for segment in try StorageNames.whereSegments(key) {
+                lhs += " -> \(next())::text"
+                binds.append(segment)
+            }
+            conditions.append("(\(lhs)) = \(next())::jsonb")
+            binds.append(try Self.text(value))
         }
         let sql = "SELECT \(PostgresSchema.documentColumns) FROM \(documents) WHERE " + conditions.joined(separator: " AND ")
             + " ORDER BY partition_key, id LIMIT \(next())"

@@ -65,7 +65,9 @@ struct PostgresStorageTests {
         #expect(report.details?["url"] == "postgres://lightning@127.0.0.1:1/lightning")
         let message = await s.expectError(Method.containerList, Empty(), .unavailable)
         #expect(message?.hasPrefix("PostgreSQL at postgres://lightning@127.0.0.1:1/lightning: ") == true, "\(message ?? "")")
-        #expect(clock.now - start < .seconds(20))
+        // About 10 s for both calls alone; up to 60 s seen while the whole storage suite (174
+        // cases) loaded the 2-core machine. The bound says "answers", not "fast".
+        #expect(clock.now - start < .seconds(90))
         await s.close()
     }
 
