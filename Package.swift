@@ -41,6 +41,8 @@ let package = Package(
         // Cloud providers (docs/configuration.md#azure-mode-and-its-credentials) and the local
         // container runtime (docs/containers.md).
         .library(name: "LightningCosmosStorage", type: .dynamic, targets: ["CosmosStoragePlugin"]),
+        // Shared storage for self-hosted clusters (docs/postgres-storage.md).
+        .library(name: "LightningPostgresStorage", type: .dynamic, targets: ["PostgresStoragePlugin"]),
         .library(name: "LightningServiceBusEventBus", type: .dynamic, targets: ["ServiceBusEventBusPlugin"]),
         .library(name: "LightningAzureFunctions", type: .dynamic, targets: ["AzureFunctionsPlugin"]),
         .library(name: "LightningACIContainers", type: .dynamic, targets: ["ACIContainersPlugin"]),
@@ -60,6 +62,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        // Only the PostgreSQL storage plugin links it (docs/postgres-storage.md).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: Application layer (docs/planner.md): pure, on the protocol types only.
@@ -185,6 +189,11 @@ let package = Package(
         ),
         .target(name: "CosmosStoragePlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport", "StorageSupport"],
                 path: "Plugins/CosmosStorage", swiftSettings: strict),
+        .target(name: "PostgresStoragePlugin",
+                dependencies: ["LightningPluginKit", "LightningProtocol", "StorageSupport",
+                               .product(name: "PostgresNIO", package: "postgres-nio"),
+                               .product(name: "Logging", package: "swift-log")],
+                path: "Plugins/PostgresStorage", swiftSettings: strict),
         .target(name: "ServiceBusEventBusPlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport", "BusSupport"],
                 path: "Plugins/ServiceBusEventBus", swiftSettings: strict),
         .target(name: "AzureFunctionsPlugin", dependencies: ["LightningPluginKit", "LightningProtocol", "AzureSupport"],

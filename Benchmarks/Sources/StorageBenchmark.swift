@@ -7,7 +7,7 @@ import LightningProtocol
 /// same SQLite statements from C (Benchmarks/C/sqlite_floor.c), same schema and settings.
 struct StorageBenchmark: Benchmark {
     let name = "storage"
-    let summary = "SQLite storage plugin through the ABI vs the same SQL from C"
+    let summary = "SQLite storage plugin through the ABI vs the same SQL from C; PostgreSQL storage vs pgbench (with LT_POSTGRES_URL)"
 
     func run(_ ctx: BenchContext) async throws -> [Figure] {
         let b = name
@@ -118,6 +118,7 @@ struct StorageBenchmark: Benchmark {
             }
             await store.close()
         }
+        figures += try await postgres(ctx)
         return figures
     }
 

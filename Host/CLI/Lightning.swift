@@ -14,7 +14,7 @@ struct Lightning: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, Health.self, Plugins.self, Providers.self, Drivers.self, Events.self, Storage.self, Config.self,
-            Ps.self, Logs.self, Restart.self, Stop.self, Start.self, Functions.self, Containers.self, Tokens.self, Plans.self, Runs.self, Schedules.self, Actions.self, Tasks.self, Instructions.self, ContextHubCommand.self, PluginHost.self, PlannerAgent.self,
+            Ps.self, Logs.self, Restart.self, Stop.self, Start.self, Functions.self, Containers.self, Tokens.self, Plans.self, Runs.self, Schedules.self, Actions.self, Tasks.self, Instructions.self, ContextHubCommand.self, Cluster.self, PluginHost.self, PlannerAgent.self,
         ],
         defaultSubcommand: Serve.self
     )

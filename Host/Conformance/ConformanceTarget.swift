@@ -109,8 +109,11 @@ public struct ConformanceTarget: Sendable {
             }
             var logger = Logger(label: "lt.conformance")
             logger.logLevel = .error
+            // 60 s to be ready, not the daemon's 10 s: a suite starts a dozen plugin hosts at once on a
+            // loaded 2-core machine, and a debug build of a large library (postgres-storage: 90 MB
+            // with NIO and BoringSSL) takes seconds to load under that load.
             return ChildHostedConnection.launch(executable: lightning, library: spec.url, id: id, version: spec.expectedVersion,
-                                                config: .object(config), logger: logger)
+                                                config: .object(config), readinessTimeoutMs: 60_000, logger: logger)
         }
     }
 

@@ -1,5 +1,6 @@
 import LightningProtocol
 import SQLiteSupport
+import StorageSupport
 
 /// Turns a `storage.query` where-clause into SQL conditions on the `data` column.
 ///
@@ -34,15 +35,7 @@ struct QueryCompiler {
     /// - Throws: `WireError(.invalidArgument)` when a segment is empty or contains `"`, `\` or a
     ///   control character (SQLite's path syntax cannot express them portably).
     static func jsonPath(_ key: String) throws -> String {
-        let segments = key.split(separator: ".", omittingEmptySubsequences: false)
-        let bad = segments.contains { s in
-            s.isEmpty || s.unicodeScalars.contains { $0 == "\"" || $0 == "\\" || $0.value < 0x20 }
-        }
-        if bad {
-            throw WireError(.invalidArgument,
-                            "field \"where\" key \(JSONValue.string(key)): expected a dotted path of non-empty names without '\"', '\\' or control characters")
-        }
-        return "$" + segments.map { ".\"\($0)\"" }.joined()
+        "$" + (try StorageNames.whereSegments(key)).map { ".\"\($0)\"" }.joined()
     }
 
     private mutating func add(path: String, _ value: JSONValue) throws {

@@ -35,12 +35,25 @@ struct StorageConformanceTests {
                                      config: ["key": "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="],
                                      fake: "cosmos_fake.py")
 
+        /// PostgreSQL on the server of `LT_POSTGRES_URL` (Tests/Fakes/postgres-setup.sh), each
+        /// store in its own schema named after its data directory (so reopening finds it again).
+        static let postgres = Provider(product: "LightningPostgresStorage", id: "postgres-storage", onPostgres: true)
+
         /// A loopback fake (a script in Tests/Fakes) the provider needs, started per store.
         var fake: String? = nil
+        /// Runs against `PostgresTestServer`: `start` and `target` add `url` and a per-store `schema`.
+        var onPostgres = false
 
         /// Opens the provider; with a `fake`, starts it (or reuses `server`, to reopen the same
         /// account) and passes its URL as config `endpoint`.
         func start(dataDir: URL? = nil, fake server: FakeServer? = nil) async throws -> PluginUnderTest {
+            if onPostgres {
+                let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("lt-conf-\(UUID().uuidString.prefix(8))")
+                var cfg = config
+                cfg["url"] = .string(try PostgresTestServer.requireURL())
+                cfg["schema"] = cfg["schema"] ?? .string(PostgresTestServer.schema(for: dir.lastPathComponent))
+                return try PluginUnderTest.open(product: product, id: id, config: cfg, dataDir: dir, tier: tier)
+            }
             guard let fake else { return try open(dataDir: dataDir) }
             let running: FakeServer
             if let server { running = server } else { running = try await FakeServer(script: fake) }
@@ -53,6 +66,7 @@ struct StorageConformanceTests {
     }
 
     static let providers: [Provider] = [.sqlite, .sqlite.inTier(.process), .cosmos, .cosmos.inTier(.process)]
+        + (ExternalTool.shouldRun(ExternalTool.hasPostgres) ? [.postgres, .postgres.inTier(.process)] : [])
 
     /// Every rule of the storage contract (LightningConformance's `StorageRules`, each naming its
     /// section of docs/plugin-abi.md#storage) against every provider, a fresh store per case:
@@ -89,12 +103,17 @@ extension StorageConformanceTests.Provider {
     /// The provider as the conformance kit opens it: a fresh data folder per store, and for a
     /// provider with a `fake`, a fresh fake (kept, with the folder, when the store is reopened).
     var target: ConformanceTarget {
-        let (product, id, config, tier, fake) = (product, id, config, tier, fake)
+        let (product, id, config, tier, fake, onPostgres) = (product, id, config, tier, fake, onPostgres)
         let library = BuildProducts.url("lib\(product).so")
         return ConformanceTarget(name: testDescription) { dataDir, context in
             let dir = try dataDir ?? ConformanceTarget.freshDirectory()
             var cfg = config
             cfg["data_dir"] = .string(dir.path)
+            if onPostgres {
+                // A schema per store, named after its folder: a reopened store finds its data again.
+                cfg["url"] = .string(try PostgresTestServer.requireURL())
+                cfg["schema"] = cfg["schema"] ?? .string(PostgresTestServer.schema(for: dir.lastPathComponent))
+            }
             var server = context as? FakeServer
             if let fake, server == nil { server = try await FakeServer(script: fake, timeout: .seconds(60)) }  // 116 cases start fakes at once on a loaded machine
             if let server { cfg["endpoint"] = .string(server.baseURL) }

@@ -20,9 +20,9 @@ struct DaemonConfigurationTests {
     }
 
     @Test func anUnknownProviderIdStopsTheStartAndListsTheKnownOnes() async throws {
-        let (code, err) = try await refusedStart(["LIGHTNING_STORAGE_PROVIDER": "postgres-storage"])
+        let (code, err) = try await refusedStart(["LIGHTNING_STORAGE_PROVIDER": "mongo-storage"])
         #expect(code != 0)
-        #expect(err.contains("providers.storage = \"postgres-storage\" (from env LIGHTNING_STORAGE_PROVIDER): no storage provider with that id; known: cosmos-storage, sqlite-storage"))
+        #expect(err.contains("providers.storage = \"mongo-storage\" (from env LIGHTNING_STORAGE_PROVIDER): no storage provider with that id; known: cosmos-storage, postgres-storage, sqlite-storage"))
     }
 
     @Test func pinTrustsTheBuiltLibrariesWithoutRewritingTheManifests() async throws {

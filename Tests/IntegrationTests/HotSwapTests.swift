@@ -41,7 +41,7 @@ struct HotSwapTests {
         #expect(badConfig.json["error"]?["message"]?.stringValue?.hasPrefix("swap refused, sqlite-storage keeps serving") == true)
         let unknown = try await d.put("/v1/providers/storage", ["plugin": "mongo-storage"])
         #expect(unknown.status == 404)
-        #expect(unknown.json["error"]?["message"] == "no storage provider \"mongo-storage\"; known: cosmos-storage, sqlite-storage")
+        #expect(unknown.json["error"]?["message"] == "no storage provider \"mongo-storage\"; known: cosmos-storage, postgres-storage, sqlite-storage")
         let wrongKind = try await d.put("/v1/providers/storage", ["plugin": "local-eventbus"])
         #expect(wrongKind.status == 400)
         let badKind = try await d.put("/v1/providers/queue", ["plugin": "x"])

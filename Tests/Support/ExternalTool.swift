@@ -1,7 +1,8 @@
 public import Foundation
 
 /// Tools some suites need that a fresh machine may not have: `redis-server`, Microsoft's Azure
-/// SDKs for Python (the signature oracles), pm4py (the soundness oracle), podman (`PodmanService`).
+/// SDKs for Python (the signature oracles), pm4py (the soundness oracle), podman (`PodmanService`), a PostgreSQL
+/// server (`PostgresTestServer`).
 ///
 /// On a developer's machine without one, the tests that need it are skipped and say why and how
 /// to install it, so `swift test` passes as the README says. Where `CI` is set (or
@@ -27,6 +28,9 @@ public enum ExternalTool {
 
     /// `redis-server` can be found (`$REDIS_SERVER`, PATH, /usr/bin, /usr/local/bin).
     public static var hasRedis: Bool { (try? RedisServer.executable()) != nil }
+
+    /// A PostgreSQL server to test against: `LT_POSTGRES_URL` is set (`PostgresTestServer`).
+    public static var hasPostgres: Bool { PostgresTestServer.available }
 
     public static let hasAzureSDKs = pythonHas(["azure.cosmos", "azure.servicebus", "azure.identity", "azure.mgmt.containerinstance"])
     public static let hasPM4Py = pythonHas(["pm4py"])

@@ -44,6 +44,10 @@ extension APIServer {
             return APIResponse.json(["drivers": list])
         }
         router.get("/v1/router/stats") { _, _ in APIResponse.json(daemon.router.stats) }
+        router.get("/v1/cluster") { _, _ in
+            await respond { APIResponse.json(ClusterNodes(enabled: daemon.cluster.enabled, nodes: try await daemon.cluster.nodes(now: Timestamp.now()),
+                                          leases: daemon.cluster.enabled ? [daemon.lease.status(now: Timestamp.now().millis)] : [])) }
+        }
         router.get("/ready") { _, _ in await respond { try await readiness() } }
         router.get("/metrics") { _, _ in await metricsResponse() }
         router.get("/v1/metrics") { _, _ in await metricsResponse() }
@@ -110,7 +114,7 @@ extension APIServer {
         "GET /v1/functions/{name}/invocations/{id}", "GET /v1/functions/{name}/logs",
         "POST|GET /v1/containers", "GET|DELETE /v1/containers/{name}", "POST /v1/containers/{name}/start",
         "POST /v1/containers/{name}/stop", "GET /v1/containers/{name}/logs", "POST /v1/containers/{name}/wait",
-        "POST /v1/containers/images/pull", "POST /v1/containers/images/import", "GET /v1/plugins", "GET /v1/providers", "GET /v1/drivers", "GET /v1/router/stats", "GET /v1/metrics",
+        "POST /v1/containers/images/pull", "POST /v1/containers/images/import", "GET /v1/plugins", "GET /v1/providers", "GET /v1/drivers", "GET /v1/router/stats", "GET /v1/cluster", "GET /v1/metrics",
         "GET /v1/config", "POST /v1/events", "GET /v1/events", "GET /v1/events/stats", "POST /v1/events/replay",
         "GET /v1/events/deadletters", "POST /v1/events/deadletters/reprocess", "GET /v1/events/orphans",
         "POST /v1/events/orphans/drain", "GET /v1/subscriptions", "GET /v1/storage/containers",

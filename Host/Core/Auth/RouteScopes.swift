@@ -20,7 +20,7 @@ public enum RouteScopes {
         "GET /health": .open, "GET /v1/health": .open, "GET /ready": .open, "GET /openapi.json": .open,
         "GET /metrics": .scope(.read), "GET /v1/metrics": .scope(.read),
         "GET /v1/plugins": .scope(.read), "GET /v1/providers": .scope(.read), "GET /v1/drivers": .scope(.read),
-        "GET /v1/router/stats": .scope(.read),
+        "GET /v1/router/stats": .scope(.read), "GET /v1/cluster": .scope(.read),
         "PUT /v1/providers/{kind}": .scope(.admin),
         "GET /v1/config": .scope(.admin),
         // Tokens

@@ -42,6 +42,10 @@ public final class Daemon: Sendable {
     public let plans = PlanExecutor()
     /// Fires the time events of saved plans (a service after the start).
     public let scheduler = PlanScheduler()
+    /// Heartbeats into the store and lists the cluster's nodes (a service after the start).
+    public let cluster: ClusterMembership
+    /// Keeps the cluster's singleton lease (a service after the start; only with the cluster on).
+    public let lease: LeaseService
     /// Carries out instructions on the events they match (a service after the start).
     public let instructions = InstructionEngine()
     /// The Context Hub: documents, versions and search through the storage provider (docs/context-hub.md).
@@ -52,6 +56,9 @@ public final class Daemon: Sendable {
     public init(config: DaemonConfig, logger: Logger) {
         self.config = config
         self.logger = logger
+        self.cluster = ClusterMembership(policy: ClusterMembership.policy(config.environment),
+                                         enabled: ClusterMembership.enabled(config.environment))
+        self.lease = LeaseService(enabled: ClusterMembership.enabled(config.environment), environment: config.environment)
         self.loader = PluginLoader(logger: Logger(label: "lt.loader"))
         self.crashGuard = CrashGuard(policy: .init(deadLetterAfter: config.router.crashDeadLetterAfter, quarantine: config.router.quarantineOnCrash),
                                      logger: Logger(label: "lt.crashguard"))
@@ -76,6 +83,8 @@ public final class Daemon: Sendable {
         (supervisor.services.host as? DaemonHostServices.Deferred)?.target.withLock { $0 = host }
         plans.attach(self)
         scheduler.attach(self)
+        cluster.attach(self)
+        lease.attach(self)
         instructions.attach(self)
     }
 
@@ -167,6 +176,7 @@ public final class Daemon: Sendable {
         let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
                                    AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self), AfterStart(instructions, daemon: self),
                                    AfterStart(ContextIndexer(hub: context), daemon: self),
+                                   AfterStart(cluster, daemon: self), AfterStart(lease, daemon: self),
                                    AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }
     }

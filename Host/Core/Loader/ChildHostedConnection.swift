@@ -93,8 +93,10 @@ extension ChildHostedConnection {
     ///     nil: they fail with `.unavailable`.
     public static func launch(executable: URL, library: URL, id: String, version: String? = nil, config: JSONValue,
                               services: (any HostServices)? = nil, name: String? = nil,
-                              callTimeout: Duration = .seconds(300), logger: Logger = Logger(label: "lt.supervisor")) -> ChildHostedConnection {
+                              callTimeout: Duration = .seconds(300), readinessTimeoutMs: Int? = nil,
+                              logger: Logger = Logger(label: "lt.supervisor")) -> ChildHostedConnection {
         var spec = ChildSpec(command: executable.path)
+        if let readinessTimeoutMs { spec.readinessTimeoutMs = readinessTimeoutMs }
         spec.args = PluginChildHost.arguments(manifest: nil, library: library, id: id, version: version, sha256: nil)
         spec.restart = .permanent
         let childName = name ?? "plugin:\(id)#\(PluginChildHost.nextInstance())"

@@ -27,4 +27,20 @@ public enum StorageNames {
                             "field \"id\": expected 1 to 255 characters without '/', '\\', '?' or '#', got \(JSONValue.string(id))")
         }
     }
+
+    /// The names of a `storage.query` where key: `"address.city"` → `["address", "city"]`.
+    /// - Throws: `WireError(.invalidArgument)` when a segment is empty or contains `"`, `\` or a
+    ///   control character (the SQLite provider's path syntax cannot express them portably, and
+    ///   every provider refuses the same keys).
+    public static func whereSegments(_ key: String) throws -> [String] {
+        let segments = key.split(separator: ".", omittingEmptySubsequences: false)
+        let bad = segments.contains { s in
+            s.isEmpty || s.unicodeScalars.contains { $0 == "\"" || $0 == "\\" || $0.value < 0x20 }
+        }
+        if bad {
+            throw WireError(.invalidArgument,
+                            "field \"where\" key \(JSONValue.string(key)): expected a dotted path of non-empty names without '\"', '\\' or control characters")
+        }
+        return segments.map(String.init)
+    }
 }

@@ -1,0 +1,27 @@
+import ArgumentParser
+import LightningProtocol
+
+struct Cluster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the daemons sharing this daemon's store, with their liveness (alive, suspect, gone).",
+        discussion: """
+            Every daemon writes a heartbeat to the storage provider (container cluster_nodes); daemons \
+            on one shared store (postgres-storage, cosmos-storage) see each other. A node that \
+            stopped heartbeating shows as suspect, then gone (docs/cluster.md).
+            """)
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let r = try await options.client.get("/v1/cluster")
+        if options.json { return Output.json(r) }
+        if r["enabled"] == false {
+            print("cluster membership is off on this daemon (start it with LIGHTNING_CLUSTER=on); listing it alone")
+        }
+        let rows = (r["nodes"]?.arrayValue ?? []).map { n in
+            [Output.text(n["id"]) + (n["self"] == true ? " (this)" : ""), Output.text(n["state"]), Output.text(n["address"]),
+             Output.text(n["version"]), Output.text(n["last_heartbeat"]), Output.text(n["load"]?["in_flight"]),
+             "\(n["drivers"]?.arrayValue?.count ?? 0)", "\(n["agents"]?.arrayValue?.count ?? 0)"]
+        }
+        Output.table(["NODE", "STATE", "ADDRESS", "VERSION", "LAST_HEARTBEAT", "IN_FLIGHT", "DRIVERS", "AGENTS"], rows)
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+public import LightningProtocol
+import Logging
+public import ServiceLifecycle
+
+/// Cluster membership (docs/cluster.md#membership): a `Service` that, every heartbeat interval,
+/// writes this daemon's record (id, address, version, drivers, agents, load, heartbeat time) to
+/// the container `cluster_nodes` through the storage provider, so every daemon sharing the store
+/// (PostgreSQL, Cosmos DB) sees every other. `nodes(now:)` reads them back with their liveness,
+/// decided by the pure `LivenessPolicy`.
+///
+/// ```
+/// run(): every interval ─► upsert cluster_nodes/<node id> {…, heartbeat_at}
+/// GET /v1/cluster ─► nodes(now:) ─► query cluster_nodes ─► LivenessPolicy.liveness ─► alive | suspect | gone
+/// ```
+///
+/// The node id is kept in `<data_dir>/node-id` (made at the first start), so a restarted daemon
+/// is the same node. A failed heartbeat is logged and retried at the next interval.
+///
+/// Off unless `LIGHTNING_CLUSTER=on`: then `run()` only waits for shutdown, nothing is written to
+/// the store, and `nodes(now:)` lists this daemon alone.
+///
+/// Rationale: a single daemon on SQLite gains nothing from a heartbeat document rewritten every
+/// few seconds, and its containers stay exactly the operator's.
+public final class ClusterMembership: Service, Sendable {
+    static let container = "cluster_nodes"
+    private let owner = Locked<Daemon?>(nil)
+    private let nodeIdBox = Locked<String?>(nil)
+    /// The container exists (made by the first heartbeat; made again after a failed one).
+    private let containerReady = Locked(false)
+    var daemon: Daemon { owner.value! }
+    let policy: LivenessPolicy
+    /// Heartbeats are written and read (`LIGHTNING_CLUSTER=on`).
+    public let enabled: Bool
+    let logger = Logger(label: "lt.cluster")
+
+    init(policy: LivenessPolicy = LivenessPolicy(), enabled: Bool = false) { self.policy = policy; self.enabled = enabled }
+
+    /// Whether `LIGHTNING_CLUSTER` turns membership on (`on`, `1`, `true`).
+    static func enabled(_ environment: [String: String]) -> Bool {
+        ["on", "1", "true"].contains((environment["LIGHTNING_CLUSTER"] ?? "").lowercased())
+    }
+
+    func attach(_ daemon: Daemon) { owner.withLock { $0 = daemon } }
+
+    /// The liveness policy, with the heartbeat interval from `LIGHTNING_CLUSTER_HEARTBEAT_MS`
+    /// (50 to 600000; default 5000) when set to a valid value, e.g. for tests that watch a node go.
+    static func policy(_ environment: [String: String]) -> LivenessPolicy {
+        guard let text = environment["LIGHTNING_CLUSTER_HEARTBEAT_MS"], let ms = Int(text), (50...600_000).contains(ms) else {
+            return LivenessPolicy()
+        }
+        return LivenessPolicy(heartbeatInterval: .milliseconds(ms))
+    }
+
+    /// This daemon's node id (a UUID kept in `<data_dir>/node-id`).
+    /// - Throws: `HostError` when the file can be neither read nor written.
+    public func nodeId() throws -> String {
+        if let id = nodeIdBox.value { return id }
+        let file = daemon.config.dataDir.appendingPathComponent("node-id")
+        let id: String
+        if let text = try? String(contentsOf: file, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            id = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else {
+            id = UUID().uuidString.lowercased()
+            do {
+                try FileManager.default.createDirectory(at: daemon.config.dataDir, withIntermediateDirectories: true)
+                try Data((id + "\n").utf8).write(to: file, options: .atomic)
+            } catch {
+                throw HostError(.configInvalid, subject: file.path, "cannot write the node id: \(error)")
+            }
+        }
+        nodeIdBox.withLock { $0 = id }
+        return id
+    }
+
+    public func run() async throws {
+        guard enabled else {
+            // Returning would stop the daemon's service group: wait for its shutdown instead.
+            try? await gracefulShutdown()
+            return
+        }
+        // Fixed rate: a slow write does not stretch the interval (others would see us suspect).
+        let clock = ContinuousClock()
+        var next = clock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do { try await heartbeat(now: Timestamp.now()) } catch {
+                containerReady.withLock { $0 = false }
+                logger.warning("cluster heartbeat: \(error)")
+            }
+            next += policy.heartbeatInterval
+            if next < clock.now { next = clock.now }
+            try? await Task.sleep(until: next, clock: clock)
+        }
+    }
+
+    /// Writes this node's record.
+    func heartbeat(now: Timestamp) async throws {
+        let record = try currentRecord(now: now)
+        let storage = daemon.providers.storage
+        if !containerReady.value {
+            _ = try await storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
+            containerReady.withLock { $0 = true }
+        }
+        let data = try Wire.decode(JSONValue.self, from: Wire.encode(record))
+        _ = try await storage.call(Method.documentUpsert,
+                                   WriteRequest(container: Self.container, document: Document(id: record.id, data: data)), as: Document.self)
+    }
+
+    func currentRecord(now: Timestamp) throws -> NodeRecord {
+        let d = daemon
+        let stats = d.router.stats
+        let drivers = d.router.drivers
+        let agents = drivers.compactMap { $0 as? AgentDriver }.map(\.name).sorted()
+        let inFlight = stats.drivers.values.reduce(0) { $0 + $1.inFlight }
+        return NodeRecord(id: try nodeId(), address: "\(d.config.host):\(d.config.port)", version: LightningVersion.current,
+                          drivers: drivers.map(\.name).filter { !agents.contains($0) }.sorted(), agents: agents,
+                          load: NodeRecord.Load(inFlight: inFlight, published: stats.published, routed: stats.routed),
+                          heartbeatAt: now.millis)
+    }
+
+    /// Every node that ever wrote a heartbeat to the shared store, with its liveness at `now`,
+    /// sorted by id; this node is marked `self`.
+    public func nodes(now: Timestamp) async throws -> [ClusterNode] {
+        let me = try nodeId()
+        guard enabled else { return [ClusterNode(record: try currentRecord(now: now), state: .alive, isSelf: true)] }
+        let records = try await daemon.providers.storage.allDocuments(in: Self.container, as: NodeRecord.self)
+        return records.sorted { $0.id < $1.id }.map { r in
+            ClusterNode(record: r, state: policy.liveness(lastHeartbeat: r.heartbeatAt, now: now.millis), isSelf: r.id == me)
+        }
+    }
+}
+
+/// One daemon's heartbeat document (container `cluster_nodes`, id = node id).
+public struct NodeRecord: Codable, Sendable, Equatable {
+    public struct Load: Codable, Sendable, Equatable {
+        /// Deliveries being handled now, over every driver and agent.
+        public var inFlight: Int
+        /// Events accepted and deliveries handled since the daemon started.
+        public var published: Int
+        public var routed: Int
+        enum CodingKeys: String, CodingKey { case inFlight = "in_flight", published, routed }
+    }
+
+    public var id: String
+    /// `host:port` of the daemon's API listener.
+    public var address: String
+    public var version: String
+    public var drivers: [String]
+    public var agents: [String]
+    public var load: Load
+    /// When this heartbeat was written (the writer's clock, ms since 1970).
+    public var heartbeatAt: Int64
+
+    enum CodingKeys: String, CodingKey { case id, address, version, drivers, agents, load, heartbeatAt = "heartbeat_at" }
+}
+
+/// A node as `GET /v1/cluster` shows it.
+public struct ClusterNode: Codable, Sendable, Equatable {
+    public var record: NodeRecord
+    public var state: NodeLiveness
+    public var isSelf: Bool
+
+    public func encode(to encoder: any Encoder) throws {
+        try record.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(state, forKey: .state)
+        try c.encode(isSelf, forKey: .isSelf)
+        try c.encode(Timestamp(millis: record.heartbeatAt), forKey: .lastHeartbeat)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        record = try NodeRecord(from: decoder)
+        let c = try decoder.container(keyedBy: Keys.self)
+        state = try c.decode(NodeLiveness.self, forKey: .state)
+        isSelf = try c.decode(Bool.self, forKey: .isSelf)
+    }
+
+    public init(record: NodeRecord, state: NodeLiveness, isSelf: Bool) {
+        self.record = record; self.state = state; self.isSelf = isSelf
+    }
+
+    enum Keys: String, CodingKey { case state, isSelf = "self", lastHeartbeat = "last_heartbeat" }
+}
+
+/// The body of `GET /v1/cluster`.
+public struct ClusterNodes: Codable, Sendable, Equatable {
+    /// Membership is on (`LIGHTNING_CLUSTER=on`); when off, `nodes` is this daemon alone.
+    public var enabled: Bool
+    public var nodes: [ClusterNode]
+    /// The singleton lease as this daemon sees it (empty when membership is off).
+    public var leases: [LeaseStatus]
+}
