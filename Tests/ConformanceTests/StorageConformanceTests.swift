@@ -8,8 +8,8 @@ import Testing
 /// The storage contract (docs/plugin-abi.md#storage), checked at the ABI boundary against every
 /// storage provider in `providers`: the rules live in the `LightningConformance` library
 /// (`StorageRules`), so that the `lightning plugins test` command runs the very same ones.
-/// Nothing here depends on how a provider stores documents: a new provider joins by adding one
-/// line to `providers`. Provider-specific checks (config, ETag format, file layout) live in
+/// Nothing here depends on how a provider stores documents: a new provider joins with one
+/// `…KeepsTheContract` test function per tier (below) and a line in `providers`. Provider-specific checks (config, ETag format, file layout) live in
 /// nested suites at the end.
 @Suite(.timeLimit(.minutes(2)))
 struct StorageConformanceTests {
@@ -71,8 +71,20 @@ struct StorageConformanceTests {
     /// Every rule of the storage contract (LightningConformance's `StorageRules`, each naming its
     /// section of docs/plugin-abi.md#storage) against every provider, a fresh store per case:
     /// the same rules `lightning plugins test` runs against a third party's provider.
-    @Test(arguments: providers, StorageRules.all)
-    func keepsTheContract(_ p: Provider, _ rule: ConformanceRule) async {
+    /// One test per provider and tier, its rules one after another: the providers run side by
+    /// side, but 29 rules × 6 stores at once (each PostgreSQL store with its own connection pool,
+    /// each process-tier store with its own plugin-host child) overran a 2-core machine and
+    /// PostgreSQL's connection limit.
+    @Test(.serialized, arguments: StorageRules.all) func sqliteKeepsTheContract(_ rule: ConformanceRule) async { await check(.sqlite, rule) }
+    @Test(.serialized, arguments: StorageRules.all) func sqliteInAProcessKeepsTheContract(_ rule: ConformanceRule) async { await check(.sqlite.inTier(.process), rule) }
+    @Test(.serialized, arguments: StorageRules.all) func cosmosKeepsTheContract(_ rule: ConformanceRule) async { await check(.cosmos, rule) }
+    @Test(.serialized, arguments: StorageRules.all) func cosmosInAProcessKeepsTheContract(_ rule: ConformanceRule) async { await check(.cosmos.inTier(.process), rule) }
+    @Test(.serialized, .enabled(if: ExternalTool.shouldRun(ExternalTool.hasPostgres), "no PostgreSQL server (LT_POSTGRES_URL; .ci/run starts one)"),
+          arguments: StorageRules.all) func postgresKeepsTheContract(_ rule: ConformanceRule) async { await check(.postgres, rule) }
+    @Test(.serialized, .enabled(if: ExternalTool.shouldRun(ExternalTool.hasPostgres), "no PostgreSQL server (LT_POSTGRES_URL; .ci/run starts one)"),
+          arguments: StorageRules.all) func postgresInAProcessKeepsTheContract(_ rule: ConformanceRule) async { await check(.postgres.inTier(.process), rule) }
+
+    func check(_ p: Provider, _ rule: ConformanceRule) async {
         let result = await ConformanceRunner.run(rule, on: p.target)
         for failure in result.failures {
             Issue.record("\(rule.id) (\(rule.section)): \(failure)")
