@@ -64,7 +64,8 @@ struct SupervisedChildTests {
         let host = RecordingHost()
         let c = TestChildren.make(["exit-on-init", "5"], host: host) { $0.intensity = .init(maxRestarts: 3, withinSeconds: 60) }
         c.start()
-        await eventually("failed") { c.snapshot.state == .failed }
+        // Four starts with backoff between them: a loaded machine needs more than the default 15 s.
+        await eventually("failed", timeout: .seconds(60)) { c.snapshot.state == .failed }
         let s = c.snapshot
         #expect(s.restarts == 3)
         #expect(s.transitions.last?.detail?.hasPrefix("restart intensity exceeded: 3 restarts within 60 s") == true)

@@ -86,9 +86,12 @@ func processIsGone(_ pid: Int32) -> Bool {
 }
 
 extension SupervisedChild {
+    /// 30 s: the whole suite on 2 cores (fork bombs and CPU hogs among its children) has made a
+    /// well-behaved child's answer take over 10 s (issue 18, item 8: the supervisor's I/O stall is
+    /// not yet found; this bound still catches a stall that does not end).
     func event(_ type: String, _ data: JSONValue = [:]) async throws -> [Event] {
         let out = try await call(ChildProtocol.handleEvent, ["event": try Wire.decode(JSONValue.self, from: Wire.encode(Event(type: type, data: data)))],
-                                 timeout: .seconds(10))
+                                 timeout: .seconds(30))
         return try Wire.decode(HandleResult.self, from: Wire.encode(out)).events
     }
 }
