@@ -23,7 +23,7 @@ struct ClusterTests {
     }
 
     @Test func aDaemonListsItselfAliveAndOldHeartbeatsAsSuspectOrGone() async throws {
-        let d = try await TestDaemon.start(manifests: Self.minimal, environment: ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "1000"])
+        let d = try await TestDaemon.start(manifests: Self.minimal, environment: ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "5000"])
         #expect(try await d.get("/v1/cluster").json["enabled"] == true)
         try await d.eventually("the daemon lists itself") {
             try await d.get("/v1/cluster").json["nodes"]?.arrayValue?.contains { $0["self"] == true && $0["state"] == "alive" } == true
@@ -36,9 +36,10 @@ struct ClusterTests {
         // The id is the one kept in the data directory.
         #expect(try String(contentsOf: d.dataDir.appendingPathComponent("node-id"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == nodeId)
 
-        // Two other nodes whose heartbeats stopped: 3 s ago (suspect: 2 to 6 intervals of 1 s) and 1 h ago (gone).
+        // Two other nodes whose heartbeats stopped: 12 s ago (suspect: 2 to 6 intervals of 5 s, so
+        // for 18 s more, however slow the machine) and 1 h ago (gone).
         let now = Timestamp.now().millis
-        for (id, at) in [("node-suspect", now - 3_000), ("node-gone", now - 3_600_000)] {
+        for (id, at) in [("node-suspect", now - 12_000), ("node-gone", now - 3_600_000)] {
             let r = try await d.post("/v1/storage/containers/cluster_nodes/documents", ["id": .string(id), "data": [
                 "id": .string(id), "address": "10.0.0.9:7777", "version": "0.0.1", "drivers": [], "agents": [],
                 "load": ["in_flight": 0, "published": 0, "routed": 0], "heartbeat_at": .int(Int(at))]])
