@@ -72,7 +72,7 @@ struct ClusterTests {
         try await a.eventually("a sees two live nodes") { try await states(a) == ["alive", "alive"] }
         try await b.eventually("b sees two live nodes") { try await states(b) == ["alive", "alive"] }
         try await b.kill9()
-        try await a.eventually("a shows b gone", timeout: .seconds(30)) {
+        try await a.eventually("a shows b gone", timeout: .seconds(90)) {
             let nodes = try await a.get("/v1/cluster").json["nodes"]?.arrayValue ?? []
             return nodes.count == 2 && nodes.contains { $0["self"] == true && $0["state"] == "alive" }
                 && nodes.contains { $0["self"] == false && $0["state"] == "gone" }
