@@ -238,7 +238,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ABITests",
-            dependencies: ["HostCore", "LightningProtocol"],
+            dependencies: ["HostCore", "LightningProtocol", "LightningTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

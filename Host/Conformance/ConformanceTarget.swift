@@ -64,7 +64,7 @@ public struct ConformanceTarget: Sendable {
             let unique = (context as? String) ?? String(UUID().uuidString.prefix(8)).lowercased()
             var cfg = config.mapValues { Self.substitute($0, unique) }
             cfg["data_dir"] = .string(dir.path)
-            let connection = try Self.connect(spec, tier: tier, lightning: lightning, config: cfg)
+            let connection = try await Self.connect(spec, tier: tier, lightning: lightning, config: cfg)
             return ConformanceInstance(connection: connection, dataDir: dir, context: unique)
         }
     }
@@ -81,8 +81,8 @@ public struct ConformanceTarget: Sendable {
 
     /// `connect` for a library known by path and plugin id only (no pin, no version check).
     public static func connect(library: URL, id: String, tier: Tier, lightning: URL,
-                               config: [String: JSONValue]) throws -> any ProviderConnection {
-        try connect(LibrarySpec(url: library, sha256: nil, expectedId: id, expectedVersion: nil, subject: library.path),
+                               config: [String: JSONValue]) async throws -> any ProviderConnection {
+        try await connect(LibrarySpec(url: library, sha256: nil, expectedId: id, expectedVersion: nil, subject: library.path),
                     tier: tier, lightning: lightning, config: config)
     }
 
@@ -93,7 +93,7 @@ public struct ConformanceTarget: Sendable {
     /// `plugin-host` child serves the instance (the first call waits for it).
     /// - Throws: the loader's `HostError`; `ChildRun.Refused` when the child refuses.
     public static func connect(_ spec: LibrarySpec, tier: Tier, lightning: URL,
-                               config: [String: JSONValue]) throws -> any ProviderConnection {
+                               config: [String: JSONValue]) async throws -> any ProviderConnection {
         let id = spec.expectedId ?? ""
         switch tier {
         case .inProcess:
@@ -103,7 +103,7 @@ public struct ConformanceTarget: Sendable {
             let json = String(decoding: try Wire.encode(JSONValue.object(config)), as: UTF8.self)
             var args = ["plugin-host", "--library", spec.url.path, "--id", id, "--check-config", json]
             if let v = spec.expectedVersion { args += ["--plugin-version", v] }
-            let (status, stderr) = try ChildRun.run(lightning.path, args)
+            let (status, stderr) = try await ChildRun.run(lightning.path, args)
             guard status == 0 else {
                 throw ChildRun.Refused(description: "plugin-host refused \(id) (exit \(status)): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
@@ -132,13 +132,14 @@ public struct ConformanceTarget: Sendable {
     }()
 }
 
-/// Runs a program to completion (posix_spawn + waitpid on the calling thread; used only for the
-/// short `plugin-host --check-config` child).
+/// Runs a program to completion (posix_spawn, then the exit is polled: no thread is held, so many
+/// checks at once never stall the caller's concurrency pool; used for the short
+/// `plugin-host --check-config` child).
 public enum ChildRun {
     public struct Refused: Error, CustomStringConvertible { public let description: String }
 
     /// - Returns: the exit status (128 + signal for a signal) and what it wrote to stderr.
-    public static func run(_ path: String, _ args: [String]) throws -> (Int32, String) {
+    public static func run(_ path: String, _ args: [String]) async throws -> (Int32, String) {
         let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("lt-child-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errFile) }
@@ -154,7 +155,17 @@ public enum ChildRun {
         let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
         guard rc == 0 else { throw Refused(description: "posix_spawn(\(path)): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        var delay = Duration.milliseconds(1)
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || (r < 0 && errno != EINTR) { break }
+            do { try await Task.sleep(for: delay) } catch {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                throw error
+            }
+            delay = min(delay * 2, .milliseconds(20))
+        }
         let text = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
         return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), text)
     }

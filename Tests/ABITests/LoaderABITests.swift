@@ -11,7 +11,7 @@ import Testing
     let loader = PluginLoader(logger: Logger(label: "test"))
 
     func refusal(_ defines: [String], sha256: String? = nil, expectedId: String? = "abi-fixture") throws -> HostError? {
-        let lib = try CPluginBuilder.build(Self.fixture, defines: defines)
+        let lib = try await CPluginBuilder.build(Self.fixture, defines: defines)
         do {
             _ = try loader.load(LibrarySpec(url: lib, sha256: sha256, expectedId: expectedId, expectedVersion: "1.0.0", subject: "manifests/fixture.json"))
             return nil
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func loadsAndCallsAPluginBuiltFromTheHeaderAlone() async throws {
-        let lib = try CPluginBuilder.build(Self.fixture)
+        let lib = try await CPluginBuilder.build(Self.fixture)
         let plugin = try loader.load(LibrarySpec(url: lib, sha256: try PluginLoader.sha256(ofFileAt: lib, subject: "t"),
                                                  expectedId: "abi-fixture", expectedVersion: "1.0.0", subject: "t"))
         #expect(plugin.id == "abi-fixture")
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func readsOnlyStructSizeBytesOfAnOlderMinorsTable() async throws {
-        let lib = try CPluginBuilder.build(Self.fixture, defines: ["OLDER_MINOR"])
+        let lib = try await CPluginBuilder.build(Self.fixture, defines: ["OLDER_MINOR"])
         let plugin = try loader.loadLibrary(at: lib)
         #expect(plugin.hasExtensions == false)
         let conn = try plugin.makeInstance(config: [:])
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func reportsTheConfigErrorOfAFailedCreate() throws {
-        let lib = try CPluginBuilder.build(Self.fixture, defines: ["CREATE_FAILS"])
+        let lib = try await CPluginBuilder.build(Self.fixture, defines: ["CREATE_FAILS"])
         let plugin = try loader.loadLibrary(at: lib)
         #expect(throws: HostError.self) { _ = try plugin.makeInstance(config: [:]) }
         do { _ = try plugin.makeInstance(config: [:]) } catch let e as HostError {
@@ -92,17 +92,17 @@ import Testing
     }
 
     @Test func refusesAChangedBuildAtAnAlreadyLoadedPath() throws {
-        let lib = try CPluginBuilder.build(Self.fixture)
+        let lib = try await CPluginBuilder.build(Self.fixture)
         _ = try loader.loadLibrary(at: lib)
         // Overwrite the same path with a different build: glibc would return the old handle.
-        let other = try CPluginBuilder.build(Self.fixture, defines: ["PLUGIN_ID=\"abi-fixture-2\""])
+        let other = try await CPluginBuilder.build(Self.fixture, defines: ["PLUGIN_ID=\"abi-fixture-2\""])
         try FileManager.default.removeItem(at: lib)
         try FileManager.default.copyItem(at: other, to: lib)
         #expect(throws: HostError.self) { _ = try loader.loadLibrary(at: lib) }
     }
 
     @Test func asynchronousCompletionsFromOtherThreadsAndDrainBeforeDestroy() async throws {
-        let plugin = try loader.loadLibrary(at: try CPluginBuilder.build(Self.fixture))
+        let plugin = try loader.loadLibrary(at: try await CPluginBuilder.build(Self.fixture))
         let conn = try plugin.makeInstance(config: [:])
         #expect(String(decoding: try await conn.call("live", Data()), as: UTF8.self) == #"{"live":1}"#)
         // Start slow calls (completed 100 ms later on plugin threads), then close while they run.
@@ -126,7 +126,7 @@ import Testing
     @Test func pluginsReachHostServices() async throws {
         let services = RecordingServices()
         loader.setHostServices(services)
-        let plugin = try loader.loadLibrary(at: try CPluginBuilder.build(Self.fixture))
+        let plugin = try loader.loadLibrary(at: try await CPluginBuilder.build(Self.fixture))
         let conn = try plugin.makeInstance(config: [:])
         let relayed = try await conn.call("host.relay", Data(#"{"q":1}"#.utf8))
         #expect(String(decoding: relayed, as: UTF8.self) == #"{"answer":"test.method from abi-fixture: {\"q\":1}"}"#)
@@ -138,7 +138,7 @@ import Testing
 
     @Test func theCExampleDriverBuildsWithCcAndHandlesEvents() async throws {
         let source = CPluginBuilder.repoRoot.appendingPathComponent("Examples/CDriver/c_driver.c")
-        let plugin = try loader.loadLibrary(at: try CPluginBuilder.build(source, name: "c_example_driver"), expectedId: "c-example-driver")
+        let plugin = try loader.loadLibrary(at: try await CPluginBuilder.build(source, name: "c_example_driver"), expectedId: "c-example-driver")
         let conn = try plugin.makeInstance(config: [:])
         let event = Event(type: "c.greet", data: ["name": "Ada"])
         let r = try await conn.call(Method.handle, HandleRequest(event: event), as: HandleResult.self)

@@ -56,8 +56,8 @@ struct EventBusConformanceTests {
         }
 
         /// Opens a fresh store with `config`.
-        func open(_ config: [String: JSONValue] = [:]) throws -> PluginUnderTest {
-            try makeStore().open(config)
+        func open(_ config: [String: JSONValue] = [:]) async throws -> PluginUnderTest {
+            try await makeStore().open(config)
         }
 
         static let local = Provider(product: "LightningLocalEventBus", id: "local-eventbus", backend: .local,
@@ -81,8 +81,8 @@ struct EventBusConformanceTests {
         let dataDir: URL
         let config: [String: JSONValue]
 
-        func open(_ extra: [String: JSONValue] = [:]) throws -> PluginUnderTest {
-            try PluginUnderTest.open(product: provider.product, id: provider.id,
+        func open(_ extra: [String: JSONValue] = [:]) async throws -> PluginUnderTest {
+            try await PluginUnderTest.open(product: provider.product, id: provider.id,
                                      config: config.merging(extra) { _, new in new }, dataDir: dataDir, tier: provider.tier)
         }
     }
@@ -101,7 +101,7 @@ struct EventBusConformanceTests {
             try FileManager.default.createDirectory(at: store.dataDir, withIntermediateDirectories: true)
             var cfg = store.config
             cfg["data_dir"] = .string(store.dataDir.path)
-            let connection = try ConformanceTarget.connect(library: BuildProducts.url("lib\(p.product).so"), id: p.id,
+            let connection = try await ConformanceTarget.connect(library: BuildProducts.url("lib\(p.product).so"), id: p.id,
                                                            tier: p.tier == .inProcess ? .inProcess : .process,
                                                            lightning: BuildProducts.lightning, config: cfg)
             return ConformanceInstance(connection: connection, dataDir: store.dataDir, context: store)
@@ -132,7 +132,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: Provider.with(.orphans)) func eventsWithoutSubscribersAreKeptAsOrphansAndCanBeDrained(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.publish(bus, [Event(type: "nobody.listens"), Event(type: "other.thing")])
         let orphans = try await bus.call(Method.orphans, ListRequest(), as: EventList.self).events
         #expect(orphans.map(\.type) == ["nobody.listens", "other.thing"])
@@ -144,7 +144,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func idempotencyKeysAndEventIdsDeduplicate(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["*"])
         let first = try await Self.publish(bus, [Event(id: "a", type: "pay.requested", idempotencyKey: "k1")])
         let again = try await Self.publish(bus, [Event(id: "b", type: "pay.requested", idempotencyKey: "k1"),
@@ -158,14 +158,14 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func aZeroDedupWindowTurnsKeyDedupOff(_ p: Provider) async throws {
-        let bus = try p.open(["dedup_window_seconds": 0])
+        let bus = try await p.open(["dedup_window_seconds": 0])
         let out = try await Self.publish(bus, [Event(type: "x.y", idempotencyKey: "k"), Event(type: "x.y", idempotencyKey: "k")])
         #expect(out.map(\.status) == [.accepted, .accepted])
         await bus.close()
     }
 
     @Test(arguments: providers) func expiredEventsAreRefusedOrNeverDelivered(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["*"])
         let old = Event(type: "x.y", timestamp: Timestamp(millis: Timestamp.now().millis - 10_000), ttlSeconds: 5)
         let refused = try await Self.publish(bus, [old])
@@ -183,7 +183,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func invalidEventsAreRejectedOneByOneNotTheBatch(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         let out = try await Self.publish(bus, [Event(type: "ok.one"), Event(type: "bad type"), Event(type: "ok.two", ttlSeconds: 0)])
         #expect(out.map(\.status) == [.accepted, .rejected, .rejected])
         #expect(out[1].error?.hasPrefix("field \"type\"") == true)
@@ -195,7 +195,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func failedDeliveriesRetryWithBackoffThenDeadLetterAndCanBeReprocessed(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["job.*"], maxAttempts: 3, backoffMs: 20)
         try await Self.publish(bus, [Event(id: "j1", type: "job.run")])
         var outcomes: [NackResult.Outcome] = []
@@ -225,7 +225,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: Provider.with(.deadLetterOnRequest)) func nackWithoutRetryDeadLettersAtOnce(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["*"])
         try await Self.publish(bus, [Event(type: "a.b")])
         let d = try #require(try await Self.receive(bus, "s").first)
@@ -235,7 +235,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func anExpiredLeaseIsRedeliveredAndItsOldTokenNoLongerSettles(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["*"], maxAttempts: 5)
         try await Self.publish(bus, [Event(type: "a.b")])
         let first = try await Self.receive(bus, "s", leaseMs: 50)
@@ -250,7 +250,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func expiredLeasesCountAsAttemptsUntilTheEventIsDeadLettered(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["*"], maxAttempts: 2)
         try await Self.publish(bus, [Event(id: "slow", type: "a.b")])
         let first = try await Self.receive(bus, "s", leaseMs: 30)
@@ -272,7 +272,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func aNackedEventComesBackAfterTheBackoffNotBefore(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         // Backoffs of seconds, not milliseconds: "not before" must hold on a loaded machine too.
         _ = try await bus.call(Method.subscribe, Subscription(name: "s", patterns: ["*"], maxAttempts: 5, backoffMs: 1500, maxBackoffMs: 2000),
                                as: SubscriptionInfo.self)
@@ -307,7 +307,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: Provider.with(.orphans)) func atMostMaxOrphansAreKeptOldestForgottenFirst(_ p: Provider) async throws {
-        let bus = try p.open(["max_orphans": 2])
+        let bus = try await p.open(["max_orphans": 2])
         try await Self.publish(bus, [Event(id: "o1", type: "x.y"), Event(id: "o2", type: "x.y"), Event(id: "o3", type: "x.y")])
         #expect(try await bus.call(Method.orphans, ListRequest(), as: EventList.self).events.map(\.id) == ["o2", "o3"])
         #expect(try await bus.call(Method.stats, Empty(), as: BusStats.self).orphaned == 3)
@@ -315,7 +315,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: Provider.with(.priorityOrder)) func higherPrioritiesAreDeliveredFirst(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["*"])
         try await Self.publish(bus, [Event(id: "low", type: "t.x", priority: .low), Event(id: "n", type: "t.x"),
                                      Event(id: "crit", type: "t.x", priority: .critical), Event(id: "hi", type: "t.x", priority: .high)])
@@ -324,7 +324,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func aLongPollWakesWhenAnEventArrives(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["*"])
         async let got = Self.receive(bus, "s", waitMs: 30_000)
         try await Task.sleep(for: .milliseconds(100))
@@ -334,7 +334,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: Provider.with(.history)) func historyPagesByContinuationSeeEveryEventOnceWhilePublishingGoesOn(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         _ = try await Self.publish(bus, (0..<25).map { Event(id: "old\($0)", type: "page.item") })
         var seen: [String] = []
         var token: String?
@@ -354,7 +354,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: Provider.with(.history)) func historyFiltersAndReplayRequeues(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         let t0 = Timestamp.now()
         try await Self.publish(bus, [Event(id: "e1", type: "user.created"), Event(id: "e2", type: "user.deleted", correlationId: "c1"),
                                      Event(id: "e3", type: "order.placed", correlationId: "c1")])
@@ -378,7 +378,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func badRequestsNameTheField(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         let m = await bus.expectError(Method.subscribe, Subscription(name: "s", patterns: ["ok", "no spaces"]), .invalidArgument)
         #expect(m == "subscription: field \"patterns[1]\": expected \"*\", a type, or a type followed by \".*\", got \"no spaces\"")
         await bus.expectError(Method.receive, ReceiveRequest(subscription: "ghost"), .notFound)
@@ -401,7 +401,7 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func subscriptionsAreListedWithPendingCountsAndCanBeRemoved(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "b", ["x.*"])
         try await Self.subscribe(bus, "a", ["*"])
         try await Self.publish(bus, [Event(type: "x.y"), Event(type: "z.z")])
@@ -418,14 +418,14 @@ struct EventBusConformanceTests {
     /// journal file; the same Redis URL, key prefix and data directory, hence the same consumer).
     @Test(arguments: Provider.with(.uncountedLeaseReturn)) func acknowledgedPublishesSurviveReopeningAndLeasesAreReturned(_ p: Provider) async throws {
         let store = try p.makeStore()
-        let bus = try store.open()
+        let bus = try await store.open()
         try await Self.subscribe(bus, "s", ["*"])
         try await Self.publish(bus, (0..<10).map { Event(id: "e\($0)", type: "t.x") })
         let leased = try await Self.receive(bus, "s", max: 4)
         #expect(leased.count == 4)
         await bus.close()
 
-        let reopened = try store.open()
+        let reopened = try await store.open()
         let all = try await Self.receive(reopened, "s", max: 100)
         #expect(all.map(\.event.id) == (0..<10).map { "e\($0)" })
         // The interrupted lease did not count as an attempt.
@@ -439,7 +439,7 @@ struct EventBusConformanceTests {
     /// whole suite on 2 cores this case passed the 2-minute limit in CI (the plugin's own
     /// concurrency is covered by ServiceBusEventBusTests).
     @Test(arguments: providers.filter { $0.id != "servicebus-eventbus" }) func concurrentPublishesAreAllJournaled(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["*"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             // 16 concurrent publishers of 10 events each (400 at once kept the Service Bus fake, one
@@ -468,7 +468,7 @@ struct EventBusConformanceTests {
     /// Both test stores fsync before acknowledging: the local journal with `durability: full`,
     /// the test redis-server with `appendonly yes` and `appendfsync always`.
     @Test(arguments: providers) func healthReportsTheStoreAndItsDurability(_ p: Provider) async throws {
-        let bus = try p.open()
+        let bus = try await p.open()
         let h = try await bus.call(Method.health, Empty(), as: HealthReport.self)
         #expect(h.status == .healthy)
         #expect(h.details?["durability"] == "full")
@@ -484,10 +484,10 @@ extension EventBusConformanceTests {
     struct RedisEventBusTests {
         /// Two "daemons": instances with their own data directories (so their own consumer names)
         /// on one Redis store.
-        static func pair() throws -> (PluginUnderTest, PluginUnderTest) {
+        static func pair() async throws -> (PluginUnderTest, PluginUnderTest) {
             let store = try Provider.redis.makeStore()
-            let a = try store.open()
-            let b = try BusStore(provider: .redis, dataDir: store.dataDir.appendingPathExtension("b"), config: store.config).open()
+            let a = try await store.open()
+            let b = try await BusStore(provider: .redis, dataDir: store.dataDir.appendingPathExtension("b"), config: store.config).open()
             return (a, b)
         }
 
@@ -502,7 +502,7 @@ extension EventBusConformanceTests {
         }
 
         @Test func daemonsSharingAPrefixCompeteForOneSubscription() async throws {
-            let (a, b) = try Self.pair()
+            let (a, b) = try await Self.pair()
             try await EventBusConformanceTests.subscribe(a, "work", ["job.*"])
             try await EventBusConformanceTests.publish(b, (0..<10).map { Event(id: "j\($0)", type: "job.run") })
             let first = try await EventBusConformanceTests.receive(a, "work", max: 4)
@@ -518,7 +518,7 @@ extension EventBusConformanceTests {
         }
 
         @Test func aPublishInOneDaemonWakesALongPollInAnother() async throws {
-            let (a, b) = try Self.pair()
+            let (a, b) = try await Self.pair()
             try await EventBusConformanceTests.subscribe(a, "s", ["*"])
             let start = ContinuousClock.now
             async let got = EventBusConformanceTests.receive(a, "s", waitMs: 120_000)
@@ -533,7 +533,7 @@ extension EventBusConformanceTests {
         }
 
         @Test func aSubscriptionMadeInAnotherDaemonTakesEffectForTheNextPublish() async throws {
-            let (a, b) = try Self.pair()
+            let (a, b) = try await Self.pair()
             try await EventBusConformanceTests.subscribe(a, "early", ["*"])
             #expect(try await EventBusConformanceTests.publish(a, [Event(type: "t.x")]).map(\.subscribers) == [1])
             try await EventBusConformanceTests.subscribe(b, "late", ["t.*"])
@@ -547,7 +547,7 @@ extension EventBusConformanceTests {
         }
 
         @Test func aLargePublishIsChunkedInOrderAndAtomicPerEvent() async throws {
-            let bus = try Provider.redis.open()
+            let bus = try await Provider.redis.open()
             try await EventBusConformanceTests.subscribe(bus, "s", ["*"])
             var events = (0..<3000).map { Event(id: "e\($0)", type: "bulk.x") }
             events[1500] = Event(id: "e0", type: "bulk.x")  // a duplicate id in the middle of a chunk
@@ -563,14 +563,14 @@ extension EventBusConformanceTests {
 
         @Test func aRestartedDaemonTakesBackOnlyItsOwnLeases() async throws {
             let store = try Provider.redis.makeStore()
-            let a = try store.open()
-            let other = try BusStore(provider: .redis, dataDir: store.dataDir.appendingPathExtension("b"), config: store.config).open()
+            let a = try await store.open()
+            let other = try await BusStore(provider: .redis, dataDir: store.dataDir.appendingPathExtension("b"), config: store.config).open()
             try await EventBusConformanceTests.subscribe(a, "s", ["*"])
             try await EventBusConformanceTests.publish(a, [Event(id: "mine", type: "t.x"), Event(id: "theirs", type: "t.x")])
             #expect(try await EventBusConformanceTests.receive(a, "s", max: 1).map(\.event.id) == ["mine"])
             #expect(try await EventBusConformanceTests.receive(other, "s", max: 1).map(\.event.id) == ["theirs"])
             await a.close()
-            let restarted = try store.open()
+            let restarted = try await store.open()
             // "theirs" is still leased by the other daemon, which is alive.
             let again = try await EventBusConformanceTests.receive(restarted, "s")
             #expect(again.map(\.event.id) == ["mine"])
@@ -582,7 +582,7 @@ extension EventBusConformanceTests {
         @Test func aLostServerFailsCallsAsUnavailableAndTheBusRecoversAfterItsRestart() async throws {
             let server = try RedisServer.start()
             defer { server.stop() }
-            let bus = try Provider.redis.open(["url": .string(server.url)])
+            let bus = try await Provider.redis.open(["url": .string(server.url)])
             try await EventBusConformanceTests.subscribe(bus, "s", ["*"])
             try await EventBusConformanceTests.publish(bus, [Event(id: "before", type: "t.x")])
             server.stop()

@@ -15,11 +15,11 @@ struct PostgresStorageTests {
     static var onServer: Bool { ExternalTool.shouldRun(ExternalTool.hasPostgres) }
 
     /// Opens an instance with `config` (plus `url` and a fresh schema unless given).
-    static func open(_ config: [String: JSONValue] = [:], schema: String? = nil, tier: PluginUnderTest.Tier = .inProcess) throws -> PluginUnderTest {
+    static func open(_ config: [String: JSONValue] = [:], schema: String? = nil, tier: PluginUnderTest.Tier = .inProcess) async throws -> PluginUnderTest {
         var cfg = config
         if cfg["url"] == nil && cfg["host"] == nil { cfg["url"] = .string(try PostgresTestServer.requireURL()) }
         cfg["schema"] = .string(schema ?? PostgresTestServer.schema(for: UUID().uuidString))
-        return try PluginUnderTest.open(product: product, id: id, config: cfg, tier: tier)
+        return try await PluginUnderTest.open(product: product, id: id, config: cfg, tier: tier)
     }
 
     @Test func configErrorsNameTheFieldAndNeverThePassword() throws {
@@ -50,7 +50,7 @@ struct PostgresStorageTests {
     /// with `unavailable` within the request timeout instead of hanging. Needs no server.
     @Test(arguments: [PluginUnderTest.Tier.inProcess, .process])
     func anUnreachableServerIsReportedNotWaitedFor(_ tier: PluginUnderTest.Tier) async throws {
-        let s = try PluginUnderTest.open(product: Self.product, id: Self.id, config: [
+        let s = try await PluginUnderTest.open(product: Self.product, id: Self.id, config: [
             "url": "postgres://lightning:hunter2@127.0.0.1:1/lightning", "connect_timeout_seconds": 1, "request_timeout_seconds": 2,
         ], tier: tier)
         defer { try? FileManager.default.removeItem(at: s.dataDir) }
@@ -75,7 +75,7 @@ struct PostgresStorageTests {
     func aWrongPasswordIsReportedByHealth() async throws {
         var url = try #require(URLComponents(string: try PostgresTestServer.requireURL()))
         url.password = "not-the-password"
-        let s = try Self.open(["url": .string(try #require(url.string)), "connect_timeout_seconds": 2, "request_timeout_seconds": 4])
+        let s = try await Self.open(["url": .string(try #require(url.string)), "connect_timeout_seconds": 2, "request_timeout_seconds": 4])
         defer { try? FileManager.default.removeItem(at: s.dataDir) }
         let report = try await s.call(Method.health, Empty(), as: HealthReport.self)
         #expect(report.status == .unhealthy)
@@ -86,7 +86,7 @@ struct PostgresStorageTests {
 
     @Test(.enabled(if: onServer, "needs LT_POSTGRES_URL (Tests/Fakes/postgres-setup.sh)"))
     func etagsAreSixteenHexDigitsInQuotesAndNulIsRefusedClearly() async throws {
-        let s = try Self.open()
+        let s = try await Self.open()
         defer { try? FileManager.default.removeItem(at: s.dataDir) }
         _ = try await s.call(Method.containerCreate, ContainerRequest(container: "c"), as: ContainerResult.self)
         let a = try await s.call(Method.documentCreate, WriteRequest(container: "c", document: Document(id: "a", partitionKey: "p", data: [:])), as: Document.self)
@@ -108,8 +108,8 @@ struct PostgresStorageTests {
     @Test(.enabled(if: onServer, "needs LT_POSTGRES_URL (Tests/Fakes/postgres-setup.sh)"))
     func twoInstancesShareOneStoreAndIfMatchDecidesBetweenThem() async throws {
         let schema = PostgresTestServer.schema(for: "shared-" + UUID().uuidString)
-        let one = try Self.open(schema: schema)
-        let two = try Self.open(schema: schema, tier: .process)
+        let one = try await Self.open(schema: schema)
+        let two = try await Self.open(schema: schema, tier: .process)
         defer { try? FileManager.default.removeItem(at: one.dataDir); try? FileManager.default.removeItem(at: two.dataDir) }
         _ = try await one.call(Method.containerCreate, ContainerRequest(container: "locks"), as: ContainerResult.self)
         #expect(try await two.call(Method.containerCreate, ContainerRequest(container: "locks"), as: ContainerResult.self).created == false)

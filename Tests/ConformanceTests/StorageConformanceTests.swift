@@ -22,8 +22,8 @@ struct StorageConformanceTests {
         var tier: PluginUnderTest.Tier = .inProcess
         var testDescription: String { tier == .inProcess ? id : "\(id) (\(tier.rawValue))" }
 
-        func open(dataDir: URL? = nil) throws -> PluginUnderTest {
-            try PluginUnderTest.open(product: product, id: id, config: config, dataDir: dataDir, tier: tier)
+        func open(dataDir: URL? = nil) async throws -> PluginUnderTest {
+            try await PluginUnderTest.open(product: product, id: id, config: config, dataDir: dataDir, tier: tier)
         }
 
         /// The same provider in another isolation tier.
@@ -52,14 +52,14 @@ struct StorageConformanceTests {
                 var cfg = config
                 cfg["url"] = .string(try PostgresTestServer.requireURL())
                 cfg["schema"] = cfg["schema"] ?? .string(PostgresTestServer.schema(for: dir.lastPathComponent))
-                return try PluginUnderTest.open(product: product, id: id, config: cfg, dataDir: dir, tier: tier)
+                return try await PluginUnderTest.open(product: product, id: id, config: cfg, dataDir: dir, tier: tier)
             }
-            guard let fake else { return try open(dataDir: dataDir) }
+            guard let fake else { return try await open(dataDir: dataDir) }
             let running: FakeServer
             if let server { running = server } else { running = try await FakeServer(script: fake) }
             var cfg = config
             cfg["endpoint"] = .string(running.baseURL)
-            var store = try PluginUnderTest.open(product: product, id: id, config: cfg, dataDir: dataDir, tier: tier)
+            var store = try await PluginUnderTest.open(product: product, id: id, config: cfg, dataDir: dataDir, tier: tier)
             store.fake = running
             return store
         }
@@ -129,7 +129,7 @@ extension StorageConformanceTests.Provider {
             var server = context as? FakeServer
             if let fake, server == nil { server = try await FakeServer(script: fake, timeout: .seconds(60)) }  // 116 cases start fakes at once on a loaded machine
             if let server { cfg["endpoint"] = .string(server.baseURL) }
-            let connection = try ConformanceTarget.connect(library: library, id: id, tier: tier == .inProcess ? .inProcess : .process,
+            let connection = try await ConformanceTarget.connect(library: library, id: id, tier: tier == .inProcess ? .inProcess : .process,
                                                            lightning: BuildProducts.lightning, config: cfg)
             return ConformanceInstance(connection: connection, dataDir: dir, context: server)
         }

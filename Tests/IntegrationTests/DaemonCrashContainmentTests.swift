@@ -29,7 +29,7 @@ struct DaemonCrashContainmentTests {
     }
 
     @Test func aPoisonEventIsDeadLetteredAfterItCrashedTheDaemonAndTheDriverIsQuarantined() async throws {
-        let lib = try CrashDriver.build()
+        let lib = try await CrashDriver.build()
         let d = try await TestDaemon.start(manifests: CrashDriver.repoManifests, extraManifests: ["crash-driver.json": CrashDriver.manifest(library: lib)])
         let before = try #require(try await Self.plugin(d))
         #expect(before["isolation"] == "in-process")
@@ -83,7 +83,7 @@ struct DaemonCrashContainmentTests {
     }
 
     @Test func quarantineCanBeTurnedOffAndTheEventIsStillDeadLettered() async throws {
-        let lib = try CrashDriver.build()
+        let lib = try await CrashDriver.build()
         let d = try await TestDaemon.start(config: ["router": ["quarantine_on_crash": false]], manifests: CrashDriver.repoManifests,
                                            extraManifests: ["crash-driver.json": CrashDriver.manifest(library: lib)])
         let poison = "poison-\(UUID().uuidString.prefix(8).lowercased())"
@@ -104,10 +104,10 @@ struct DaemonCrashContainmentTests {
     }
 
     @Test func aLibraryWhoseCreateCrashedTheStartIsSkippedAtTheNextStart() async throws {
-        let good = try CrashDriver.build()
+        let good = try await CrashDriver.build()
         let d = try await TestDaemon.start(manifests: CrashDriver.repoManifests, extraManifests: ["crash-driver.json": CrashDriver.manifest(library: good)])
         try await d.stop()
-        let bad = try CrashDriver.build(defines: ["CRASH_IN_CREATE"])
+        let bad = try await CrashDriver.build(defines: ["CRASH_IN_CREATE"])
         try CrashDriver.rewrite(d, library: bad)
         await #expect(throws: (any Error).self) { try await d.restart() }
 
@@ -123,7 +123,7 @@ struct DaemonCrashContainmentTests {
 
         // A new library is tried again.
         try await d.stop()
-        try CrashDriver.rewrite(d, library: try CrashDriver.build())
+        try CrashDriver.rewrite(d, library: try await CrashDriver.build())
         try await d.restart()
         #expect(try await Self.plugin(d)?["state"] == "loaded")
         #expect(try await Self.pongPid(d) == Int(d.process.pid))
@@ -131,7 +131,7 @@ struct DaemonCrashContainmentTests {
     }
 
     @Test func aLibraryWhoseConstructorCrashesIsRefusedByTheProbeChildAndTheDaemonStarts() async throws {
-        let bad = try CrashDriver.build(defines: ["CRASH_IN_CONSTRUCTOR"])
+        let bad = try await CrashDriver.build(defines: ["CRASH_IN_CONSTRUCTOR"])
         let d = try await TestDaemon.start(manifests: CrashDriver.repoManifests, extraManifests: ["crash-driver.json": CrashDriver.manifest(library: bad)])
         let sha = try PluginLoader.sha256(ofFileAt: bad, subject: bad.path)
         let p = try #require(try await Self.plugin(d))
@@ -169,13 +169,13 @@ enum CrashDriver {
     static func repoManifests(_ name: String) -> Bool { name == "local-eventbus.json" || name == "sqlite-storage.json" }
 
     /// Compiles the fixture into a new folder (each build has a path of its own).
-    static func build(defines: [String] = []) throws -> URL {
+    static func build(defines: [String] = []) async throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-crash-driver-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let out = dir.appendingPathComponent("libcrash-driver.so")
         let args = ["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-I", FixtureStorage.headerDir.path]
             + defines.map { "-D\($0)" } + [source.path, "-o", out.path]
-        let (status, output) = try ChildRun.run("/usr/bin/cc", args)
+        let (status, output) = try await TestProcess.run("/usr/bin/cc", args)
         guard status == 0 else { throw TestFailure("cc \(args.joined(separator: " ")) failed (\(status)): \(output)") }
         return out
     }

@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct DaemonIsolationTests {
     @Test func aProviderThatSegfaultsRestartsWhileTheDaemonKeepsServing() async throws {
-        let lib = try FixtureStorage.build(version: "1.0.0", defines: ["ALLOW_CRASH"])
+        let lib = try await FixtureStorage.build(version: "1.0.0", defines: ["ALLOW_CRASH"])
         let d = try await TestDaemon.start(config: FixtureStorage.daemonConfig, manifests: FixtureStorage.repoManifests,
                                            extraManifests: ["fixture-storage.json": FixtureStorage.manifest(version: "1.0.0", library: lib, isolation: "process")])
         let plugin = try #require(try await d.get("/v1/plugins").json["plugins"]?.arrayValue?.first { $0["id"] == "fixture-storage" })
@@ -106,7 +106,7 @@ struct DaemonIsolationTests {
     }
 
     @Test func aProviderThatKeepsCrashingIsReportedFailed() async throws {
-        let lib = try FixtureStorage.build(version: "1.0.0", defines: ["ALLOW_CRASH"])
+        let lib = try await FixtureStorage.build(version: "1.0.0", defines: ["ALLOW_CRASH"])
         let manifest = FixtureStorage.manifest(version: "1.0.0", library: lib, isolation: "process")
             .replacingOccurrences(of: #""isolation": "process","#, with: #""isolation": "process", "process": {"intensity": {"max_restarts": 2, "within_seconds": 60}},"#)
         let d = try await TestDaemon.start(config: FixtureStorage.daemonConfig, manifests: FixtureStorage.repoManifests,

@@ -13,8 +13,8 @@ import Testing
 struct DaemonUpgradeTests {
     @Test(arguments: ["in-process", "process"])
     func aNewVersionReplacesTheOldWhileServing(_ isolation: String) async throws {
-        let v1 = try FixtureStorage.build(version: "1.0.0")
-        let v2 = try FixtureStorage.build(version: "2.0.0")
+        let v1 = try await FixtureStorage.build(version: "1.0.0")
+        let v2 = try await FixtureStorage.build(version: "2.0.0")
         let d = try await TestDaemon.start(config: FixtureStorage.daemonConfig, manifests: FixtureStorage.repoManifests,
                                            extraManifests: ["fixture-storage.json": FixtureStorage.manifest(version: "1.0.0", library: v1, isolation: isolation)])
         #expect(try await FixtureStorage.servedBy(d) == "served-by-1.0.0")
@@ -60,9 +60,9 @@ struct DaemonUpgradeTests {
 
     @Test(arguments: ["in-process", "process"])
     func aBrokenNewVersionLeavesTheOldOneServing(_ isolation: String) async throws {
-        let v1 = try FixtureStorage.build(version: "1.0.0")
-        let unhealthy = try FixtureStorage.build(version: "2.0.0", defines: ["UNHEALTHY"])
-        let mislabelled = try FixtureStorage.build(version: "1.0.0")
+        let v1 = try await FixtureStorage.build(version: "1.0.0")
+        let unhealthy = try await FixtureStorage.build(version: "2.0.0", defines: ["UNHEALTHY"])
+        let mislabelled = try await FixtureStorage.build(version: "1.0.0")
         let d = try await TestDaemon.start(config: FixtureStorage.daemonConfig, manifests: FixtureStorage.repoManifests,
                                            extraManifests: ["fixture-storage.json": FixtureStorage.manifest(version: "1.0.0", library: v1, isolation: isolation)])
 
@@ -108,13 +108,13 @@ enum FixtureStorage {
     static func repoManifests(_ name: String) -> Bool { name == "local-eventbus.json" }
 
     /// Compiles the fixture into a new folder (each build has a path of its own).
-    static func build(version: String, defines: [String] = []) throws -> URL {
+    static func build(version: String, defines: [String] = []) async throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-fixture-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let out = dir.appendingPathComponent("libfixture-storage.so")
         let args = ["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-I", headerDir.path, "-DPLUGIN_VERSION=\"\(version)\""]
             + defines.map { "-D\($0)" } + [source.path, "-o", out.path]
-        let (status, output) = try ChildRun.run("/usr/bin/cc", args)
+        let (status, output) = try await TestProcess.run("/usr/bin/cc", args)
         guard status == 0 else { throw TestFailure("cc \(args.joined(separator: " ")) failed (\(status)): \(output)") }
         return out
     }
@@ -142,26 +142,3 @@ enum FixtureStorage {
     }
 }
 
-/// Runs a program to completion (posix_spawn + waitpid).
-enum ChildRun {
-    /// - Returns: the exit status (128 + signal for a signal) and what it wrote to stdout and stderr.
-    static func run(_ path: String, _ args: [String]) throws -> (Int32, String) {
-        let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("lt-run-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outFile) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, outFile.path, O_WRONLY | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([path] + args).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard rc == 0 else { throw TestFailure("posix_spawn(\(path)): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
-        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
-    }
-}

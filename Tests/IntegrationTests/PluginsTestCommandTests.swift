@@ -27,7 +27,7 @@ struct PluginsTestCommandTests {
     }
 
     @Test func aProviderThatBreaksTheContractFailsNamingTheRuleAndItsSection() async throws {
-        let library = try FixtureStorage.build(version: "1.0.0")
+        let library = try await FixtureStorage.build(version: "1.0.0")
         let sha = try PluginLoader.sha256(ofFileAt: library, subject: library.path)
         let manifest = library.deletingLastPathComponent().appendingPathComponent("fixture-storage.json")
         try Data(FixtureStorage.manifest(version: "1.0.0", library: library, isolation: "in-process", sha256: sha).utf8).write(to: manifest)

@@ -48,7 +48,7 @@ struct SupervisedChildTests {
         // 1.5 s of life: long enough to get ready first, even on a loaded machine.
         let c = TestChildren.make(["crash-after", "1500"], host: host) { $0.intensity.maxRestarts = 100 }
         c.start()
-        await eventually("two restarts", timeout: .seconds(40)) { c.snapshot.restarts >= 2 }
+        await eventually("two restarts", timeout: .seconds(90)) { c.snapshot.restarts >= 2 }
         let s = c.snapshot
         #expect(s.lastExit?.status == ExitStatus(code: 3))
         #expect(s.lastExit?.reason == "exited with code 3")

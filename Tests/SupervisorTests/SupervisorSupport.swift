@@ -65,7 +65,7 @@ final class RecordingHost: HostServices, Sendable {
 }
 
 /// Polls `condition` until true or `timeout`; records an issue naming `what` otherwise.
-func eventually(_ what: String, timeout: Duration = .seconds(15), sourceLocation: SourceLocation = #_sourceLocation,
+func eventually(_ what: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation,
                 _ condition: () async throws -> Bool) async rethrows {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {

@@ -87,3 +87,14 @@ public struct TestFailure: Error, CustomStringConvertible {
     public let description: String
     public init(_ d: String) { description = d }
 }
+
+extension TestProcess {
+    /// Runs a program to completion without holding a thread (the exit is polled), so a test
+    /// that compiles a fixture with `cc` never stalls the suite's two-thread concurrency pool.
+    /// - Returns: the exit status (128 + signal for a signal) and its stdout followed by its stderr.
+    public static func run(_ executable: String, _ args: [String], timeout: Duration = .seconds(300)) async throws -> (Int32, String) {
+        let p = try TestProcess(URL(fileURLWithPath: executable), args)
+        let status = try await p.wait(timeout: timeout)
+        return (status, p.stdout + p.stderr)
+    }
+}

@@ -30,13 +30,13 @@ struct PluginUnderTest: Sendable {
     /// instance, then exits), so a refused config throws here as it does in-process; then a
     /// supervised `plugin-host` child serves the instance (the first call waits for it).
     static func open(product: String, id: String, config: [String: JSONValue] = [:], dataDir: URL? = nil,
-                     tier: Tier = .inProcess) throws -> PluginUnderTest {
+                     tier: Tier = .inProcess) async throws -> PluginUnderTest {
         let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("lt-conf-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let library = BuildProducts.url("lib\(product).so")
         var cfg = config
         cfg["data_dir"] = .string(dir.path)
-        let connection = try ConformanceTarget.connect(library: library, id: id, tier: tier == .inProcess ? .inProcess : .process,
+        let connection = try await ConformanceTarget.connect(library: library, id: id, tier: tier == .inProcess ? .inProcess : .process,
                                                        lightning: BuildProducts.lightning, config: cfg)
         return PluginUnderTest(connection: connection, dataDir: dir)
     }
