@@ -111,7 +111,7 @@ extension APIServer {
         "GET /v1/processes/{name}/logs", "POST /v1/processes/{name}/restart", "POST /v1/processes/{name}/stop",
         "POST /v1/processes/{name}/start", "GET /v1/agents", "GET /v1/functions", "POST /v1/functions",
         "GET /v1/functions/{name}", "DELETE /v1/functions/{name}", "POST /v1/functions/{name}/invoke",
-        "GET /v1/functions/{name}/invocations/{id}", "GET /v1/functions/{name}/logs",
+        "GET /v1/functions/{name}/invocations", "GET /v1/functions/{name}/invocations/{id}", "GET /v1/functions/{name}/logs",
         "POST|GET /v1/containers", "GET|DELETE /v1/containers/{name}", "POST /v1/containers/{name}/start",
         "POST /v1/containers/{name}/stop", "GET /v1/containers/{name}/logs", "POST /v1/containers/{name}/wait",
         "POST /v1/containers/images/pull", "POST /v1/containers/images/import", "GET /v1/plugins", "GET /v1/providers", "GET /v1/drivers", "GET /v1/router/stats", "GET /v1/cluster", "GET /v1/metrics",
