@@ -12,7 +12,7 @@ export function mount(root, params) {
   const invoke = h('section', { class: 'panel', id: 'invoke', 'aria-label': 'Invoke' }, h('p', { class: 'muted' }, 'Select a function to invoke it.'));
   const recent = h('section', { class: 'panel', id: 'invocations', 'aria-label': 'Recent invocations' });
   const recentTitle = h('h2', { id: 'invocations-title' }, 'Recent invocations');
-  put(root, h('div', { class: 'split' }, list, invoke), recentTitle, recent);
+  put(root, h('div', { class: 'split' }, h('div', {}, list, recentTitle, recent), invoke));
   let functions = [], selected = params.get('name');
 
   let invocations = [], problems = [], loading = null, again = false;
@@ -42,7 +42,7 @@ export function mount(root, params) {
     if (again) { again = false; return loadRecent(); }
   }
 
-  const stopPoll = every(3000, async () => {
+  const loadList = async () => {
     functions = (await get('/v1/functions')).functions;
     put(list, table([
       { label: 'name', cell: f => h('span', { class: 'mono' }, f.name) }, { label: 'version', cell: f => f.version ?? '' },
@@ -54,7 +54,8 @@ export function mount(root, params) {
       onSelect: (f, tr) => { selected = f.name; markSelected(tr.closest('table'), f.name); showInvoke(); loadRecent(); } }));
     if (selected && !invoke.querySelector('form')) showInvoke();
     await loadRecent();
-  }, e => put(list, errorBox(e)));
+  };
+  const stopPoll = every(3000, loadList, e => put(list, errorBox(e)));
 
   function showInvoke() {
     const f = functions.find(x => x.name === selected);
@@ -83,7 +84,7 @@ export function mount(root, params) {
         put(out, errorBox(e));
       }
       go.disabled = false;
-      loadRecent();
+      loadList().catch(e => put(list, errorBox(e)));  // its counters and the recent invocations
     });
     put(invoke, form);
   }

@@ -28,7 +28,7 @@ export function mount(root, params) {
   const result = h('div', { id: 'instr-action-result', 'aria-live': 'polite' });
   const runs = h('section', { class: 'panel', id: 'instr-executions', 'aria-label': 'Executions' });
   const form = editor();
-  put(root, h('div', { class: 'split' }, h('div', {}, list, result, h('h2', {}, 'Executions seen live'), runs), form.panel));
+  put(root, list, result, h('div', { class: 'split' }, h('div', {}, h('h2', {}, 'Executions seen live'), runs), form.panel));
   let instructions = [], selected = params.get('name'), confirming = null;
 
   const draw = () => put(list, table([

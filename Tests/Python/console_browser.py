@@ -320,6 +320,7 @@ class Console:
         other = self.api("POST", "/v1/functions/wordcount/invoke?async=true", {"text": "made elsewhere"})
         self.wait("an invocation made through the API listed", lambda: listed(other["invocation_id"]), timeout=60)
         self.expect(self.text("#invocations-title") == "Recent invocations of wordcount", self.text("#invocations-title"))
+        d.execute_script("window.scrollTo(0, 0)")
         self.shot("functions")
 
         # Plans: start a run and watch its steps complete on the graph.
@@ -354,6 +355,7 @@ class Console:
         self.wait("shown done, with only Reopen left", lambda: self.states(f".task-status[data-id='{tid}']") == ["done"]
                   and [b.get_attribute("data-to") for b in self.all(f"button[data-action=status][data-id='{tid}']")] == ["open"])
         self.wait("the status changes seen live", lambda: len(self.all(f"#task-events li[data-type='task.status_changed'][data-id='{tid}']")) == 2)
+        d.execute_script("window.scrollTo(0, 0)")
         self.shot("tasks")
         self.go("#/tasks?status=done")
         self.wait("the done filter lists it", lambda: self.all("#tab-done[aria-current=page]") and self.row("tasks", key=tid)())
@@ -393,6 +395,7 @@ class Console:
         self.wait("its count", lambda: self.text(f".instr-count[data-name='{iname}']") == "1")
         made = self.api("GET", "/v1/tasks?source=instruction&limit=1000")["tasks"]
         self.expect(any(t["title"] == "Call " + customer and t.get("instruction") == iname for t in made), f"the instruction created its task: {made}")
+        d.execute_script("window.scrollTo(0, 0)")
         self.shot("instructions")
         self.click("disable", self.css(f"button[data-action=disable][data-name='{iname}']"))
         self.wait("shown disabled", lambda: self.states(f".instr-enabled[data-name='{iname}']") == ["disabled"])
@@ -410,6 +413,13 @@ class Console:
         overflow = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         self.expect(overflow <= 1, f"no horizontal scrolling at 420 px (overflow {overflow} px)")
         self.shot("overview-narrow")
+        for page, ready in (("tasks", "#tasks"), ("instructions", "#instructions")):
+            self.go("#/" + page)
+            self.wait(page + " narrow", lambda: self.all(ready))
+            overflow = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            self.expect(overflow <= 1, f"no horizontal scrolling of the {page} page at 420 px (overflow {overflow} px)")
+            self.shot(page + "-narrow")
+        self.go("#/overview")
         d.set_window_size(1280, 800)
         self.wait("overview at full width", lambda: len(self.all("#providers-health .provider")) >= 2)
         time.sleep(2.5)  # one more sample for the chart
