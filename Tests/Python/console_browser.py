@@ -86,7 +86,7 @@ class Console:
         except urllib.error.HTTPError as e:
             return e.code
 
-    def wait(self, what, condition, timeout=30):
+    def wait(self, what, condition, timeout=60):
         deadline = time.time() + timeout
         last = None
         while time.time() < deadline:
@@ -101,7 +101,7 @@ class Console:
         self.shot("FAILED-" + what.replace(" ", "-")[:60])
         raise Check(f"timed out after {timeout} s waiting for: {what} (last error: {last!r})\npage text:\n{self.text('main')[:3000]}")
 
-    def click(self, what, find, timeout=30):
+    def click(self, what, find, timeout=60):
         """Clicks what `find()` returns, finding it again when the page redrew it meanwhile."""
         def attempt():
             el = find()
