@@ -167,5 +167,12 @@ struct DaemonFunctionTests {
         let (c3, out3, _) = try await d.cli(["functions", "list"])
         #expect(c3 == 0)
         #expect(out3.hasPrefix("NAME") && out3.contains("sleeper") && out3.contains("wordcount"))
+        let (c4, out4, _) = try await d.cli(["functions", "invocations", "wordcount"])
+        #expect(c4 == 0)
+        let lines = out4.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("STARTED") == true && lines.count == 2, "\(out4)")
+        #expect(lines.last?.contains(" succeeded ") == true && lines.last?.contains(" cold ") == true, "\(out4)")
+        let (c5, _, err5) = try await d.cli(["functions", "invocations", "nothing"])
+        #expect(c5 != 0 && err5.contains("no function named \"nothing\""), "\(err5)")
     }
 }
