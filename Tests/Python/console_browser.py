@@ -357,6 +357,14 @@ class Console:
         self.wait("the status changes seen live", lambda: len(self.all(f"#task-events li[data-type='task.status_changed'][data-id='{tid}']")) == 2)
         d.execute_script("window.scrollTo(0, 0)")
         self.shot("tasks")
+        # Add one with the form: it is listed and the API has it.
+        added = "Added on the page " + uuid.uuid4().hex[:6]
+        d.find_element(By.ID, "task-new-title").send_keys(added)
+        Select(d.find_element(By.ID, "task-new-priority")).select_by_value("low")
+        self.click("add", self.css("#task-new-go"))
+        self.wait("the added task listed", lambda: "added task_" in self.text("#task-new-result") and self.row("tasks", contains=added)())
+        self.expect(any(t["title"] == added and t["priority"] == "low" and t["source"] == "api" for t in self.api("GET", "/v1/tasks?limit=1000")["tasks"]),
+                    "the API has the task added on the page")
         self.go("#/tasks?status=done")
         self.wait("the done filter lists it", lambda: self.all("#tab-done[aria-current=page]") and self.row("tasks", key=tid)())
         self.go("#/tasks?status=open")
