@@ -39,7 +39,7 @@ public enum RouteScopes {
         // Functions
         "GET /v1/functions": .scope(.read), "POST /v1/functions": .scope(.admin), "GET /v1/functions/{name}": .scope(.read),
         "DELETE /v1/functions/{name}": .scope(.admin), "POST /v1/functions/{name}/invoke": .scope(.eventsWrite),
-        "GET /v1/functions/{name}/invocations/{id}": .scope(.read), "GET /v1/functions/{name}/logs": .scope(.read),
+        "GET /v1/functions/{name}/invocations": .scope(.read), "GET /v1/functions/{name}/invocations/{id}": .scope(.read), "GET /v1/functions/{name}/logs": .scope(.read),
         // Containers
         "GET /v1/containers": .scope(.read), "POST /v1/containers": .scope(.admin),
         "GET /v1/containers/{name}": .scope(.read), "DELETE /v1/containers/{name}": .scope(.admin),
