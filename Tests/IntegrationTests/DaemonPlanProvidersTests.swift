@@ -64,7 +64,8 @@ struct DaemonPlanProvidersTests {
         let app = try await FakeServer(script: "functions_fake.py", args: ["--config", String(decoding: try Wire.encode(appConfig), as: UTF8.self)])
         let config: JSONValue = ["providers": [
             "storage": ["plugin": "cosmos-storage"],
-            "eventbus": ["plugin": "servicebus-eventbus", "config": ["endpoint": .string(bus.baseURL)]],
+            // Locks of 5 s: a delivery the killed daemon held comes back 5 s later, not 60.
+            "eventbus": ["plugin": "servicebus-eventbus", "config": ["endpoint": .string(bus.baseURL), "lock_duration_seconds": 5]],
             "functions": ["plugin": "azure-functions", "config": ["app_url": .string(app.baseURL), "functions": [["name": "effect"]]]],
         ]]
         var environment = [
@@ -215,7 +216,7 @@ struct DaemonPlanProvidersTests {
 
         // Each agent step published its event once: the bus delivers to the agent (capabilities
         // test.*) one event per key, which it records by event id.
-        try await d.eventually("the three published events delivered", timeout: .seconds(60)) { try await Self.documents(d, "published").count >= 3 }
+        try await d.eventually("the three published events delivered", timeout: .seconds(120)) { try await Self.documents(d, "published").count >= 3 }
         try await Task.sleep(for: .seconds(1))  // a duplicate would arrive right behind
         let published = try await Self.documents(d, "published")
         #expect(published.count == 3, "one event per agent step: \(published)")
