@@ -68,7 +68,8 @@ extension Child {
             }
             let ctx = Context(session: session, connection: connection, requestID: id,
                               invocationID: params["invocation_id"]?.stringValue,
-                              timeoutMs: params["timeout_ms"]?.intValue)
+                              timeoutMs: params["timeout_ms"]?.intValue,
+                              idempotencyKey: params["idempotency_key"]?.stringValue)
             let output = try await handler(params["input"] ?? .null, ctx)
             return try JSONValue(wire: InvokeResult(output: output))
 

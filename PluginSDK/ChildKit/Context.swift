@@ -25,16 +25,23 @@ public struct Context: Sendable {
     /// For `function.invoke`: how many milliseconds the host waits for the result (it then
     /// sends `$/cancel`); the handler should give up sooner. Nil for other requests.
     public let timeoutMs: Int?
+    /// For `function.invoke`: the caller's idempotency key (a plan step's
+    /// `<run>/<step>#<firing>/<attempt>`), the same on every repeat of one attempt; nil when the
+    /// caller gave none. A function that records the keys it acted on (durably, with its effect)
+    /// runs its effect once.
+    public let idempotencyKey: String?
 
     let connection: Connection
 
-    init(session: Session, connection: Connection, requestID: RPCID?, invocationID: String? = nil, timeoutMs: Int? = nil) {
+    init(session: Session, connection: Connection, requestID: RPCID?, invocationID: String? = nil, timeoutMs: Int? = nil,
+         idempotencyKey: String? = nil) {
         self.config = session.config
         self.identity = session.identity
         self.host = session.host
         self.requestID = requestID
         self.invocationID = invocationID
         self.timeoutMs = timeoutMs
+        self.idempotencyKey = idempotencyKey
         self.connection = connection
     }
 

@@ -85,10 +85,16 @@ public struct InvokeParams: Codable, Sendable, Equatable {
     public var input: JSONValue
     /// Milliseconds the host waits for the result; the child should give up sooner.
     public var timeoutMs: Int
-    public init(function: String, invocationId: String, input: JSONValue, timeoutMs: Int) {
+    /// The caller's idempotency key, when it gave one (a plan step's attempt): the same on every
+    /// repeat of the same attempt, so a function with its own durable record can act once.
+    public var idempotencyKey: String?
+    public init(function: String, invocationId: String, input: JSONValue, timeoutMs: Int, idempotencyKey: String? = nil) {
         self.function = function; self.invocationId = invocationId; self.input = input; self.timeoutMs = timeoutMs
+        self.idempotencyKey = idempotencyKey
     }
-    enum CodingKeys: String, CodingKey { case function, input, invocationId = "invocation_id", timeoutMs = "timeout_ms" }
+    enum CodingKeys: String, CodingKey {
+        case function, input, invocationId = "invocation_id", timeoutMs = "timeout_ms", idempotencyKey = "idempotency_key"
+    }
 }
 
 public struct InvokeResult: Codable, Sendable, Equatable {

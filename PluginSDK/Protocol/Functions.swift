@@ -21,9 +21,15 @@ public struct InvokeRequest: Codable, Sendable {
     /// Return at once with the invocation id; the result is kept for `functions.invocation`
     /// and published as a `function.completed` / `function.failed` event.
     public var async: Bool?
-    public init(function: String, input: JSONValue, async: Bool? = nil) {
-        self.function = function; self.input = input; self.async = async
+    /// The caller's idempotency key (a plan step's `<run>/<step>#<firing>/<attempt>`): an
+    /// invocation with a key a provider has already completed answers that invocation's result
+    /// without running the function again where the provider can (docs/functions.md#idempotency-keys);
+    /// the function itself receives the key either way. Nil: no deduplication.
+    public var idempotencyKey: String?
+    public init(function: String, input: JSONValue, async: Bool? = nil, idempotencyKey: String? = nil) {
+        self.function = function; self.input = input; self.async = async; self.idempotencyKey = idempotencyKey
     }
+    enum CodingKeys: String, CodingKey { case function, input, async, idempotencyKey = "idempotency_key" }
 }
 
 /// `functions.invocation` params.

@@ -29,7 +29,7 @@ Handlers run on a thread pool, so they may block on calls to the host while othe
 in flight; the reading thread keeps answering ``$/ping`` meanwhile. ``ctx`` gives:
 
 * ``ctx.config`` (the configuration from ``initialize``), ``ctx.child`` (``{"id","kind","instance"}``),
-  ``ctx.request_id``, and for functions ``ctx.invocation_id``, ``ctx.timeout_ms``, ``ctx.deadline``
+  ``ctx.request_id``, and for functions ``ctx.invocation_id``, ``ctx.idempotency_key``, ``ctx.timeout_ms``, ``ctx.deadline``
   (a ``time.monotonic()`` value or None);
 * ``ctx.call(method, params)``: a request to the host; returns its result or raises ``ChildError``;
 * ``ctx.emit(events)`` (``events.emit``), ``ctx.storage`` (``storage.*``), ``ctx.log(level, msg)``,
@@ -322,6 +322,7 @@ class Context:
         self.storage = Storage(self.call)
         self.context_hub = ContextHub(self.call)
         self.invocation_id = None
+        self.idempotency_key = None
         self.timeout_ms = None
         self.deadline = None
 
@@ -756,6 +757,7 @@ class Child:
             raise ChildError(METHOD_NOT_FOUND, "unknown function %s (functions: %s)"
                              % (json.dumps(name), json.dumps(list(self._functions))), {"code": "unsupported"})
         ctx.invocation_id = params.get("invocation_id")
+        ctx.idempotency_key = params.get("idempotency_key")
         ctx.timeout_ms = params.get("timeout_ms")
         if type(ctx.timeout_ms) is int and ctx.timeout_ms > 0:
             ctx.deadline = time.monotonic() + ctx.timeout_ms / 1000.0

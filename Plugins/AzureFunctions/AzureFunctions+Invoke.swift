@@ -11,8 +11,12 @@ extension AzureFunctions {
     /// - Throws: `WireError(.throttled)` when Azure still answers 429 after the retries,
     ///   `.unavailable` / `.timeout` when the app cannot be reached, `.invalidArgument` when the
     ///   input cannot be sent with a GET or DELETE function.
-    func run(_ f: AzureFunctionsConfig.Function, input: JSONValue, id: String, started: Timestamp) async throws -> Invocation {
-        let request = try f.trigger == .http ? httpRequest(f, input: input) : adminRequest(f, input: input)
+    /// The caller's idempotency key, when given, goes as the `Idempotency-Key` header (on every
+    /// retry of this request too): Azure Functions does not deduplicate on it, the function's own
+    /// code can (docs/functions.md#idempotency-keys).
+    func run(_ f: AzureFunctionsConfig.Function, input: JSONValue, id: String, started: Timestamp, idempotencyKey: String? = nil) async throws -> Invocation {
+        var request = try f.trigger == .http ? httpRequest(f, input: input) : adminRequest(f, input: input)
+        if let idempotencyKey { request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key") }
         book.started(f.name)
         let clock = ContinuousClock()
         let t0 = clock.now

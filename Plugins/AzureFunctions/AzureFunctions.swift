@@ -12,7 +12,7 @@ import Synchronization
 /// app, through the app's own invoke surface (docs/azure-functions.md):
 ///
 /// ```
-/// functions.invoke ─▶ trigger "http"  ─▶ {method} {app_url}/{route_prefix}/{route}   x-functions-key: key
+/// functions.invoke ─▶ trigger "http"  ─▶ {method} {app_url}/{route_prefix}/{route}   x-functions-key: key, Idempotency-Key: the caller's key
 ///                  │                      body = the input (JSON) → output = the reply body
 ///                  └▶ trigger "other" ─▶ POST {app_url}/admin/functions/{name}       x-functions-key: master key
 ///                                         body = {"input": "<input as text>"} → 202, no output
@@ -103,7 +103,7 @@ final class AzureFunctions: FunctionsPlugin {
         let id = UUID().uuidString.lowercased()
         let started = Timestamp.now()
         guard r.async == true else {
-            let inv = try await run(f, input: r.input, id: id, started: started)
+            let inv = try await run(f, input: r.input, id: id, started: started, idempotencyKey: r.idempotencyKey)
             book.record(inv)
             return inv
         }
@@ -113,7 +113,7 @@ final class AzureFunctions: FunctionsPlugin {
         let task = Task { [self] in
             let inv: Invocation
             do {
-                inv = try await run(f, input: r.input, id: id, started: started)
+                inv = try await run(f, input: r.input, id: id, started: started, idempotencyKey: r.idempotencyKey)
             } catch {
                 let e = error as? WireError ?? WireError(.internal, "\(error)")
                 inv = Invocation(invocationId: id, function: f.name, status: .failed, error: e,

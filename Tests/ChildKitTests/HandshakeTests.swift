@@ -22,7 +22,7 @@ struct HandshakeTests {
         let host = try PipeHost(BuildProducts.testChild, ["well"])
         let result = try await host.handshake()
         #expect(result == InitializeResult(protocolVersion: "1.0", child: PeerInfo(name: "lt-test-child", version: "1.0.0"),
-                                           handles: ["test.*"], functions: ["echo", "sleep", "pid"]))
+                                           handles: ["test.*"], functions: ["echo", "sleep", "effect", "pid"]))
     }
 
     @Test func otherMajorVersionIsRefusedAndChildExits1() async throws {

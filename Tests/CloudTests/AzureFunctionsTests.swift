@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HostCore
 import LightningProtocol
 import LightningTestSupport
@@ -53,6 +56,23 @@ import Testing
 
     func expectNoSecret(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for s in Self.secrets { #expect(!text.contains(s), "a key leaked into: \(text)", sourceLocation: sourceLocation) }
+    }
+
+    /// The caller's idempotency key goes as the `Idempotency-Key` header; Azure (and the plugin)
+    /// do not deduplicate: a repeat reaches the function, whose own code sees the key again.
+    @Test func theIdempotencyKeyIsSentAsAHeaderAndNotDeduplicated() async throws {
+        let app = try await Self.startApp()
+        let p = try Self.open(app)
+        for _ in 0..<2 {
+            let inv = try await p.call(Method.functionInvoke, InvokeRequest(function: "wordcount", input: ["text": "a b"], idempotencyKey: "run_1/count#1/1"),
+                                       as: Invocation.self)
+            #expect(inv.status == .succeeded && inv.output == ["words": 2, "chars": 3], "\(inv)")
+        }
+        _ = try await invoke(p, "wordcount", ["text": "no key"])
+        let (data, _) = try await URLSession.shared.data(from: URL(string: app.baseURL + "/_fake/stats")!)
+        let stats = try Wire.decode(JSONValue.self, from: data)
+        #expect(stats["keys"] == [["function": "wordcount", "key": "run_1/count#1/1"], ["function": "wordcount", "key": "run_1/count#1/1"]], "\(stats)")
+        #expect(stats["invocations"]?["wordcount"] == 3)
     }
 
     @Test func invokesHTTPFunctionAndReturnsItsJSONOutput() async throws {

@@ -24,12 +24,16 @@ The app is described by ``--config JSON``::
 Behaviours of HTTP functions (the fake "runs" them): ``echo`` (the body back, same content
 type), ``hello`` (text ``Hello, <name>!`` from the JSON body or query), ``wordcount``
 (``{"text"}`` → ``{"words", "chars"}``), ``fail`` (500 with a text body), ``query`` (the method
-and query parameters it got), ``status`` (answers the JSON body's ``status`` with its ``body``).
+and query parameters it got), ``status`` (answers the JSON body's ``status`` with its ``body``),
+``effect`` (function code that honours the ``Idempotency-Key`` header, as a function on Azure
+must do itself: one effect per key, ``{"step"}`` → ``{"key", "deliveries"}``, where
+``deliveries`` counts the requests with that key; no key → 400).
 
 Test controls (not part of Azure), under ``/_fake/``:
 ``POST /_fake/throttle {"count": n, "retry_after": s}`` makes the next n invocations answer 429
 with ``Retry-After: s``; ``POST /_fake/state {"state": "Error"}`` sets the host state;
-``GET /_fake/stats`` returns counters and the admin invocations received.
+``GET /_fake/stats`` returns counters, the admin invocations received, ``effects`` (key →
+``{"step", "deliveries"}``) and ``keys`` (every ``Idempotency-Key`` received, with its function).
 
 Every request and every refusal (with its reason, never a key) is logged on stderr. Prints
 ``LISTENING <port>`` on stdout once it accepts connections.
@@ -52,6 +56,8 @@ STATE = {
     "admin": [],            # [{"function", "input"}]
     "throttled": 0,
     "refused": 0,
+    "effects": {},          # Idempotency-Key -> {"step", "deliveries"} (behaviour "effect")
+    "keys": [],             # [{"function", "key"}]: every Idempotency-Key header received
 }
 APP = {}
 
@@ -150,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"ok": True})
         if path == "/_fake/stats":
             with LOCK:
-                return self.reply(200, {k: STATE[k] for k in ("invocations", "admin", "throttled", "refused")})
+                return self.reply(200, {k: STATE[k] for k in ("invocations", "admin", "throttled", "refused", "effects", "keys")})
         return self.reply(404, {"error": "unknown control"})
 
     def host_status(self, query):
@@ -207,6 +213,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(429, "", headers={"Retry-After": retry})
         with LOCK:
             STATE["invocations"][fname] = STATE["invocations"].get(fname, 0) + 1
+            if self.headers.get("Idempotency-Key") is not None:
+                STATE["keys"].append({"function": fname, "key": self.headers.get("Idempotency-Key")})
         return self.run(fname, f, query, raw)
 
     def run(self, fname, f, query, raw):
@@ -230,6 +238,16 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(400, {"error": "expected {\"text\": string}"})
             text = parsed["text"]
             return self.reply(200, {"words": len(text.split()), "chars": len(text)})
+        if behavior == "effect":
+            key = self.headers.get("Idempotency-Key")
+            if not key:
+                return self.reply(400, {"error": "effect: no Idempotency-Key header"})
+            step = parsed.get("step", "") if isinstance(parsed, dict) else ""
+            with LOCK:
+                e = STATE["effects"].setdefault(key, {"step": step, "deliveries": 0})
+                e["deliveries"] += 1
+                n = e["deliveries"]
+            return self.reply(200, {"key": key, "deliveries": n})
         if behavior == "fail":
             return self.reply(500, "Exception while executing function: Functions." + fname + " (fake failure)")
         if behavior == "query":

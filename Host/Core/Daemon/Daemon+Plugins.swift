@@ -101,9 +101,25 @@ extension Daemon {
     }
 
     /// Deploys function manifests (and earlier API deployments) to the local functions provider.
+    /// With another functions provider bound (Azure Functions), code is deployed by that
+    /// platform's tooling: a manifest whose function the provider serves (`functions.get`) counts
+    /// as running, so its `actions` are in the catalog (plans can call it); any other is failed,
+    /// with the provider's answer.
     func deployFunctions(_ manifests: [Manifest]) async {
-        guard let functions = providers.functions.current?.connection as? LocalFunctions else {
-            for m in manifests { markFailed(m, "no local functions provider is bound (providers.functions)") }
+        guard let binding = providers.functions.current else {
+            for m in manifests { markFailed(m, "no functions provider is bound (providers.functions)") }
+            return
+        }
+        guard let functions = binding.connection as? LocalFunctions else {
+            for m in manifests {
+                do {
+                    _ = try await providers.functions.call(Method.functionGet, FunctionName(function: m.id), as: FunctionInfo.self)
+                    statuses.withLock { $0[m.id] = status(of: m, state: .running) }
+                } catch {
+                    let reason = (error as? WireError)?.message ?? "\(error)"
+                    markFailed(m, "not served by the bound functions provider: \(reason)")
+                }
+            }
             return
         }
         await functions.restoreDeployments()

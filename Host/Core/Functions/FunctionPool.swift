@@ -74,7 +74,7 @@ final class FunctionPool: Sendable {
 
     // MARK: Invoke
 
-    func invoke(_ input: JSONValue, invocationId: String) async throws -> Invocation {
+    func invoke(_ input: JSONValue, invocationId: String, idempotencyKey: String? = nil) async throws -> Invocation {
         let started = ContinuousClock.now
         let startedAt = Timestamp.now()
         state.update { $0.stats.invocations += 1 }
@@ -90,7 +90,7 @@ final class FunctionPool: Sendable {
         }
         let remaining = max(Duration.milliseconds(1), (started + .milliseconds(spec.timeoutMs)) - ContinuousClock.now)
         let params = InvokeParams(function: spec.handler, invocationId: invocationId, input: input,
-                                  timeoutMs: Int(remaining.milliseconds))
+                                  timeoutMs: Int(remaining.milliseconds), idempotencyKey: idempotencyKey)
         let callStart = ContinuousClock.now
         do {
             let out = try await lease.child.call(ChildProtocol.invoke, params: params, timeout: remaining)

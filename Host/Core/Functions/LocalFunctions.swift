@@ -19,10 +19,13 @@ final class LocalFunctions: ProviderConnection {
     private let logger = Logger(label: "lt.functions")
     private let pools = Locked<[String: FunctionPool]>([:])
     private let invocations = Locked(InvocationLog())
+    /// Succeeded invocations by idempotency key, on disk (docs/functions.md#idempotency-keys).
+    let completed: CompletedInvocations
 
     init(supervisor: Supervisor, router: EventRouter, dataDir: URL, configFor: @escaping @Sendable (Manifest) throws -> [String: JSONValue]) {
         self.supervisor = supervisor; self.router = router
         self.storeDir = dataDir.appendingPathComponent("functions", isDirectory: true)
+        self.completed = CompletedInvocations(directory: storeDir.appendingPathComponent("completed", isDirectory: true))
         self.configFor = configFor
     }
 
@@ -123,6 +126,7 @@ final class LocalFunctions: ProviderConnection {
 
     /// Deploys what an earlier run deployed over the API.
     func restoreDeployments() async {
+        completed.prune()
         guard let files = try? FileManager.default.contentsOfDirectory(at: storeDir, includingPropertiesForKeys: nil) else { return }
         for f in files where f.pathExtension == "json" {
             do {
@@ -138,6 +142,10 @@ final class LocalFunctions: ProviderConnection {
 
     func invoke(_ r: InvokeRequest) async throws -> Invocation {
         let p = try pool(r.function)
+        if let key = r.idempotencyKey, let done = completed.lookup(function: r.function, key: key) {
+            logger.info("function \(r.function): idempotency key \(key) already succeeded as invocation \(done.invocationId); answering its result without running it again")
+            return done
+        }
         let id = UUID().uuidString.lowercased()
         if r.async == true {
             let running = Invocation(invocationId: id, function: r.function, status: .running, startedAt: .now())
@@ -145,19 +153,29 @@ final class LocalFunctions: ProviderConnection {
             // An asynchronous invocation outlives its request by design; bounded by the function's timeout.
             Task {
                 let out: Invocation
-                do { out = try await p.invoke(r.input, invocationId: id) } catch let e as WireError {
+                do { out = try await p.invoke(r.input, invocationId: id, idempotencyKey: r.idempotencyKey) } catch let e as WireError {
                     out = Invocation(invocationId: id, function: r.function, status: .failed, error: e, startedAt: running.startedAt)
                 } catch {
                     out = Invocation(invocationId: id, function: r.function, status: .failed, error: WireError(.internal, "\(error)"), startedAt: running.startedAt)
                 }
                 self.invocations.withLock { $0.put(out) }
+                self.remember(out, key: r.idempotencyKey)
                 await self.announce(out)
             }
             return running
         }
-        let out = try await p.invoke(r.input, invocationId: id)
+        let out = try await p.invoke(r.input, invocationId: id, idempotencyKey: r.idempotencyKey)
         invocations.withLock { $0.put(out) }
+        remember(out, key: r.idempotencyKey)
         return out
+    }
+
+    /// Records a succeeded invocation that carried a key, before its caller hears of it.
+    private func remember(_ inv: Invocation, key: String?) {
+        guard let key, inv.status == .succeeded else { return }
+        do { try completed.record(inv, key: key) } catch {
+            logger.warning("function \(inv.function): cannot record idempotency key \(key) (a repeat would run it again): \(error)")
+        }
     }
 
     /// `function.completed` / `function.failed` for asynchronous invocations (correlation id =

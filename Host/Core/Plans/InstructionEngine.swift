@@ -190,7 +190,8 @@ public final class InstructionEngine: Service, Sendable {
             return ["event_id": .string(out.id), "type": .string(out.type)]
         case .invokeFunction:
             let name = config["function"]?.stringValue ?? ""
-            let inv = try await daemon.providers.functions.call(Method.functionInvoke, InvokeRequest(function: name, input: config["input"] ?? event.data),
+            let inv = try await daemon.providers.functions.call(Method.functionInvoke, InvokeRequest(function: name, input: config["input"] ?? event.data,
+                                                                                                                    idempotencyKey: "instruction:\(i.name)/\(event.id)"),
                                                                 as: Invocation.self)
             if let e = inv.error { throw e }
             return ["function": .string(name), "invocation_id": .string(inv.invocationId), "output": inv.output ?? .null]

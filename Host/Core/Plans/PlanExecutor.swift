@@ -136,7 +136,8 @@ public final class PlanExecutor: Service, Sendable {
     }
 
     /// Runs one action: the provider named by the catalog, or the daemon's own (`task.create`).
-    /// `key` goes with it: the event's `idempotency_key` for a driver or agent; the task's id for
+    /// `key` goes with it: the event's `idempotency_key` for a driver or agent, the invocation's
+    /// `idempotency_key` for a function (docs/functions.md#idempotency-keys); the task's id for
     /// `task.create`.
     func execute(action: String, args: JSONValue, timeoutMs: Int?, key: String? = nil, runId: String? = nil) async -> Result<JSONValue, WireError> {
         if action == "task.create" {
@@ -155,7 +156,7 @@ public final class PlanExecutor: Service, Sendable {
         }
         let work: @Sendable () async throws -> JSONValue = { [daemon] in
             if daemon.manifest(entry.providedBy)?.kind == .function {
-                let inv = try await daemon.providers.functions.call(Method.functionInvoke, InvokeRequest(function: entry.providedBy, input: args),
+                let inv = try await daemon.providers.functions.call(Method.functionInvoke, InvokeRequest(function: entry.providedBy, input: args, idempotencyKey: key),
                                                                   as: Invocation.self)
                 if let e = inv.error { throw e }
                 return inv.output ?? .null

@@ -9,8 +9,14 @@ import LightningProtocol
 /// document <event id>, → `test.stored` {"id"}; `test.emit` → emits `test.emitted` (same data)
 /// through the host, → nothing; `test.context.write` {"path", "content", "acl"?} → writes it through
 /// the Context Hub, → `test.context.written` (the document); `test.context.search` {"q"} →
-/// `test.context.found` {"total", "paths": ["owner:/path"]}. Functions: `echo` (output = input), `sleep` {"ms"} →
-/// {"slept_ms"}, `pid` → {"pid"}.
+/// `test.context.found` {"total", "paths": ["owner:/path"]}; `test.effect` {"step"} → records its
+/// effect under the event's idempotency key (`Effects.record`) and publishes `test.effected`
+/// {"step", "key"} with that key (buses deliver one event per key), → `test.effect.done`
+/// {"key", "deliveries"}; `test.effected` (delivered by the bus) → a document per event in container
+/// `published` {"event_id", "step", "key"}, → nothing; `test.flaky` {"step"}: fails when the key names attempt 1 (`…/1`), else
+/// as `test.effect`. Functions: `echo` (output = input), `sleep` {"ms"} → {"slept_ms"}, `pid` →
+/// {"pid"}, `effect` {"step"} → records its effect under the invocation's idempotency key, →
+/// {"key", "deliveries"}.
 enum WellBehaved {
     static func make() -> Child {
         let child = Child(name: "lt-test-child", version: "1.0.0")
@@ -36,6 +42,20 @@ enum WellBehaved {
                               data: ["total": .int(r.total), "paths": .array(r.hits.map { .string("\($0.document.owner):\($0.document.path)") })])]
             case "test.key":
                 return [Event(type: "test.keyed", source: ctx.identity.id, data: ["idempotency_key": event.idempotencyKey.map(JSONValue.string) ?? .null])]
+            case "test.effect", "test.flaky":
+                guard let key = event.idempotencyKey else { throw WireError(.invalidArgument, "\(event.type): the event has no idempotency_key") }
+                if event.type == "test.flaky" && key.hasSuffix("/1") { throw WireError(.internal, "test.flaky: attempt 1 fails by design (\(key))") }
+                let step = event.data["step"]?.stringValue ?? ""
+                let out = try await Effects.record(key: key, step: step, ctx)
+                try await ctx.emit([Event(type: "test.effected", source: ctx.identity.id, data: ["step": .string(step), "key": .string(key)], idempotencyKey: key)])
+                return [Event(type: "test.effect.done", source: ctx.identity.id, data: out)]
+            case "test.effected":
+                // Delivered by the bus: one document per event, so two events for one key show.
+                _ = try await ctx.storage.createContainer("published")
+                let id = String(event.id.map { $0.isLetter || $0.isNumber || "_-.".contains($0) ? $0 : "_" })
+                _ = try await ctx.storage.upsert(container: "published", document: Document(id: id, data: [
+                    "event_id": .string(event.id), "step": event.data["step"] ?? .null, "key": event.idempotencyKey.map(JSONValue.string) ?? .null]))
+                return []
             case "test.emit":
                 try await ctx.emit([Event(type: "test.emitted", source: ctx.identity.id, data: event.data)])
                 return []
@@ -51,7 +71,31 @@ enum WellBehaved {
             try await Task.sleep(for: .milliseconds(ms))
             return ["slept_ms": .int(ms)]
         }
+        child.function("effect") { input, ctx in
+            guard let key = ctx.idempotencyKey else { throw WireError(.invalidArgument, "effect: the invocation has no idempotency_key") }
+            return try await Effects.record(key: key, step: input["step"]?.stringValue ?? "", ctx)
+        }
         child.function("pid") { _, _ in ["pid": .int(Int(ProcessInfo.processInfo.processIdentifier))] }
         return child
+    }
+}
+
+/// The effects of `test.effect`, `test.flaky` and the `effect` function: one document per
+/// idempotency key in the host's storage (container `effects`, id = the key with every character
+/// other than letters, digits, `_`, `-` and `.` as `_`), `{"key", "step", "deliveries"}`, where
+/// `deliveries` counts the requests that carried the key. The effect happens once per key; the
+/// count shows how often it was asked for.
+enum Effects {
+    static func record(key: String, step: String, _ ctx: Context) async throws -> JSONValue {
+        let id = String(key.map { $0.isLetter || $0.isNumber || "_-.".contains($0) ? $0 : "_" })
+        _ = try await ctx.storage.createContainer("effects")
+        var deliveries = 1
+        do {
+            let old = try await ctx.storage.read(container: "effects", id: id)
+            deliveries = (old.data["deliveries"]?.intValue ?? 0) + 1
+        } catch let e as WireError where e.code == .notFound {}
+        let data: JSONValue = ["key": .string(key), "step": .string(step), "deliveries": .int(deliveries)]
+        _ = try await ctx.storage.upsert(container: "effects", document: Document(id: id, data: data))
+        return ["key": .string(key), "deliveries": .int(deliveries)]
     }
 }

@@ -9,7 +9,7 @@ import LightningChildKit
 
 let usage = """
     usage: lt-test-child MODE [ARGS]
-      well                  agent (test.*) and functions echo, sleep, pid
+      well                  agent (test.*) and functions echo, sleep, effect, pid
       version2              answers initialize claiming protocol_version 2.0, then as well
       crash-after MS        as well, exits with status 3 MS ms after start
       exit-on-init CODE     exits with CODE on receiving initialize, before answering
