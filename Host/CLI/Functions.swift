@@ -6,7 +6,7 @@ import LightningProtocol
 struct Functions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Deploy, invoke and inspect functions (docs/functions.md).",
-        subcommands: [Deploy.self, Invoke.self, List.self, Get.self, Delete.self, Logs.self]
+        subcommands: [Deploy.self, Invoke.self, List.self, Get.self, Delete.self, Logs.self, Invocations.self]
     )
 
     struct Deploy: AsyncParsableCommand {
@@ -87,6 +87,22 @@ struct Functions: AsyncParsableCommand {
             for l in r["lines"]?.arrayValue ?? [] {
                 print("\(Output.text(l["at"])) \(Output.text(l["instance"])) [\(Output.text(l["stream"]))] \(Output.text(l["text"]))")
             }
+        }
+    }
+
+    struct Invocations: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a function's recent invocations, the latest started first.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Function name.") var name: String
+        @Option(name: .long, help: "How many (1 to 1000).") var limit: Int = 50
+        func run() async throws {
+            let r = try await options.client.get("/v1/functions/\(encodePath(name))/invocations?limit=\(limit)")
+            if options.json { return Output.json(r) }
+            let rows = (r["invocations"]?.arrayValue ?? []).map { i in
+                [Output.text(i["started_at"]), Output.text(i["status"]), Output.text(i["duration_ms"]),
+                 i["cold_start"]?.boolValue.map { $0 ? "cold" : "warm" } ?? "-", Output.text(i["instance"]), Output.text(i["invocation_id"])]
+            }
+            Output.table(["STARTED", "STATUS", "DURATION_MS", "START", "INSTANCE", "ID"], rows)
         }
     }
 }

@@ -15,7 +15,7 @@ public enum FunctionsRules {
     static let errors = "\(doc)#functions-errors"
 
     public static var all: [ConformanceRule] {
-        [invokeSync, invokeConcurrent, invocationLookup, invokeAsync, unknownFunction, listOrder, badParams, optionalMethods, health]
+        [invokeSync, invokeConcurrent, invocationLookup, invocationList, invokeAsync, unknownFunction, listOrder, badParams, optionalMethods, health]
     }
 
     static func rule(_ id: String, _ section: String, _ summary: String,
@@ -63,6 +63,26 @@ public enum FunctionsRules {
                             "the id under an unknown function")
     }
 
+    static let invocationList = rule("invocations", invocations, "functions.invocations lists a function's kept invocations, the latest started first, at most limit (or answers unsupported)") { s in
+        let name = try s.fixture("function", default: "echo")
+        var ids: [String] = []
+        for n in 0..<3 {
+            ids.append(try await s.invoke(name, ["n": .int(n)]).invocationId)
+            try await Task.sleep(for: .milliseconds(5))  // distinct started_at, even at millisecond resolution
+        }
+        switch await s.attempt(Method.functionInvocations, FunctionName(function: name, limit: 1000)) {
+        case .failure(let e):
+            s.expect(e.code == .unsupported, "invocations: expected a list or unsupported, got \(e.code.rawValue): \(e.message)")
+        case .success(let v):
+            let list = try Wire.decode(InvocationList.self, from: try Wire.encode(v), what: "result of functions.invocations")
+            s.expectEqual(list.function, name, "function")
+            let listed = list.invocations.map(\.invocationId).filter { ids.contains($0) }
+            s.expectEqual(listed, ids.reversed(), "the three invocations, latest first")
+            let one = try await s.call(Method.functionInvocations, FunctionName(function: name, limit: 1), as: InvocationList.self)
+            s.expectEqual(one.invocations.map(\.invocationId), [ids[2]], "limit 1")
+        }
+    }
+
     static let invokeAsync = rule("invoke.async", invocations, "an asynchronous invoke answers status running at once; functions.invocation then shows it succeeded with its output") { s in
         let name = try s.fixture("function", default: "echo")
         let running = try await s.call(Method.functionInvoke, InvokeRequest(function: name, input: ["later": true], async: true), as: Invocation.self)
@@ -79,7 +99,7 @@ public enum FunctionsRules {
         s.expectEqual(last.output, ["later": true], "output")
     }
 
-    static let unknownFunction = rule("unknown-function", errors, "get, invoke and invocation of an unknown function are not_found; logs is not_found (or unsupported); delete answers deleted: false (or unsupported)") { s in
+    static let unknownFunction = rule("unknown-function", errors, "get, invoke and invocation of an unknown function are not_found; logs and invocations are not_found (or unsupported); delete answers deleted: false (or unsupported)") { s in
         let ghost = "conformance-\(s.token)"
         await s.expectError(Method.functionGet, FunctionName(function: ghost), .notFound, "get")
         await s.expectError(Method.functionInvoke, InvokeRequest(function: ghost, input: [:]), .notFound, "invoke")
@@ -89,6 +109,11 @@ public enum FunctionsRules {
             s.expect([.notFound, .unsupported].contains(e.code), "logs of an unknown function: expected not_found or unsupported, got \(e.code.rawValue): \(e.message)")
         } else {
             s.fail("logs of an unknown function: expected not_found or unsupported, got success")
+        }
+        if case .failure(let e) = await s.attempt(Method.functionInvocations, FunctionName(function: ghost)) {
+            s.expect([.notFound, .unsupported].contains(e.code), "invocations of an unknown function: expected not_found or unsupported, got \(e.code.rawValue): \(e.message)")
+        } else {
+            s.fail("invocations of an unknown function: expected not_found or unsupported, got success")
         }
         for attempt in 1...2 {
             switch await s.attempt(Method.functionDelete, FunctionName(function: ghost)) {
@@ -114,7 +139,7 @@ public enum FunctionsRules {
         await s.expectError(Method.functionInvocation, JSONValue.object(["function": "echo"]), .invalidArgument, "invocation without invocation_id")
     }
 
-    static let optionalMethods = rule("unsupported", "\(doc)#functions-what-unsupported-means", "only deploy, delete and logs may answer unsupported; a deploy that is not a function manifest is invalid_argument (or unsupported); unknown methods are unsupported") { s in
+    static let optionalMethods = rule("unsupported", "\(doc)#functions-what-unsupported-means", "only deploy, delete, logs and invocations may answer unsupported; a deploy that is not a function manifest is invalid_argument (or unsupported); unknown methods are unsupported") { s in
         switch await s.attempt(Method.functionDeploy, DeployRequest(manifest: ["manifest_version": 1, "id": "x", "kind": "agent"])) {
         case .success(let v): s.fail("deploy of an agent manifest: expected invalid_argument or unsupported, got \(v)")
         case .failure(let e):

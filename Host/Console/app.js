@@ -1,4 +1,4 @@
-// The console's shell: hash routing between the pages (keys 1–6 or the links), the live
+// The console's shell: hash routing between the pages (keys 1–8 or the links), the live
 // stream's status, and a banner for anything that fails outside a page, so the page is never blank.
 
 import { h, put, errorBox } from './ui.js';
@@ -11,6 +11,8 @@ const pages = {
   providers: () => import('./page-providers.js'),
   functions: () => import('./page-functions.js'),
   plans: () => import('./page-plans.js'),
+  tasks: () => import('./page-tasks.js'),
+  instructions: () => import('./page-instructions.js'),
 };
 
 const main = document.getElementById('main');

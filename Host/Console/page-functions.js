@@ -1,36 +1,48 @@
 // Functions: the deployed functions with their pools and stats; invoke one with a JSON editor;
-// recent invocations (this console's, and function.completed events from triggers) with their
-// duration and whether they started cold.
+// recent invocations with their duration and whether they started cold, from the provider's own
+// record (GET /v1/functions/{name}/invocations), refreshed after an invoke and on
+// function.completed / function.failed events.
 
 import { get, api } from './api.js';
 import { h, put, table, time, badge, ms, kv, errorBox, every, jsonBlock, parseJSON, markSelected } from './ui.js';
 import * as live from './live.js';
 
-/** Invocations seen while the console is open, newest first (kept across page changes). */
-const invocations = [];
-function remember(inv) {
-  if (!inv?.invocation_id || invocations.some(i => i.invocation_id === inv.invocation_id)) return;
-  invocations.unshift(inv);
-  if (invocations.length > 100) invocations.pop();
-}
-live.subscribe(e => { if (e.type === 'function.completed' && e.data?.invocation_id) remember(e.data); });
-
 export function mount(root, params) {
   const list = h('section', { class: 'panel', 'aria-label': 'Functions' }, h('p', { class: 'muted' }, 'Asking the functions provider…'));
   const invoke = h('section', { class: 'panel', id: 'invoke', 'aria-label': 'Invoke' }, h('p', { class: 'muted' }, 'Select a function to invoke it.'));
   const recent = h('section', { class: 'panel', id: 'invocations', 'aria-label': 'Recent invocations' });
-  put(root, h('div', { class: 'split' }, list, invoke), h('h2', {}, 'Recent invocations'), recent);
+  const recentTitle = h('h2', { id: 'invocations-title' }, 'Recent invocations');
+  put(root, h('div', { class: 'split' }, h('div', {}, list, recentTitle, recent), invoke));
   let functions = [], selected = params.get('name');
 
-  const drawRecent = () => put(recent, table([
-    { label: 'started', cell: i => time(i.started_at) }, { label: 'function', cell: i => i.function },
-    { label: 'status', cell: i => badge(i.status) }, { label: 'duration', cell: i => ms(i.duration_ms) },
-    { label: 'start', cell: i => h('span', { class: 'cold-warm' }, i.cold_start === undefined ? '—' : i.cold_start ? 'cold' : 'warm') },
+  let invocations = [], problems = [], loading = null, again = false;
+  const drawRecent = () => put(recent, problems.map(e => errorBox(e)), table([
+    { label: 'started', cell: i => time(i.started_at) }, { label: 'function', cell: i => h('span', { class: 'mono' }, i.function) },
+    { label: 'status', cell: i => h('span', { class: 'inv-status', 'data-state': i.status }, badge(i.status)) },
+    { label: 'duration', cell: i => h('span', { class: 'inv-duration' }, ms(i.duration_ms)) },
+    { label: 'start', cell: i => h('span', { class: 'cold-warm' }, i.cold_start === undefined || i.cold_start === null ? '—' : i.cold_start ? 'cold' : 'warm') },
     { label: 'instance', cell: i => i.instance ?? '', cls: 'hide-narrow' },
     { label: 'output / error', cell: i => h('span', { class: 'mono trunc' }, JSON.stringify(i.error ?? i.output ?? null)) },
-  ], invocations, { id: 'invocations-table', empty: 'No invocations seen since the console opened.' }));
+  ], invocations, { id: 'invocations-table', key: i => i.invocation_id, empty: 'No invocations kept by the functions provider.' }));
 
-  const stopPoll = every(3000, async () => {
+  /** Every function's recent invocations (the selected one's alone when one is selected), merged,
+   * the latest started first. One load at a time; a request meanwhile loads once more after it. */
+  async function loadRecent() {
+    if (loading) { again = true; return loading; }
+    loading = (async () => {
+      const names = selected ? [selected] : functions.map(f => f.name);
+      const answers = await Promise.allSettled(names.map(n => get(`/v1/functions/${encodeURIComponent(n)}/invocations?limit=25`)));
+      problems = answers.filter(a => a.status === 'rejected').map(a => a.reason);
+      invocations = answers.filter(a => a.status === 'fulfilled').flatMap(a => a.value.invocations)
+        .sort((a, b) => String(b.started_at).localeCompare(String(a.started_at))).slice(0, 50);
+      recentTitle.textContent = selected ? `Recent invocations of ${selected}` : 'Recent invocations';
+      drawRecent();
+    })();
+    try { await loading; } finally { loading = null; }
+    if (again) { again = false; return loadRecent(); }
+  }
+
+  const loadList = async () => {
     functions = (await get('/v1/functions')).functions;
     put(list, table([
       { label: 'name', cell: f => h('span', { class: 'mono' }, f.name) }, { label: 'version', cell: f => f.version ?? '' },
@@ -39,9 +51,11 @@ export function mount(root, params) {
       { label: 'cold / warm', cls: 'hide-narrow', cell: f => `${f.stats?.cold_starts ?? 0} / ${f.stats?.warm_starts ?? 0}` },
       { label: 'triggers', cls: 'hide-narrow', cell: f => (f.triggers ?? []).join(', ') },
     ], functions, { id: 'functions', key: f => f.name, selected, empty: 'No functions deployed.',
-      onSelect: (f, tr) => { selected = f.name; markSelected(tr.closest('table'), f.name); showInvoke(); } }));
+      onSelect: (f, tr) => { selected = f.name; markSelected(tr.closest('table'), f.name); showInvoke(); loadRecent(); } }));
     if (selected && !invoke.querySelector('form')) showInvoke();
-  }, e => put(list, errorBox(e)));
+    await loadRecent();
+  };
+  const stopPoll = every(3000, loadList, e => put(list, errorBox(e)));
 
   function showInvoke() {
     const f = functions.find(x => x.name === selected);
@@ -65,18 +79,16 @@ export function mount(root, params) {
       put(out, h('p', { class: 'muted' }, 'Invoking…'));
       try {
         const inv = await api('POST', `/v1/functions/${encodeURIComponent(f.name)}/invoke`, parseJSON(editor.value, 'input'));
-        remember(inv);
         put(out, h('p', {}, badge(inv.status), ` in ${ms(inv.duration_ms)}, ${inv.cold_start ? 'cold' : 'warm'} start`), jsonBlock(inv.output ?? inv));
       } catch (e) {
-        if (e.body?.invocation) remember(e.body.invocation);
         put(out, errorBox(e));
       }
       go.disabled = false;
-      drawRecent();
+      loadList().catch(e => put(list, errorBox(e)));  // its counters and the recent invocations
     });
     put(invoke, form);
   }
   drawRecent();
-  const stopLive = live.subscribe(e => { if (e.type === 'function.completed') drawRecent(); });
+  const stopLive = live.subscribe(e => { if (e.type === 'function.completed' || e.type === 'function.failed') loadRecent(); });
   return () => { stopPoll(); stopLive(); };
 }

@@ -60,8 +60,8 @@ export const ms = v => (v === undefined || v === null ? '—' : `${Number(v).toF
 
 /** A state badge coloured by what it means. */
 export function badge(state) {
-  const cls = /^(ready|healthy|loaded|running|succeeded|completed|bound|live|accepted)$/.test(state) ? 's-ok'
-    : /^(starting|stopping|backoff|degraded|waiting|pending|available|exited|cancelled)$/.test(state) ? 's-warn'
+  const cls = /^(ready|healthy|loaded|running|succeeded|completed|bound|live|accepted|done|enabled)$/.test(state) ? 's-ok'
+    : /^(starting|stopping|backoff|degraded|waiting|pending|available|exited|cancelled|in_progress)$/.test(state) ? 's-warn'
     : /^(failed|unhealthy|error|dead|refused)$/.test(state) ? 's-bad' : 's-idle';
   return h('span', { class: `badge ${cls}`, 'data-state': state }, state);
 }

@@ -7,7 +7,7 @@ public struct DeployRequest: Codable, Sendable {
     public init(manifest: JSONValue) { self.manifest = manifest }
 }
 
-/// `functions.get` / `functions.delete` / `functions.logs` params.
+/// `functions.get` / `functions.delete` / `functions.logs` / `functions.invocations` params.
 public struct FunctionName: Codable, Sendable {
     public var function: String
     public var limit: Int?
@@ -127,4 +127,12 @@ public struct FunctionLogs: Codable, Sendable {
     public var function: String
     public var lines: [Line]
     public init(function: String, lines: [Line]) { self.function = function; self.lines = lines }
+}
+
+/// `functions.invocations` result: what the provider kept of the function's recent invocations
+/// (the running ones included), newest first, at most the request's `limit`.
+public struct InvocationList: Codable, Sendable, Equatable {
+    public var function: String
+    public var invocations: [Invocation]
+    public init(function: String, invocations: [Invocation]) { self.function = function; self.invocations = invocations }
 }

@@ -40,6 +40,8 @@ public enum Method {
     public static let functionDeploy = "functions.deploy"
     public static let functionInvoke = "functions.invoke"
     public static let functionInvocation = "functions.invocation"
+    /// The function's recent invocations, newest first (`FunctionName` with `limit`) → `InvocationList`.
+    public static let functionInvocations = "functions.invocations"
     public static let functionList = "functions.list"
     public static let functionGet = "functions.get"
     public static let functionDelete = "functions.delete"

@@ -18,6 +18,7 @@ import Synchronization
 ///                                         body = {"input": "<input as text>"} → 202, no output
 /// functions.list / get  ─▶ the configured functions, with counters kept by this instance
 /// functions.invocation  ─▶ the last invocations made through this instance (memory only)
+/// functions.invocations ─▶ the same records of one function, the latest started first
 /// functions.deploy / delete / logs ─▶ unsupported (Azure tooling, Application Insights)
 /// health ─▶ GET {app_url}/admin/host/status with the master key, when one is configured
 /// ```
@@ -90,6 +91,11 @@ final class AzureFunctions: FunctionsPlugin {
             throw WireError(.notFound, "no invocation \"\(k.invocationId)\" of function \"\(k.function)\" (this instance keeps the last \(config.maxRecorded) invocations it made, in memory)")
         }
         return inv
+    }
+
+    func invocations(_ r: FunctionName) async throws -> InvocationList {
+        guard let f = config.function(named: r.function) else { throw unknown(r.function) }
+        return InvocationList(function: f.name, invocations: book.recent(of: f.name, limit: min(max(r.limit ?? 50, 1), config.maxRecorded)))
     }
 
     func invoke(_ r: InvokeRequest) async throws -> Invocation {

@@ -81,4 +81,13 @@ final class InvocationBook: Sendable {
     }
 
     func lookup(_ id: String) -> Invocation? { state.withLock { $0.records[id] } }
+
+    /// The latest `limit` records of `function` (case-insensitive, as Azure's names), the latest
+    /// started first.
+    func recent(of function: String, limit: Int) -> [Invocation] {
+        let mine = state.withLock { s in
+            s.order.reversed().compactMap { s.records[$0] }.filter { $0.function.caseInsensitiveCompare(function) == .orderedSame }
+        }
+        return Array(mine.enumerated().sorted { ($0.element.startedAt, -$0.offset) > ($1.element.startedAt, -$1.offset) }.prefix(limit).map(\.element))
+    }
 }

@@ -10,7 +10,7 @@ import Testing
     static let fixture = CPluginBuilder.repoRoot.appendingPathComponent("Tests/ABITests/Fixtures/abi_fixture.c")
     let loader = PluginLoader(logger: Logger(label: "test"))
 
-    func refusal(_ defines: [String], sha256: String? = nil, expectedId: String? = "abi-fixture") throws -> HostError? {
+    func refusal(_ defines: [String], sha256: String? = nil, expectedId: String? = "abi-fixture") async throws -> HostError? {
         let lib = try await CPluginBuilder.build(Self.fixture, defines: defines)
         do {
             _ = try loader.load(LibrarySpec(url: lib, sha256: sha256, expectedId: expectedId, expectedVersion: "1.0.0", subject: "manifests/fixture.json"))
@@ -34,7 +34,7 @@ import Testing
         await conn.close()
     }
 
-    @Test func refusesAMissingLibrary() throws {
+    @Test func refusesAMissingLibrary() async throws {
         do {
             _ = try loader.load(LibrarySpec(url: URL(fileURLWithPath: "/nonexistent/libx.so"), sha256: nil, expectedId: nil, expectedVersion: nil, subject: "manifests/x.json"))
             Issue.record("expected an error")
@@ -44,28 +44,28 @@ import Testing
         }
     }
 
-    @Test func refusesAChecksumMismatch() throws {
-        let e = try refusal([], sha256: String(repeating: "0", count: 64))
+    @Test func refusesAChecksumMismatch() async throws {
+        let e = try await refusal([], sha256: String(repeating: "0", count: 64))
         #expect(e?.code == .checksumMismatch)
         #expect(e?.message.hasPrefix("field \"library.sha256\": expected 0000") == true)
         #expect(e?.message.contains("has sha256") == true)
     }
 
-    @Test func refusesAnotherABIMajor() throws {
-        let e = try refusal(["BAD_MAJOR"])
+    @Test func refusesAnotherABIMajor() async throws {
+        let e = try await refusal(["BAD_MAJOR"])
         #expect(e?.code == .abiMismatch)
         #expect(e?.message == "plugin ABI 2.0, host ABI 1.0: major versions must match")
     }
 
-    @Test func refusesALibraryWithoutTheEntrySymbol() throws {
-        let e = try refusal(["NO_ENTRY"])
+    @Test func refusesALibraryWithoutTheEntrySymbol() async throws {
+        let e = try await refusal(["NO_ENTRY"])
         #expect(e?.code == .entryMissing)
         #expect(e?.message.hasPrefix("lt_plugin_entry not found in") == true)
     }
 
-    @Test func refusesANullEntryAndATruncatedTable() throws {
-        #expect(try refusal(["NULL_ENTRY"])?.message == "lt_plugin_entry returned NULL")
-        #expect(try refusal(["SMALL_STRUCT"])?.message.hasPrefix("lt_plugin_v1.struct_size is 8") == true)
+    @Test func refusesANullEntryAndATruncatedTable() async throws {
+        #expect(try await refusal(["NULL_ENTRY"])?.message == "lt_plugin_entry returned NULL")
+        #expect(try await refusal(["SMALL_STRUCT"])?.message.hasPrefix("lt_plugin_v1.struct_size is 8") == true)
     }
 
     @Test func readsOnlyStructSizeBytesOfAnOlderMinorsTable() async throws {
@@ -77,12 +77,12 @@ import Testing
         await conn.close()
     }
 
-    @Test func refusesAnIdThatDiffersFromTheManifest() throws {
-        let e = try refusal(["PLUGIN_ID=\"someone-else\""])
+    @Test func refusesAnIdThatDiffersFromTheManifest() async throws {
+        let e = try await refusal(["PLUGIN_ID=\"someone-else\""])
         #expect(e?.message == "field \"id\": manifest says \"abi-fixture\" but the library reports \"someone-else\"")
     }
 
-    @Test func reportsTheConfigErrorOfAFailedCreate() throws {
+    @Test func reportsTheConfigErrorOfAFailedCreate() async throws {
         let lib = try await CPluginBuilder.build(Self.fixture, defines: ["CREATE_FAILS"])
         let plugin = try loader.loadLibrary(at: lib)
         #expect(throws: HostError.self) { _ = try plugin.makeInstance(config: [:]) }
@@ -91,7 +91,7 @@ import Testing
         }
     }
 
-    @Test func refusesAChangedBuildAtAnAlreadyLoadedPath() throws {
+    @Test func refusesAChangedBuildAtAnAlreadyLoadedPath() async throws {
         let lib = try await CPluginBuilder.build(Self.fixture)
         _ = try loader.loadLibrary(at: lib)
         // Overwrite the same path with a different build: glibc would return the old handle.

@@ -220,6 +220,17 @@ import Testing
         #expect(last.invocationId == running.invocationId)
         let missing = await p.expectError(Method.functionInvocation, InvocationKey(function: "wordcount", invocationId: "nope"), .notFound)
         #expect(missing.contains("\"nope\""))
+        // functions.invocations: this instance's records of the function, the latest started first.
+        let sync = try await invoke(p, "wordcount", ["text": "x"])
+        _ = try await invoke(p, "echo", ["a": 1])
+        let recent = try await p.call(Method.functionInvocations, FunctionName(function: "wordcount"), as: InvocationList.self)
+        #expect(recent.function == "wordcount")
+        #expect(recent.invocations.map(\.invocationId) == [sync.invocationId, running.invocationId])
+        #expect(recent.invocations.map(\.status) == [.succeeded, .succeeded])
+        let one = try await p.call(Method.functionInvocations, FunctionName(function: "wordcount", limit: 1), as: InvocationList.self)
+        #expect(one.invocations.map(\.invocationId) == [sync.invocationId])
+        let unknown = await p.expectError(Method.functionInvocations, FunctionName(function: "nothing"), .notFound)
+        #expect(unknown.contains("no function named \"nothing\""))
     }
 
     @Test func listAndGetReportTheConfiguredFunctions() async throws {

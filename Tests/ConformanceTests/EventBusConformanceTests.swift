@@ -393,9 +393,9 @@ struct EventBusConformanceTests {
     }
 
     @Test(arguments: providers) func configErrorsNameTheField(_ p: Provider) async throws {
-        let bad = #expect(throws: (any Error).self) { try p.open(p.invalidConfig) }
+        let bad = await #expect(throws: (any Error).self) { try await p.open(p.invalidConfig) }
         #expect(bad.map { "\($0)".contains(p.invalidConfigMessage) } == true, "\(String(describing: bad))")
-        let negative = #expect(throws: (any Error).self) { try p.open(["dedup_window_seconds": -1]) }
+        let negative = await #expect(throws: (any Error).self) { try await p.open(["dedup_window_seconds": -1]) }
         #expect(negative.map { "\($0)".contains("config field \"dedup_window_seconds\": expected an integer ≥ 0, got -1") } == true,
                 "\(String(describing: negative))")
     }
@@ -491,9 +491,9 @@ extension EventBusConformanceTests {
             return (a, b)
         }
 
-        @Test func unreachableRedisFailsCreateNamingTheURLButNotThePassword() throws {
-            let e = #expect(throws: (any Error).self) {
-                try Provider.redis.open(["url": "redis://app:hunter2@127.0.0.1:1/3", "connect_timeout_ms": 500])
+        @Test func unreachableRedisFailsCreateNamingTheURLButNotThePassword() async throws {
+            let e = await #expect(throws: (any Error).self) {
+                try await Provider.redis.open(["url": "redis://app:hunter2@127.0.0.1:1/3", "connect_timeout_ms": 500])
             }
             let text = e.map { "\($0)" } ?? ""
             #expect(text.contains("redis redis://app:<redacted>@127.0.0.1:1/3"), "\(text)")

@@ -199,7 +199,7 @@ extension StorageConformanceTests {
             }
         }
 
-        @Test func configErrorsNameTheFieldAndValue() throws {
+        @Test func configErrorsNameTheFieldAndValue() async throws {
             let cases: [([String: JSONValue], String)] = [
                 (["synchronous": "fast"], #"config field "synchronous": expected "full" or "normal", got "fast""#),
                 (["synchronous": 1], #"config field "synchronous": expected "full" or "normal", got 1"#),
@@ -207,7 +207,7 @@ extension StorageConformanceTests {
                 (["path": ""], #"config field "path": expected a file path or ":memory:", got """#),
             ]
             for (config, message) in cases {
-                let error = #expect(throws: HostError.self) { try Provider(product: provider.product, id: provider.id, config: config).open() }
+                let error = await #expect(throws: HostError.self) { try await Provider(product: provider.product, id: provider.id, config: config).open() }
                 #expect(error?.code == .configInvalid)
                 #expect(error?.message == message)
             }
@@ -247,16 +247,16 @@ extension StorageConformanceTests {
             }
         }
 
-        @Test func unopenableDatabaseIsRefusedWithItsPath() throws {
+        @Test func unopenableDatabaseIsRefusedWithItsPath() async throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-conf-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
             let directoryAsFile = Provider(product: provider.product, id: provider.id, config: ["path": .string(dir.path)])
-            let e1 = #expect(throws: HostError.self) { try directoryAsFile.open() }
+            let e1 = await #expect(throws: HostError.self) { try await directoryAsFile.open() }
             #expect(e1?.message.hasPrefix("storage database \"\(dir.path)\": ") == true, "\(e1?.message ?? "")")
 
             let underAFile = Provider(product: provider.product, id: provider.id, config: ["path": "/dev/null/sub/db.sqlite"])
-            let e2 = #expect(throws: HostError.self) { try underAFile.open() }
+            let e2 = await #expect(throws: HostError.self) { try await underAFile.open() }
             #expect(e2?.message.hasPrefix(#"storage database "/dev/null/sub/db.sqlite": cannot create directory "/dev/null/sub": "#) == true,
                     "\(e2?.message ?? "")")
         }

@@ -8,7 +8,8 @@ import Testing
 /// The web console's embedded files (Host/Console, docs/console.md): all there, typed, within the
 /// first page's budget, and every file the page or a module names is embedded.
 @Suite struct ConsoleAssetsTests {
-    static let pages = ["page-overview.js", "page-events.js", "page-processes.js", "page-providers.js", "page-functions.js", "page-plans.js"]
+    static let pages = ["page-overview.js", "page-events.js", "page-processes.js", "page-providers.js", "page-functions.js", "page-plans.js",
+                         "page-tasks.js", "page-instructions.js"]
 
     @Test func everyFileIsEmbeddedWithItsContentType() throws {
         let index = try #require(ConsoleAssets.index)

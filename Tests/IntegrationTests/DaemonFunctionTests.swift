@@ -96,6 +96,37 @@ struct DaemonFunctionTests {
         #expect(done?["metadata"]?["lt.emitted_by"] == nil)
     }
 
+    @Test func recentInvocationsAreListedLatestFirstWithDurationAndColdOrWarm() async throws {
+        let d = try await Self.start()
+        let first = try await d.post("/v1/functions/wordcount/invoke", ["text": "one"])
+        let second = try await d.post("/v1/functions/wordcount/invoke", ["text": "one two"])
+        let failed = try await d.post("/v1/functions/wordcount/invoke", ["txt": 1])
+        #expect(first.status == 200 && second.status == 200 && failed.status == 400)
+        let async = try await d.post("/v1/functions/wordcount/invoke?async=true", ["text": "a b c"])
+        let asyncId = try #require(async.json["invocation_id"]?.stringValue)
+        try await d.eventually("the async one finished") {
+            try await d.get("/v1/functions/wordcount/invocations/\(asyncId)").json["status"] == "succeeded"
+        }
+        let r = try await d.get("/v1/functions/wordcount/invocations")
+        #expect(r.status == 200)
+        #expect(r.json["function"] == "wordcount")
+        let list = r.json["invocations"]?.arrayValue ?? []
+        #expect(list.map { $0["invocation_id"] } == [async.json["invocation_id"], failed.json["invocation"]?["invocation_id"],
+                                                     second.json["invocation_id"], first.json["invocation_id"]])
+        #expect(list.map { $0["status"] } == ["succeeded", "failed", "succeeded", "succeeded"])
+        #expect(list.last?["cold_start"] == true)
+        #expect(list.dropLast().allSatisfy { $0["cold_start"] == false })
+        #expect(list.allSatisfy { ($0["duration_ms"]?.doubleValue ?? -1) > 0 })
+        #expect(list[1]["error"]?["code"] == "invalid_argument")
+        let one = try await d.get("/v1/functions/wordcount/invocations?limit=1").json["invocations"]?.arrayValue ?? []
+        #expect(one.map { $0["invocation_id"] } == [async.json["invocation_id"]])
+        // Another function's invocations are not listed; bad input names what was wrong.
+        #expect(try await d.get("/v1/functions/sleeper/invocations").status == 404)
+        let bad = try await d.get("/v1/functions/wordcount/invocations?limit=0")
+        #expect(bad.status == 400)
+        #expect(bad.json["error"]?["message"]?.stringValue?.contains("limit") == true)
+    }
+
     @Test func idleInstancesExpireAndAPIDeploymentsSurviveARestart() async throws {
         let d = try await Self.start()
         #expect(try await d.post("/v1/functions", Self.sleeper(idleMs: 200)).status == 201)
@@ -136,5 +167,12 @@ struct DaemonFunctionTests {
         let (c3, out3, _) = try await d.cli(["functions", "list"])
         #expect(c3 == 0)
         #expect(out3.hasPrefix("NAME") && out3.contains("sleeper") && out3.contains("wordcount"))
+        let (c4, out4, _) = try await d.cli(["functions", "invocations", "wordcount"])
+        #expect(c4 == 0)
+        let lines = out4.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("STARTED") == true && lines.count == 2, "\(out4)")
+        #expect(lines.last?.contains(" succeeded ") == true && lines.last?.contains(" cold ") == true, "\(out4)")
+        let (c5, _, err5) = try await d.cli(["functions", "invocations", "nothing"])
+        #expect(c5 != 0 && err5.contains("no function named \"nothing\""), "\(err5)")
     }
 }

@@ -67,26 +67,7 @@ struct SwapBetweenImplementationsTests {
     @Test func storageMovesToCosmosAndBackWithCopyWhileAWriterWritesAndNothingIsLost() async throws {
         let cosmos = try await FakeServer(script: "cosmos_fake.py")
         let d = try await TestDaemon.start(manifests: { $0 != "c-example-driver.json" })
-        #expect(try await d.put("/v1/storage/containers/ledger", [:]).status == 201)
-        for i in 0..<50 {
-            _ = try await d.post("/v1/storage/containers/ledger/documents", ["id": .string("seed-\(i)"), "data": ["n": .int(i)]])
-        }
-        let stop = Mutex(false)
-        let writer = Task { () -> (written: [String], worst: Duration) in
-            var written: [String] = []
-            var worst = Duration.zero
-            var i = 0
-            let clock = ContinuousClock()
-            while !stop.withLock({ $0 }) {
-                let t0 = clock.now
-                let r = try await d.post("/v1/storage/containers/ledger/documents", ["id": .string("w-\(i)"), "data": ["n": .int(i)]])
-                worst = max(worst, clock.now - t0)
-                guard r.status == 201 else { throw TestFailure("write w-\(i): HTTP \(r.status) \(r.text)") }
-                written.append("w-\(i)")
-                i += 1
-            }
-            return (written, worst)
-        }
+        let writer = try await LedgerWriter.start(on: d)
         try await Task.sleep(for: .milliseconds(300))
         // The emulator's published key, as the fake expects by default.
         let toCosmos = try await d.put("/v1/providers/storage", ["plugin": "cosmos-storage", "copy": true, "probation_ms": 200, "config": [
@@ -98,21 +79,11 @@ struct SwapBetweenImplementationsTests {
         let back = try await d.put("/v1/providers/storage", ["plugin": "sqlite-storage", "copy": true, "probation_ms": 200, "config": ["path": "back.sqlite"]])
         #expect(back.status == 200, "\(back.text)")
         try await Task.sleep(for: .milliseconds(300))
-        stop.withLock { $0 = true }
-        let (written, worst) = try await writer.value
+        let (written, worst) = try await writer.stop()
 
         // Every document written, before, during or between the swaps, is in the final provider.
-        var found = Set<String>()
-        var token: String?
-        repeat {
-            var body: [String: JSONValue] = ["max_items": 1000]
-            if let token { body["continuation"] = .string(token) }
-            let page = try await d.post("/v1/storage/containers/ledger/query", .object(body))
-            #expect(page.headers["x-lightning-provider"]?.hasPrefix("sqlite-storage@") == true)
-            found.formUnion(page.json["documents"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? [])
-            token = page.json["continuation"]?.stringValue
-        } while token != nil
-        let missing = (written + (0..<50).map { "seed-\($0)" }).filter { !found.contains($0) }
+        let found = try await LedgerWriter.allIds(d, servedBy: "sqlite-storage")
+        let missing = (written + LedgerWriter.seeds).filter { !found.contains($0) }
         #expect(missing.isEmpty, "lost \(missing.count) documents, e.g. \(missing.prefix(5))")
         print("storage sqlite → cosmos → sqlite with copy: \(written.count) writes during the run, none lost; longest write \(worst); copies \(toCosmos.json["copied"] ?? .null), \(back.json["copied"] ?? .null)")
     }

@@ -8,7 +8,9 @@ and have the plan Examples/plans/count-greeting.json saved as `count-greeting`
 (ConsoleBrowserTests in Tests/IntegrationTests sets that up). Every check is on the DOM: the
 token prompt, each page, an event published through the API appearing live, an agent restarted
 with its button going through starting back to ready, the event bus swapped, a function
-invoked, a plan run watched until its steps succeed. Screenshots of every page go to
+invoked and found in its recent invocations, a plan run watched until its steps succeed, a task
+created through the API appearing live and moved on the page, an instruction saved from the form
+and carried out. Screenshots of every page go to
 --screenshots. Exit 0: passed; 1: a check failed; 3: Chromium, chromedriver or selenium missing.
 """
 
@@ -19,6 +21,7 @@ import shutil
 import sys
 import time
 import traceback
+import urllib.error
 import urllib.request
 import uuid
 
@@ -75,7 +78,15 @@ class Console:
             text = r.read().decode()
             return json.loads(text) if text else None
 
-    def wait(self, what, condition, timeout=30):
+    def status(self, method, path):
+        """The HTTP status of a request (errors included)."""
+        try:
+            self.api(method, path)
+            return 200
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def wait(self, what, condition, timeout=60):
         deadline = time.time() + timeout
         last = None
         while time.time() < deadline:
@@ -90,7 +101,7 @@ class Console:
         self.shot("FAILED-" + what.replace(" ", "-")[:60])
         raise Check(f"timed out after {timeout} s waiting for: {what} (last error: {last!r})\npage text:\n{self.text('main')[:3000]}")
 
-    def click(self, what, find, timeout=30):
+    def click(self, what, find, timeout=60):
         """Clicks what `find()` returns, finding it again when the page redrew it meanwhile."""
         def attempt():
             el = find()
@@ -155,7 +166,7 @@ class Console:
         d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/v1/*", "*/health*"]})
         d.get(self.base + "/")
         self.wait("the shell and the overview's panels without the API", lambda: self.text("#page-title") == "Overview"
-                  and len(self.all("#nav a")) == 6 and self.all("#daemon") and self.all("#queues"))
+                  and len(self.all("#nav a")) == 8 and self.all("#daemon") and self.all("#queues"))
         self.wait("the failure shown, not a blank page", lambda: "no answer from the daemon" in self.text("#daemon [data-error]"))
         self.wait("the stream's state shown", lambda: "down" in self.text("#conn") or "retrying" in self.text("#conn"))
         self.shot("overview-api-unreachable")
@@ -296,6 +307,20 @@ class Console:
         self.click("invoke", self.css("#invoke-go"))
         self.wait("the invocation's output", lambda: '"words": 3' in self.text("#invoke-result"), timeout=60)
         self.wait("the invocation listed with cold/warm", lambda: self.text("#invocations-table .cold-warm") in ("cold", "warm"))
+        # The list is the provider's record (GET /v1/functions/{name}/invocations), refreshed after the invoke.
+        latest = self.api("GET", "/v1/functions/wordcount/invocations?limit=1")["invocations"][0]
+        self.expect(latest["output"] == {"words": 3, "chars": 13}, f"the latest recorded invocation is the console's: {latest}")
+        def listed(inv_id):
+            rows = self.row("invocations-table", key=inv_id)()
+            return rows and rows[0].find_element(By.CSS_SELECTOR, ".cold-warm").text in ("cold", "warm") \
+                and rows[0].find_element(By.CSS_SELECTOR, ".inv-duration").text.endswith(" ms") \
+                and rows[0].find_element(By.CSS_SELECTOR, ".inv-status").get_attribute("data-state") == "succeeded"
+        self.wait("the console's invocation in recent invocations, with duration and cold/warm", lambda: listed(latest["invocation_id"]))
+        # One made elsewhere (asynchronously, through the API) appears too, once it has finished.
+        other = self.api("POST", "/v1/functions/wordcount/invoke?async=true", {"text": "made elsewhere"})
+        self.wait("an invocation made through the API listed", lambda: listed(other["invocation_id"]), timeout=60)
+        self.expect(self.text("#invocations-title") == "Recent invocations of wordcount", self.text("#invocations-title"))
+        d.execute_script("window.scrollTo(0, 0)")
         self.shot("functions")
 
         # Plans: start a run and watch its steps complete on the graph.
@@ -309,6 +334,86 @@ class Console:
         self.wait("the final place holds the token", lambda: self.all("#plan-graph g.place-node[data-event=counted][data-tokens='1']"))
         self.shot("plans")
 
+        # Tasks (key 7): a task created through the API appears live; its status changed with the
+        # page's buttons is what the API reports; the status filter; a change made elsewhere shows.
+        d.find_element(By.TAG_NAME, "body").send_keys("7")
+        self.wait("keyboard navigation to Tasks", lambda: self.text("#page-title") == "Tasks" and self.all("#tasks"))
+        self.wait("stream live", lambda: "live" in self.text("#conn"))
+        title = "Console task " + uuid.uuid4().hex[:8]
+        task = self.api("POST", "/v1/tasks", {"title": title, "assignee": "ada", "priority": "high"})
+        tid = task["id"]
+        self.wait("the new task listed as open", lambda: self.states(f".task-status[data-id='{tid}']") == ["open"])
+        self.wait("its task.created event applied from the stream", lambda: self.all(f"#task-events li[data-type='task.created'][data-id='{tid}']"))
+        self.click("the task's title (selects its row)", self.css(f"#tasks tbody tr[data-key='{tid}'] .task-title"))
+        self.wait("the task's detail", lambda: tid in self.text("#task-detail") and "ada" in self.text("#task-detail"))
+        self.expect(not self.all(f"button[data-action=status][data-id='{tid}'][data-to=open]"), "an open task offers no move to open")
+        self.click("Start", self.css(f"button[data-action=status][data-id='{tid}'][data-to=in_progress]"))
+        self.wait("shown in progress", lambda: self.states(f".task-status[data-id='{tid}']") == ["in_progress"])
+        self.wait("the API reports in_progress", lambda: self.api("GET", f"/v1/tasks/{tid}")["status"] == "in_progress")
+        self.click("Done", self.css(f"button[data-action=status][data-id='{tid}'][data-to=done]"))
+        self.wait("the API reports done", lambda: self.api("GET", f"/v1/tasks/{tid}")["status"] == "done")
+        self.wait("shown done, with only Reopen left", lambda: self.states(f".task-status[data-id='{tid}']") == ["done"]
+                  and [b.get_attribute("data-to") for b in self.all(f"button[data-action=status][data-id='{tid}']")] == ["open"])
+        self.wait("the status changes seen live", lambda: len(self.all(f"#task-events li[data-type='task.status_changed'][data-id='{tid}']")) == 2)
+        d.execute_script("window.scrollTo(0, 0)")
+        self.shot("tasks")
+        # Add one with the form: it is listed and the API has it.
+        added = "Added on the page " + uuid.uuid4().hex[:6]
+        d.find_element(By.ID, "task-new-title").send_keys(added)
+        Select(d.find_element(By.ID, "task-new-priority")).select_by_value("low")
+        self.click("add", self.css("#task-new-go"))
+        self.wait("the added task listed", lambda: "added task_" in self.text("#task-new-result") and self.row("tasks", contains=added)())
+        self.expect(any(t["title"] == added and t["priority"] == "low" and t["source"] == "api" for t in self.api("GET", "/v1/tasks?limit=1000")["tasks"]),
+                    "the API has the task added on the page")
+        self.go("#/tasks?status=done")
+        self.wait("the done filter lists it", lambda: self.all("#tab-done[aria-current=page]") and self.row("tasks", key=tid)())
+        self.go("#/tasks?status=open")
+        self.wait("the open filter does not", lambda: self.all("#tab-open[aria-current=page]") and self.all("#tasks tbody tr")
+                  and not self.row("tasks", key=tid)())
+        req = urllib.request.Request(self.base + f"/v1/tasks/{tid}", method="PATCH", data=json.dumps({"status": "open"}).encode(),
+                                     headers={"Authorization": "Bearer " + self.token, "Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=60).read()
+        self.wait("reopened through the API: it joins the open list live", lambda: self.states(f".task-status[data-id='{tid}']") == ["open"])
+        self.shot("tasks-open")
+
+        # Instructions: saved from the form (an API error first, verbatim), carried out when its
+        # event comes, then disabled and deleted with the buttons.
+        d.find_element(By.TAG_NAME, "body").send_keys("8")
+        self.wait("keyboard navigation to Instructions", lambda: self.text("#page-title") == "Instructions" and self.all("#instr-form"))
+        self.wait("the list", lambda: self.all("#instructions"))
+        iname = "console-" + uuid.uuid4().hex[:8]
+        d.find_element(By.ID, "instr-name").send_keys(iname)
+        d.find_element(By.ID, "instr-event").send_keys("Not A Type!")
+        self.click("save", self.css("#instr-save"))
+        self.wait("the API's 400 shown verbatim", lambda: "HTTP 400" in self.text("#instr-result [data-error]")
+                  and "$.trigger.event_type" in self.text("#instr-result"))
+        ev = d.find_element(By.ID, "instr-event"); ev.clear(); ev.send_keys("console.order.*")
+        Select(d.find_element(By.ID, "instr-action")).select_by_value("create_task")
+        cfg = d.find_element(By.ID, "instr-config"); cfg.clear()
+        cfg.send_keys('{"title": "Call {{ event.data.customer }}", "priority": "high"}')
+        self.click("save", self.css("#instr-save"))
+        self.wait("saved", lambda: self.all(f"#instr-result [data-saved='{iname}']"))
+        self.wait("listed, enabled", lambda: self.states(f".instr-enabled[data-name='{iname}']") == ["enabled"])
+        saved = self.api("GET", f"/v1/instructions/{iname}")
+        self.expect(saved["trigger"]["event_type"] == "console.order.*" and saved["action"] == {"type": "create_task", "config": {"title": "Call {{ event.data.customer }}", "priority": "high"}}
+                    and saved["enabled"] is True, f"the API has the instruction as the form gave it: {saved}")
+        customer = "Ada " + uuid.uuid4().hex[:6]
+        self.api("POST", "/v1/events", {"type": "console.order.placed", "source": "console-test", "data": {"customer": customer}})
+        self.wait("its execution seen live", lambda: [r for r in self.row("instr-runs", contains=iname)() if "succeeded" in r.text], timeout=60)
+        self.wait("its count", lambda: self.text(f".instr-count[data-name='{iname}']") == "1")
+        made = self.api("GET", "/v1/tasks?source=instruction&limit=1000")["tasks"]
+        self.expect(any(t["title"] == "Call " + customer and t.get("instruction") == iname for t in made), f"the instruction created its task: {made}")
+        d.execute_script("window.scrollTo(0, 0)")
+        self.shot("instructions")
+        self.click("disable", self.css(f"button[data-action=disable][data-name='{iname}']"))
+        self.wait("shown disabled", lambda: self.states(f".instr-enabled[data-name='{iname}']") == ["disabled"])
+        self.expect(self.api("GET", f"/v1/instructions/{iname}")["enabled"] is False, "the API reports it disabled")
+        self.click("delete", self.css(f"button[data-action=delete][data-name='{iname}']"))
+        self.wait("delete asks again", lambda: self.text(f"button[data-action=delete][data-name='{iname}']") == "Really delete?")
+        self.click("delete again", self.css(f"button[data-action=delete][data-name='{iname}']"))
+        self.wait("gone from the list", lambda: self.all("#instructions") and not self.row("instructions", key=iname)())
+        self.expect(self.status("GET", f"/v1/instructions/{iname}") == 404, "the API no longer has it")
+
         # A narrow window: still readable, nothing wider than the window.
         d.set_window_size(420, 800)
         self.go("#/overview")
@@ -316,6 +421,13 @@ class Console:
         overflow = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         self.expect(overflow <= 1, f"no horizontal scrolling at 420 px (overflow {overflow} px)")
         self.shot("overview-narrow")
+        for page, ready in (("tasks", "#tasks"), ("instructions", "#instructions")):
+            self.go("#/" + page)
+            self.wait(page + " narrow", lambda: self.all(ready))
+            overflow = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            self.expect(overflow <= 1, f"no horizontal scrolling of the {page} page at 420 px (overflow {overflow} px)")
+            self.shot(page + "-narrow")
+        self.go("#/overview")
         d.set_window_size(1280, 800)
         self.wait("overview at full width", lambda: len(self.all("#providers-health .provider")) >= 2)
         time.sleep(2.5)  # one more sample for the chart

@@ -189,6 +189,13 @@ struct SandboxIsolationTests {
         #expect(c.spec.sandbox.paths == [.init(path: dir.path, writable: false)])
         #expect(c.spec.sandbox.effectiveLimits.memoryMB == 512)
         #expect(c.spec.sandbox.effectiveLimits.processes == 128)
+        // Strict stops a spinning program by default (issue 18, item 11); a manifest may raise it.
+        #expect(c.spec.sandbox.effectiveLimits.cpuSeconds == 600)
+        #expect(SupervisedChild.rlimits(c.spec.sandbox).contains { $0.0 == Int32(LT_RLIMIT_CPU) && $0.1 == 600 && $0.2 == 601 })
+        let raised = try sup.makeChild(try manifest(#"{"profile":"strict","limits":{"cpu_seconds":86400}}"#), config: [:])
+        #expect(raised.spec.sandbox.effectiveLimits.cpuSeconds == 86400)
+        let standard = try sup.makeChild(try manifest(#"{"profile":"standard"}"#), config: [:])
+        #expect(standard.spec.sandbox.effectiveLimits.cpuSeconds == nil)
         #expect(c.spec.sandbox.scratchDirectory == dir.appendingPathComponent("data/scratch/m").path)
         #expect(c.spec.sandbox.hiddenPaths == [dir.appendingPathComponent("data").path])
         do {

@@ -3,7 +3,8 @@ import Hummingbird
 import LightningProtocol
 
 extension APIServer {
-    /// `/v1/functions`: deploy, list, get, delete, invoke (sync or async), invocation results, logs.
+    /// `/v1/functions`: deploy, list, get, delete, invoke (sync or async), recent invocations and
+    /// their results, logs.
     /// Everything goes through the functions provider slot (`functions.*` contract).
     func addFunctionRoutes(_ router: Router<BasicRequestContext>) {
         let functions = daemon.providers.functions
@@ -48,6 +49,13 @@ extension APIServer {
                     return APIResponse.json(Failed(error: e, invocation: inv), status: APIResponse.status(for: e.code))
                 }
                 return APIResponse.json(inv)
+            }
+        }
+        // ?limit=(1–1000, default 50): what the provider kept, the latest started first.
+        router.get("/v1/functions/:name/invocations") { request, ctx in
+            await respond {
+                let r = FunctionName(function: try ctx.parameters.string("name"), limit: try request.queryInt("limit", range: 1...1000) ?? 50)
+                return APIResponse.json(try await functions.call(Method.functionInvocations, r, as: InvocationList.self))
             }
         }
         router.get("/v1/functions/:name/invocations/:id") { _, ctx in

@@ -9,7 +9,7 @@ extension APIServer {
         router.get("/") { request, _ in
             if Self.wantsHTML(request), let page = ConsoleAssets.index { return Self.serve(page, request) }
             return APIResponse.json(ServiceInfo(service: "lightning", version: LightningVersion.current, mode: daemon.config.mode,
-                                                docs: "docs/api.md", endpoints: APIServer.endpoints), headers: [.vary: "Accept"])
+                                                docs: "docs/api.md", endpoints: routeTable.endpoints), headers: [.vary: "Accept"])
         }
         router.get("/health") { _, _ in await respond { try await health() } }
         router.get("/v1/health") { _, _ in await respond { try await health() } }
@@ -105,31 +105,6 @@ extension APIServer {
         }
         return out
     }
-
-    static let endpoints = [
-        "GET /health", "GET /ready", "GET /console/{file}", "PUT /v1/providers/{kind}", "GET /metrics", "GET /openapi.json", "GET /v1/events/stream", "GET /v1/processes", "GET /v1/processes/{name}",
-        "GET /v1/processes/{name}/logs", "POST /v1/processes/{name}/restart", "POST /v1/processes/{name}/stop",
-        "POST /v1/processes/{name}/start", "GET /v1/agents", "GET /v1/functions", "POST /v1/functions",
-        "GET /v1/functions/{name}", "DELETE /v1/functions/{name}", "POST /v1/functions/{name}/invoke",
-        "GET /v1/functions/{name}/invocations/{id}", "GET /v1/functions/{name}/logs",
-        "POST|GET /v1/containers", "GET|DELETE /v1/containers/{name}", "POST /v1/containers/{name}/start",
-        "POST /v1/containers/{name}/stop", "GET /v1/containers/{name}/logs", "POST /v1/containers/{name}/wait",
-        "POST /v1/containers/images/pull", "POST /v1/containers/images/import", "GET /v1/plugins", "GET /v1/providers", "GET /v1/drivers", "GET /v1/router/stats", "GET /v1/cluster", "GET /v1/metrics",
-        "GET /v1/config", "POST /v1/events", "GET /v1/events", "GET /v1/events/stats", "POST /v1/events/replay",
-        "GET /v1/events/deadletters", "POST /v1/events/deadletters/reprocess", "GET /v1/events/orphans",
-        "POST /v1/events/orphans/drain", "GET /v1/subscriptions", "GET /v1/storage/containers",
-        "PUT|GET|DELETE /v1/storage/containers/{container}", "GET|POST /v1/tokens", "DELETE /v1/tokens/{id}", "POST|GET /v1/storage/containers/{container}/documents",
-        "POST /v1/storage/containers/{container}/query", "GET|PUT|DELETE /v1/storage/containers/{container}/documents/{id}",
-        "GET /v1/actions", "POST /v1/plans/validate", "GET /v1/plans", "PUT|GET|DELETE /v1/plans/{id}",
-        "POST|GET /v1/plans/{id}/runs", "GET /v1/runs/{id}", "POST /v1/runs/{id}/cancel", "POST /v1/hooks/{plan}/{event}", "GET /v1/schedules",
-        "POST|GET /v1/tasks", "GET|PATCH|DELETE /v1/tasks/{id}",
-        "GET /v1/instructions", "PUT|GET|DELETE /v1/instructions/{name}", "POST /v1/instructions/{name}/enable",
-        "POST /v1/instructions/{name}/disable", "POST /v1/plans/generate", "POST /v1/plans/{id}/critique",
-        "GET|PUT|POST /v1/context/documents", "GET|PUT|PATCH|DELETE /v1/context/documents/{id}", "POST /v1/context/documents/{id}/move",
-        "PUT /v1/context/documents/{id}/acl", "GET /v1/context/documents/{id}/versions", "GET /v1/context/documents/{id}/versions/{version}",
-        "POST /v1/context/documents/{id}/versions/{version}/restore", "GET /v1/context/documents/{id}/diff", "GET|POST /v1/context/folders",
-        "GET /v1/context/folders/{id}", "GET /v1/context/search", "POST /v1/context/reindex",
-    ]
 }
 
 struct ServiceInfo: Encodable { var service, version, mode, docs: String; var endpoints: [String] }

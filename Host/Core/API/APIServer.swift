@@ -14,6 +14,8 @@ public import ServiceLifecycle
 public struct APIServer: Sendable {
     let daemon: Daemon
     let logger: Logger
+    /// The routes `makeRouter` registered, read back from the router (405s, `GET /`).
+    let routeTable = RouteTable()
 
     public init(daemon: Daemon) {
         self.daemon = daemon
@@ -24,7 +26,7 @@ public struct APIServer: Sendable {
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: JSONErrorMiddleware(logger: logger))
+        router.add(middleware: JSONErrorMiddleware(logger: logger, routes: routeTable))
         router.add(middleware: AuthMiddleware(enabled: daemon.config.authEnabled, store: { [daemon] in daemon.tokens },
                                               unixSocket: UnixSocketPolicy(daemonUID: getuid(), allowedUIDs: Set(daemon.config.unixSocketAllowUIDs))))
         router.add(middleware: AuditMiddleware(router: daemon.router, logger: logger))
@@ -44,6 +46,7 @@ public struct APIServer: Sendable {
         addTaskRoutes(router)
         addInstructionRoutes(router)
         addGenerateRoutes(router)
+        routeTable.load(router.routes)
         return router
     }
 

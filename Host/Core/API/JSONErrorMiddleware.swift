@@ -8,13 +8,15 @@ import Logging
 /// that escaped a handler into the API's JSON error body, so every error looks the same.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    /// The router's own routes (filled once every route is registered).
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let e as HTTPError where e.status == .notFound {
             // The router says 404 for a known path with another method too: tell them apart.
-            let allowed = Self.methods(allowedOn: request.uri.path)
+            let allowed = routes.methods(allowedOn: request.uri.path)
             if !allowed.isEmpty {
                 var response = APIResponse.json(ErrorBody(error: WireError(.invalidArgument,
                     "method \(request.method) not allowed on \(request.uri.path); allowed: \(allowed.joined(separator: ", "))")), status: .methodNotAllowed)
@@ -32,21 +34,4 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     struct ErrorBody: Encodable { var error: WireError }
-
-    /// The methods of `APIServer.endpoints` whose path template (`{name}` = one segment) matches
-    /// `path`, sorted; HEAD comes with GET.
-    static func methods(allowedOn path: String) -> [String] {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var out = Set<String>()
-        for endpoint in APIServer.endpoints {
-            let parts = endpoint.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let template = parts[1].split(separator: "/", omittingEmptySubsequences: true)
-            guard template.count == segments.count,
-                  zip(template, segments).allSatisfy({ t, s in (t.hasPrefix("{") && t.hasSuffix("}")) || t == s }) else { continue }
-            out.insert(String(parts[0]))
-            if parts[0] == "GET" { out.insert("HEAD") }
-        }
-        return out.sorted()
-    }
 }

@@ -1,7 +1,7 @@
 /// The one table of what each route needs: `"METHOD /path/{template}"` → a scope, or `nil`
 /// for a route anyone may call. `AuthMiddleware` enforces it; `OpenAPIDocumentTests` checks
 /// that the OpenAPI document's `x-lightning-scope` (and `security`) say the same for every
-/// operation, and that it covers exactly `APIServer.endpoints`.
+/// operation, and that it covers exactly the routes the router serves.
 ///
 /// Rationale: `/health` (and its alias `/v1/health`) and `/ready` stay open because orchestrators probe them without
 /// credentials; `/openapi.json` (and `GET /`) describe the API, not its state, and clients read
@@ -39,7 +39,7 @@ public enum RouteScopes {
         // Functions
         "GET /v1/functions": .scope(.read), "POST /v1/functions": .scope(.admin), "GET /v1/functions/{name}": .scope(.read),
         "DELETE /v1/functions/{name}": .scope(.admin), "POST /v1/functions/{name}/invoke": .scope(.eventsWrite),
-        "GET /v1/functions/{name}/invocations/{id}": .scope(.read), "GET /v1/functions/{name}/logs": .scope(.read),
+        "GET /v1/functions/{name}/invocations": .scope(.read), "GET /v1/functions/{name}/invocations/{id}": .scope(.read), "GET /v1/functions/{name}/logs": .scope(.read),
         // Containers
         "GET /v1/containers": .scope(.read), "POST /v1/containers": .scope(.admin),
         "GET /v1/containers/{name}": .scope(.read), "DELETE /v1/containers/{name}": .scope(.admin),

@@ -39,6 +39,11 @@ final class LocalFunctions: ProviderConnection {
                 throw WireError(.notFound, "no invocation \"\(k.invocationId)\" of function \"\(k.function)\" (results are kept for the last \(InvocationLog.capacity) invocations)")
             }
             return try Wire.encode(inv)
+        case Method.functionInvocations:
+            let r = try Wire.decode(FunctionName.self, from: params)
+            let name = try pool(r.function).name
+            let limit = min(max(r.limit ?? 50, 1), InvocationLog.capacity)
+            return try Wire.encode(InvocationList(function: name, invocations: invocations.withLock { $0.recent(of: name, limit: limit) }))
         case Method.functionList:
             return try Wire.encode(FunctionList(functions: pools.withLock { Array($0.values) }.sorted { $0.name < $1.name }.map { $0.info() }))
         case Method.functionGet:
@@ -201,6 +206,13 @@ struct InvocationLog {
     }
 
     func get(_ id: String) -> Invocation? { byId[id] }
+
+    /// The latest `limit` invocations of `function` kept here, the latest started first (a
+    /// synchronous invocation is recorded when it ends, so order by `started_at`, stable).
+    func recent(of function: String, limit: Int) -> [Invocation] {
+        let mine = order.reversed().compactMap { byId[$0] }.filter { $0.function == function }
+        return Array(mine.enumerated().sorted { ($0.element.startedAt, -$0.offset) > ($1.element.startedAt, -$1.offset) }.prefix(limit).map(\.element))
+    }
 }
 
 /// A function invoked by events: the router delivers matching events; the function's input is

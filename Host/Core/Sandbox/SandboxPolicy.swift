@@ -98,7 +98,10 @@ public struct SandboxPolicy: Sendable, Equatable {
         switch p {
         case .none: return Limits()
         case .standard: return Limits(openFiles: 4096, processes: 512, tmpMB: 256)
-        case .strict: return Limits(memoryMB: 4096, openFiles: 1024, processes: 128, fileSizeMB: 1024, tmpMB: 64)
+        // 600 s of CPU per run: a program spinning in a loop is stopped (SIGXCPU, then restarted by
+        // its policy) instead of burning a core for ever; an event-driven agent at 1 % CPU reaches it
+        // only after ~17 hours. A manifest raises it with `limits.cpu_seconds` (up to a year).
+        case .strict: return Limits(memoryMB: 4096, cpuSeconds: 600, openFiles: 1024, processes: 128, fileSizeMB: 1024, tmpMB: 64)
         }
     }
 
