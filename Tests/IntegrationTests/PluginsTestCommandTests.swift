@@ -50,7 +50,7 @@ struct PluginsTestCommandTests {
         let agent = BuildProducts.repoRoot.appendingPathComponent("manifests/example-agent.json").path
         let (code, _, err) = try await run([agent])
         #expect(code == 64)
-        #expect(err.contains("the kit tests storage and eventbus providers and drivers; this manifest is kind agent"), "\(err)")
+        #expect(err.contains("the kit tests storage, eventbus, functions and containers providers and drivers; this manifest is kind agent"), "\(err)")
         let bus = BuildProducts.repoRoot.appendingPathComponent("manifests/local-eventbus.json").path
         let (none, _, noneErr) = try await run([bus, "--rule", "storage."])
         #expect(none == 64)
