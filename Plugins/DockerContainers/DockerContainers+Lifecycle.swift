@@ -86,7 +86,7 @@ extension DockerContainers {
         return try await get(r)
     }
 
-    /// Removes the container; `{"deleted": false}` when there is none (docs/plugin-abi.md#containers-contract).
+    /// Removes the container; `{"deleted": false}` when there is none (docs/plugin-abi.md#containers-methods).
     func delete(_ r: ContainerRef) async throws -> DeleteResult {
         let name = try ContainerSpecMapping.checkName(r.name)
         let id = try? await inspect(name).info.runtimeId
