@@ -13,9 +13,21 @@ public final class ConformanceCheck: Sendable {
     private let target: ConformanceTarget
     private let state: Mutex<(instances: [ConformanceInstance], failures: [String])>
 
+    /// 8 lowercase letters and digits, fresh per rule run: rules that make things in a world other
+    /// runs share (containers in one engine) put it in their names and labels.
+    public let token: String
+
     init(rule: ConformanceRule, target: ConformanceTarget, instance: ConformanceInstance) {
         self.rule = rule; self.target = target
         state = Mutex(([instance], []))
+        token = String(UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(8))
+    }
+
+    /// The fixture `key` of the target (`--fixture key=value`), or `fallback`.
+    /// - Throws: ending the rule, when there is neither.
+    public func fixture(_ key: String, default fallback: String? = nil) throws -> String {
+        if let v = target.fixtures[key] ?? fallback { return v }
+        throw Stop(message: "fixture \"\(key)\": required by \(rule.kind.rawValue) rules, got none (lightning plugins test --fixture \(key)=VALUE)")
     }
 
     /// The instance the rule is exercising (the latest one after `reopen`).

@@ -12,7 +12,7 @@
 public struct ConformanceRule: Sendable, CustomStringConvertible {
     /// The provider kind whose contract the rule belongs to.
     public enum Kind: String, Sendable, CaseIterable {
-        case storage, eventbus, driver
+        case storage, eventbus, driver, functions, containers
     }
 
     /// A stable dotted id, e.g. `storage.etag.format`.
@@ -38,6 +38,8 @@ public struct ConformanceRule: Sendable, CustomStringConvertible {
         case .storage: return StorageRules.all
         case .driver: return DriverRules.all
         case .eventbus: return EventBusRules.all
+        case .functions: return FunctionsRules.all
+        case .containers: return ContainersRules.all
         }
     }
 }

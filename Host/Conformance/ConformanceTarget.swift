@@ -33,6 +33,10 @@ public struct ConformanceTarget: Sendable {
     /// A driver's capability patterns (its manifest's `capabilities`): the driver rules send
     /// events of a type they match.
     public var capabilities: [String] = []
+    /// What the rules of a kind need from the provider's world, by name (`lightning plugins test
+    /// --fixture KEY=VALUE`): the containers rules run `image`, the functions rules invoke
+    /// `function` (default `echo`). See docs/plugin-abi.md#testing-a-plugin-lightning-plugins-test.
+    public var fixtures: [String: String] = [:]
     /// Opens an instance on `dataDir` (nil: a fresh temporary folder), reusing `context` (nil: fresh).
     public var openInstance: @Sendable (_ dataDir: URL?, _ context: (any Sendable)?) async throws -> ConformanceInstance
 

@@ -127,3 +127,54 @@ public struct ImageResult: Codable, Sendable, Equatable {
     public var id: String?
     public init(image: String, id: String? = nil) { self.image = image; self.id = id }
 }
+
+/// The argument rules of the containers contract (docs/plugin-abi.md#containers-arguments),
+/// shared by every runtime so that a swap never changes what is accepted or the message a bad
+/// value gets. Each check throws `invalid_argument` naming the field, what was expected and
+/// what was found, before any request reaches the runtime.
+public enum ContainerArguments {
+    /// Default and range of `containers.stop`'s `timeout_seconds`.
+    public static let stopDefault = 10, stopRange = 0...3600
+    /// Default and range of `containers.wait`'s `timeout_seconds`.
+    public static let waitDefault = 60, waitRange = 1...86_400
+
+    /// A container name: 1 to 63 characters of `a-z`, `0-9` and `-`, starting and ending with a
+    /// letter or digit, without `--` (what Docker and ACI container groups both accept).
+    /// - Returns: `name`.
+    /// - Throws: `invalid_argument` `field "name": expected …, got "…"`.
+    @discardableResult
+    public static func name(_ name: String, field: String = "name") throws -> String {
+        let b = Array(name.utf8)
+        func alnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
+        let ok = (1...63).contains(b.count) && alnum(b[0]) && alnum(b[b.count - 1])
+            && b.allSatisfy { alnum($0) || $0 == 45 } && !name.contains("--")
+        guard ok else {
+            throw WireError(.invalidArgument, "field \"\(field)\": expected 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit, without \"--\", got \(JSONValue.string(String(name.prefix(80))))")
+        }
+        return name
+    }
+
+    /// `containers.stop`'s grace period in seconds (default 10, 0 to 3600).
+    public static func stopTimeout(_ r: ContainerRef) throws -> Int {
+        try seconds(r.timeoutSeconds ?? stopDefault, stopRange)
+    }
+
+    /// `containers.wait`'s limit in seconds (default 60, 1 to 86400).
+    public static func waitTimeout(_ r: ContainerRef) throws -> Int {
+        try seconds(r.timeoutSeconds ?? waitDefault, waitRange)
+    }
+
+    /// `containers.logs`'s `tail` (nil: everything; 0 or more lines of each stream).
+    public static func tail(_ r: ContainerRef) throws -> Int? {
+        guard let t = r.tail else { return nil }
+        guard t >= 0 else { throw WireError(.invalidArgument, "field \"tail\": expected 0 or more lines, got \(t)") }
+        return t
+    }
+
+    static func seconds(_ t: Int, _ range: ClosedRange<Int>) throws -> Int {
+        guard range.contains(t) else {
+            throw WireError(.invalidArgument, "field \"timeout_seconds\": expected \(range.lowerBound) to \(range.upperBound) seconds, got \(t)")
+        }
+        return t
+    }
+}

@@ -93,6 +93,7 @@ extension ACIContainers {
     /// compute; `timeout_seconds` does not apply (there is no grace period to set).
     func stop(_ r: ContainerRef) async throws -> ContainerInfo {
         try ContainerGroup.validateName(r.name)
+        _ = try ContainerArguments.stopTimeout(r)  // checked as every runtime checks it, though ACI has no grace period
         let url = try arm.url(config.groupPath(r.name) + "/stop")
         try arm.check(try await arm.send("POST", url), "POST stop of \(describe(r.name))", ok: [200, 202, 204])
         return try await get(r)
@@ -133,8 +134,8 @@ extension ACIContainers {
     /// before its container ended).
     /// - Throws: `timeout` when it is still pending or running at the end.
     func wait(_ r: ContainerRef) async throws -> ContainerExit {
-        let limit = r.timeoutSeconds ?? 60
-        guard limit >= 0 else { throw WireError(.invalidArgument, "field \"timeout_seconds\": expected an integer ≥ 0, got \(limit)") }
+        try ContainerGroup.validateName(r.name)
+        let limit = try ContainerArguments.waitTimeout(r)
         let deadline = ContinuousClock.now + .seconds(limit)
         while true {
             let info = try await get(r)

@@ -62,9 +62,13 @@ extension ACIContainers {
     func logs(_ r: ContainerRef) async throws -> ContainerLogs {
         try ContainerGroup.validateName(r.name)
         var query: [URLQueryItem] = []
-        if let tail = r.tail {
-            guard tail >= 1 else { throw WireError(.invalidArgument, "field \"tail\": expected an integer ≥ 1, got \(tail)") }
-            query.append(URLQueryItem(name: "tail", value: String(tail)))
+        switch try ContainerArguments.tail(r) {
+        case 0?:
+            // No lines asked for: the group must exist, but there is nothing to fetch.
+            _ = try await get(r)
+            return ContainerLogs(name: r.name, stdout: "", stderr: "")
+        case let tail?: query.append(URLQueryItem(name: "tail", value: String(tail)))
+        case nil: break
         }
         let url = try arm.url(config.groupPath(r.name) + "/containers/\(r.name)/logs", query: query)
         let reply = try await arm.send("GET", url)

@@ -10,14 +10,10 @@ enum ContainerGroup {
     static let managedTag = "lightning-runtime"
     static let managedValue = "aci-containers"
 
-    /// `[a-z0-9][a-z0-9-]{0,62}` (the contract), not ending in `-` and without `--` (ACI).
+    /// The contract's name rule (`ContainerArguments.name`, docs/plugin-abi.md#containers-arguments),
+    /// which is ACI's rule for container group names.
     static func validateName(_ name: String, field: String = "name") throws {
-        let ok = (1...63).contains(name.utf8.count)
-            && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
-            && name.first != "-" && name.last != "-" && !name.contains("--")
-        guard ok else {
-            throw WireError(.invalidArgument, "field \"\(field)\": expected 1 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-' and without \"--\" (ACI container group names), got \"\(name)\"")
-        }
+        try ContainerArguments.name(name, field: field)
     }
 
     /// The PUT body for `spec`.

@@ -8,8 +8,9 @@ import LightningProtocol
 extension AzureFunctions {
     /// Sends one invocation and turns Azure's answer into an `Invocation`. A reply other than
     /// 2xx is a `failed` invocation whose error code follows the status (`statusCode`).
+    /// A request that gets no answer within `timeout_ms` is a `failed` invocation with `timeout`.
     /// - Throws: `WireError(.throttled)` when Azure still answers 429 after the retries,
-    ///   `.unavailable` / `.timeout` when the app cannot be reached, `.invalidArgument` when the
+    ///   `.unavailable` when the app cannot be reached, `.invalidArgument` when the
     ///   input cannot be sent with a GET or DELETE function.
     /// The caller's idempotency key, when given, goes as the `Idempotency-Key` header (on every
     /// retry of this request too): Azure Functions does not deduplicate on it, the function's own
@@ -23,6 +24,14 @@ extension AzureFunctions {
         let reply: HTTPReply
         do {
             reply = try await http.send({ request }, policy: policy)
+        } catch let e as WireError where e.code == .timeout {
+            // The request was sent and the function may have run: the contract's answer for a
+            // function that outlived its time is a failed invocation with `timeout`, not a thrown error.
+            let inv = Invocation(invocationId: id, function: f.name, status: .failed,
+                                 error: WireError(.timeout, "function \"\(f.name)\": \(request.httpMethod ?? "POST") \(AzureHTTP.where(request)) did not answer within \(config.timeoutMs) ms"),
+                                 durationMs: Self.ms(since: started), instance: appHost, startedAt: started)
+            book.finished(f.name, invocation: inv, thrown: nil)
+            return inv
         } catch {
             let e = error as? WireError ?? WireError(.internal, "\(error)")
             book.finished(f.name, invocation: nil, thrown: e)

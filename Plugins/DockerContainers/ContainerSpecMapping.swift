@@ -3,15 +3,8 @@ import LightningProtocol
 
 /// Checks a `ContainerSpec` and turns it into the body of `POST /containers/create`.
 enum ContainerSpecMapping {
-    /// `[a-z0-9][a-z0-9-]{0,62}` (the contract's rule, valid for Docker and ACI alike).
-    static func checkName(_ name: String) throws -> String {
-        let b = Array(name.utf8)
-        func ok(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
-        guard !b.isEmpty, b.count <= 63, ok(b[0]), b.allSatisfy({ ok($0) || $0 == UInt8(ascii: "-") }) else {
-            throw WireError(.invalidArgument, "name \"\(name.prefix(80))\": expected 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit")
-        }
-        return name
-    }
+    /// The contract's name rule (`ContainerArguments.name`, docs/plugin-abi.md#containers-arguments).
+    static func checkName(_ name: String) throws -> String { try ContainerArguments.name(name) }
 
     static let restartPolicies = ["never": "no", "on-failure": "on-failure", "always": "always"]
 
@@ -23,12 +16,12 @@ enum ContainerSpecMapping {
         _ = try checkName(s.name)
         let image = s.image.trimmingCharacters(in: .whitespaces)
         guard !image.isEmpty, !image.contains(" ") else {
-            throw WireError(.invalidArgument, "image: expected an image reference like \"busybox:latest\", got \"\(s.image.prefix(200))\"")
+            throw WireError(.invalidArgument, "field \"image\": expected an image reference like \"busybox:latest\", got \"\(s.image.prefix(200))\"")
         }
         var body: [String: JSONValue] = ["Image": .string(image), "Tty": .bool(false), "AttachStdout": .bool(false), "AttachStderr": .bool(false)]
         if let command = s.command {
             guard let first = command.first, !first.isEmpty else {
-                throw WireError(.invalidArgument, "command: expected a non-empty array whose first element is the program, got \(command)")
+                throw WireError(.invalidArgument, "field \"command\": expected a non-empty array whose first element is the program, got \(command)")
             }
             body["Entrypoint"] = .array([.string(first)])
             body["Cmd"] = .array(command.dropFirst().map { .string($0) })
@@ -37,7 +30,7 @@ enum ContainerSpecMapping {
             var list: [JSONValue] = []
             for (k, v) in env.sorted(by: { $0.key < $1.key }) {
                 guard !k.isEmpty, !k.contains("="), !k.contains("\0") else {
-                    throw WireError(.invalidArgument, "environment: expected variable names without \"=\", got \"\(k.prefix(80))\"")
+                    throw WireError(.invalidArgument, "field \"environment\": expected variable names without \"=\", got \"\(k.prefix(80))\"")
                 }
                 list.append(.string("\(k)=\(v)"))
             }
@@ -45,9 +38,9 @@ enum ContainerSpecMapping {
         }
         var labels: [String: JSONValue] = [:]
         for (k, v) in s.labels ?? [:] {
-            guard !k.isEmpty else { throw WireError(.invalidArgument, "labels: expected non-empty keys") }
+            guard !k.isEmpty else { throw WireError(.invalidArgument, "field \"labels\": expected non-empty keys") }
             guard k != DockerContainers.managedLabel else {
-                throw WireError(.invalidArgument, "labels: \"\(k)\" is set by the runtime on every container it creates")
+                throw WireError(.invalidArgument, "field \"labels\": \"\(k)\" is set by the runtime on every container it creates")
             }
             labels[k] = .string(v)
         }
@@ -56,19 +49,19 @@ enum ContainerSpecMapping {
         var host: [String: JSONValue] = [:]
         if let mb = s.memoryMb {
             guard (6...1_048_576).contains(mb) else {
-                throw WireError(.invalidArgument, "memory_mb: expected 6 to 1048576 (Docker's minimum is 6 MB), got \(mb)")
+                throw WireError(.invalidArgument, "field \"memory_mb\": expected 6 to 1048576 (Docker's minimum is 6 MB), got \(mb)")
             }
             host["Memory"] = .int(mb * 1024 * 1024)
         }
         if let cpu = s.cpu {
             guard cpu.isFinite, cpu >= 0.01, cpu <= 1024 else {
-                throw WireError(.invalidArgument, "cpu: expected 0.01 to 1024 cores, got \(cpu)")
+                throw WireError(.invalidArgument, "field \"cpu\": expected 0.01 to 1024 cores, got \(cpu)")
             }
             host["NanoCpus"] = .int(Int((cpu * 1e9).rounded()))
         }
         if let policy = s.restartPolicy {
             guard let name = restartPolicies[policy] else {
-                throw WireError(.invalidArgument, "restart_policy: expected never, on-failure or always, got \"\(policy.prefix(40))\"")
+                throw WireError(.invalidArgument, "field \"restart_policy\": expected never, on-failure or always, got \"\(policy.prefix(40))\"")
             }
             host["RestartPolicy"] = .object(["Name": .string(name)])
         }
@@ -76,7 +69,7 @@ enum ContainerSpecMapping {
             var exposed: [String: JSONValue] = [:]
             var bindings: [String: JSONValue] = [:]
             for p in ports {
-                guard (1...65_535).contains(p) else { throw WireError(.invalidArgument, "ports: expected 1 to 65535, got \(p)") }
+                guard (1...65_535).contains(p) else { throw WireError(.invalidArgument, "field \"ports\": expected 1 to 65535, got \(p)") }
                 exposed["\(p)/tcp"] = .object([:])
                 bindings["\(p)/tcp"] = .array([.object(["HostPort": .string("")])])
             }

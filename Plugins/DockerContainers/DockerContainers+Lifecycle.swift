@@ -73,10 +73,7 @@ extension DockerContainers {
 
     func stop(_ r: ContainerRef) async throws -> ContainerInfo {
         let name = try ContainerSpecMapping.checkName(r.name)
-        let t = r.timeoutSeconds ?? 10
-        guard (0...3600).contains(t) else {
-            throw WireError(.invalidArgument, "timeout_seconds: expected 0 to 3600 seconds, got \(t)")
-        }
+        let t = try ContainerArguments.stopTimeout(r)
         let before = try await inspect(name).info
         // 304: not running; stopping it is then a no-op, not an error.
         _ = try await api.send("POST", "/containers/\(DockerAPI.encode(name))/stop", query: [("t", String(t))],
@@ -89,11 +86,17 @@ extension DockerContainers {
         return try await get(r)
     }
 
+    /// Removes the container; `{"deleted": false}` when there is none (docs/plugin-abi.md#containers-methods).
     func delete(_ r: ContainerRef) async throws -> DeleteResult {
         let name = try ContainerSpecMapping.checkName(r.name)
         let id = try? await inspect(name).info.runtimeId
-        _ = try await api.send("DELETE", "/containers/\(DockerAPI.encode(name))", query: [("force", (r.force ?? false) ? "1" : "0"), ("v", "1")],
-                               what: "remove container \"\(name)\"")
+        do {
+            _ = try await api.send("DELETE", "/containers/\(DockerAPI.encode(name))", query: [("force", (r.force ?? false) ? "1" : "0"), ("v", "1")],
+                                   what: "remove container \"\(name)\"")
+        } catch let e as WireError where e.code == .notFound {
+            // The contract's delete is idempotent: a missing container answers deleted: false.
+            return DeleteResult(deleted: false)
+        }
         stoppedByCaller.withLock { set in
             if let id { set.remove(id) }
         }
@@ -102,10 +105,7 @@ extension DockerContainers {
 
     func wait(_ r: ContainerRef) async throws -> ContainerExit {
         let name = try ContainerSpecMapping.checkName(r.name)
-        let t = r.timeoutSeconds ?? 60
-        guard (1...86_400).contains(t) else {
-            throw WireError(.invalidArgument, "timeout_seconds: expected 1 to 86400 seconds, got \(t)")
-        }
+        let t = try ContainerArguments.waitTimeout(r)
         let what = "wait for container \"\(name)\""
         let response: DockerEngine.HTTPResponse
         do {
@@ -127,12 +127,14 @@ extension DockerContainers {
 
     func logs(_ r: ContainerRef) async throws -> ContainerLogs {
         let name = try ContainerSpecMapping.checkName(r.name)
-        if let tail = r.tail, tail < 0 { throw WireError(.invalidArgument, "tail: expected 0 or more lines, got \(tail)") }
+        let tail = try ContainerArguments.tail(r)
         let (_, tty) = try await inspect(name)
+        // No lines asked for: engines read tail=0 differently (podman as "all"), so none is sent.
+        if tail == 0 { return ContainerLogs(name: name, stdout: "", stderr: "") }
         let what = "logs of container \"\(name)\""
         let response = try await api.send("GET", "/containers/\(DockerAPI.encode(name))/logs",
                                           query: [("stdout", "1"), ("stderr", "1"), ("follow", "0"), ("timestamps", "0"),
-                                                  ("tail", r.tail.map(String.init) ?? "all")], what: what)
+                                                  ("tail", tail.map(String.init) ?? "all")], what: what)
         if tty { return ContainerLogs(name: name, stdout: response.bodyText, stderr: "") }
         do {
             let (out, err) = try LogFrameDecoder.decode(response.body)

@@ -75,6 +75,25 @@ import Testing
         #expect(stats["invocations"]?["wordcount"] == 3)
     }
 
+    /// A request Azure does not answer within `timeout_ms` is a failed invocation with `timeout`
+    /// (docs/plugin-abi.md#functions-invocations), counted in `stats.timeouts`, not a thrown error.
+    @Test func aFunctionThatOutlivesTimeoutMsIsAFailedInvocationWithTimeout() async throws {
+        let description: JSONValue = ["master_key": .string(Self.masterKey),
+                                      "functions": ["slow": ["trigger": "http", "auth": "anonymous", "behavior": "sleep"]]]
+        let app = try await FakeServer(script: "functions_fake.py", args: ["--config", String(decoding: try Wire.encode(description), as: UTF8.self)])
+        let p = try Self.open(app, ["functions": [["name": "slow"]], "timeout_ms": 1000])
+        let quick = try await invoke(p, "slow", ["ms": 0])
+        #expect(quick.status == .succeeded, "\(quick)")
+        let inv = try await invoke(p, "slow", ["ms": 5000])
+        #expect(inv.status == .failed)
+        #expect(inv.error?.code == .timeout, "\(inv)")
+        #expect(inv.error?.message.contains("did not answer within 1000 ms") == true, "\(inv.error?.message ?? "")")
+        #expect(inv.output == nil)
+        let info = try await p.call(Method.functionGet, FunctionName(function: "slow"), as: FunctionInfo.self)
+        #expect(info.stats.timeouts == 1 && info.stats.succeeded == 1, "\(info.stats)")
+        await p.close()
+    }
+
     @Test func invokesHTTPFunctionAndReturnsItsJSONOutput() async throws {
         let app = try await Self.startApp()
         let p = try Self.open(app)

@@ -27,7 +27,8 @@ type), ``hello`` (text ``Hello, <name>!`` from the JSON body or query), ``wordco
 and query parameters it got), ``status`` (answers the JSON body's ``status`` with its ``body``),
 ``effect`` (function code that honours the ``Idempotency-Key`` header, as a function on Azure
 must do itself: one effect per key, ``{"step"}`` → ``{"key", "deliveries"}``, where
-``deliveries`` counts the requests with that key; no key → 400).
+``deliveries`` counts the requests with that key; no key → 400),
+``sleep`` (waits the JSON body's ``ms``, then answers ``{"slept_ms": ms}``).
 
 Test controls (not part of Azure), under ``/_fake/``:
 ``POST /_fake/throttle {"count": n, "retry_after": s}`` makes the next n invocations answer 429
@@ -42,6 +43,7 @@ Every request and every refusal (with its reason, never a key) is logged on stde
 import argparse
 import json
 import sys
+import time
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -252,6 +254,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(500, "Exception while executing function: Functions." + fname + " (fake failure)")
         if behavior == "query":
             return self.reply(200, {"method": self.command, "query": {k: v[0] for k, v in query.items()}, "body_bytes": len(raw)})
+        if behavior == "sleep":
+            ms = (parsed or {}).get("ms", 0) if isinstance(parsed, dict) else 0
+            time.sleep(max(0, min(float(ms), 600000)) / 1000)
+            return self.reply(200, {"slept_ms": ms})
         if behavior == "status":
             p = parsed if isinstance(parsed, dict) else {}
             return self.reply(int(p.get("status", 200)), p.get("body", ""))

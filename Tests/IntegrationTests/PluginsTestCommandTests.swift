@@ -50,7 +50,7 @@ struct PluginsTestCommandTests {
         let agent = BuildProducts.repoRoot.appendingPathComponent("manifests/example-agent.json").path
         let (code, _, err) = try await run([agent])
         #expect(code == 64)
-        #expect(err.contains("the kit tests storage and eventbus providers and drivers; this manifest is kind agent"), "\(err)")
+        #expect(err.contains("the kit tests storage, eventbus, functions and containers providers and drivers; this manifest is kind agent"), "\(err)")
         let bus = BuildProducts.repoRoot.appendingPathComponent("manifests/local-eventbus.json").path
         let (none, _, noneErr) = try await run([bus, "--rule", "storage."])
         #expect(none == 64)
@@ -58,5 +58,34 @@ struct PluginsTestCommandTests {
         let (listed, list, _) = try await run([bus, "--list"])
         #expect(listed == 0)
         #expect(list.contains("eventbus.retry-dead-letter  a nacked event is retried") && list.contains("[docs/plugin-abi.md#busnack]"), "\(list)")
+    }
+
+    /// The functions kit against azure-functions and its loopback app (the fixture `echo`), and the
+    /// containers kit's required fixture.
+    @Test func functionsAndContainersProvidersHaveSuites() async throws {
+        let description: JSONValue = ["master_key": "mk-kit", "functions": ["echo": ["trigger": "http", "auth": "anonymous", "behavior": "echo"]]]
+        let app = try await FakeServer(script: "functions_fake.py", args: ["--config", String(decoding: try Wire.encode(description), as: UTF8.self)])
+        let manifest = BuildProducts.repoRoot.appendingPathComponent("manifests/azure-functions.json").path
+        let config = #"{"app_url": "\#(app.baseURL)", "functions": [{"name": "echo"}], "master_key": "mk-kit"}"#
+        let (code, out, err) = try await run([manifest, "--pin", "--rule", "functions.invoke", "--config", config])
+        #expect(code == 0, "\(out)\n\(err)")
+        #expect(out.hasPrefix("testing azure-functions 1.0.0 (functions contract, 3 rules) from /"), "\(out)")
+        for rule in ["functions.invoke.sync", "functions.invoke.concurrent", "functions.invoke.async"] {
+            #expect(out.contains("ok    \(rule) [in-process]\n") && out.contains("ok    \(rule) [process]\n"), "\(rule): \(out)")
+        }
+        #expect(out.hasSuffix("all 6 rule runs passed\n"), "\(out)")
+        // A function the app does not answer with its input breaks the rule, naming its section.
+        let (failed, failOut, _) = try await run([manifest, "--pin", "--tier", "in-process", "--rule", "functions.invoke.sync", "--fixture", "function=ghost",
+                                                  "--config", #"{"app_url": "\#(app.baseURL)", "functions": [{"name": "ghost"}]}"#])
+        #expect(failed == 1, "\(failOut)")
+        #expect(failOut.contains("      breaks docs/plugin-abi.md#functions-invocations\n"), "\(failOut)")
+
+        let docker = BuildProducts.repoRoot.appendingPathComponent("manifests/docker-containers.json").path
+        let (noImage, _, noImageErr) = try await run([docker, "--pin"])
+        #expect(noImage == 64)
+        #expect(noImageErr.contains("--fixture image=REF: required for a containers provider"), "\(noImageErr)")
+        let (listed, list, _) = try await run([docker, "--list"])
+        #expect(listed == 0)
+        #expect(list.contains("containers.stop-delete  a running container") && list.contains("[docs/plugin-abi.md#containers-methods]"), "\(list)")
     }
 }
