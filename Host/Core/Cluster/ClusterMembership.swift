@@ -25,7 +25,7 @@ public import ServiceLifecycle
 public final class ClusterMembership: Service, Sendable {
     static let container = "cluster_nodes"
     private let owner = Locked<Daemon?>(nil)
-    private let nodeIdBox = Locked<String?>(nil)
+    private let identityBox = Locked<NodeIdentity?>(nil)
     /// The container exists (made by the first heartbeat; made again after a failed one).
     private let containerReady = Locked(false)
     var daemon: Daemon { owner.value! }
@@ -52,25 +52,17 @@ public final class ClusterMembership: Service, Sendable {
         return LivenessPolicy(heartbeatInterval: .milliseconds(ms))
     }
 
-    /// This daemon's node id (a UUID kept in `<data_dir>/node-id`).
+    /// This daemon's node id (a UUID kept in `<data_dir>/node-id`; `NodeIdentity`).
     /// - Throws: `HostError` when the file can be neither read nor written.
     public func nodeId() throws -> String {
-        if let id = nodeIdBox.value { return id }
-        let file = daemon.config.dataDir.appendingPathComponent("node-id")
-        let id: String
-        if let text = try? String(contentsOf: file, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            id = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        } else {
-            id = UUID().uuidString.lowercased()
-            do {
-                try FileManager.default.createDirectory(at: daemon.config.dataDir, withIntermediateDirectories: true)
-                try Data((id + "\n").utf8).write(to: file, options: .atomic)
-            } catch {
-                throw HostError(.configInvalid, subject: file.path, "cannot write the node id: \(error)")
-            }
+        if let identity = identityBox.value { return try identity.id() }
+        let identity = identityBox.withLock { box in
+            if let existing = box { return existing }
+            let made = NodeIdentity(file: daemon.config.dataDir.appendingPathComponent("node-id"))
+            box = made
+            return made
         }
-        nodeIdBox.withLock { $0 = id }
-        return id
+        return try identity.id()
     }
 
     public func run() async throws {
