@@ -36,14 +36,24 @@ struct ClusterScheduleTests {
         ]
         let saved = try await daemons[1].put("/v1/plans/ticker", plan)
         #expect(saved.status == 201, "\(saved.text)")
-        /// The scheduled times of every run of the plan, from the shared store (one per fire).
+        /// The scheduled times of every run of the plan, from the shared store (one per fire): the
+        /// start event's `scheduled_at`, as the run's first firing took it.
         func fires(_ d: TestDaemon) async throws -> [String] {
             let r = try await d.get("/v1/storage/containers/plan_runs/documents?max_items=1000")
             guard r.status == 200 else { return [] }
-            return (r.json["documents"]?.arrayValue ?? []).compactMap { $0["data"]?["firings"]?[0]?["inputs"]?["at"]?.stringValue }.sorted()
+            return (r.json["documents"]?.arrayValue ?? []).compactMap { $0["data"]?["firings"]?[0]?["inputs"]?["tick"]?["scheduled_at"]?.stringValue }.sorted()
         }
         func seconds(_ s: String) -> Int64? { Timestamp(rfc3339: s).map { $0.millis / 1000 } }
-        try await daemons[0].eventually("the first fire", timeout: .seconds(60)) { try await !fires(daemons[0]).isEmpty }
+        do {
+            try await daemons[0].eventually("the first fire", timeout: .seconds(60)) { try await !fires(daemons[0]).isEmpty }
+        } catch {
+            for path in ["/v1/cluster", "/v1/schedules", "/v1/storage/containers/plan_runs/documents?max_items=3",
+                         "/v1/storage/containers/cluster_leases/documents/singleton"] {
+                print("DIAG \(path): \(try await daemons[0].get(path).text.prefix(3000))")
+            }
+            for d in daemons { print("DIAG stderr: \(d.process.stderr.suffix(2000))") }
+            throw error
+        }
         let first = try #require(try await fires(daemons[0]).first.flatMap(seconds))
         // 30 ticks: from the first fire's second to 29 s later (and 3 s for the last run to be saved).
         try await daemons[0].eventually("30 ticks passed", timeout: .seconds(120)) {
