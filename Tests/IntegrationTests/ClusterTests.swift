@@ -77,6 +77,12 @@ struct ClusterTests {
         let ids = try await a.get("/v1/cluster").json["nodes"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
         let kept = try [a, b].map { try String(contentsOf: $0.dataDir.appendingPathComponent("node-id"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
         #expect(Set(ids) == Set(kept), "nodes \(ids), kept ids \(kept)")
+        // Each heartbeat carries the address the daemon listens on (not the configured port 0).
+        // (A first heartbeat may come before the API listens; the next one has it.)
+        let listening = Set([a, b].map { $0.base.replacingOccurrences(of: "http://", with: "") })
+        try await a.eventually("each node's address is where it listens") {
+            Set(try await a.get("/v1/cluster").json["nodes"]?.arrayValue?.compactMap { $0["address"]?.stringValue } ?? []) == listening
+        }
         try await b.kill9()
         try await a.eventually("a shows b gone", timeout: .seconds(90)) {
             let nodes = try await a.get("/v1/cluster").json["nodes"]?.arrayValue ?? []

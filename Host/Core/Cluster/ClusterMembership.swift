@@ -26,6 +26,8 @@ public final class ClusterMembership: Service, Sendable {
     static let container = "cluster_nodes"
     private let owner = Locked<Daemon?>(nil)
     private let identityBox = Locked<NodeIdentity?>(nil)
+    /// The API's port once it listens (the configured port may be 0: any free one).
+    private let boundPort = Locked<Int?>(nil)
     /// The container exists (made by the first heartbeat; made again after a failed one).
     private let containerReady = Locked(false)
     var daemon: Daemon { owner.value! }
@@ -42,6 +44,9 @@ public final class ClusterMembership: Service, Sendable {
     }
 
     func attach(_ daemon: Daemon) { owner.withLock { $0 = daemon } }
+
+    /// The API listens on `port`: the address heartbeats carry (`host:port`).
+    public func listening(port: Int) { boundPort.withLock { $0 = port } }
 
     /// The liveness policy, with the heartbeat interval from `LIGHTNING_CLUSTER_HEARTBEAT_MS`
     /// (50 to 600000; default 5000) when set to a valid value, e.g. for tests that watch a node go.
@@ -104,7 +109,7 @@ public final class ClusterMembership: Service, Sendable {
         let drivers = d.router.drivers
         let agents = drivers.compactMap { $0 as? AgentDriver }.map(\.name).sorted()
         let inFlight = stats.drivers.values.reduce(0) { $0 + $1.inFlight }
-        return NodeRecord(id: try nodeId(), address: "\(d.config.host):\(d.config.port)", version: LightningVersion.current,
+        return NodeRecord(id: try nodeId(), address: "\(d.config.host):\(boundPort.value ?? d.config.port)", version: LightningVersion.current,
                           drivers: drivers.map(\.name).filter { !agents.contains($0) }.sorted(), agents: agents,
                           load: NodeRecord.Load(inFlight: inFlight, published: stats.published, routed: stats.routed),
                           heartbeatAt: now.millis)
