@@ -100,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         let api: any Service
         do {
             api = try APIServer(daemon: daemon).makeApplication { port in
+                daemon.cluster.listening(port: port)
                 // Tests and scripts wait for this line to learn the port.
                 FileHandle.standardOutput.write(Data("lightning: listening on \(scheme)://\(host):\(port)\n".utf8))
             }

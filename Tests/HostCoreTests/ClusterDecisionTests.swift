@@ -113,6 +113,118 @@ import Testing
         #expect(m.token(at: 2_000) == nil)
     }
 
+    // MARK: Singleton work under the lease (commits and the ledger)
+
+    @Test func aCommitIsARenewalThatRecordsTheFiresInTheLedger() {
+        var m = Self.machine()
+        _ = m.observed(nil, now: 0)
+        _ = m.wrote(etag: "e1")
+        #expect(m.ledger(at: 1_000) == [:])
+        #expect(m.commit(["s": 1_000], now: 2_000) == .replace(Record(holder: "a", token: 1, expiresAt: 12_000, fired: ["s": 1_000]), ifMatch: "e1"))
+        #expect(m.token(at: 2_000) == 1)  // the hold stands while the commit is in flight
+        #expect(m.commit(["s": 2_000], now: 2_000) == nil)  // one write at a time
+        _ = m.wrote(etag: "e2")
+        #expect(m.ledger(at: 2_000) == ["s": 1_000])
+        #expect(m.token(at: 10_999) == 1)  // the commit renewed the lease
+        // The later time is kept; ids not kept (deleted schedules) drop out.
+        #expect(m.commit(["s": 500, "t": 3_000], keeping: ["s", "t"], now: 3_000)
+            == .replace(Record(holder: "a", token: 1, expiresAt: 13_000, fired: ["s": 1_000, "t": 3_000]), ifMatch: "e2"))
+        _ = m.wrote(etag: "e3")
+        #expect(m.commit([:], keeping: ["t"], now: 4_000) == .replace(Record(holder: "a", token: 1, expiresAt: 14_000, fired: ["t": 3_000]), ifMatch: "e3"))
+    }
+
+    @Test func nothingIsCommittedWithoutAHoldOrWithinTheSafetyMargin() {
+        var m = Self.machine()
+        #expect(m.commit(["s": 1], now: 0) == nil)
+        _ = m.observed((Record(holder: "b", token: 4, expiresAt: 9_000), "e4"), now: 0)
+        #expect(m.commit(["s": 1], now: 100) == nil)
+        #expect(m.ledger(at: 100) == nil)
+        var h = Self.machine()
+        _ = h.observed(nil, now: 0)
+        _ = h.wrote(etag: "e1")
+        #expect(h.commit(["s": 1], now: 9_000) == nil)  // expiry 10 000, margin 1 000
+        #expect(h.ledger(at: 9_000) == nil)
+    }
+
+    /// The fencing check: a holder that decided to commit, then paused past its lease while
+    /// another took it over, reaches the store with the ETag of its old hold and is refused.
+    @Test func aHolderPausedPastItsLeaseCannotCommit() {
+        var a = Self.machine("a"), b = Self.machine("b")
+        _ = a.observed(nil, now: 0)
+        _ = a.wrote(etag: "e1")
+        let write = a.commit(["s": 8_000], now: 8_000)
+        #expect(write == .replace(Record(holder: "a", token: 1, expiresAt: 18_000, fired: ["s": 8_000]), ifMatch: "e1"))
+        // a pauses; its lease (expiry 10 000) runs out and b takes over: the ETag changes.
+        #expect(b.observed((Record(holder: "a", token: 1, expiresAt: 10_000, fired: ["s": 7_000]), "e1"), now: 10_000)
+            == .replace(Record(holder: "b", token: 2, expiresAt: 20_000, fired: ["s": 7_000]), ifMatch: "e1"))
+        _ = b.wrote(etag: "e2")
+        // a's write arrives with If-Match e1, the store has e2: refused, and a holds nothing.
+        #expect(a.writeRejected(now: 30_000) == .wait(until: 30_000))
+        #expect(a.token(at: 30_000) == nil && a.ledger(at: 30_000) == nil)
+        // b took the ledger over: the fire a committed before (7 000) is not repeated.
+        #expect(b.ledger(at: 10_000) == ["s": 7_000])
+    }
+
+    @Test func renewalsAndTakeoversCarryTheLedger() {
+        var m = Self.machine()
+        _ = m.observed(nil, now: 0)
+        _ = m.wrote(etag: "e1")
+        _ = m.commit(["s": 1_000], now: 1_000)
+        _ = m.wrote(etag: "e2")
+        let mine = Record(holder: "a", token: 1, expiresAt: 11_000, fired: ["s": 1_000])
+        #expect(m.observed((mine, "e2"), now: 7_000) == .replace(Record(holder: "a", token: 1, expiresAt: 17_000, fired: ["s": 1_000]), ifMatch: "e2"))
+        var other = Self.machine("b")
+        #expect(other.observed((mine, "e2"), now: 11_000) == .replace(Record(holder: "b", token: 2, expiresAt: 21_000, fired: ["s": 1_000]), ifMatch: "e2"))
+    }
+
+    /// Three nodes on one CAS store fire a schedule of one fire every 100 ms (the scheduler's
+    /// rule: fire each time after the ledger's, commit first, do it only when the commit landed),
+    /// with pauses and writes that fail before or after applying: no time is ever fired twice,
+    /// and every time done is in the store's ledger.
+    @Test(arguments: 0..<40)
+    func scheduledFiresHappenAtMostOnceAcrossNodes(_ seed: Int) {
+        var rng = SplitMix(seed: UInt64(seed) &+ 1_000)
+        var store: (record: Record, etag: String)? = nil
+        var etags = 0
+        var nodes = ["a", "b", "c"].map { LeaseMachine(me: $0, ttl: 1_000, renewBefore: 400, safetyMargin: 100) }
+        var wake: [Int64] = [0, 0, 0]
+        var now: Int64 = 0
+        var done: [Int64] = []
+        func cas(_ i: Int, _ action: LeaseMachine.Action, _ rng: inout SplitMix) -> (LeaseMachine.Action, landed: Bool) {
+            switch action {
+            case .wait: return (action, false)
+            case .create(let r), .replace(let r, _):
+                let expected: String? = { if case .replace(_, let e) = action { return e } else { return nil } }()
+                let matches = store?.etag == expected
+                let outcome = rng.next() % 8  // 0: fails before applying, 1: applies but the reply is lost
+                if matches && outcome != 0 { etags += 1; store = (r, "e\(etags)") }
+                if outcome <= 1 { return (nodes[i].writeFailed(retryAt: now + 50), false) }
+                if matches { return (nodes[i].wrote(etag: "e\(etags)"), true) }
+                return (nodes[i].writeRejected(now: now), false)
+            }
+        }
+        for _ in 0..<3_000 {
+            now += Int64(rng.next() % 60)
+            let i = Int(rng.next() % 3)
+            if rng.next() % 10 == 0 { wake[i] = now + Int64(rng.next() % 1_500) }
+            guard wake[i] <= now else { continue }
+            if let ledger = nodes[i].ledger(at: now), rng.next() % 2 == 0 {
+                let last = ledger["s"] ?? 0
+                let due = Array(stride(from: (last / 100 + 1) * 100, through: now, by: 100))
+                if let latest = due.last, let write = nodes[i].commit(["s": latest], now: now) {
+                    let (_, landed) = cas(i, write, &rng)
+                    if landed { done += due }
+                    continue
+                }
+            }
+            let (action, _) = cas(i, nodes[i].observed(store, now: now), &rng)
+            if case .wait(let until) = action { wake[i] = max(until, now + 1) }
+        }
+        #expect(Set(done).count == done.count, "seed \(seed): a time fired twice")
+        #expect(done.allSatisfy { $0 <= (store?.record.fired?["s"] ?? 0) }, "seed \(seed)")
+        #expect(done.count > 10, "seed \(seed): only \(done.count) fires")
+    }
+
     // MARK: Lease, simulated
 
     /// Three nodes on one CAS store, 2000 steps per seed: at every instant at most one node has

@@ -115,6 +115,17 @@ import Testing
         #expect(s.fired == 1)
     }
 
+    /// A scheduler a few seconds slow (a loaded machine) fires every grid time it passed, one
+    /// by one, instead of folding them into one fire: a cron of every second fires once a second.
+    @Test func aSlowSchedulerCatchesUpFireByFireWithinTheTolerance() throws {
+        var s = try #require(try Schedule(plan: "p", event: PlanEvent(name: "tick", kind: .cron, schedule: "* * * * * *"), now: Self.date("2026-12-06T10:00:00Z")))
+        let fires = try s.dueFires(at: Self.date("2026-12-06T10:00:03Z"))
+        #expect(fires == ["10:00:01", "10:00:02", "10:00:03"].map { .fire(scheduledAt: Self.date("2026-12-06T\($0)Z"), late: false) })
+        #expect(s.nextFireAt == Timestamp(Self.date("2026-12-06T10:00:04Z")))
+        #expect(s.fired == 3)
+        #expect(try s.dueFires(at: Self.date("2026-12-06T10:00:03Z")) == [])
+    }
+
     @Test func missedFiresRunOnceByDefault() throws {
         var s = try #require(try Schedule(plan: "p", event: PlanEvent(name: "tick", kind: .interval, schedule: "PT1M"), now: Self.date("2026-12-06T10:00:00Z")))
         // Down for an hour: one late fire, then the grid goes on after now.

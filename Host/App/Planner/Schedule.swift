@@ -60,14 +60,17 @@ public struct Schedule: Sendable, Equatable, Codable {
         case skip(scheduledAt: Date)
     }
 
-    /// Decides at `now` and moves `nextFireAt` past `now` when something was due. Missed fires
-    /// count as one: `run_once` runs it once, `skip` skips it; the next fire is the first after `now`.
+    /// Decides at `now` and moves `nextFireAt` on when something was due. A fire within
+    /// `tolerance` of its time moves to the next fire on the grid (which may be due too: a
+    /// scheduler that was a few seconds slow catches up fire by fire, see `dueFires`). Missed
+    /// fires (later than `tolerance`) count as one: `run_once` runs it once, `skip` skips it;
+    /// the next fire is then the first after `now`.
     public mutating func due(at now: Date) throws -> Decision {
         guard let at = nextFireAt?.date, at <= now else { return .wait }
         let late = now.timeIntervalSince(at) > Self.tolerance
-        // Interval schedules keep their phase: the next fire after `now` on the same grid.
+        // Interval schedules keep their phase: the next fire on the same grid.
         var next = try self.next(after: at)
-        while let n = next, n <= now { next = try self.next(after: n) }
+        while late, let n = next, n <= now { next = try self.next(after: n) }
         nextFireAt = next.map(Timestamp.init)
         if late && misfire == .skip {
             skipped += 1
@@ -76,5 +79,17 @@ public struct Schedule: Sendable, Equatable, Codable {
         fired += 1
         lastFiredAt = Timestamp(now)
         return .fire(scheduledAt: at, late: late)
+    }
+
+    /// Every decision due at `now` (`due` until it says wait), in order: one fire per grid
+    /// time within `tolerance`, at most one for what was missed before. At most 1000.
+    public mutating func dueFires(at now: Date) throws -> [Decision] {
+        var out: [Decision] = []
+        while out.count < 1000 {
+            let d = try due(at: now)
+            if d == .wait { break }
+            out.append(d)
+        }
+        return out
     }
 }

@@ -25,7 +25,9 @@ public import ServiceLifecycle
 public final class ClusterMembership: Service, Sendable {
     static let container = "cluster_nodes"
     private let owner = Locked<Daemon?>(nil)
-    private let nodeIdBox = Locked<String?>(nil)
+    private let identityBox = Locked<NodeIdentity?>(nil)
+    /// The API's port once it listens (the configured port may be 0: any free one).
+    private let boundPort = Locked<Int?>(nil)
     /// The container exists (made by the first heartbeat; made again after a failed one).
     private let containerReady = Locked(false)
     var daemon: Daemon { owner.value! }
@@ -43,6 +45,9 @@ public final class ClusterMembership: Service, Sendable {
 
     func attach(_ daemon: Daemon) { owner.withLock { $0 = daemon } }
 
+    /// The API listens on `port`: the address heartbeats carry (`host:port`).
+    public func listening(port: Int) { boundPort.withLock { $0 = port } }
+
     /// The liveness policy, with the heartbeat interval from `LIGHTNING_CLUSTER_HEARTBEAT_MS`
     /// (50 to 600000; default 5000) when set to a valid value, e.g. for tests that watch a node go.
     static func policy(_ environment: [String: String]) -> LivenessPolicy {
@@ -52,25 +57,17 @@ public final class ClusterMembership: Service, Sendable {
         return LivenessPolicy(heartbeatInterval: .milliseconds(ms))
     }
 
-    /// This daemon's node id (a UUID kept in `<data_dir>/node-id`).
+    /// This daemon's node id (a UUID kept in `<data_dir>/node-id`; `NodeIdentity`).
     /// - Throws: `HostError` when the file can be neither read nor written.
     public func nodeId() throws -> String {
-        if let id = nodeIdBox.value { return id }
-        let file = daemon.config.dataDir.appendingPathComponent("node-id")
-        let id: String
-        if let text = try? String(contentsOf: file, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            id = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        } else {
-            id = UUID().uuidString.lowercased()
-            do {
-                try FileManager.default.createDirectory(at: daemon.config.dataDir, withIntermediateDirectories: true)
-                try Data((id + "\n").utf8).write(to: file, options: .atomic)
-            } catch {
-                throw HostError(.configInvalid, subject: file.path, "cannot write the node id: \(error)")
-            }
+        if let identity = identityBox.value { return try identity.id() }
+        let identity = identityBox.withLock { box in
+            if let existing = box { return existing }
+            let made = NodeIdentity(file: daemon.config.dataDir.appendingPathComponent("node-id"))
+            box = made
+            return made
         }
-        nodeIdBox.withLock { $0 = id }
-        return id
+        return try identity.id()
     }
 
     public func run() async throws {
@@ -112,7 +109,7 @@ public final class ClusterMembership: Service, Sendable {
         let drivers = d.router.drivers
         let agents = drivers.compactMap { $0 as? AgentDriver }.map(\.name).sorted()
         let inFlight = stats.drivers.values.reduce(0) { $0 + $1.inFlight }
-        return NodeRecord(id: try nodeId(), address: "\(d.config.host):\(d.config.port)", version: LightningVersion.current,
+        return NodeRecord(id: try nodeId(), address: "\(d.config.host):\(boundPort.value ?? d.config.port)", version: LightningVersion.current,
                           drivers: drivers.map(\.name).filter { !agents.contains($0) }.sorted(), agents: agents,
                           load: NodeRecord.Load(inFlight: inFlight, published: stats.published, routed: stats.routed),
                           heartbeatAt: now.millis)

@@ -23,9 +23,13 @@ public struct LeaseMachine: Sendable, Equatable {
         public var token: Int64
         /// Until when the holder may act (writer's clock, ms since 1970).
         public var expiresAt: Int64
+        /// The ledger of singleton work done under the lease: for each schedule id, the time
+        /// (ms since 1970) of the last fire committed (`commit`). Carried over by every renewal
+        /// and takeover, so a new holder never repeats a fire its predecessor committed.
+        public var fired: [String: Int64]?
 
-        public init(holder: String, token: Int64, expiresAt: Int64) {
-            self.holder = holder; self.token = token; self.expiresAt = expiresAt
+        public init(holder: String, token: Int64, expiresAt: Int64, fired: [String: Int64]? = nil) {
+            self.holder = holder; self.token = token; self.expiresAt = expiresAt; self.fired = fired
         }
     }
 
@@ -97,7 +101,7 @@ public struct LeaseMachine: Sendable, Equatable {
             state = .holding(record, etag: etag)
             let due = record.expiresAt - renewBefore
             guard now >= due else { return .wait(until: due) }
-            let renewed = Record(holder: me, token: record.token, expiresAt: now + ttl)
+            let renewed = Record(holder: me, token: record.token, expiresAt: now + ttl, fired: record.fired)
             state = .acquiring(renewed, renewing: Held(record: record, etag: etag))
             return .replace(renewed, ifMatch: etag)
         }
@@ -110,8 +114,39 @@ public struct LeaseMachine: Sendable, Equatable {
     }
 
     private mutating func takeOver(_ record: Record, _ etag: String, _ now: Int64) -> Action {
-        let new = Record(holder: me, token: record.token + 1, expiresAt: now + ttl)
+        let new = Record(holder: me, token: record.token + 1, expiresAt: now + ttl, fired: record.fired)
         state = .acquiring(new, renewing: nil)
+        return .replace(new, ifMatch: etag)
+    }
+
+    /// The ledger of the hold this node has at `now` (`Record.fired`), nil when not holding.
+    public func ledger(at now: Int64) -> [String: Int64]? {
+        guard token(at: now) != nil else { return nil }
+        switch state {
+        case .holding(let r, _): return r.fired ?? [:]
+        case .acquiring(_, let renewing?): return renewing.record.fired ?? [:]
+        default: return nil
+        }
+    }
+
+    /// Commits singleton work before it is done (a schedule's fire): the lease document is
+    /// replaced, conditioned on the ETag of this node's hold, by a renewal whose ledger records
+    /// `fires` (schedule id → fire time; the later time is kept). This write is the fencing
+    /// check: it succeeds only if nobody took the lease over since this node last wrote it, so
+    /// a node paused past its lease cannot commit (the takeover changed the ETag). The work may
+    /// be done only after `wrote(etag:)`; `writeRejected` means lost, `writeFailed` unknown
+    /// (do not do it: at most once).
+    /// - Parameters:
+    ///   - keeping: when given, ledger entries of other ids are dropped (deleted schedules).
+    /// - Returns: the write to perform; nil when this node does not hold the lease at `now`
+    ///   (including within the safety margin before expiry) or a write is already in flight.
+    public mutating func commit(_ fires: [String: Int64], keeping: Set<String>? = nil, now: Int64) -> Action? {
+        guard case .holding(let held, let etag) = state, now < held.expiresAt - safetyMargin else { return nil }
+        var ledger = held.fired ?? [:]
+        if let keeping { ledger = ledger.filter { keeping.contains($0.key) } }
+        for (id, at) in fires { ledger[id] = max(ledger[id] ?? at, at) }
+        let new = Record(holder: me, token: held.token, expiresAt: now + ttl, fired: ledger)
+        state = .acquiring(new, renewing: Held(record: held, etag: etag))
         return .replace(new, ifMatch: etag)
     }
 

@@ -5,21 +5,23 @@ public import ServiceLifecycle
 
 /// Keeps the cluster's singleton lease (docs/cluster.md#leases): a `Service` that drives the pure
 /// `LeaseMachine` against the storage provider, one document `cluster_leases/singleton`, with
-/// create / replace-if-match as the compare-and-swap. Only with `LIGHTNING_CLUSTER=on`; nothing
-/// uses the lease yet (schedules are not wired to it).
+/// create / replace-if-match as the compare-and-swap. Only with `LIGHTNING_CLUSTER=on`. The
+/// scheduler fires only on the holder, each fire committed first by `commit` (the fencing check).
 ///
 /// ```
 /// loop: read lease ─► machine.observed ─► create | replace(if_match) | wait
 ///                        write ok ─► wrote(etag)   conflict/412/404 ─► writeRejected   other ─► writeFailed
 /// ```
 ///
-/// Threading: the machine is mutated by `run()` only and read by `status(now:)`; it sits behind
-/// one lock (`Locked`).
+/// Threading: the machine is mutated by `run()` and `commit` (one at a time, through the
+/// `AsyncGate`) and read by `status(now:)`, `holds` and `ledger`; it sits behind one lock (`Locked`).
 public final class LeaseService: Service, Sendable {
     static let container = "cluster_leases"
     static let name = "singleton"
     private let owner = Locked<Daemon?>(nil)
     private let machine: Locked<LeaseMachine?> = Locked(nil)
+    /// One writer of the lease document at a time: the run loop's `step` and `commit`.
+    private let writes = AsyncGate()
     var daemon: Daemon { owner.value! }
     let enabled: Bool
     /// Lease time in ms (`LIGHTNING_CLUSTER_LEASE_MS`, default 15000).
@@ -66,8 +68,46 @@ public final class LeaseService: Service, Sendable {
         }
     }
 
-    /// One read, decision and write; returns when to look again.
+    /// Whether this daemon holds the lease at `now` (ms): false when the cluster is off.
+    public func holds(now: Int64) -> Bool { machine.value?.token(at: now) != nil }
+
+    /// The ledger of fires committed under the lease (`LeaseMachine.Record.fired`) while this
+    /// daemon holds it at `now`; nil when it does not.
+    func ledger(now: Int64) -> [String: Int64]? { machine.value?.ledger(at: now) }
+
+    /// Commits singleton work (schedule fires: id → fire time, ms) in the lease document before
+    /// it is done, with the fencing check of `LeaseMachine.commit`: one conditional replace of
+    /// the lease document on the ETag of this daemon's hold.
+    /// - Parameter keeping: the ids whose ledger entries stay (the schedules that exist).
+    /// - Returns: true when the write landed: the work may be done, exactly once. False when
+    ///   this daemon does not hold the lease, lost it (another took over: the ETag changed) or
+    ///   the outcome is unknown (storage failed): the work must not be done.
+    func commit(_ fires: [String: Int64], keeping: Set<String>) async -> Bool {
+        await writes.acquire()
+        defer { writes.release() }
+        let now = Timestamp.now().millis
+        guard case .replace(let record, let etag)? = machine.withLock({ $0?.commit(fires, keeping: keeping, now: now) }) else { return false }
+        do {
+            let data = try Wire.decode(JSONValue.self, from: Wire.encode(record))
+            let write = WriteRequest(container: Self.container, document: Document(id: Self.name, data: data), ifMatch: etag)
+            let stored = try await daemon.providers.storage.call(Method.documentReplace, write, as: Document.self)
+            _ = machine.withLock { $0!.wrote(etag: stored.etag ?? "") }
+            return true
+        } catch let e as WireError where [.conflict, .preconditionFailed, .notFound].contains(e.code) {
+            _ = machine.withLock { $0!.writeRejected(now: Timestamp.now().millis) }
+            logger.info("lease \(Self.name): lost before committing \(fires.keys.sorted()) (another node holds it)")
+        } catch {
+            _ = machine.withLock { $0!.writeFailed(retryAt: Timestamp.now().millis + ttl / 10) }
+            logger.warning("lease \(Self.name): commit of \(fires.keys.sorted()) failed, outcome unknown (not done): \(error)")
+        }
+        return false
+    }
+
+    /// One read, decision and write; returns when to look again. Serialized with `commit` (one
+    /// writer of the lease document at a time, so a commit never races this node's renewal).
     func step() async throws -> Int64 {
+        await writes.acquire()
+        defer { writes.release() }
         let storage = daemon.providers.storage
         _ = try await storage.call(Method.containerCreate, ContainerRequest(container: Self.container), as: ContainerResult.self)
         var current: (record: LeaseMachine.Record, etag: String)? = nil

@@ -31,8 +31,13 @@ public final class PlanScheduler: Service, Sendable {
         }
     }
 
-    /// One pass: sync with the plans, fire what is due, save.
+    /// One pass: sync with the plans, fire what is due, save. In a cluster (`LIGHTNING_CLUSTER=on`)
+    /// only the holder of the singleton lease passes, and the fires of the pass are committed in
+    /// the lease document first (`LeaseService.commit`, the fencing check): a fire is done only
+    /// once that write landed, and never again for a time the lease's ledger already holds.
     func tick(now: Date) async throws {
+        let lease: LeaseService? = daemon.cluster.enabled ? daemon.lease : nil
+        if let lease, !lease.holds(now: Timestamp.now().millis) { return }
         let storage = daemon.providers.storage
         let plans = try await PlanStore(storage: storage).list()
         var stored = Dictionary(try await list().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -53,17 +58,43 @@ public final class PlanScheduler: Service, Sendable {
             }
             stored[id] = nil
         }
+        // Decide every schedule first (pure), then commit the fires, then do them.
+        var passes: [(schedule: Schedule, changed: Bool, decisions: [Schedule.Decision])] = []
         for (id, fresh) in wanted.sorted(by: { $0.key < $1.key }) {
             var s = stored[id].map { old in old.sameTiming(as: fresh) ? old : fresh } ?? fresh
             let before = s
-            switch try s.due(at: now) {
-            case .wait: break
-            case .fire(let at, let late):
-                await fire(s, scheduledAt: at, late: late)
-            case .skip(let at):
-                await publish("schedule.skipped", s, ["scheduled_at": .string(Timestamp(at).description), "reason": "missed while the daemon was down (misfire: skip)"])
+            let decisions = try s.dueFires(at: now)
+            passes.append((s, s != before || stored[id] == nil, decisions))
+        }
+        if let lease {
+            let ledger = lease.ledger(now: Timestamp.now().millis) ?? [:]
+            var fires: [String: Int64] = [:]
+            for i in passes.indices {
+                let id = passes[i].schedule.id
+                // Fires the ledger holds were committed by this or an earlier holder: not again.
+                passes[i].decisions = passes[i].decisions.filter { d in
+                    guard case .fire(let at, _) = d else { return true }
+                    return Timestamp(at).millis > (ledger[id] ?? .min)
+                }
+                for case .fire(let at, _) in passes[i].decisions { fires[id] = max(fires[id] ?? .min, Timestamp(at).millis) }
             }
-            if s != before || stored[id] == nil { try await save(s) }
+            let keeping = Set(wanted.keys)
+            let stale = Set(ledger.keys).subtracting(keeping)
+            if !fires.isEmpty || !stale.isEmpty {
+                guard await lease.commit(fires, keeping: keeping) else { return }  // not the holder (any more): nothing fired
+            }
+        }
+        for (s, changed, decisions) in passes {
+            for d in decisions {
+                switch d {
+                case .wait: break
+                case .fire(let at, let late):
+                    await fire(s, scheduledAt: at, late: late)
+                case .skip(let at):
+                    await publish("schedule.skipped", s, ["scheduled_at": .string(Timestamp(at).description), "reason": "missed while the daemon was down (misfire: skip)"])
+                }
+            }
+            if changed { try await save(s) }
         }
     }
 
