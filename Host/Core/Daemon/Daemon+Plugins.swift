@@ -128,14 +128,15 @@ extension Daemon {
     /// (`serve --pin`), the sha256 of each library built next to the daemon's executable is taken
     /// from the file, in memory (the files stay as they are). A library anywhere else keeps its
     /// manifest's sha256: `--pin` trusts what this build produced, not whatever an extra folder names.
+    /// Plugins are then held to `plugins.require_signature` (`checkSignatures`).
     func scanManifests() -> ManifestDirectory {
         var dir = ManifestDirectory.scan(config.manifestDirs)
-        guard config.pinLibraries else { return dir }
+        guard config.pinLibraries else { return checkSignatures(dir) }
         let pinned = ManifestPinner.pinnedInMemory(dir.manifests, pluginDirs: pluginDirs, trusting: [buildDirectory])
         dir.manifests = pinned.manifests
         for c in pinned.changes { logger.debug("pinned in memory: \(c.manifest): sha256 \(c.new)") }
         for s in pinned.skipped { logger.notice("--pin: \(s)") }
-        return dir
+        return checkSignatures(dir)
     }
 
     /// The folder of the daemon's own executable: where `swift build` put it and the shipped plugins.
