@@ -16,6 +16,7 @@ extension Daemon {
     /// Creates an instance of `m` (in the tier its manifest asks for), health-checks it and binds
     /// it to its provider slot.
     func bindProvider(_ kind: Manifest.ProviderKind, choice: DaemonConfig.ProviderChoice) async throws {
+        if let refusal = signatureRefusals.withLock({ $0[choice.plugin] }) { throw refusal }
         guard let m = manifest(choice.plugin) else {
             throw HostError(.notFound, subject: "providers.\(kind.rawValue)", "no manifest with id \"\(choice.plugin)\" in \(config.manifestDirs.map(Manifest.display).joined(separator: ", "))")
         }

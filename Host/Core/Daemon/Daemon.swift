@@ -159,7 +159,8 @@ public final class Daemon: Sendable {
         for (kind, choice) in config.providers.sorted(by: { $0.key < $1.key }) {
             let known = (manifests.filter { $0.kind == .provider && $0.provides?.rawValue == kind }.map(\.id)
                 + [DaemonConfig.builtinProviders[kind]].compactMap { $0 }).sorted()
-            guard !known.contains(choice.plugin) else { continue }
+            // A plugin refused for its signature is known: its slot fails with that refusal (bindProvider).
+            guard !known.contains(choice.plugin), signatureRefusals.withLock({ $0[choice.plugin] }) == nil else { continue }
             let list = known.isEmpty ? "none (no manifest in \(config.manifestDirs.map(Manifest.display).joined(separator: ", ")) provides \(kind))" : known.joined(separator: ", ")
             problems.append("providers.\(kind) = \"\(choice.plugin)\" (from \(config.source(of: "providers.\(kind)"))): no \(kind) provider with that id; known: \(list)")
         }
