@@ -97,7 +97,7 @@ extension Plugins {
         static func status(of m: Manifest, library: URL, trust: TrustStore) -> SignatureStatus {
             let sigName = Manifest.display(PluginSignature.url(forManifest: m.file))
             guard let bytes = try? Data(contentsOf: m.file) else { return .bad(file: sigName, keyId: nil, "cannot read the manifest \(m.displayPath)") }
-            let digest = FileManager.default.fileExists(atPath: library.path) ? try? LibrarySpec.sha256(ofFileAt: library, subject: m.displayPath) : nil
+            let digest = FileManager.default.fileExists(atPath: library.path) ? (try? LibrarySpec.sha256(ofFileAt: library, subject: m.displayPath)) : nil
             return trust.check(manifest: m.file, bytes: bytes, librarySha256: digest, namesLibrary: m.library != nil)
         }
     }

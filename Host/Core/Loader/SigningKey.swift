@@ -10,16 +10,21 @@ import LightningProtocol
 /// cannot be claimed by another key (`PublisherKey` checks it when reading a public key).
 public struct SigningKey: Sendable {
     public static let format = "lightning-signing-key-v1"
-    let privateKey: Curve25519.Signing.PrivateKey
+    /// The 32-byte seed (swift-crypto's keys are not `Sendable`; the bytes are, and a key is made per use).
+    let seed: Data
     public let publisher: String
+    var privateKey: Curve25519.Signing.PrivateKey {
+        // The seed was accepted by this initializer when read or made; it cannot fail now.
+        try! Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+    }
 
     public init(publisher: String) {
-        self.privateKey = Curve25519.Signing.PrivateKey()
+        self.seed = Curve25519.Signing.PrivateKey().rawRepresentation
         self.publisher = publisher
     }
 
     init(privateKey: Curve25519.Signing.PrivateKey, publisher: String) {
-        self.privateKey = privateKey; self.publisher = publisher
+        self.seed = privateKey.rawRepresentation; self.publisher = publisher
     }
 
     public var keyId: String { PublisherKey.keyId(of: privateKey.publicKey.rawRepresentation) }
@@ -60,26 +65,30 @@ public struct SigningKey: Sendable {
 ///   "key_id": "...", "public_key": "<base64 of the 32-byte key>"}`.
 public struct PublisherKey: Sendable {
     public static let format = "lightning-public-key-v1"
-    let key: Curve25519.Signing.PublicKey
+    /// The raw 32-byte public key (swift-crypto's keys are not `Sendable`; the bytes are).
+    let raw: Data
     public let publisher: String
     /// The file it was read from (for messages); nil when made in memory.
     public var file: URL?
 
     init(key: Curve25519.Signing.PublicKey, publisher: String, file: URL? = nil) {
-        self.key = key; self.publisher = publisher; self.file = file
+        self.raw = key.rawRepresentation; self.publisher = publisher; self.file = file
     }
 
-    public var keyId: String { Self.keyId(of: key.rawRepresentation) }
+    public var keyId: String { Self.keyId(of: raw) }
 
     static func keyId(of raw: Data) -> String { String(PluginSignature.hex(raw).prefix(16)) }
 
     /// Whether `signature` (64 raw bytes) signs `message` with this key.
-    func verifies(_ signature: Data, _ message: Data) -> Bool { key.isValidSignature(signature, for: message) }
+    func verifies(_ signature: Data, _ message: Data) -> Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { return false }
+        return key.isValidSignature(signature, for: message)
+    }
 
     /// The public key file's bytes.
     public func encoded() -> Data {
         SigningKey.json(["format": Self.format, "algorithm": PluginSignature.algorithm, "publisher": publisher, "key_id": keyId,
-                         "public_key": key.rawRepresentation.base64EncodedString()])
+                         "public_key": raw.base64EncodedString()])
     }
 
     /// Reads a public key file.
