@@ -4,11 +4,11 @@ import HostCore
 import LightningProtocol
 import Logging
 
-/// `lightning plugins`: list (daemon), verify and pin (offline).
+/// `lightning plugins`: list (daemon), verify, pin, keygen and sign (offline).
 struct Plugins: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, verify, pin and test plugins.",
-        subcommands: [List.self, Verify.self, Pin.self, Test.self],
+        abstract: "List, verify, pin, sign and test plugins.",
+        subcommands: [List.self, Verify.self, Pin.self, Keygen.self, Sign.self, Test.self],
         defaultSubcommand: List.self
     )
 
@@ -43,9 +43,13 @@ struct Plugins: AsyncParsableCommand {
         )
         @Option(name: .long, help: "Manifests directory (repeatable: the shipped folder and your own, as the daemon reads them).") var manifests: [String] = ["manifests"]
         @Option(name: .long, help: "Extra folder to search for plugin libraries (repeatable).") var pluginDir: [String] = []
+        @Option(name: .long, help: "Publisher public key file, or folder of *.pub files, to check signatures against (repeatable; as plugins.trusted_keys).") var trustedKeys: [String] = []
+        @Flag(name: .long, help: "Refuse plugins that are unsigned, badly signed or signed by a key not given with --trusted-keys (as plugins.require_signature).") var requireSignature = false
 
         func run() async throws {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+            let trust: TrustStore
+            do { trust = try TrustStore.load(trustedKeys.map { URL(fileURLWithPath: $0) }) } catch let e as HostError { throw ValidationError(e.description) }
             let dirs = pluginDir.map { URL(fileURLWithPath: $0) } + [Self.executableDir]
             let scan = ManifestDirectory.scan(manifests.map { URL(fileURLWithPath: $0) })
             var failures = scan.errors.map(\.description)
@@ -65,6 +69,12 @@ struct Plugins: AsyncParsableCommand {
                 do {
                     // The checks the daemon makes (path, sha256, ABI in the manifest) ...
                     let spec = try LibrarySpec(manifest: m, pluginDirs: dirs)
+                    // The signature, over the manifest's bytes and the library's sha256, before any of
+                    // its code runs, as the daemon checks it (docs/plugin-abi.md#signed-plugins).
+                    let signature = Sign.status(of: m, library: spec.url, trust: trust)
+                    if let refusal = signature.refusal(subject: m.displayPath, required: requireSignature, trust: trust) {
+                        failures.append(refusal.description); continue
+                    }
                     // ... then the daemon's probe (docs/reliability.md#crash-containment): library code runs in a child.
                     let run = try Self.probe(me, ["plugin-host", "--probe", "--log-level", "critical", "--library", spec.url.path, "--id", m.id,
                                                   "--plugin-version", m.version.description, "--sha256", lib.sha256])
@@ -72,6 +82,7 @@ struct Plugins: AsyncParsableCommand {
                     case (nil, 0):
                         let ok = run.output.split(separator: "\n").first { $0.hasPrefix("ok ") }.map { $0.dropFirst(3) } ?? "\(m.id)"
                         print("ok      \(ok) \(spec.url.path)")
+                        print("        signature: \(signature)")
                     case (let s?, _):
                         failures.append("\(m.displayPath): library \(spec.url.path) crashed the probe child while loading (\(ExitStatus(signal: s)))")
                     case (nil, let code):
@@ -113,6 +124,7 @@ struct Plugins: AsyncParsableCommand {
             abstract: "Rewrite each manifest's library.sha256 to the library it resolves to (after a build).")
         @Option(name: .long, help: "Manifests directory (repeatable).") var manifests: [String] = ["manifests"]
         @Option(name: .long, help: "Extra folder to search for plugin libraries (repeatable).") var pluginDir: [String] = []
+        @Option(name: .long, help: "Then sign every plugin manifest in the folders with this private key file (`lightning plugins sign`).") var signKey: String?
 
         func run() async throws {
             let dirs = pluginDir.map { URL(fileURLWithPath: $0) } + [Verify.executableDir]
@@ -123,6 +135,13 @@ struct Plugins: AsyncParsableCommand {
             }
             for c in changes { print("pinned  \(c.manifest)  \(c.new)") }
             if changes.isEmpty { print("all manifests already match their libraries") }
+            if let signKey, problems.isEmpty {
+                let key: SigningKey
+                do { key = try SigningKey.read(from: URL(fileURLWithPath: signKey)) } catch let e as HostError { throw ValidationError(e.description) }
+                for m in ManifestDirectory.scan(manifests.map { URL(fileURLWithPath: $0) }).manifests where m.library != nil {
+                    do { print(try Sign.sign(m, key: key, pluginDirs: dirs)) } catch { problems.append("\(error)") }
+                }
+            }
             for p in problems { print("problem \(p)") }
             if !problems.isEmpty { throw ExitCode.failure }
         }

@@ -33,6 +33,7 @@ struct AzureModeTests {
                                              to: manifests.appendingPathComponent("\(name).json"))
         }
         _ = ManifestPinner.pin(manifestsIn: manifests, pluginDirs: [BuildProducts.directory])
+        try Self.signWithDevelopmentKey(manifests)
         // Only where the fakes listen: a real account needs none of this (the connection
         // strings name the endpoints, ARM and Azure AD have fixed addresses).
         let configFile = root.appendingPathComponent("lightning.json")
@@ -44,6 +45,7 @@ struct AzureModeTests {
         try Wire.encode(fileConfig).write(to: configFile)
         let environment = [
             "LIGHTNING_MODE": "azure",
+            "LIGHTNING_PLUGINS_TRUSTED_KEYS": Self.developmentPublicKey.path,
             "LIGHTNING_COSMOS_CONNECTION_STRING": "AccountEndpoint=\(cosmos.baseURL)/;AccountKey=\(cosmosKey);",
             "LIGHTNING_SERVICEBUS_CONNECTION_STRING": "Endpoint=sb://lightning-test.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=\(sbKey)",
             "LIGHTNING_FUNCTIONS_APP_URL": app.baseURL,
@@ -110,6 +112,16 @@ struct AzureModeTests {
         }
     }
 
+    /// `azure` mode requires signed plugins (plugins.require_signature): the copies are signed with
+    /// the repository's DEVELOPMENT-ONLY key, which these daemons trust (never a production setup).
+    static let developmentPublicKey = BuildProducts.repoRoot.appendingPathComponent("manifests/dev-signing/DEVELOPMENT-ONLY-signing.pub")
+    static func signWithDevelopmentKey(_ manifests: URL) throws {
+        let key = try SigningKey.read(from: BuildProducts.repoRoot.appendingPathComponent("manifests/dev-signing/DEVELOPMENT-ONLY-signing.key"))
+        for m in ManifestDirectory.scan(manifests).manifests where m.library != nil {
+            try PluginSignature.sign(manifest: m, with: key, pluginDirs: [BuildProducts.directory])
+        }
+    }
+
     @Test func azureModeWithoutCredentialsNamesWhatIsMissing() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lt-azmode-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -120,10 +132,11 @@ struct AzureModeTests {
                                              to: manifests.appendingPathComponent("\(name).json"))
         }
         _ = ManifestPinner.pin(manifestsIn: manifests, pluginDirs: [BuildProducts.directory])
+        try Self.signWithDevelopmentKey(manifests)
         let daemon = try TestProcess(BuildProducts.lightning, [
             "serve", "--port", "0", "--data-dir", root.appendingPathComponent("data").path, "--manifests", manifests.path,
             "--plugin-dir", BuildProducts.directory.path,
-        ], environment: ["LIGHTNING_MODE": "azure"])
+        ], environment: ["LIGHTNING_MODE": "azure", "LIGHTNING_PLUGINS_TRUSTED_KEYS": Self.developmentPublicKey.path])
         let code = try await daemon.wait(timeout: .seconds(60))
         #expect(code != 0)
         // The event bus is required: the start stops, naming the plugin and the missing field.

@@ -7,9 +7,11 @@
 //   duration  ISO 8601 durations (interval schedules)
 //   guard     plan step guards → evaluation
 //   plan      plan documents → parse and validate (including workflow-net soundness)
+//   manifest  manifest files → ManifestParser (HostCore's manifest sources, built as HostManifest)
 // Each checks a property, not only "no crash": what parses re-encodes to something that parses
 // the same way, next fire times move forward.
 import Foundation
+import HostManifest
 import LightningPlanner
 import LightningProtocol
 
@@ -19,6 +21,7 @@ let catalog = ActionCatalog([
     .init(name: "notify", providedBy: "example-agent"),
 ])
 let epoch = Date(timeIntervalSince1970: 1_800_000_000)
+let manifestURL = URL(fileURLWithPath: "/nonexistent/fuzz/manifest.json")
 
 func require(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition { fatalError("property violated: \(message())") }
@@ -66,8 +69,24 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     case "plan":
         let (plan, problems) = PlanValidator.validate(data, actions: catalog)
         require(plan != nil || !problems.isEmpty, "a plan refused without a problem")
+    case "manifest":
+        let manifest: Manifest
+        do { manifest = try ManifestParser.parse(data: data, file: manifestURL) } catch let e as HostError {
+            require(e.subject == manifestURL.path && !e.message.isEmpty, "a refused manifest does not name its file and a problem: \(e)")
+            return 0
+        } catch {
+            require(false, "the manifest parser threw something other than a HostError: \(error)")
+            return 0
+        }
+        // What was accepted is accepted again from its own JSON, with the same meaning.
+        let again = try? ManifestParser.parse(data: Wire.encodeOrError(manifest.raw), file: manifestURL)
+        require(again != nil, "an accepted manifest re-encoded is refused")
+        require(again?.id == manifest.id && again?.kind == manifest.kind && again?.version == manifest.version
+                && again?.library == manifest.library && again?.capabilities == manifest.capabilities
+                && again?.isolation == manifest.isolation && again?.provides == manifest.provides,
+                "manifest fields changed in a round trip")
     default:
-        fatalError("LT_FUZZ_TARGET: expected event, rpc, cron, duration, guard or plan, got \"\(fuzzTarget)\"")
+        fatalError("LT_FUZZ_TARGET: expected event, rpc, cron, duration, guard, plan or manifest, got \"\(fuzzTarget)\"")
     }
     return 0
 }

@@ -129,6 +129,13 @@ extension DaemonConfig {
             if let a = v.arrayValue, a.allSatisfy({ ($0.intValue ?? -1) >= 0 }) { unixSocketAllowUIDs = a.compactMap(\.intValue).map { UInt32($0) } }
             else { problems.append("field \"unix_socket_allow_uids\": expected an array of uids (integers ≥ 0), got \(v)") }
         }
+        if let v = o["plugins"] {
+            if let pl = v.objectValue {
+                applyPlugins(pl, base: base, &problems)
+                for k in pl.keys { sources["plugins.\(k)"] = origin }
+            }
+            else { problems.append("field \"plugins\": expected an object with require_signature and trusted_keys, got \(v.typeDescription)") }
+        }
         if let v = o["http"] {
             if let h = v.objectValue {
                 applyHTTP(h, &problems)
@@ -144,7 +151,24 @@ extension DaemonConfig {
     static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "providers",
                                 "drivers", "plugin_config", "router", "log_level", "sandbox_default",
                                 "auth", "api_command_dirs", "api_provider_paths", "http",
-                                "unix_socket", "unix_socket_allow_uids", "tls", "context_keep_versions"]
+                                "unix_socket", "unix_socket_allow_uids", "tls", "context_keep_versions", "plugins"]
+
+    /// `plugins`: `require_signature` (true/false) and `trusted_keys` (paths of public key files
+    /// or folders, relative to the config file's folder).
+    private mutating func applyPlugins(_ p: [String: JSONValue], base: URL, _ problems: inout [String]) {
+        for key in p.keys.sorted() where !["require_signature", "trusted_keys"].contains(key) {
+            problems.append("field \"plugins.\(key)\": expected one of require_signature, trusted_keys, got an unknown key")
+        }
+        if let v = p["require_signature"] {
+            if case .bool(let b) = v { requireSignatureSetting = b }
+            else { problems.append("field \"plugins.require_signature\": expected true or false, got \(v)") }
+        }
+        if let v = p["trusted_keys"] {
+            if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) {
+                trustedKeys = a.compactMap(\.stringValue).map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : base.appendingPathComponent($0).standardizedFileURL }
+            } else { problems.append("field \"plugins.trusted_keys\": expected an array of public key files or folders, got \(v.typeDescription)") }
+        }
+    }
 
     private mutating func applyRouter(_ r: [String: JSONValue], _ problems: inout [String]) {
         let fields: [(String, WritableKeyPath<RouterSettings, Int>, ClosedRange<Int>)] = [
@@ -177,7 +201,8 @@ extension DaemonConfig {
     ]
 
     /// Applies `LIGHTNING_*` variables: MODE, HOST, PORT, DATA_DIR, MANIFESTS_DIR, EXTRA_MANIFESTS
-    /// and PLUGIN_DIRS (colon-separated), LOG_LEVEL, AUTH (`on`/`off`), SANDBOX_DEFAULT, and the provider choices
+    /// and PLUGIN_DIRS (colon-separated), PLUGINS_REQUIRE_SIGNATURE (`on`/`off`), PLUGINS_TRUSTED_KEYS
+    /// (colon-separated), LOG_LEVEL, AUTH (`on`/`off`), SANDBOX_DEFAULT, and the provider choices
     /// STORAGE_PROVIDER, EVENT_BUS_PROVIDER, CONTAINER_RUNTIME, SERVERLESS_PROVIDER (manifest ids or
     /// their aliases, `providerAliases`; unknown ids are refused at start, listing the known ones).
     /// Empty variables are ignored.
@@ -229,6 +254,16 @@ extension DaemonConfig {
                 throw HostError(.configInvalid, subject: "LIGHTNING_CONTEXT_KEEP_VERSIONS", "expected an integer ≥ 0 (0 keeps every version), got \"\(v)\"")
             }
             contextKeepVersions = n
+        }
+        if let v = value("LIGHTNING_PLUGINS_REQUIRE_SIGNATURE", key: "plugins.require_signature") {
+            switch v.lowercased() {
+            case "on", "true", "1": requireSignatureSetting = true
+            case "off", "false", "0": requireSignatureSetting = false
+            default: throw HostError(.configInvalid, subject: "LIGHTNING_PLUGINS_REQUIRE_SIGNATURE", "expected on or off, got \"\(v)\"")
+            }
+        }
+        if let v = value("LIGHTNING_PLUGINS_TRUSTED_KEYS", key: "plugins.trusted_keys") {
+            trustedKeys = v.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
         }
         if let v = value("LIGHTNING_SANDBOX_DEFAULT", key: "sandbox_default") {
             guard let p = SandboxPolicy.Profile(rawValue: v) else {

@@ -69,6 +69,14 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Extra folders that provider config sent over the API may name files in (besides the
     /// data folder; `ProviderConfigPolicy`).
     public var apiProviderPaths: [URL] = []
+    /// `plugins.require_signature` as configured; nil = the mode's default (`requireSignature`).
+    public var requireSignatureSetting: Bool? = nil
+    /// Whether a plugin (a manifest naming a library) must carry a valid signature by a key in
+    /// `trustedKeys` to load (docs/plugin-abi.md#signed-plugins): on by default in `azure` mode,
+    /// off in `local` mode.
+    public var requireSignature: Bool { requireSignatureSetting ?? (mode == "azure") }
+    /// `plugins.trusted_keys`: publisher public key files, or folders whose `*.pub` files are read.
+    public var trustedKeys: [URL] = []
     /// Development builds (`serve --pin`): each manifest's `library.sha256` is taken from the
     /// library found, in memory, whenever the manifests are read; the files are not changed.
     public var pinLibraries = false
@@ -108,6 +116,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// mode chose, or `default`.
     public func source(of key: String) -> String {
         if let s = sources[key] { return s }
+        if key == "plugins.require_signature", requireSignatureSetting == nil { return "mode \(mode)" }
         if key.hasPrefix("providers."), explicitProviders[String(key.dropFirst("providers.".count))] == nil { return "mode \(mode)" }
         return "default"
     }

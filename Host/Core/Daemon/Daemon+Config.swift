@@ -17,7 +17,7 @@ extension Daemon {
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         var sources: [String: JSONValue] = [:]
         for key in ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "drivers", "log_level", "sandbox_default",
-                    "auth", "api_command_dirs", "api_provider_paths", "unix_socket", "unix_socket_allow_uids", "tls", "context_keep_versions"] {
+                    "auth", "api_command_dirs", "api_provider_paths", "unix_socket", "unix_socket_allow_uids", "tls", "context_keep_versions", "plugins.require_signature", "plugins.trusted_keys"] {
             sources[key] = .string(config.source(of: key))
         }
         for kind in config.providers.keys { sources["providers.\(kind)"] = .string(config.source(of: "providers.\(kind)")) }
@@ -36,6 +36,8 @@ extension Daemon {
             "sandbox_default": .string(config.sandboxDefault.rawValue),
             "context_keep_versions": .int(config.contextKeepVersions),
             "auth": .bool(config.authEnabled),
+            "plugins": ["require_signature": .bool(config.requireSignature),
+                        "trusted_keys": .array(config.trustedKeys.map { .string($0.path) })],
             "api_command_dirs": .array(config.apiCommandDirs.map { .string($0.path) }),
             "api_provider_paths": .array(config.apiProviderPaths.map { .string($0.path) }),
             "router": [

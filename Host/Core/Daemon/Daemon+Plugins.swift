@@ -16,6 +16,7 @@ extension Daemon {
     /// Creates an instance of `m` (in the tier its manifest asks for), health-checks it and binds
     /// it to its provider slot.
     func bindProvider(_ kind: Manifest.ProviderKind, choice: DaemonConfig.ProviderChoice) async throws {
+        if let refusal = signatureRefusals.withLock({ $0[choice.plugin] }) { throw refusal }
         guard let m = manifest(choice.plugin) else {
             throw HostError(.notFound, subject: "providers.\(kind.rawValue)", "no manifest with id \"\(choice.plugin)\" in \(config.manifestDirs.map(Manifest.display).joined(separator: ", "))")
         }
@@ -144,14 +145,15 @@ extension Daemon {
     /// (`serve --pin`), the sha256 of each library built next to the daemon's executable is taken
     /// from the file, in memory (the files stay as they are). A library anywhere else keeps its
     /// manifest's sha256: `--pin` trusts what this build produced, not whatever an extra folder names.
+    /// Plugins are then held to `plugins.require_signature` (`checkSignatures`).
     func scanManifests() -> ManifestDirectory {
         var dir = ManifestDirectory.scan(config.manifestDirs)
-        guard config.pinLibraries else { return dir }
+        guard config.pinLibraries else { return checkSignatures(dir) }
         let pinned = ManifestPinner.pinnedInMemory(dir.manifests, pluginDirs: pluginDirs, trusting: [buildDirectory])
         dir.manifests = pinned.manifests
         for c in pinned.changes { logger.debug("pinned in memory: \(c.manifest): sha256 \(c.new)") }
         for s in pinned.skipped { logger.notice("--pin: \(s)") }
-        return dir
+        return checkSignatures(dir)
     }
 
     /// The folder of the daemon's own executable: where `swift build` put it and the shipped plugins.

@@ -12,7 +12,12 @@ extension Daemon {
     public func swapProvider(_ kind: Manifest.ProviderKind, to choice: DaemonConfig.ProviderChoice, copy: Bool = false,
                              probationMs: Int = 3000) async throws -> SwapReport {
         let dir = scanManifests()
-        manifests.withLock { map in for m in dir.manifests { map[m.id] = m } }
+        let refused = signatureRefusals.withLock { $0 }
+        manifests.withLock { map in
+            for m in dir.manifests { map[m.id] = m }
+            for id in refused.keys { map[id] = nil }
+        }
+        if let r = refused[choice.plugin] { throw WireError(.invalidArgument, "swap refused: \(r)") }
         guard let m = manifest(choice.plugin) else {
             let known = dir.manifests.filter { $0.kind == .provider && $0.provides == kind }.map(\.id).sorted()
             throw WireError(.notFound, "no \(kind.rawValue) provider \"\(choice.plugin)\"; known: \(known.joined(separator: ", "))")

@@ -35,6 +35,11 @@ public final class Daemon: Sendable {
     let statuses = Locked<[String: PluginStatus]>([:])
     let manifests = Locked<[String: Manifest]>([:])
     let instanceConfigs = Locked<[String: [String: JSONValue]]>([:])
+    /// Publisher keys of `plugins.trusted_keys` (read by `start`), each plugin's signature status
+    /// by manifest id, and the plugins the last scan refused for their signature (`Daemon+Signatures`).
+    let trustStore = Locked(TrustStore())
+    let signatures = Locked<[String: String]>([:])
+    let signatureRefusals = Locked<[String: HostError]>([:])
     /// Set by `start` when authentication is on (`Daemon+Auth.swift`).
     let tokenStore = Locked<TokenStore?>(nil)
     public let startedAt = Timestamp.now()
@@ -101,6 +106,7 @@ public final class Daemon: Sendable {
         try createDataDirectory()
         openCrashGuard()
         try startAuth()
+        try loadTrustStore()
         let dir = scanManifests()
         for e in dir.errors {
             logger.error("manifest refused: \(e)")
@@ -153,7 +159,8 @@ public final class Daemon: Sendable {
         for (kind, choice) in config.providers.sorted(by: { $0.key < $1.key }) {
             let known = (manifests.filter { $0.kind == .provider && $0.provides?.rawValue == kind }.map(\.id)
                 + [DaemonConfig.builtinProviders[kind]].compactMap { $0 }).sorted()
-            guard !known.contains(choice.plugin) else { continue }
+            // A plugin refused for its signature is known: its slot fails with that refusal (bindProvider).
+            guard !known.contains(choice.plugin), signatureRefusals.withLock({ $0[choice.plugin] }) == nil else { continue }
             let list = known.isEmpty ? "none (no manifest in \(config.manifestDirs.map(Manifest.display).joined(separator: ", ")) provides \(kind))" : known.joined(separator: ", ")
             problems.append("providers.\(kind) = \"\(choice.plugin)\" (from \(config.source(of: "providers.\(kind)"))): no \(kind) provider with that id; known: \(list)")
         }
@@ -222,7 +229,7 @@ public final class Daemon: Sendable {
         PluginStatus(id: m.id, name: m.name, kind: m.kind.rawValue, version: m.version.description, provides: m.provides?.rawValue,
                      capabilities: m.capabilities.isEmpty ? nil : m.capabilities, isolation: m.isolation.rawValue,
                      state: state, manifest: m.displayPath, library: m.libraryURL(pluginDirs: pluginDirs)?.path,
-                     sha256: sha256, error: error)
+                     sha256: sha256, error: error, signature: signatures.withLock { $0[m.id] })
     }
 
     func markFailed(_ m: Manifest, _ reason: String) {

@@ -22,13 +22,16 @@ public struct PluginStatus: Codable, Sendable, Equatable {
     /// Set when the daemon moved this driver to the `process` tier after it crashed the daemon
     /// (docs/reliability.md#crash-containment): the reason.
     public var quarantined: String?
+    /// Plugins (manifests naming a library): `signed by "<publisher>" (key <id>)`, `unsigned`,
+    /// `signed by an untrusted key <id>` or `bad signature in <file>: <why>`.
+    public var signature: String?
 
     public init(id: String, name: String? = nil, kind: String? = nil, version: String? = nil, provides: String? = nil,
                 capabilities: [String]? = nil, isolation: String? = nil, state: State, manifest: String,
-                library: String? = nil, sha256: String? = nil, error: String? = nil) {
+                library: String? = nil, sha256: String? = nil, error: String? = nil, signature: String? = nil) {
         self.id = id; self.name = name; self.kind = kind; self.version = version; self.provides = provides
         self.capabilities = capabilities; self.isolation = isolation; self.state = state; self.manifest = manifest
-        self.library = library; self.sha256 = sha256; self.error = error
+        self.library = library; self.sha256 = sha256; self.error = error; self.signature = signature
     }
 }
 

@@ -52,7 +52,7 @@ public struct Manifest: Sendable, Equatable {
     /// The path shown in errors (relative when under the current directory).
     public var displayPath: String { Manifest.display(file) }
 
-    static func display(_ url: URL) -> String {
+    public static func display(_ url: URL) -> String {
         let cwd = FileManager.default.currentDirectoryPath + "/"
         return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
     }

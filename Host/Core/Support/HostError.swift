@@ -16,6 +16,7 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
             case configInvalid = "config_invalid"
             case providerUnavailable = "provider_unavailable"
             case notFound = "not_found"
+            case signatureRefused = "signature_refused"
         }
         private let storage: Storage
         private init(_ s: Storage) { storage = s }
@@ -30,6 +31,9 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
         public static let configInvalid = Code(.configInvalid)
         public static let providerUnavailable = Code(.providerUnavailable)
         public static let notFound = Code(.notFound)
+        /// A plugin's signature is missing, bad or by an untrusted key under
+        /// `plugins.require_signature`, or a signature or key file is malformed.
+        public static let signatureRefused = Code(.signatureRefused)
     }
 
     public let code: Code
