@@ -41,7 +41,15 @@ final class DaemonProcess: @unchecked Sendable {
         }
         let log = root.appendingPathComponent("daemon.log").path
         let proc = try Proc.spawn(lightning, args, stdout: .pipe, stderr: .file(log))
-        let line = await onThread("bench.daemon-start") { proc.readLineString() }
+        // The unix socket's line may come first: read until the TCP listener's (or EOF).
+        let line = await onThread("bench.daemon-start") { () -> String? in
+            var last: String?
+            while let l = proc.readLineString() {
+                last = l
+                if l.contains("listening on") { return l }
+            }
+            return last
+        }
         guard let line, line.contains("listening on"), let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
             await proc.stop(grace: .seconds(2))
             let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(2000)
