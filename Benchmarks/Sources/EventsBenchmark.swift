@@ -20,15 +20,7 @@ struct EventsBenchmark: Benchmark {
     }
 
     func daemonFigures(_ ctx: BenchContext) async throws -> [Figure] {
-        let daemon = try await DaemonProcess.start(ctx: ctx)
-        do {
-            let f = try await daemonFigures(ctx, daemon)
-            await daemon.stop()
-            return f
-        } catch {
-            await daemon.stop()
-            throw error
-        }
+        try await DaemonProcess.using(ctx: ctx) { try await daemonFigures(ctx, $0) }
     }
 
     private func daemonFigures(_ ctx: BenchContext, _ daemon: DaemonProcess) async throws -> [Figure] {

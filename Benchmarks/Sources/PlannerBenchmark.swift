@@ -24,15 +24,7 @@ struct PlannerBenchmark: Benchmark {
     }
 
     func run(_ ctx: BenchContext) async throws -> [Figure] {
-        let d = try await DaemonProcess.start(ctx: ctx, manifests: { !$0.contains("agent") && !$0.contains("c-example") })
-        do {
-            let figures = try await measureAll(d, ctx)
-            await d.stop()
-            return figures
-        } catch {
-            await d.stop()
-            throw error
-        }
+        try await DaemonProcess.using(ctx: ctx, manifests: { !$0.contains("agent") && !$0.contains("c-example") }) { try await measureAll($0, ctx) }
     }
 
     private func measureAll(_ d: DaemonProcess, _ ctx: BenchContext) async throws -> [Figure] {

@@ -9,15 +9,7 @@ struct SwapBenchmark: Benchmark {
     let summary = "provider hot swap under a steady load (pause, lost events, copy)"
 
     func run(_ ctx: BenchContext) async throws -> [Figure] {
-        let daemon = try await DaemonProcess.start(ctx: ctx)
-        do {
-            let f = try await figures(ctx, daemon)
-            await daemon.stop()
-            return f
-        } catch {
-            await daemon.stop()
-            throw error
-        }
+        try await DaemonProcess.using(ctx: ctx) { try await figures(ctx, $0) }
     }
 
     private func figures(_ ctx: BenchContext, _ daemon: DaemonProcess) async throws -> [Figure] {

@@ -61,6 +61,20 @@ final class DaemonProcess: @unchecked Sendable {
         return DaemonProcess(proc: proc, port: port, root: root)
     }
 
+    /// Starts a daemon (as `start`), runs `body` with it, and stops it whether `body` returns or throws.
+    static func using<T>(ctx: BenchContext, manifests: @escaping (String) -> Bool = { _ in true },
+                         _ body: (DaemonProcess) async throws -> T) async throws -> T {
+        let daemon = try await start(ctx: ctx, manifests: manifests)
+        do {
+            let result = try await body(daemon)
+            await daemon.stop()
+            return result
+        } catch {
+            await daemon.stop()
+            throw error
+        }
+    }
+
     /// One request on a fresh connection (for control calls, not load).
     func request(_ method: String, _ path: String, body: String? = nil) async throws -> HTTPConnection.Response {
         let port = self.port
