@@ -269,7 +269,7 @@ class Console:
             window.__states = [];
             const seen = () => { const el = document.querySelector(".proc-state[data-name='example-agent']");
                                  const t = el && el.textContent; if (t && window.__states.at(-1) !== t) window.__states.push(t); };
-            new MutationObserver(seen).observe(document.getElementById('page-processes'), {subtree: true, childList: true, characterData: true});""")
+            new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true});""")
         clicked_at = time.time() * 1000
         self.click("restart", self.css("button[data-action=restart][data-name='example-agent']"))
         self.wait("back to ready with one more restart", lambda: self.text(".proc-state[data-name='example-agent']") == "ready"
