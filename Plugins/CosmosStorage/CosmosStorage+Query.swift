@@ -23,15 +23,8 @@ import StorageSupport
 /// fingerprint of the query), not Cosmos's own token: Cosmos tokens are per partition range and
 /// would not survive a merge, and a keyset never skips or repeats documents written between pages.
 extension CosmosStorage {
-    static let defaultMaxItems = 100
-    static let maxItemsRange = 1...1000
-
     func query(_ q: QueryRequest) async throws -> QueryResult {
-        try StorageNames.checkContainer(q.container)
-        let limit = q.maxItems ?? Self.defaultMaxItems
-        guard Self.maxItemsRange.contains(limit) else {
-            throw WireError(.invalidArgument, "field \"max_items\": expected an integer from 1 to 1000, got \(limit)")
-        }
+        let limit = try QueryLimits.pageSize(of: q)
         var sql = CosmosQuery()
         try sql.addWhere(q.where)
         let fingerprint = try ContinuationToken.fingerprint(container: q.container, partitionKey: q.partitionKey, where: q.where)

@@ -13,15 +13,8 @@ import StorageSupport
 /// `null` matches a stored null but not a missing field (`->` gives SQL NULL), arrays compare
 /// in order, objects whatever their key order.
 extension PostgresStorage {
-    static let defaultMaxItems = 100
-    static let maxItemsRange = 1...1000
-
     func query(_ q: QueryRequest) async throws -> QueryResult {
-        try StorageNames.checkContainer(q.container)
-        let limit = q.maxItems ?? Self.defaultMaxItems
-        guard Self.maxItemsRange.contains(limit) else {
-            throw WireError(.invalidArgument, "field \"max_items\": expected an integer from 1 to 1000, got \(limit)")
-        }
+        let limit = try QueryLimits.pageSize(of: q)
         let fingerprint = try ContinuationToken.fingerprint(container: q.container, partitionKey: q.partitionKey, where: q.where)
         let after = try q.continuation.map { try ContinuationToken(decoding: $0, expecting: fingerprint) }
 

@@ -6,15 +6,8 @@ import SQLiteSupport
 /// paged by keyset (never OFFSET): a page reads `max_items + 1` rows after the token's key, and
 /// the extra row, when present, only says that a next page exists.
 extension SQLiteStorage {
-    static let defaultMaxItems = 100
-    static let maxItemsRange = 1...1000
-
     func query(_ q: QueryRequest) async throws -> QueryResult {
-        try StorageNames.checkContainer(q.container)
-        let limit = q.maxItems ?? Self.defaultMaxItems
-        guard Self.maxItemsRange.contains(limit) else {
-            throw WireError(.invalidArgument, "field \"max_items\": expected an integer from 1 to 1000, got \(limit)")
-        }
+        let limit = try QueryLimits.pageSize(of: q)
         let compiled = try QueryCompiler(where: q.where)
         let fingerprint = try ContinuationToken.fingerprint(container: q.container, partitionKey: q.partitionKey, where: q.where)
         let after = try q.continuation.map { try ContinuationToken(decoding: $0, expecting: fingerprint) }
