@@ -16,9 +16,9 @@ struct Ps: AsyncParsableCommand {
             // Sandboxed: the program's own pid on the host / inside its pid namespace, next to the sandbox's.
             let program = p["program_pid"].map { "\(Output.text($0))/\(Output.text(p["program_pid_inside"]))" } ?? "-"
             return [Output.text(p["name"]), Output.text(p["kind"]), Output.text(p["state"]), Output.text(p["pid"]), program,
-                    Output.text(p["restarts"]), uptime, Output.text(p["sandbox"]), exit]
+                    Output.text(p["restarts"]), uptime, Output.text(p["sandbox"]), Output.text(p["limits"]), exit]
         }
-        Output.table(["NAME", "KIND", "STATE", "PID", "PROGRAM/INSIDE", "RESTARTS", "UPTIME", "SANDBOX", "LAST EXIT"], rows)
+        Output.table(["NAME", "KIND", "STATE", "PID", "PROGRAM/INSIDE", "RESTARTS", "UPTIME", "SANDBOX", "LIMITS", "LAST EXIT"], rows)
     }
 }
 

@@ -80,7 +80,7 @@ struct Config: AsyncParsableCommand {
             }
             rows.append([key, text, sources[key]?.stringValue ?? (key.hasPrefix("router.") ? "default" : "-")])
         }
-        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "log_level", "sandbox_default", "drivers",
+        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "log_level", "sandbox_default", "cgroups", "drivers",
                     "auth", "api_command_dirs", "api_provider_paths", "context_keep_versions"] { add(key, c[key]) }
         for (kind, p) in (c["providers"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             // An alias shows what it resolved to: `sqlite-storage (alias local)`.

@@ -50,7 +50,20 @@ int lt_spawn(const lt_spawn_request *req, pid_t *pid_out, int *stage_out, int *e
         return -1;
     }
     if (pid == 0) {
-        // Child. Own process group, so the whole group (grandchildren too) can be signalled.
+        // Child. Join the cgroups first, so every later step and the program are limited.
+        if (req->cgroup_fd_count > 0) {
+            char digits[16], text[16];
+            int n = 0, len = 0;
+            unsigned long v = (unsigned long)getpid();
+            do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v > 0 && n < (int)sizeof(digits));
+            while (n > 0) text[len++] = digits[--n];
+            for (int i = 0; i < req->cgroup_fd_count; i++) {
+                ssize_t w;
+                do { w = write(req->cgroup_fds[i], text, (size_t)len); } while (w < 0 && errno == EINTR);
+                if (w != len) fail_child(errpipe[1], LT_SPAWN_STAGE_CGROUP, w < 0 ? errno : EIO);
+            }
+        }
+        // Own process group, so the whole group (grandchildren too) can be signalled.
         if (setpgid(0, 0) != 0) fail_child(errpipe[1], LT_SPAWN_STAGE_SETPGID, errno);
         // Die with the daemon, even under kill -9 (the forking thread is long-lived).
         if (req->kill_on_parent_death) {

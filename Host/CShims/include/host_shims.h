@@ -28,6 +28,7 @@ enum {
     LT_SPAWN_STAGE_CHDIR = 6,
     LT_SPAWN_STAGE_RLIMIT = 7,
     LT_SPAWN_STAGE_EXEC = 8,
+    LT_SPAWN_STAGE_CGROUP = 9,
 };
 
 /* (RLIMIT_*, soft, hard); the same layout as the sandbox's. */
@@ -48,6 +49,11 @@ typedef struct {
     /* Sandbox only: the write end of a pipe (O_CLOEXEC) on which the outer stub writes an
        lt_sandbox_report when the program ends; -1 for none. */
     int report_fd;
+    /* Open (O_WRONLY | O_CLOEXEC) `cgroup.procs` files of the cgroups the child joins: right
+       after fork, before anything else runs, the child writes its pid to each, so everything it
+       starts is limited from its first instruction. NULL / 0 for none. */
+    const int *cgroup_fds;
+    int cgroup_fd_count;
 } lt_spawn_request;
 
 /* fork + exec in a new process group. Call from one long-lived thread (PDEATHSIG follows the

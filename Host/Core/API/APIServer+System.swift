@@ -83,7 +83,7 @@ extension APIServer {
         let status = unhealthy ? "unhealthy" : degraded ? "degraded" : "healthy"
         let body = HealthBody(status: status, version: LightningVersion.current, mode: daemon.config.mode,
                               uptimeSeconds: Double(Timestamp.now().millis - daemon.startedAt.millis) / 1000,
-                              providers: providers, sandbox: SandboxSupport.current)
+                              providers: providers, sandbox: SandboxSupport.current, limits: daemon.supervisor.limits)
         return APIResponse.json(body, status: unhealthy ? .serviceUnavailable : .ok)
     }
 
@@ -117,7 +117,9 @@ struct HealthBody: Encodable {
     var providers: [ProviderStatus]
     /// What isolation this kernel allows (docs/sandbox.md).
     var sandbox: SandboxSupport
-    enum CodingKeys: String, CodingKey { case status, version, mode, providers, sandbox, uptimeSeconds = "uptime_seconds" }
+    /// How children's memory, process and CPU limits are enforced (docs/sandbox.md#limits).
+    var limits: CgroupHost
+    enum CodingKeys: String, CodingKey { case status, version, mode, providers, sandbox, limits, uptimeSeconds = "uptime_seconds" }
 }
 
 struct DriverInfo: Encodable { var name: String; var capabilities: [String]; var stats: DriverStats }

@@ -46,6 +46,13 @@ extension DaemonConfig {
         if let v = str("data_dir") { dataDir = path(v) }
         if let v = str("manifests_dir") { manifestsDir = path(v) }
         if let v = str("log_level") { logLevel = v }
+        if let v = str("cgroups") {
+            switch v {
+            case "auto": cgroups = true
+            case "off": cgroups = false
+            default: problems.append("field \"cgroups\": expected \"auto\" or \"off\", got \"\(v)\"")
+            }
+        }
         if let v = str("sandbox_default") {
             if let p = SandboxPolicy.Profile(rawValue: v) { sandboxDefault = p } else {
                 problems.append("field \"sandbox_default\": expected \"none\", \"standard\" or \"strict\", got \"\(v)\"")
@@ -149,7 +156,7 @@ extension DaemonConfig {
     }
 
     static let fileKeys: Set = ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "providers",
-                                "drivers", "plugin_config", "router", "log_level", "sandbox_default",
+                                "drivers", "plugin_config", "router", "log_level", "sandbox_default", "cgroups",
                                 "auth", "api_command_dirs", "api_provider_paths", "http",
                                 "unix_socket", "unix_socket_allow_uids", "tls", "context_keep_versions", "plugins"]
 
@@ -264,6 +271,13 @@ extension DaemonConfig {
         }
         if let v = value("LIGHTNING_PLUGINS_TRUSTED_KEYS", key: "plugins.trusted_keys") {
             trustedKeys = v.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
+        }
+        if let v = value("LIGHTNING_CGROUPS", key: "cgroups") {
+            switch v {
+            case "auto": cgroups = true
+            case "off": cgroups = false
+            default: throw HostError(.configInvalid, subject: "LIGHTNING_CGROUPS", "expected \"auto\" or \"off\", got \"\(v)\"")
+            }
         }
         if let v = value("LIGHTNING_SANDBOX_DEFAULT", key: "sandbox_default") {
             guard let p = SandboxPolicy.Profile(rawValue: v) else {

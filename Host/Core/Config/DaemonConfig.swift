@@ -59,6 +59,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `strict` by default; `none` or `standard` is the operator's explicit choice (for example
     /// a rootless daemon, which cannot build strict sandboxes).
     public var sandboxDefault: SandboxPolicy.Profile = .strict
+    /// Limit children with cgroups when the host has them (`CgroupHost`): `cgroups: "auto"`
+    /// (default) or `"off"` (rlimits only; docs/sandbox.md#limits).
+    public var cgroups: Bool = true
     /// API authentication (docs/security.md): on unless the operator turns it off explicitly
     /// (`auth: false`, `LIGHTNING_AUTH=off`); then the daemon warns at every start and refuses
     /// to listen beyond loopback.

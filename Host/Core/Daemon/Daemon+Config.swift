@@ -16,7 +16,7 @@ extension Daemon {
         var pluginConfig: [String: JSONValue] = [:]
         for (id, c) in config.pluginConfig { pluginConfig[id] = redact(.object(c), schema: manifest(id)?.configSchema) }
         var sources: [String: JSONValue] = [:]
-        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "drivers", "log_level", "sandbox_default",
+        for key in ["mode", "host", "port", "data_dir", "manifests_dir", "extra_manifests", "plugin_dirs", "drivers", "log_level", "sandbox_default", "cgroups",
                     "auth", "api_command_dirs", "api_provider_paths", "unix_socket", "unix_socket_allow_uids", "tls", "context_keep_versions", "plugins.require_signature", "plugins.trusted_keys"] {
             sources[key] = .string(config.source(of: key))
         }
@@ -34,6 +34,7 @@ extension Daemon {
             "drivers": config.drivers.map { .array($0.map { .string($0) }) } ?? .null,
             "plugin_config": .object(pluginConfig), "log_level": .string(config.logLevel),
             "sandbox_default": .string(config.sandboxDefault.rawValue),
+            "cgroups": .string(config.cgroups ? "auto" : "off"),
             "context_keep_versions": .int(config.contextKeepVersions),
             "auth": .bool(config.authEnabled),
             "plugins": ["require_signature": .bool(config.requireSignature),

@@ -74,7 +74,8 @@ public final class Daemon: Sendable {
             services: .init(host: DaemonHostServices.Deferred(),
                             publish: { events in _ = try? await routerRef.publish(events) }),
             programDirs: config.pluginDirs + [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()],
-            dataDirectory: config.dataDir, defaultProfile: config.sandboxDefault, logger: Logger(label: "lt.supervisor"))
+            dataDirectory: config.dataDir, defaultProfile: config.sandboxDefault,
+            cgroups: config.cgroups ? CgroupHost.current : .rlimitsOnly, logger: Logger(label: "lt.supervisor"))
         let contextLogger = Logger(label: "lt.context")
         context = ContextHub(storage: providers.storage, index: ContextIndex(path: config.dataDir.appendingPathComponent("context-index.sqlite").path),
                              keepVersions: config.contextKeepVersions,

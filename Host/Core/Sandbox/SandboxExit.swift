@@ -44,8 +44,18 @@ enum SandboxExit {
     static let memoryWords = ["out of memory", "cannot allocate memory", "memoryerror", "could not allocate", "bad_alloc",
                               "failed to allocate", "allocation failed", "enomem", "memory allocation", "mmap failed"]
 
+    /// The reason for an exit of a child whose memory cgroup counted `kills` new OOM kills: certain,
+    /// the kernel says so (`memory.events` / `memory.oom_control`). nil when the exit is not a kill.
+    static func oomKilled(_ status: ExitStatus, limits: SandboxPolicy.Limits, kills: Int) -> String? {
+        guard !status.isSuccess else { return nil }
+        let limit = limits.memoryMB.map { "\($0) MB" } ?? "no limit set"
+        return "memory limit (\(limit), cgroup): killed by the kernel's OOM killer (\(kills) kill\(kills == 1 ? "" : "s"); \(status))"
+    }
+
     /// The reason for an exit the supervisor did not cause, or nil when nothing limit-related shows.
-    static func reason(_ status: ExitStatus, policy: SandboxPolicy, usage: Usage?, ranFor: Duration, stderrTail: [String]) -> String? {
+    /// - Parameter memoryKind: what `memory_mb` limits: `address space` (RLIMIT_AS) or `memory` (a cgroup).
+    static func reason(_ status: ExitStatus, policy: SandboxPolicy, usage: Usage?, ranFor: Duration, stderrTail: [String],
+                       memoryKind: String = "address space") -> String? {
         let limits = policy.effectiveLimits
         let sandboxed = policy.profile != .none
         let cpuText = usage.map { String(format: "%.1f s of CPU", Double($0.cpuMs) / 1000) }
@@ -68,10 +78,10 @@ enum SandboxExit {
         }
         guard !status.isSuccess, let mb = limits.memoryMB else { return nil }
         if let line = stderrTail.reversed().first(where: { l in memoryWords.contains { l.lowercased().contains($0) } }) {
-            return "memory limit (\(mb) MB of address space): \(line.prefix(200))"
+            return "memory limit (\(mb) MB of \(memoryKind)): \(line.prefix(200))"
         }
         if let u = usage, u.maxRSSKB * 10 >= mb * 1024 * 6 {
-            return "memory limit (probably: \(mb) MB of address space; peak RSS \(u.maxRSSKB / 1024) MB; \(status))"
+            return "memory limit (probably: \(mb) MB of \(memoryKind); peak RSS \(u.maxRSSKB / 1024) MB; \(status))"
         }
         return nil
     }

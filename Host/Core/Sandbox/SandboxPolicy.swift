@@ -9,7 +9,7 @@ import LightningProtocol
 ///   "profile": "strict",                      // none | standard | strict
 ///   "network": false,                         // default: true for standard, false for strict
 ///   "paths": [{"path": "/srv/models", "mode": "ro"}, {"path": "${manifest_dir}/cache", "mode": "rw"}],
-///   "limits": {"memory_mb": 512, "cpu_seconds": 60, "open_files": 256, "processes": 32,
+///   "limits": {"memory_mb": 512, "cpu_seconds": 60, "cpu_percent": 50, "open_files": 256, "processes": 32,
 ///              "file_size_mb": 64, "wall_clock_ms": 600000, "tmp_mb": 64}
 /// }
 /// ```
@@ -41,14 +41,19 @@ public struct SandboxPolicy: Sendable, Equatable {
 
     /// Resource limits. `nil` = the profile's default (docs/sandbox.md#limits).
     public struct Limits: Sendable, Equatable {
-        /// RLIMIT_AS (address space, not resident memory), MiB.
+        /// MiB: the memory cgroup's limit (resident memory and page cache; OOM kill past it) where
+        /// the host has cgroups (`CgroupHost`), else RLIMIT_AS (address space).
         public var memoryMB: Int?
         /// RLIMIT_CPU: SIGXCPU after this many CPU seconds, SIGKILL one second later.
         public var cpuSeconds: Int?
         /// RLIMIT_NOFILE.
         public var openFiles: Int?
-        /// RLIMIT_NPROC: processes and threads of the sandbox's uid in its user namespace.
+        /// Processes and threads: the pids cgroup's `pids.max` where the host has cgroups, else
+        /// RLIMIT_NPROC (of the sandbox's uid in its user namespace).
         public var processes: Int?
+        /// CPU bandwidth in percent of one CPU (150 = one and a half): the cpu cgroup's quota.
+        /// Needs cgroups; a child asking for it on a host without them is refused.
+        public var cpuPercent: Int?
         /// RLIMIT_FSIZE, MiB: a write past it raises SIGXFSZ.
         public var fileSizeMB: Int?
         /// Killed by the supervisor this long after each start.
@@ -57,8 +62,9 @@ public struct SandboxPolicy: Sendable, Equatable {
         public var tmpMB: Int?
 
         public init(memoryMB: Int? = nil, cpuSeconds: Int? = nil, openFiles: Int? = nil, processes: Int? = nil,
-                    fileSizeMB: Int? = nil, wallClockMs: Int? = nil, tmpMB: Int? = nil) {
+                    fileSizeMB: Int? = nil, wallClockMs: Int? = nil, tmpMB: Int? = nil, cpuPercent: Int? = nil) {
             self.memoryMB = memoryMB; self.cpuSeconds = cpuSeconds; self.openFiles = openFiles; self.processes = processes
+            self.cpuPercent = cpuPercent
             self.fileSizeMB = fileSizeMB; self.wallClockMs = wallClockMs; self.tmpMB = tmpMB
         }
 
@@ -67,7 +73,7 @@ public struct SandboxPolicy: Sendable, Equatable {
             Limits(memoryMB: memoryMB ?? defaults.memoryMB, cpuSeconds: cpuSeconds ?? defaults.cpuSeconds,
                    openFiles: openFiles ?? defaults.openFiles, processes: processes ?? defaults.processes,
                    fileSizeMB: fileSizeMB ?? defaults.fileSizeMB, wallClockMs: wallClockMs ?? defaults.wallClockMs,
-                   tmpMB: tmpMB ?? defaults.tmpMB)
+                   tmpMB: tmpMB ?? defaults.tmpMB, cpuPercent: cpuPercent ?? defaults.cpuPercent)
         }
     }
 
@@ -132,11 +138,12 @@ public struct SandboxPolicy: Sendable, Equatable {
         }
         if let v = o["limits"] {
             if case .object(let l) = v {
-                let keys = ["memory_mb", "cpu_seconds", "open_files", "processes", "file_size_mb", "wall_clock_ms", "tmp_mb"]
+                let keys = ["memory_mb", "cpu_seconds", "cpu_percent", "open_files", "processes", "file_size_mb", "wall_clock_ms", "tmp_mb"]
                 for key in l.keys.sorted() where !keys.contains(key) { c.fail("sandbox.limits.\(key)", "one of \(keys.joined(separator: ", "))", "an unknown field") }
                 let pre = "sandbox.limits"
                 policy.limits.memoryMB = c.int(l, "memory_mb", required: false, range: 16...1_048_576, prefix: pre)
                 policy.limits.cpuSeconds = c.int(l, "cpu_seconds", required: false, range: 1...31_536_000, prefix: pre)
+                policy.limits.cpuPercent = c.int(l, "cpu_percent", required: false, range: 1...100_000, prefix: pre)
                 policy.limits.openFiles = c.int(l, "open_files", required: false, range: 16...1_048_576, prefix: pre)
                 policy.limits.processes = c.int(l, "processes", required: false, range: 1...1_000_000, prefix: pre)
                 policy.limits.fileSizeMB = c.int(l, "file_size_mb", required: false, range: 1...16_777_216, prefix: pre)

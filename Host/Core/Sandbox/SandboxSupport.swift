@@ -72,7 +72,11 @@ public struct SandboxSupport: Sendable, Equatable, Codable {
     }
 
     /// Why `policy` cannot run here (nil = it can). The reason names what is missing.
-    public func refusal(for policy: SandboxPolicy) -> String? {
+    /// - Parameter cgroups: how the supervisor limits children (`ChildCgroups`); nil: rlimits only.
+    public func refusal(for policy: SandboxPolicy, cgroups: CgroupHost? = nil) -> String? {
+        if policy.limits.cpuPercent != nil, cgroups?.has(.cpu) != true {
+            return "field \"sandbox.limits.cpu_percent\": needs the cpu cgroup controller, which this daemon does not have (\(cgroups?.note ?? "limits are rlimits"); docs/sandbox.md#limits)"
+        }
         let missing = self.missing(policy.profile, network: policy.allowsNetwork)
         if !missing.isEmpty {
             return "sandbox profile \"\(policy.profile.rawValue)\" cannot run on this host: \(missing.joined(separator: "; "))"
@@ -80,7 +84,7 @@ public struct SandboxSupport: Sendable, Equatable, Codable {
         if policy.profile == .none, policy.network == false {
             return "field \"sandbox.network\": false needs profile \"standard\" or \"strict\" (profile none has no network namespace or seccomp filter)"
         }
-        if policy.profile == .none, policy.limits.processes != nil, runningAsRoot {
+        if policy.profile == .none, policy.limits.processes != nil, runningAsRoot, cgroups?.has(.pids) != true {
             return "field \"sandbox.limits.processes\": RLIMIT_NPROC does not bind root, and the daemon runs as root; use profile \"standard\" or \"strict\" (the child then runs as nobody in a user namespace of its own)"
         }
         return nil
@@ -140,7 +144,8 @@ public struct SandboxSupport: Sendable, Equatable, Codable {
                         "/".withCString { cwd in
                             var req = lt_spawn_request(path: path, argv: a.baseAddress, envp: e.baseAddress, cwd: cwd,
                                                        stdin_fd: devnull, stdout_fd: devnull, stderr_fd: devnull, kill_on_parent_death: 0,
-                                                       rlimits: nil, rlimit_count: 0, sandbox: cfg, report_fd: -1)
+                                                       rlimits: nil, rlimit_count: 0, sandbox: cfg, report_fd: -1,
+                                                       cgroup_fds: nil, cgroup_fd_count: 0)
                             return lt_spawn(&req, &pid, &stage, &err, &step)
                         }
                     }

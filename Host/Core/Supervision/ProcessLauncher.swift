@@ -16,6 +16,8 @@ struct LaunchSpec: Sendable {
     /// The sandbox (nil: a plain child). `path`, `environment` and `workingDirectory` are then
     /// as seen inside it.
     var sandbox: SandboxPlan?
+    /// `cgroup.procs` files of the cgroups the child joins right after fork (`ChildCgroups`).
+    var cgroupProcs: [String] = []
 }
 
 /// A started process: its pid (also its process group id) and the parent's ends of its stdio.
@@ -89,8 +91,21 @@ final class ProcessLauncher: Sendable {
             [inPipe, outPipe, errPipe].flatMap { $0 }.forEach { close($0) }
             throw LaunchError(spec.path, "pipe", e)
         }
+        // The cgroups to join, opened here: the forked child only writes its pid to them.
+        var cgroupFds: [Int32] = []
+        defer { cgroupFds.forEach { close($0) } }
+        for path in spec.cgroupProcs {
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                let e = errno
+                [inPipe, outPipe, errPipe, reportPipe].flatMap { $0 }.filter { $0 >= 0 }.forEach { close($0) }
+                throw LaunchError(spec.path, "opening \(path)", e, sandboxSetup: true)
+            }
+            cgroupFds.append(fd)
+        }
         var pid: pid_t = 0, stage: Int32 = 0, err: Int32 = 0, step: Int32 = -1
         func spawn(_ sandbox: UnsafePointer<lt_sandbox_config>?) -> Int32 {
+            cgroupFds.withUnsafeBufferPointer { cg in
             limits.withUnsafeBufferPointer { lim in
                 argv.withUnsafeBufferPointer { a in
                     envp.withUnsafeBufferPointer { e in
@@ -100,12 +115,14 @@ final class ProcessLauncher: Sendable {
                                     path: path, argv: a.baseAddress, envp: e.baseAddress, cwd: cwd,
                                     stdin_fd: inPipe[0], stdout_fd: outPipe[1], stderr_fd: errPipe[1],
                                     kill_on_parent_death: 1, rlimits: lim.baseAddress, rlimit_count: Int32(lim.count),
-                                    sandbox: sandbox, report_fd: reportPipe[1])
+                                    sandbox: sandbox, report_fd: reportPipe[1],
+                                    cgroup_fds: cg.baseAddress, cgroup_fd_count: Int32(cg.count))
                                 return lt_spawn(&req, &pid, &stage, &err, &step)
                             }
                         }
                     }
                 }
+            }
             }
         }
         let rc = spec.sandbox.map { plan in plan.withCConfig { spawn($0) } } ?? spawn(nil)
@@ -131,6 +148,7 @@ final class ProcessLauncher: Sendable {
         case LT_SPAWN_STAGE_DUP: return "dup2"
         case LT_SPAWN_STAGE_CHDIR: return "chdir"
         case LT_SPAWN_STAGE_RLIMIT: return "setrlimit"
+        case LT_SPAWN_STAGE_CGROUP: return "joining its cgroup (write to cgroup.procs)"
         default: return "execve"
         }
     }

@@ -70,9 +70,23 @@ public struct ProcessSnapshot: Sendable, Codable, Equatable {
     /// process) and inside its pid namespace; absent under `none` (there `pid` is the program).
     public var programPid: Int32?
     public var programPidInside: Int32?
+    /// How its memory, process and CPU limits are enforced: `cgroup-v2`, `cgroup-v1` or `rlimits`
+    /// (docs/sandbox.md#limits).
+    public var limits: String
+
+    public init(name: String, manifest: String, kind: String, state: ProcessState, pid: Int32?, restarts: Int,
+                startedAt: Timestamp?, readyAt: Timestamp?, uptimeSeconds: Double?, lastExit: ProcessExit?,
+                transitions: [ProcessTransition], command: [String], sandbox: String, malformedLines: Int,
+                programPid: Int32? = nil, programPidInside: Int32? = nil, limits: String = "rlimits") {
+        self.name = name; self.manifest = manifest; self.kind = kind; self.state = state; self.pid = pid
+        self.restarts = restarts; self.startedAt = startedAt; self.readyAt = readyAt; self.uptimeSeconds = uptimeSeconds
+        self.lastExit = lastExit; self.transitions = transitions; self.command = command; self.sandbox = sandbox
+        self.malformedLines = malformedLines; self.programPid = programPid; self.programPidInside = programPidInside
+        self.limits = limits
+    }
 
     enum CodingKeys: String, CodingKey {
-        case name, manifest, kind, state, pid, restarts, transitions, command, sandbox
+        case name, manifest, kind, state, pid, restarts, transitions, command, sandbox, limits
         case startedAt = "started_at", readyAt = "ready_at", uptimeSeconds = "uptime_seconds", lastExit = "last_exit"
         case malformedLines = "malformed_lines", programPid = "program_pid", programPidInside = "program_pid_inside"
     }

@@ -67,8 +67,11 @@ extension SupervisedChild {
         await publish("process.starting", [:])
         let launched: LaunchedProcess
         let startedAt = ContinuousClock.now
+        var oomKillsBefore: Int?
         do {
-            launched = try await ProcessLauncher.shared.launch(try makeLaunchSpec())
+            let (launch, kills) = try makeLaunchSpec()
+            oomKillsBefore = kills
+            launched = try await ProcessLauncher.shared.launch(launch)
         } catch {
             let reason = "\(error)"
             // A sandbox that cannot be built will not build on the next try either.
@@ -121,7 +124,7 @@ extension SupervisedChild {
             r.pid = nil; r.pipes = nil; r.connection = nil
             return r.machine.killReason
         }
-        let reason = killReason ?? exitReason(status, usage: usage, startedAt: startedAt)
+        let reason = killReason ?? exitReason(status, usage: usage, startedAt: startedAt, oomKillsBefore: oomKillsBefore)
         recordExit(status, reason: reason)
         runtime.update { $0.machine.markExited() }
         recordTransition(.exited, detail: reason)

@@ -42,6 +42,8 @@ public final class SupervisedChild: Sendable {
         var host: any HostServices
         /// Publishes `process.*` events (best effort).
         var publish: @Sendable ([Event]) async -> Void
+        /// The supervisor's cgroups, when children are limited with cgroups (set by the supervisor).
+        var cgroups: ChildCgroups? = nil
     }
 
     struct Runtime: Sendable {
@@ -178,7 +180,8 @@ public final class SupervisedChild: Sendable {
                                    pid: st == .ready || st == .starting || st == .stopping ? r.pid : nil,
                                    restarts: r.machine.restarts, startedAt: r.startedAt, readyAt: r.readyAt, uptimeSeconds: up,
                                    lastExit: r.lastExit, transitions: Array(r.transitions.suffix(20)), command: [program] + arguments,
-                                   sandbox: spec.sandbox.profile.rawValue, malformedLines: r.malformedLines)
+                                   sandbox: spec.sandbox.profile.rawValue, malformedLines: r.malformedLines,
+                                   limits: services.cgroups?.host.mechanism.rawValue ?? CgroupHost.Mechanism.rlimits.rawValue)
         }
         // Read from /proc outside the lock (a sandboxed program is two forks below the pid we hold).
         if spec.sandbox.profile != .none, let outer = snap.pid, let program = SandboxProcessTree.program(outer: outer) {

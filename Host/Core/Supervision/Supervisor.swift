@@ -28,13 +28,23 @@ public final class Supervisor: Service, Sendable {
     /// Also probes the kernel's sandbox support (once per process) and logs what it found.
     /// The profile of an agent or function whose manifest names none (`sandbox_default`).
     let defaultProfile: SandboxPolicy.Profile
+    /// How children's memory, process and CPU limits are enforced: the mechanism in force
+    /// (`rlimits` when cgroups are off, absent, or could not be set up) and why not cgroups.
+    public let limits: CgroupHost
 
+    /// - Parameter cgroups: the host's cgroups (`CgroupHost.current`) to limit children with;
+    ///   `.rlimitsOnly` (the default, and `cgroups: off`) limits them with rlimits.
     init(services: SupervisedChild.ChildServices, programDirs: [URL], dataDirectory: URL? = nil,
-         defaultProfile: SandboxPolicy.Profile = .strict, logger: Logger) {
+         defaultProfile: SandboxPolicy.Profile = .strict, cgroups: CgroupHost = .rlimitsOnly, logger: Logger) {
+        let made = ChildCgroups.make(host: cgroups)
+        var services = services
+        services.cgroups = made.cgroups
         self.services = services; self.programDirs = programDirs; self.dataDirectory = dataDirectory
         self.defaultProfile = defaultProfile; self.logger = logger
+        limits = made.cgroups?.host ?? CgroupHost(mechanism: .rlimits, bases: [:], note: made.note)
         (commands, commandSink) = AsyncStream.makeStream(of: SupervisedChild.self)
         logger.info("\(SandboxSupport.current.summary)")
+        logger.info("limits: \(limits.mechanism.rawValue)\(limits.controllers.isEmpty ? "" : " (" + limits.controllers.map(\.rawValue).joined(separator: ", ") + ")")\(limits.note.map { "; " + $0 } ?? "")")
     }
 
     /// Creates (not starts) a child for an agent or function manifest.
@@ -97,6 +107,7 @@ public final class Supervisor: Service, Sendable {
             }
             await stopAll()
         }
+        services.cgroups?.removeAll()
     }
 
     /// The manifest's `sandbox` section with the supervisor's parts (scratch directory, hidden
@@ -128,7 +139,7 @@ public final class Supervisor: Service, Sendable {
         guard checker.problems.isEmpty else {
             throw HostError(.manifestInvalid, subject: m.displayPath, checker.problems.joined(separator: "; "))
         }
-        if let refusal = SandboxSupport.current.refusal(for: policy) {
+        if let refusal = SandboxSupport.current.refusal(for: policy, cgroups: services.cgroups?.host) {
             throw HostError(.providerUnavailable, subject: m.displayPath, refusal)
         }
         return policy
@@ -154,6 +165,7 @@ public final class Supervisor: Service, Sendable {
     func remove(_ name: String) async {
         let c = children.withLock { $0.removeValue(forKey: name) }
         await c?.stop()
+        services.cgroups?.remove(child: name)
     }
 
     public func child(_ name: String) -> SupervisedChild? { children.withLock { $0[name] } }

@@ -194,8 +194,20 @@ enum Hostile {
     }
 
     /// Allocates and touches 16 MiB arrays until the runtime cannot allocate.
-    static func memoryHog() -> Never {
-        requireLimit("memory-hog", Int32(RLIMIT_AS.rawValue))
+    /// `inCgroup`: limited by a memory cgroup of a Lightning supervisor instead of RLIMIT_AS.
+    static func memoryHog(inCgroup: Bool = false) -> Never {
+        if inCgroup {
+            let cgroups = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+            let limited = cgroups.split(separator: "\n").contains { line in
+                line.contains("/lightning-") && (line.contains(":memory:") || line.hasPrefix("0::"))
+            }
+            guard limited else {
+                TestChildIO.stderr("lt-test-child: cgroup-memory-hog: refusing to run outside a Lightning cgroup\n")
+                exit(66)
+            }
+        } else {
+            requireLimit("memory-hog", Int32(RLIMIT_AS.rawValue))
+        }
         TestChildIO.stderr("memory-hog: allocating\n")
         var hoard: [[UInt8]] = []
         while true {

@@ -31,6 +31,7 @@ let usage = """
     hostile (exit 66 where they could hurt the machine):
       fork-bomb             forks until fork fails (children fork on), then exits 3 (sandbox only)
       memory-hog            allocates 16 MiB arrays until the runtime cannot (needs RLIMIT_AS)
+      cgroup-memory-hog     the same, in a child cgroup of a Lightning supervisor (needs one)
       cpu-spin              spins on the CPU (needs RLIMIT_CPU)
       forbidden-syscall     calls init_module (seccomp: SIGSYS) (sandbox only)
       big-file PATH MB      writes MB MiB to PATH (RLIMIT_FSIZE: SIGXFSZ) (sandbox only)
@@ -92,6 +93,8 @@ case "fork-bomb":
     Hostile.forkBomb()
 case "memory-hog":
     Hostile.memoryHog()
+case "cgroup-memory-hog":
+    Hostile.memoryHog(inCgroup: true)
 case "cpu-spin":
     Hostile.cpuSpin()
 case "forbidden-syscall":
