@@ -52,12 +52,17 @@ struct DaemonAgentTests {
         #expect(row?[1] == "agent" && row?[2] == "ready")
         // No `sandbox` section in example-agent.json: agents get the strict profile by default.
         #expect(row?[7] == "strict")
+        // Its limits are enforced by the mechanism /health names (cgroups where CI runs).
+        let mechanism = try await d.get("/health").json["limits"]?["mechanism"]?.stringValue
+        #expect(row.map { String($0[8]) } == mechanism)
+        if ProcessInfo.processInfo.environment["LT_REQUIRE_CGROUPS"] == "1" { #expect(mechanism?.hasPrefix("cgroup-") == true) }
         // The program's own pid (host/inside its pid namespace) next to the sandbox's outer pid.
         let program = row?[4].split(separator: "/")
         #expect(program?.count == 2 && program?.last == "2" && program?.first != row?[3])
         let health = try await d.get("/health").json
         #expect(health["sandbox"]?["profiles"]?["none"]?["available"] == true)
         #expect(health["sandbox"]?["landlock_abi"]?.intValue != nil)
+        #expect(try await d.get("/v1/processes/example-agent").json["limits"]?.stringValue == mechanism)
         let pid1 = try await d.get("/v1/processes/example-agent").json["pid"]?.intValue
         let (c2, out, _) = try await d.cli(["restart", "example-agent"])
         #expect(c2 == 0)
