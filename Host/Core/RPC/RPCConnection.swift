@@ -21,6 +21,8 @@ final class RPCConnection: Sendable {
     /// Called for every line that is not a JSON-RPC message (the operator sees each one).
     private let onMalformed: @Sendable (_ line: Data, _ error: String) -> Void
     private let maxInflight: Int
+    /// The time of an incoming notification, for the flood decision (tests pass a fixed clock).
+    private let now: @Sendable () -> ContinuousClock.Instant
     private let state = Locked(State())
 
     private struct State {
@@ -33,10 +35,8 @@ final class RPCConnection: Sendable {
         var malformedInARow = 0
         var closed: WireError?
         var violated = false
-        var windowStart = ContinuousClock.now
-        var notificationsInWindow = 0
-        /// Consecutive one-second windows with at least `sustainedNotificationsPerSecond`.
-        var busyWindows = 0
+        var flood = FloodMeter(burst: RPCConnection.maxNotificationsPerSecond, sustained: RPCConnection.sustainedNotificationsPerSecond,
+                               seconds: RPCConnection.sustainedSeconds)
     }
 
     /// Notifications per second beyond which a child is flooding (logs belong on stderr).
@@ -51,8 +51,9 @@ final class RPCConnection: Sendable {
 
     init(label: String, maxInflight: Int, send: @escaping @Sendable (Data) -> Bool, handler: @escaping Handler,
          onNotification: @escaping NotificationHandler, onViolation: @escaping @Sendable (String) -> Void,
-         onMalformed: @escaping @Sendable (_ line: Data, _ error: String) -> Void = { _, _ in }) {
-        self.label = label; self.maxInflight = maxInflight; self.send = send; self.handler = handler
+         onMalformed: @escaping @Sendable (_ line: Data, _ error: String) -> Void = { _, _ in },
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+        self.label = label; self.maxInflight = maxInflight; self.send = send; self.handler = handler; self.now = now
         self.onNotification = onNotification; self.onViolation = onViolation; self.onMalformed = onMalformed
     }
 
@@ -167,24 +168,12 @@ final class RPCConnection: Sendable {
         case .errorResponse(nil, let error):
             onNotification("$/error", ["code": .int(error.code), "message": .string(error.message)])
         case .notification(let method, let params):
+            let at = now()
             let flood = state.withLock { s -> String? in
-                let now = ContinuousClock.now
-                if now - s.windowStart > .seconds(1) {
-                    let busy = s.notificationsInWindow >= Self.sustainedNotificationsPerSecond && now - s.windowStart < .seconds(2)
-                    s.busyWindows = busy ? s.busyWindows + 1 : 0
-                    s.windowStart = now; s.notificationsInWindow = 0
-                }
-                s.notificationsInWindow += 1
-                guard !s.violated else { return nil }
-                if s.notificationsInWindow > Self.maxNotificationsPerSecond {
-                    s.violated = true
-                    return "flooding stdout: more than \(Self.maxNotificationsPerSecond) notifications in one second"
-                }
-                if s.busyWindows >= Self.sustainedSeconds {
-                    s.violated = true
-                    return "flooding stdout: at least \(Self.sustainedNotificationsPerSecond) notifications a second for \(Self.sustainedSeconds) seconds in a row"
-                }
-                return nil
+                let verdict = s.flood.count(at: at)
+                guard !s.violated, let verdict else { return nil }
+                s.violated = true
+                return verdict
             }
             if let flood {
                 onViolation(flood)
