@@ -26,8 +26,8 @@ struct ClusterRunTests {
     ]
 
     /// Issue 19 item 4 (a plan run's execution and timers once per cluster): three daemons on one
-    /// PostgreSQL schema; six runs started on daemon 0 (its node owns them); `kill -9` of daemon 0
-    /// midway. The two others adopt its runs once membership shows it gone, and every run
+    /// PostgreSQL schema; six runs started on daemon 0 (its node owns them), staggered; `kill -9`
+    /// of daemon 0 midway (steps in flight, retries waiting). The two others adopt its runs once membership shows it gone, and every run
     /// completes: a step that had completed (recorded `succeeded` in the run) before the kill ran
     /// exactly once; a step in flight at the kill ran at most twice (counted); the retry of the
     /// flaky step happened once (attempt 2, one effect); no run stays `running`; and nodes 1 and
@@ -50,8 +50,15 @@ struct ClusterRunTests {
                 return Set(["test.effect", "test.flaky"]).isSubset(of: names)
             }
         }
-        let ids = try await daemons.asyncMap { d in
-            try #require(try await d.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true }?["id"]?.stringValue)
+        // Each lists itself once its first heartbeat is in the store.
+        var ids: [String] = []
+        for d in daemons {
+            var id: String?
+            try await d.eventually("the node's first heartbeat", timeout: .seconds(60)) {
+                id = try await d.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true }?["id"]?.stringValue
+                return id != nil
+            }
+            ids.append(try #require(id))
         }
         #expect(Set(ids).count == 3)
         try await daemons[0].eventually("three nodes alive", timeout: .seconds(60)) {
@@ -61,16 +68,30 @@ struct ClusterRunTests {
         let saved = try await daemons[1].put("/v1/plans/slow", Self.plan)
         #expect(saved.status == 201, "\(saved.text)")
 
-        var runIds: [String] = []
-        for _ in 0..<6 {
-            let r = try await daemons[0].post("/v1/plans/slow/runs", ["data": [:]])
-            #expect(r.status == 201, "\(r.text)")
-            runIds.append(try #require(r.json["run_id"]?.stringValue))
+        func start(_ n: Int) async throws -> [String] {
+            var out: [String] = []
+            for _ in 0..<n {
+                let r = try await daemons[0].post("/v1/plans/slow/runs", ["data": [:]])
+                #expect(r.status == 201, "\(r.text)")
+                out.append(try #require(r.json["run_id"]?.stringValue))
+            }
+            return out
         }
-        // Midway: every run has done its first step and is at its second (failing, waiting to retry) or later.
-        try await daemons[1].eventually("every run past its first step", timeout: .seconds(60)) {
+        func done(_ runs: [String: JSONValue], _ id: String, _ step: String) -> Bool {
+            (runs[id]?["firings"]?.arrayValue ?? []).contains { $0["step"] == .string(step) && $0["state"] == "succeeded" }
+        }
+        // Staggered: three runs, then three more once the first are past their first step; the
+        // kill comes when the first three are in their last step (in flight) and the others at
+        // their first or second (waiting to retry).
+        let early = try await start(3)
+        try await daemons[1].eventually("the first runs past their first step", timeout: .seconds(60)) {
             let runs = try await Self.runs(daemons[1])
-            return runIds.allSatisfy { id in (runs[id]?["firings"]?.arrayValue ?? []).contains { $0["step"] == "one" && $0["state"] == "succeeded" } }
+            return early.allSatisfy { done(runs, $0, "one") }
+        }
+        let runIds = early + (try await start(3))
+        try await daemons[1].eventually("the first runs past their second step", timeout: .seconds(60)) {
+            let runs = try await Self.runs(daemons[1])
+            return early.allSatisfy { done(runs, $0, "two") }
         }
         for id in runIds {
             let owner = try await Self.runs(daemons[2])[id]?["owner"]
@@ -87,6 +108,7 @@ struct ClusterRunTests {
         })
         let runningAtKill = runIds.filter { before[$0]?["status"] == "running" }
         let waitingAtKill = runIds.filter { id in (before[id]?["firings"]?.arrayValue ?? []).contains { $0["state"] == "waiting_retry" } }
+        let inFlightAtKill = runIds.filter { id in (before[id]?["firings"]?.arrayValue ?? []).contains { $0["state"] == "running" } }
         #expect(!runningAtKill.isEmpty, "the kill came midway: some runs were still running")
 
         let rest = [daemons[1], daemons[2]]
@@ -142,7 +164,7 @@ struct ClusterRunTests {
         #expect(effectsBefore.allSatisfy { $0["deliveries"] == 1 }, "\(effectsBefore)")
         // A step in flight at the kill may run twice: at most one per run (the steps are sequential).
         #expect(twice.count <= runningAtKill.count, "twice: \(twice)")
-        print("runs over 3 daemons: node 0 killed with \(runningAtKill.count) of 6 runs running (\(waitingAtKill.count) waiting to retry); "
+        print("runs over 3 daemons: node 0 killed with \(runningAtKill.count) of 6 runs running (\(inFlightAtKill.count) with a step in flight, \(waitingAtKill.count) waiting to retry); "
               + "all completed \(took) after the kill; steps run twice (in flight at the kill): \(twice.count) \(twice)")
         _ = try await rest[0].request("DELETE", "/v1/plans/slow")
     }
@@ -154,12 +176,4 @@ struct ClusterRunTests {
     }
 
     static func effects(_ d: TestDaemon) async throws -> [JSONValue] { try await DaemonPlanProvidersTests.documents(d, "effects") }
-}
-
-extension Array {
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async throws -> [T] {
-        var out: [T] = []
-        for e in self { out.append(try await transform(e)) }
-        return out
-    }
 }
