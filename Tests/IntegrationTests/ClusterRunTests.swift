@@ -34,37 +34,7 @@ struct ClusterRunTests {
     /// 2 never stepped a run while node 0 was alive (every effect before the kill was asked once).
     @Test(.enabled(if: ExternalTool.shouldRun(ExternalTool.hasPostgres), "needs LT_POSTGRES_URL (Tests/Fakes/postgres-setup.sh)"))
     func runsOfAKilledNodeAreAdoptedAndCompleteWithEachCompletedStepOnce() async throws {
-        let schema = PostgresTestServer.schema(for: "runs-" + UUID().uuidString)
-        let config: JSONValue = ["providers": ["storage": ["plugin": "postgres-storage", "config": [
-            "url": .string(try PostgresTestServer.requireURL()), "schema": .string(schema)]]]]
-        // Heartbeats every 500 ms: a killed node is gone after 3 s (a loaded one is not, before).
-        let env = ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "500", "LIGHTNING_CLUSTER_LEASE_MS": "3000"]
-        var daemons: [TestDaemon] = []
-        for _ in 0..<3 {
-            daemons.append(try await TestDaemon.start(config: config, manifests: ClusterTests.minimal,
-                                                      extraManifests: ["effect-agent.json": Self.agent], environment: env))
-        }
-        for d in daemons {
-            try await d.eventually("the agent is in the catalog", timeout: .seconds(60)) {
-                let names = (try await d.get("/v1/actions").json["actions"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
-                return Set(["test.effect", "test.flaky"]).isSubset(of: names)
-            }
-        }
-        // Each lists itself once its first heartbeat is in the store.
-        var ids: [String] = []
-        for d in daemons {
-            var id: String?
-            try await d.eventually("the node's first heartbeat", timeout: .seconds(60)) {
-                id = try await d.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true }?["id"]?.stringValue
-                return id != nil
-            }
-            ids.append(try #require(id))
-        }
-        #expect(Set(ids).count == 3)
-        try await daemons[0].eventually("three nodes alive", timeout: .seconds(60)) {
-            let nodes = try await daemons[0].get("/v1/cluster").json["nodes"]?.arrayValue ?? []
-            return nodes.filter { $0["state"] == "alive" }.count == 3
-        }
+        let (daemons, ids) = try await Self.cluster()
         let saved = try await daemons[1].put("/v1/plans/slow", Self.plan)
         #expect(saved.status == 201, "\(saved.text)")
 
@@ -167,6 +137,100 @@ struct ClusterRunTests {
         print("runs over 3 daemons: node 0 killed with \(runningAtKill.count) of 6 runs running (\(inFlightAtKill.count) with a step in flight, \(waitingAtKill.count) waiting to retry); "
               + "all completed \(took) after the kill; steps run twice (in flight at the kill): \(twice.count) \(twice)")
         _ = try await rest[0].request("DELETE", "/v1/plans/slow")
+    }
+
+    /// Fencing with real processes: daemon 0 is stopped (`SIGSTOP`) while its runs are midway,
+    /// past `gone`; the others adopt its runs (token 2). Then it continues (`SIGCONT`) with its
+    /// stale view (steps in flight, retry timers): its writes are refused by the store's If-Match
+    /// check and it stops stepping the runs; the runs complete under their new owners, every
+    /// step completed before the pause ran once, and the adopters keep their tokens.
+    @Test(.enabled(if: ExternalTool.shouldRun(ExternalTool.hasPostgres), "needs LT_POSTGRES_URL (Tests/Fakes/postgres-setup.sh)"))
+    func aPausedOwnerThatWakesUpCannotWriteItsAdoptedRuns() async throws {
+        let (daemons, ids) = try await Self.cluster()
+        #expect(try await daemons[1].put("/v1/plans/slow", Self.plan).status == 201)
+        var runIds: [String] = []
+        for _ in 0..<3 {
+            let r = try await daemons[0].post("/v1/plans/slow/runs", ["data": [:]])
+            runIds.append(try #require(r.json["run_id"]?.stringValue, "\(r.text)"))
+        }
+        try await daemons[1].eventually("the runs past their first step", timeout: .seconds(60)) {
+            let runs = try await Self.runs(daemons[1])
+            return runIds.allSatisfy { id in (runs[id]?["firings"]?.arrayValue ?? []).contains { $0["step"] == "one" && $0["state"] == "succeeded" } }
+        }
+        let before = try await Self.runs(daemons[1])
+        daemons[0].process.signal(SIGSTOP)
+        do {
+            try await daemons[1].eventually("the paused node's runs adopted", timeout: .seconds(60)) {
+                let runs = try await Self.runs(daemons[1])
+                return runIds.allSatisfy { runs[$0]?["owner"]?["node"]?.stringValue != ids[0] }
+            }
+        } catch {
+            daemons[0].process.signal(SIGCONT)
+            throw error
+        }
+        let adopted = try await Self.runs(daemons[2]).mapValues { $0["owner"] ?? .null }
+        daemons[0].process.signal(SIGCONT)
+        try await daemons[1].eventually("every run completed", timeout: .seconds(120)) {
+            let runs = try await Self.runs(daemons[1])
+            return runIds.allSatisfy { runs[$0]?["status"] == "completed" }
+        }
+        // The woken node had time to act on its stale view (its retry timers are 1.5 s).
+        try await daemons[0].eventually("the woken node learns it lost the runs", timeout: .seconds(60)) {
+            daemons[0].process.stderr.contains("no longer stepped here") || daemons[0].process.stderr.contains("not stepped by this node")
+        }
+        let after = try await Self.runs(daemons[2])
+        let effects = try await Self.effects(daemons[2])
+        for id in runIds {
+            #expect(after[id]?["owner"] == adopted[id], "run \(id): the adopter kept it: \(String(describing: after[id]?["owner"])) vs \(String(describing: adopted[id]))")
+            #expect((after[id]?["owner"]?["token"]?.intValue ?? 0) >= 2)
+            for f in after[id]?["firings"]?.arrayValue ?? [] {
+                let step = f["step"]?.stringValue ?? ""
+                let mine = effects.filter { $0["key"]?.stringValue?.hasPrefix("\(id)/\(step)#") == true }
+                #expect(mine.count == 1, "run \(id) step \(step): \(mine)")
+                let wasDone = (before[id]?["firings"]?.arrayValue ?? []).contains { $0["step"] == .string(step) && $0["state"] == "succeeded" }
+                let deliveries = mine.first?["deliveries"]?.intValue ?? 0
+                #expect(wasDone ? deliveries == 1 : (1...2).contains(deliveries), "run \(id) step \(step): \(deliveries) deliveries (done before the pause: \(wasDone))")
+            }
+        }
+        print("paused owner: \(runIds.count) runs adopted while it was stopped, completed under their adopters; its stale writes refused")
+        _ = try await daemons[1].request("DELETE", "/v1/plans/slow")
+    }
+
+    /// Three daemons on one new PostgreSQL schema, with the effect agent, each alive in the
+    /// others' membership; their node ids.
+    static func cluster() async throws -> ([TestDaemon], [String]) {
+        let schema = PostgresTestServer.schema(for: "runs-" + UUID().uuidString)
+        let config: JSONValue = ["providers": ["storage": ["plugin": "postgres-storage", "config": [
+            "url": .string(try PostgresTestServer.requireURL()), "schema": .string(schema)]]]]
+        // Heartbeats every 500 ms: a killed node is gone after 3 s (a loaded one is not, before).
+        let env = ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "500", "LIGHTNING_CLUSTER_LEASE_MS": "3000"]
+        var daemons: [TestDaemon] = []
+        for _ in 0..<3 {
+            daemons.append(try await TestDaemon.start(config: config, manifests: ClusterTests.minimal,
+                                                      extraManifests: ["effect-agent.json": Self.agent], environment: env))
+        }
+        for d in daemons {
+            try await d.eventually("the agent is in the catalog", timeout: .seconds(60)) {
+                let names = (try await d.get("/v1/actions").json["actions"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+                return Set(["test.effect", "test.flaky"]).isSubset(of: names)
+            }
+        }
+        // Each lists itself once its first heartbeat is in the store.
+        var ids: [String] = []
+        for d in daemons {
+            var id: String?
+            try await d.eventually("the node's first heartbeat", timeout: .seconds(60)) {
+                id = try await d.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true }?["id"]?.stringValue
+                return id != nil
+            }
+            ids.append(try #require(id))
+        }
+        #expect(Set(ids).count == 3)
+        try await daemons[0].eventually("three nodes alive", timeout: .seconds(60)) {
+            let nodes = try await daemons[0].get("/v1/cluster").json["nodes"]?.arrayValue ?? []
+            return nodes.filter { $0["state"] == "alive" }.count == 3
+        }
+        return (daemons, ids)
     }
 
     /// The stored runs by id (their documents' data, with `owner`), read from the shared store.

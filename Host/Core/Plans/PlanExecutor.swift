@@ -18,7 +18,9 @@ public import ServiceLifecycle
 /// a function is invoked with the arguments as input. Run state is saved through the storage
 /// provider (container `plan_runs`) after every change, before the next step runs; a run that was
 /// running when the daemon stopped is resumed at the next start, its running steps executed again
-/// (at least once).
+/// (at least once), its retries at their stored due time. In a cluster (`LIGHTNING_CLUSTER=on`)
+/// each run is stepped by its owner only, every write conditioned on the run's ETag, and `sweep()`
+/// adopts the runs of gone nodes (docs/cluster.md#plan-runs--each-stepped-by-one-owner).
 public final class PlanExecutor: Service, Sendable {
     /// The daemon, set once by its init (the executor is one of its stored properties; both live
     /// as long as the process).
