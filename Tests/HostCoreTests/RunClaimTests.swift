@@ -120,5 +120,6 @@ import Testing
         }
         #expect(store.done == steps, "seed \(seed): the run finished (\(store.done) of \(steps) steps)")
         #expect(doneWrites == steps, "seed \(seed): each step recorded once")
+        #expect(tokens.count > 1, "seed \(seed): the run changed hands at least once (tokens \(tokens))")
     }
 }
