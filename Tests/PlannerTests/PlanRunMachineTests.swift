@@ -116,4 +116,48 @@ import Testing
         #expect(restored == m)
         #expect(Self.executes(restored.resumable()) == ["summarize"])
     }
+
+    /// A retry's due time is kept in the stored run (docs/cluster.md#plan-runs): whoever resumes
+    /// the run (a restarted daemon, another node) waits only what is left of it, fires it at once
+    /// when past due, and fires it once: a second `retryDue` changes nothing.
+    @Test func aRetrysDueTimeIsStoredAndResumedWithWhatIsLeft() throws {
+        var m = PlanRunMachine(runId: "r", planId: "p", version: 1, plan: try Self.plan(Self.sequence))
+        _ = try m.start(event: "check", data: ["body": "b"])
+        #expect(m.stepFailed(firing: 1, reason: "overloaded", now: 1_000_000).last == .retry(firing: 1, afterMs: 100))
+        #expect(m.firings[0].retryAt == 1_000_100)
+        let restored = try JSONDecoder().decode(PlanRunMachine.self, from: JSONEncoder().encode(m))
+        #expect(restored.firings[0].retryAt == 1_000_100, "the due time survives the store")
+        #expect(restored.resumable(now: 1_000_030) == [.retry(firing: 1, afterMs: 70)])
+        #expect(restored.resumable(now: 1_000_100) == [.retry(firing: 1, afterMs: 0)])
+        #expect(restored.resumable(now: 2_000_000) == [.retry(firing: 1, afterMs: 0)], "past due: at once")
+        #expect(restored.resumable(now: 999_000) == [.retry(firing: 1, afterMs: 1_100)], "the resumer's clock behind: waits the difference")
+        #expect(restored.resumable() == [.retry(firing: 1, afterMs: 0)], "without a clock: at once (as before)")
+
+        var a = restored
+        #expect(Self.executes(a.retryDue(firing: 1)) == ["summarize"])
+        #expect(a.firings[0].retryAt == nil && a.firings[0].attempt == 2)
+        #expect(a.retryDue(firing: 1) == [], "a second due retry (two timers) does nothing")
+        #expect(a.resumable(now: 2_000_000) == [.execute(firing: 1, step: "summarize", action: "llm.summarize",
+                                                          args: ["text": "b", "run": "r"], attempt: 2, timeoutMs: nil)],
+                "after the retry fired, a resume runs attempt 2 again (at least once), not another retry")
+        // The next failure doubles the backoff from its own time.
+        _ = a.stepFailed(firing: 1, reason: "overloaded", now: 5_000_000)
+        #expect(a.firings[0].retryAt == 5_000_200)
+        // Without a time (older callers), no due time is kept.
+        var b = PlanRunMachine(runId: "r", planId: "p", version: 1, plan: try Self.plan(Self.sequence))
+        _ = try b.start(event: "check", data: [:])
+        _ = b.stepFailed(firing: 1, reason: "x")
+        #expect(b.firings[0].retryAt == nil)
+    }
+
+    /// A run stored before due times existed (no `retryAt` key) still decodes.
+    @Test func aRunStoredWithoutDueTimesDecodes() throws {
+        var m = PlanRunMachine(runId: "r", planId: "p", version: 1, plan: try Self.plan(Self.sequence))
+        _ = try m.start(event: "check", data: ["body": "b"])
+        _ = m.stepFailed(firing: 1, reason: "x")
+        let json = String(decoding: try JSONEncoder().encode(m), as: UTF8.self)
+        #expect(!json.contains("retryAt"))
+        let restored = try JSONDecoder().decode(PlanRunMachine.self, from: Data(json.utf8))
+        #expect(restored.resumable(now: 1) == [.retry(firing: 1, afterMs: 0)])
+    }
 }

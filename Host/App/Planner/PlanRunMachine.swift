@@ -27,6 +27,10 @@ public struct PlanRunMachine: Sendable, Equatable, Codable {
         public var state: State
         public var error: String?
         public var output: JSONValue?
+        /// While `waitingRetry`: when the retry is due (ms since 1970, the clock of the node that
+        /// failed the attempt), so whichever node steps the run after a crash fires it then
+        /// (docs/cluster.md#plan-runs). Nil when the failure was fed without a time.
+        public var retryAt: Int64?
     }
 
     /// What the executor must do.
@@ -88,7 +92,9 @@ public struct PlanRunMachine: Sendable, Equatable, Codable {
     }
 
     /// Firing `firing` failed with `reason`: retried while attempts are left, else the run fails.
-    public mutating func stepFailed(firing id: Int, reason: String) -> [Action] {
+    /// With `now` (ms since 1970), the retry's due time `now + delay` is kept in the firing
+    /// (`retryAt`), so it survives in the stored run.
+    public mutating func stepFailed(firing id: Int, reason: String, now: Int64? = nil) -> [Action] {
         guard status == .running, let i = firings.firstIndex(where: { $0.id == id }), firings[i].state == .running else { return [] }
         let step = plan.steps.first { $0.name == firings[i].step }!
         let retry = step.retry ?? PlanStep.Retry(maxAttempts: 1)
@@ -96,6 +102,7 @@ public struct PlanRunMachine: Sendable, Equatable, Codable {
         if firings[i].attempt < retry.maxAttempts {
             firings[i].state = .waitingRetry
             let delay = retry.backoffMs * (1 << min(10, firings[i].attempt - 1))
+            firings[i].retryAt = now.map { $0 + Int64(delay) }
             return [.publish(type: "plan.step.failed", data: ["step": .string(step.name), "firing": .int(id), "attempt": .int(firings[i].attempt),
                                                                "reason": .string(reason), "retrying": true]),
                     .retry(firing: id, afterMs: delay)]
@@ -112,6 +119,7 @@ public struct PlanRunMachine: Sendable, Equatable, Codable {
         guard status == .running, let i = firings.firstIndex(where: { $0.id == id }), firings[i].state == .waitingRetry else { return [] }
         firings[i].state = .running
         firings[i].attempt += 1
+        firings[i].retryAt = nil
         return [executeAction(firings[i])]
     }
 
@@ -121,14 +129,18 @@ public struct PlanRunMachine: Sendable, Equatable, Codable {
         return finish(.cancelled, reason: reason)
     }
 
-    /// Firings to run again after the executor restarted (those that were running or waiting to
-    /// retry when it stopped): at least once.
-    public func resumable() -> [Action] {
+    /// Firings to run again after the executor restarted or took the run over (those that were
+    /// running or waiting to retry when it stopped): at least once. A retry whose due time is
+    /// stored waits for what is left of it at `now` (ms since 1970; none when past due or
+    /// `now` is nil); one without waits for nothing.
+    public func resumable(now: Int64? = nil) -> [Action] {
         guard status == .running else { return [] }
         return firings.compactMap { f in
             switch f.state {
             case .running: return executeAction(f)
-            case .waitingRetry: return .retry(firing: f.id, afterMs: 0)
+            case .waitingRetry:
+                guard let now, let due = f.retryAt else { return .retry(firing: f.id, afterMs: 0) }
+                return .retry(firing: f.id, afterMs: Int(max(0, min(due - now, Int64(Int32.max)))))
             case .succeeded, .failed: return nil
             }
         }

@@ -18,7 +18,9 @@ public import ServiceLifecycle
 /// a function is invoked with the arguments as input. Run state is saved through the storage
 /// provider (container `plan_runs`) after every change, before the next step runs; a run that was
 /// running when the daemon stopped is resumed at the next start, its running steps executed again
-/// (at least once).
+/// (at least once), its retries at their stored due time. In a cluster (`LIGHTNING_CLUSTER=on`)
+/// each run is stepped by its owner only, every write conditioned on the run's ETag, and `sweep()`
+/// adopts the runs of gone nodes (docs/cluster.md#plan-runs--each-stepped-by-one-owner).
 public final class PlanExecutor: Service, Sendable {
     /// The daemon, set once by its init (the executor is one of its stored properties; both live
     /// as long as the process).
@@ -38,12 +40,27 @@ public final class PlanExecutor: Service, Sendable {
 
     func attach(_ daemon: Daemon) {
         owner.withLock { $0 = daemon }
-        runsBox.withLock { $0 = PlanRuns(storage: daemon.providers.storage) }
+        let cluster = daemon.cluster
+        runsBox.withLock { $0 = PlanRuns(storage: daemon.providers.storage, node: { cluster.enabled ? try cluster.nodeId() : nil }) }
     }
 
     public func run() async throws {
-        await resumeRuns()
+        if daemon.cluster.enabled {
+            await sweep()
+        } else {
+            await resumeRuns()
+        }
         await withDiscardingTaskGroup { group in
+            if daemon.cluster.enabled {
+                // Claims the runs of gone nodes (and this node's own it dropped), every heartbeat interval.
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.daemon.cluster.policy.heartbeatInterval)
+                        if Task.isCancelled { return }
+                        await self.sweep()
+                    }
+                }
+            }
             for await command in commands.cancelOnGracefulShutdown() {
                 group.addTask { await self.perform(command) }
             }
@@ -70,7 +87,7 @@ public final class PlanExecutor: Service, Sendable {
 
     /// Cancels a running run.
     public func cancel(_ runId: String) async throws -> PlanRunMachine {
-        let (m, actions) = try await runs.change(runId) { $0.cancel(reason: "cancelled by the operator") }
+        let (m, actions) = try await runs.change(runId, asStepper: false) { $0.cancel(reason: "cancelled by the operator") }
         await carryOut(actions, of: m)
         return m
     }
@@ -105,6 +122,11 @@ public final class PlanExecutor: Service, Sendable {
             if Task.isCancelled { return }
             await feed(runId) { $0.retryDue(firing: firing) }
         case .execute(let firing, let step, let name, let args, let attempt, let timeoutMs):
+            // In a cluster, only while this node steps the run (another may have claimed it meanwhile).
+            guard (try? await runs.steps(runId)) == true else {
+                logger.notice("run \(runId): step \(step) not run here: another node steps the run now")
+                return
+            }
             let key = Self.idempotencyKey(runId: runId, step: step, firing: firing, attempt: attempt)
             let outcome = await execute(action: name, args: args, timeoutMs: timeoutMs, key: key, runId: runId)
             if Task.isCancelled { return }
@@ -113,7 +135,8 @@ public final class PlanExecutor: Service, Sendable {
             case .success(let output): await feed(runId) { $0.stepSucceeded(firing: firing, output: output) }
             case .failure(let e):
                 logger.info("run \(runId): step \(step) failed: \(e.message)")
-                await feed(runId) { $0.stepFailed(firing: firing, reason: e.message) }
+                let now = Timestamp.now().millis
+                await feed(runId) { $0.stepFailed(firing: firing, reason: e.message, now: now) }
             }
         case .publish:
             break
@@ -124,6 +147,8 @@ public final class PlanExecutor: Service, Sendable {
         do {
             let (m, actions) = try await runs.change(runId, change)
             await carryOut(actions, of: m)
+        } catch let e as WireError where e.code == .conflict {
+            logger.notice("run \(runId): \(e.message); its result here is dropped")
         } catch {
             logger.error("run \(runId): cannot save its state: \(error)")
         }
@@ -185,15 +210,53 @@ public final class PlanExecutor: Service, Sendable {
         }
     }
 
-    /// Runs left running by a stopped daemon: their running steps run again.
+    /// Runs left running by a stopped daemon: their running steps run again, their retries when due.
     private func resumeRuns() async {
         do {
+            let now = Timestamp.now().millis
             for m in try await runs.list() where m.status == .running {
                 logger.notice("run \(m.runId) of plan \(m.planId): resumed after a restart")
-                await carryOut(m.resumable(), of: m)
+                await carryOut(m.resumable(now: now), of: m)
             }
         } catch {
             logger.error("cannot read the runs to resume: \(error)")
+        }
+    }
+
+    /// In a cluster (docs/cluster.md#plan-runs): every running run whose owner is gone (by
+    /// membership) or that has none is claimed (compare-and-swap on its owner; one node wins) and
+    /// resumed here; this node's own runs it does not step (it restarted, or dropped one after a
+    /// write of unknown outcome) likewise; runs another node claimed are no longer stepped here.
+    func sweep() async {
+        do {
+            let now = Timestamp.now()
+            let states = Dictionary(try await daemon.cluster.nodes(now: now).map { ($0.record.id, $0.state) }, uniquingKeysWith: { a, _ in a })
+            guard let me = try await runs.me() else { return }
+            for (id, owner) in try await runs.running() {
+                // As listed: runs of live others and runs stepped here need no read.
+                switch RunClaim.decide(status: .running, owner: owner, me: me, stepping: try await runs.steps(id), ownerState: owner.flatMap { states[$0.node] }) {
+                case .skip, .stepping: continue
+                default: break
+                }
+                do {
+                    let (decision, m, actions) = try await runs.claim(id, states: states, now: Timestamp.now().millis)
+                    switch decision {
+                    case .resume(let o):
+                        logger.notice("run \(id): resumed by its owner (this node, token \(o.token))")
+                    case .adopt(let o):
+                        logger.notice("run \(id): adopted by this node (token \(o.token)): its owner is gone or it had none")
+                    case .lost(let o):
+                        logger.notice("run \(id): claimed by node \(o.node) (token \(o.token)): no longer stepped here")
+                    case .finished, .stepping, .skip:
+                        break
+                    }
+                    if let m { await carryOut(actions, of: m) }
+                } catch let e as WireError where e.code == .notFound {
+                    continue  // deleted meanwhile
+                }
+            }
+        } catch {
+            logger.warning("cannot sweep the runs of the cluster (next interval retries): \(error)")
         }
     }
 

@@ -14,7 +14,7 @@ import LightningProtocol
 /// {"step", "key"} with that key (buses deliver one event per key), → `test.effect.done`
 /// {"key", "deliveries"}; `test.effected` (delivered by the bus) → a document per event in container
 /// `published` {"event_id", "step", "key"}, → nothing; `test.flaky` {"step"}: fails when the key names attempt 1 (`…/1`), else
-/// as `test.effect`. Functions: `echo` (output = input), `sleep` {"ms"} → {"slept_ms"}, `pid` →
+/// as `test.effect`; both first wait `ms` (optional, at most 60000) ms. Functions: `echo` (output = input), `sleep` {"ms"} → {"slept_ms"}, `pid` →
 /// {"pid"}, `effect` {"step"} → records its effect under the invocation's idempotency key, →
 /// {"key", "deliveries"}.
 enum WellBehaved {
@@ -44,6 +44,7 @@ enum WellBehaved {
                 return [Event(type: "test.keyed", source: ctx.identity.id, data: ["idempotency_key": event.idempotencyKey.map(JSONValue.string) ?? .null])]
             case "test.effect", "test.flaky":
                 guard let key = event.idempotencyKey else { throw WireError(.invalidArgument, "\(event.type): the event has no idempotency_key") }
+                if let ms = event.data["ms"]?.intValue, ms > 0 { try await Task.sleep(for: .milliseconds(min(ms, 60_000))) }  // a step that takes a while
                 if event.type == "test.flaky" && key.hasSuffix("/1") { throw WireError(.internal, "test.flaky: attempt 1 fails by design (\(key))") }
                 let step = event.data["step"]?.stringValue ?? ""
                 let out = try await Effects.record(key: key, step: step, ctx)
