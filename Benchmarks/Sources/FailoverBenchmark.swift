@@ -5,10 +5,11 @@ import Glibc
 
 /// `failover`: two real daemons in a cluster (`LIGHTNING_CLUSTER=on`) on one redis-server (the
 /// Redis bus) and the PostgreSQL of `LT_POSTGRES_URL` (shared storage, membership), the echo
-/// driver on both: slow on A (`echo.slow` waits 30 s), instant on B. Events published; once
-/// every one is handled by B or in flight on A, `kill -9` of A; the figure is the time from the
-/// kill to the first of A's deliveries handled on B (its reply in the journal, polled every
-/// 20 ms). Without failover that waits for the router's 60 s lease (docs/cluster.md).
+/// driver on both: slow on A (`echo.slow` waits 60 s), instant on B. 20 events published to A
+/// alone, all held in flight there; B starts and both see each other alive; `kill -9` of A; the
+/// figure is the time from the kill to the first of A's deliveries handled on B (its reply in
+/// the journal, polled every 20 ms). Without failover that waits for the router's 60 s lease
+/// (docs/cluster.md).
 struct FailoverBenchmark: Benchmark {
     let name = "failover"
     let summary = "cluster failover: kill -9 of a daemon → its first in-flight delivery handled on another (Redis bus, PostgreSQL)"
@@ -59,22 +60,23 @@ struct FailoverBenchmark: Benchmark {
         let manifests: (String) -> Bool = { ["postgres-storage.json", "redis-eventbus.json", "echo-driver.json", "sqlite-storage.json", "local-eventbus.json"].contains($0) }
         let environment = env.merging(["LIGHTNING_CLUSTER": "on"]) { $1 }
         let a = try await DaemonProcess.start(ctx: ctx, manifests: manifests, config: config("A", maxSlowMs: 60_000), environment: environment)
-        let bd: DaemonProcess
-        do { bd = try await DaemonProcess.start(ctx: ctx, manifests: manifests, config: config("B", maxSlowMs: 0), environment: environment) } catch {
-            await a.stop()
-            throw error
-        }
+        var b: DaemonProcess?
         do {
-            let r = try await measure(a: a, b: bd)
-            await a.stop(); await bd.stop()
+            let r = try await measure(a: a, startB: {
+                let d = try await DaemonProcess.start(ctx: ctx, manifests: manifests, config: config("B", maxSlowMs: 0), environment: environment)
+                b = d
+                return d
+            })
+            await a.stop(); await b?.stop()
             return r
         } catch {
-            await a.stop(); await bd.stop()
+            await a.stop(); await b?.stop()
             throw error
         }
     }
 
-    private func measure(a: DaemonProcess, b bd: DaemonProcess) async throws -> (Int, String) {
+    /// A alone takes every event (its handlers wait 60 s); then B starts; `kill -9` of A.
+    private func measure(a: DaemonProcess, startB: () async throws -> DaemonProcess) async throws -> (Int, String) {
         let clock = ContinuousClock()
         func until(_ what: String, _ timeout: Duration, _ poll: Duration = .milliseconds(20), _ cond: () async throws -> Bool) async throws {
             let deadline = clock.now + timeout
@@ -82,37 +84,39 @@ struct FailoverBenchmark: Benchmark {
                 if try await cond() { return }
                 try await Task.sleep(for: poll)
             }
-            throw BenchError("timed out after \(timeout): \(what); A's log:\n\(a.logTail)\nB's log:\n\(bd.logTail)")
-        }
-        try await until("both nodes alive with a bus owner", .seconds(60), .milliseconds(100)) {
-            let nodes = ((try await bd.json("/v1/cluster") as? [String: Any])?["nodes"] as? [[String: Any]]) ?? []
-            return nodes.count == 2 && nodes.allSatisfy { ($0["state"] as? String) == "alive" && $0["bus_owner"] is String }
+            throw BenchError("timed out after \(timeout): \(what); A's log:\n\(a.logTail)")
         }
         let n = 20
-        for i in 0..<n {
-            let r = try await bd.request("POST", "/v1/events", body: #"{"type": "echo.slow", "data": {"ms": 30000, "i": \#(i)}}"#)
-            guard r.status == 202 else { throw BenchError("POST /v1/events: HTTP \(r.status) \(r.text)") }
+        // One batch: the router handles a leased batch before it leases again, so A takes them all.
+        let batch = (0..<n).map { #"{"type": "echo.slow", "data": {"ms": 60000, "i": \#($0)}}"# }.joined(separator: ", ")
+        let r = try await a.request("POST", "/v1/events", body: "[\(batch)]")
+        guard r.status == 202 else { throw BenchError("POST /v1/events: HTTP \(r.status) \(r.text)") }
+        func held() async throws -> Int {
+            let o = try await a.json("/v1/router/stats") as? [String: Any]
+            return (((o?["drivers"] as? [String: Any])?["echo-driver"] as? [String: Any])?["in_flight"] as? Int) ?? 0
+        }
+        try await until("A holds events in flight", .seconds(30), .milliseconds(50)) { try await held() > 0 }
+        let bd = try await startB()
+        try await until("both nodes alive with a bus owner", .seconds(30), .milliseconds(100)) {
+            let nodes = ((try await bd.json("/v1/cluster") as? [String: Any])?["nodes"] as? [[String: Any]]) ?? []
+            return nodes.count == 2 && nodes.allSatisfy { ($0["state"] as? String) == "alive" && $0["bus_owner"] is String }
         }
         func replies() async throws -> Int {
             let o = try await bd.json("/v1/events?type=echo.reply&limit=1000") as? [String: Any]
             return Set(((o?["events"] as? [[String: Any]]) ?? []).compactMap { ($0["data"] as? [String: Any])?["i"] as? Int }).count
         }
-        func held() async throws -> Int {
-            let o = try await a.json("/v1/router/stats") as? [String: Any]
-            return (((o?["drivers"] as? [String: Any])?["echo-driver"] as? [String: Any])?["in_flight"] as? Int) ?? 0
-        }
         var inFlight = 0
         var before = 0
-        try await until("every event handled by B or in flight on A", .seconds(25), .milliseconds(50)) {
+        try await until("every event in flight on A or handled by B", .seconds(30), .milliseconds(50)) {
             inFlight = try await held()
             before = try await replies()
-            return inFlight > 0 && before + inFlight >= n
+            return inFlight + before == n
         }
         a.proc.signal(SIGKILL)
         let killed = clock.now
-        _ = await a.proc.wait(timeout: .seconds(10))
         try await until("a delivery of the killed daemon handled on B", .seconds(120)) { try await replies() > before }
         let took = clock.now - killed
+        _ = await a.proc.wait(timeout: .seconds(10))
         let ms = Int(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)
         return (ms, "\(inFlight) in flight on A")
     }
