@@ -34,8 +34,10 @@ struct ClusterFailoverTests {
         let tag = UUID().uuidString.prefix(8).lowercased()
         let schema = PostgresTestServer.schema(for: "failover-" + tag)
         let prefix = "failover\(tag):"
-        // Gone after 4 missed heartbeats of 500 ms (2 s); the router's lease stays the default 60 s.
-        let env = ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "500", "LIGHTNING_CLUSTER_GONE_AFTER": "4"]
+        // Gone after 8 missed heartbeats of 500 ms (4 s: a node stalled that long on a loaded
+        // machine would be released early, and the test could not tell A's deliveries from B's
+        // own); the router's lease stays the default 60 s.
+        let env = ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "500", "LIGHTNING_CLUSTER_GONE_AFTER": "8"]
         let a = try await TestDaemon.start(config: try Self.config(schema: schema, redis: redis.url, prefix: prefix, name: "A", maxSlowMs: 60_000),
                                            manifests: Self.manifests, environment: env)
         let n = 40
@@ -70,7 +72,7 @@ struct ClusterFailoverTests {
         try await b.eventually("every event in flight on A or handled by B", timeout: .seconds(30)) {
             held = try await aInFlight()
             before = try await replies()
-            return held + before.count == n
+            return held + before.count >= n
         }
         #expect(held == n, "A took all \(n) in one batch (took \(held); B handled the rest)")
 
@@ -90,7 +92,7 @@ struct ClusterFailoverTests {
         #expect(Set(all.keys) == Set(0..<n), "events never handled: \(Set(0..<n).subtracting(all.keys).sorted())")
         #expect(all.values.allSatisfy { $0.allSatisfy { $0 == "B:echo-driver" } }, "every reply from B: \(all)")
         #expect(duplicates >= 0 && duplicates <= held, "duplicates \(duplicates), in flight on A at the kill \(held)")
-        // Far below the 60 s lease: gone after 2 s, then one release (about 2-3 s on a quiet
+        // Far below the 60 s lease: gone after 4 s, then one release (about 4-5 s on a quiet
         // machine; 15 s for a loaded one).
         #expect(claimed <= .seconds(15), "first delivery of the killed node handled \(claimed) after kill -9")
         #expect(b.process.stderr.contains("failover: node"), "B logs the release: \(b.process.stderr.suffix(2000))")
