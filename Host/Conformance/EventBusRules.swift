@@ -10,7 +10,7 @@ public enum EventBusRules {
     static let abi = "docs/plugin-abi.md"
     static let semantics = "docs/events.md#delivery-semantics-of-the-bus-contract"
 
-    public static var all: [ConformanceRule] { [patterns, filters, dedup, rejectOneByOne, ackSettlesOnce, retryThenDeadLetter, unknownSubscription, unsubscribe, health] }
+    public static var all: [ConformanceRule] { [patterns, filters, dedup, rejectOneByOne, ackSettlesOnce, retryThenDeadLetter, unknownSubscription, unsubscribe, health, releaseOwner] }
 
     static func rule(_ id: String, _ section: String, _ summary: String,
                      _ body: @escaping @Sendable (ConformanceCheck) async throws -> Void) -> ConformanceRule {
@@ -101,6 +101,38 @@ public enum EventBusRules {
         s.expectEqual(try await s.raw(Method.unsubscribe, #"{"subscription":"s"}"#), ["deleted": true], "first unsubscribe")
         s.expectEqual(try await s.raw(Method.unsubscribe, #"{"subscription":"s"}"#), ["deleted": false], "second unsubscribe")
         s.expectEqual(try await s.call(Method.subscriptions, Empty(), as: SubscriptionList.self).subscriptions.count, 0, "subscriptions after unsubscribing")
+    }
+
+    /// Optional part of the contract (docs/cluster.md#failover-of-deliveries): a bus that answers
+    /// `bus.owner` declares `bus.release_owner`; one answering `unsupported` passes (its leases
+    /// expire instead, e.g. Service Bus's lock expiry).
+    static let releaseOwner = rule("release-owner", "docs/cluster.md#failover-of-deliveries",
+                                   "a bus that answers bus.owner makes that owner's leased deliveries due at once with bus.release_owner, each counted as an attempt; other owners' are untouched") { s in
+        let owner: String
+        do { owner = try await s.call(Method.owner, Empty(), as: BusOwner.self).owner } catch let e as WireError where e.code == .unsupported {
+            return  // not declared: lock or lease expiry is the bus's failover
+        }
+        s.expect(!owner.isEmpty, "bus.owner: expected a non-empty owner")
+        try await s.subscribe("s", ["job.*"], maxAttempts: 2, backoffMs: 20)
+        try await s.publish([Event(id: "r1", type: "job.run"), Event(id: "r2", type: "job.run")])
+        let first = try await s.receive("s", max: 1, leaseMs: 600_000)
+        s.expectEqual(first.map(\.attempt), [1], "attempts of the first lease")
+        s.expectEqual(try await s.call(Method.releaseOwner, ReleaseOwnerRequest(owner: "no-such-owner/1"), as: CountResult.self).count, 0,
+                      "bus.release_owner of an owner holding nothing")
+        s.expectEqual(try await s.receive("s", max: 2, waitMs: 0, leaseMs: 600_000).map(\.event.id), ["r2"],
+                      "deliveries after releasing another owner (r1 stays leased for 10 minutes)")
+        s.expectEqual(try await s.call(Method.releaseOwner, ReleaseOwnerRequest(owner: owner), as: CountResult.self).count, 2,
+                      "bus.release_owner of this instance's owner (2 leased)")
+        // Due now, not after the 10-minute lease: leased again at once, as a second attempt.
+        let again = try await s.receive("s", max: 2, waitMs: 5000, leaseMs: 600_000)
+        s.expectEqual(Set(again.map(\.event.id)), ["r1", "r2"], "deliveries right after bus.release_owner")
+        s.expectEqual(again.map(\.attempt), [2, 2], "attempts after bus.release_owner (each counted)")
+        s.expectEqual(try await s.ack("s", first), 0, "ack with the released lease's id after it was leased again")
+        // The last attempt released: dead-lettered, as an expired lease on its last attempt is.
+        _ = try await s.call(Method.releaseOwner, ReleaseOwnerRequest(owner: owner), as: CountResult.self)
+        s.expectEqual(try await s.receive("s", max: 2, waitMs: 200).count, 0, "deliveries after releasing the last attempt")
+        let dead = try await s.call(Method.deadLetters, ListRequest(subscription: "s"), as: DeadLetterList.self).deadLetters
+        s.expectEqual(Set(dead.map(\.event.id)), ["r1", "r2"], "dead letters after releasing the last attempt")
     }
 
     static let health = rule("health", "\(abi)#health", "health answers healthy with a latency") { s in

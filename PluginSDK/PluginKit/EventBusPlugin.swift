@@ -24,9 +24,23 @@ public protocol EventBusPlugin: PluginInstance {
     func replay(_ r: ReplayRequest) async throws -> CountResult
     func stats() async throws -> BusStats
     func health() async -> HealthReport
+    /// Optional (docs/cluster.md#failover-of-deliveries): the name this instance leases under.
+    /// The default throws `unsupported`: the bus cannot release another daemon's leases.
+    func leaseOwner() async throws -> BusOwner
+    /// Optional: makes every delivery leased by `r.owner` due now, each counted as an attempt.
+    /// The default throws `unsupported`.
+    func releaseOwner(_ r: ReleaseOwnerRequest) async throws -> CountResult
 }
 
 extension EventBusPlugin {
+    public func leaseOwner() async throws -> BusOwner {
+        throw WireError(.unsupported, "this event bus cannot release another daemon's leases (bus.owner); its leases expire instead")
+    }
+
+    public func releaseOwner(_ r: ReleaseOwnerRequest) async throws -> CountResult {
+        throw WireError(.unsupported, "this event bus cannot release another daemon's leases (bus.release_owner); its leases expire instead")
+    }
+
     public func handle(method: String, params: Data) async throws -> Data {
         switch method {
         case Method.publish: return try await Dispatch.typed(params, as: PublishRequest.self) { try await publish($0) }
@@ -44,6 +58,8 @@ extension EventBusPlugin {
         case Method.replay: return try await Dispatch.typed(params, as: ReplayRequest.self) { try await replay($0) }
         case Method.stats: return try Wire.encode(try await stats())
         case Method.health: return try Wire.encode(await health())
+        case Method.owner: return try Wire.encode(try await leaseOwner())
+        case Method.releaseOwner: return try await Dispatch.typed(params, as: ReleaseOwnerRequest.self) { try await releaseOwner($0) }
         default: throw Dispatch.unknown(method, kind: "eventbus")
         }
     }

@@ -276,3 +276,21 @@ public struct BusStats: Codable, Sendable, Equatable {
         case deadLettered = "dead_lettered"
     }
 }
+
+/// `bus.owner` result: the name under which this bus instance records its leases. Daemons
+/// publish it in their cluster heartbeat so that, when one is gone, another can ask the bus
+/// to release its leases (`bus.release_owner`). A new name per instance (process run).
+public struct BusOwner: Codable, Sendable, Equatable {
+    public var owner: String
+    public init(owner: String) { self.owner = owner }
+}
+
+/// `bus.release_owner` params: the owner (from that instance's `bus.owner`) whose leased
+/// deliveries are to be made due now. Idempotent: releasing again, or releasing an owner that
+/// holds nothing, changes nothing; a delivery already leased again (to any owner) is untouched.
+/// Each released delivery counts as a failed attempt, as an expired lease does (dead-lettered
+/// when its attempts are used up). Result: `CountResult` (deliveries made due).
+public struct ReleaseOwnerRequest: Codable, Sendable {
+    public var owner: String
+    public init(owner: String) { self.owner = owner }
+}

@@ -32,6 +32,12 @@ public enum Method {
     public static let history = "bus.history"
     public static let replay = "bus.replay"
     public static let stats = "bus.stats"
+    /// Optional (cluster failover, docs/cluster.md): this instance's lease owner name → `BusOwner`.
+    /// A bus that answers it declares `bus.release_owner`; one that cannot answers `unsupported`.
+    public static let owner = "bus.owner"
+    /// Optional: make every delivery leased by `owner` (a gone daemon) due now, counted as an
+    /// attempt as an expired lease is (`ReleaseOwnerRequest` → `CountResult`).
+    public static let releaseOwner = "bus.release_owner"
 
     // drivers
     public static let handle = "driver.handle"

@@ -163,4 +163,35 @@ extension BusScripts {
         end
         return released
         """)
+
+    /// Cluster failover (`bus.release_owner`): makes every delivery leased by `owner` (another
+    /// daemon's instance, gone) due now by moving its timer to now, token and owner kept. The
+    /// lease script then treats it exactly as an expired lease: XCLAIMed by whoever leases next,
+    /// counted as an attempt, dead-lettered when attempts are used up. Idempotent: a delivery
+    /// leased again since carries another owner and is not touched; one still due is only made
+    /// due again. If the owner was only slow, not gone, its ack still settles until someone
+    /// leases the delivery again. Returns how many deliveries were made due.
+    /// ARGV: prefix, owner.
+    static let releaseOwner = Script(name: "release_owner", body: header + """
+        local owner = ARGV[2]
+        local now = now_ms()
+        local released = 0
+        for _, name in ipairs(redis.call('HKEYS', P .. 'policy')) do
+          local list = redis.call('HGETALL', skey(name))
+          local woke = false
+          for i = 1, #list, 2 do
+            local attempt, tok, o, err = parse_state(list[i + 1])
+            if attempt and tok ~= '' and o == owner then
+              if err == '' then
+                redis.call('HSET', skey(name), list[i], attempt .. '|' .. tok .. '|' .. o .. '|lease holder ' .. owner .. ' left the cluster')
+              end
+              redis.call('ZADD', tkey(name), num(now), list[i])
+              released = released + 1
+              woke = true
+            end
+          end
+          if woke then redis.call('PUBLISH', P .. 'wake', name) end
+        end
+        return released
+        """)
 }

@@ -93,5 +93,5 @@ extension BusScripts {
         return redis.call('XTRIM', P .. 'events', 'MINID', '~', ARGV[2])
         """)
 
-    static let all: [Script] = [publish, lease, ack, nack, release, subscribe, unsubscribe, subscriptions, stats, reprocess, enqueue, trim]
+    static let all: [Script] = [publish, lease, ack, nack, release, releaseOwner, subscribe, unsubscribe, subscriptions, stats, reprocess, enqueue, trim]
 }

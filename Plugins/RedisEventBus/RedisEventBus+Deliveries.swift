@@ -91,3 +91,20 @@ extension RedisEventBus {
         try Wire.decode(Event.self, from: Data(body.utf8), what: "journaled event")
     }
 }
+
+extension RedisEventBus {
+    /// `bus.owner`: the name this instance's leases carry (`<consumer>/<incarnation>`).
+    func leaseOwner() async throws -> BusOwner { BusOwner(owner: owner) }
+
+    /// `bus.release_owner`: makes the deliveries leased by `r.owner` (a gone daemon's instance)
+    /// due now; the next lease claims them as expired leases (`BusScripts.releaseOwner`).
+    func releaseOwner(_ r: ReleaseOwnerRequest) async throws -> CountResult {
+        guard !r.owner.isEmpty, r.owner.utf8.count <= 300, !r.owner.contains("|") else {
+            throw WireError(.invalidArgument, "field \"owner\": expected an owner name from bus.owner (1 to 300 bytes, no \"|\"), got \"\(r.owner.prefix(300))\"")
+        }
+        let reply = try await redis.run(BusScripts.releaseOwner, [r.owner])
+        guard let n = reply.int else { throw Self.unexpected("release_owner", reply) }
+        if n > 0 { waiters.notifyAll() }  // parked receivers in this daemon lease them now
+        return CountResult(count: Int(n))
+    }
+}

@@ -579,6 +579,41 @@ extension EventBusConformanceTests {
             await other.close()
         }
 
+        /// Cluster failover at the bus (docs/cluster.md#failover-of-deliveries): daemon B releases
+        /// what daemon A (gone) holds leased, by A's owner; B leases it at once as a second
+        /// attempt, A's own leases of other deliveries since and B's leases are untouched, and a
+        /// second release finds nothing. Redis declares the methods; the other buses do not.
+        @Test func anotherDaemonReleasesAGoneOwnersLeasesAtOnce() async throws {
+            let store = try Provider.redis.makeStore()
+            let a = try await store.open()
+            let b = try await BusStore(provider: .redis, dataDir: store.dataDir.appendingPathExtension("b"), config: store.config).open()
+            let ownerA = try await a.call(Method.owner, Empty(), as: BusOwner.self).owner
+            let ownerB = try await b.call(Method.owner, Empty(), as: BusOwner.self).owner
+            #expect(!ownerA.isEmpty && ownerA != ownerB, "\(ownerA) vs \(ownerB)")
+            try await EventBusConformanceTests.subscribe(a, "s", ["*"])
+            try await EventBusConformanceTests.publish(a, [Event(id: "a1", type: "t.x"), Event(id: "a2", type: "t.x"), Event(id: "b1", type: "t.x")])
+            let heldByA = try await a.call(Method.receive, ReceiveRequest(subscription: "s", max: 2, waitMs: 0, leaseMs: 600_000), as: ReceiveResult.self).deliveries
+            let heldByB = try await b.call(Method.receive, ReceiveRequest(subscription: "s", max: 5, waitMs: 0, leaseMs: 600_000), as: ReceiveResult.self).deliveries
+            #expect(heldByA.map(\.event.id) == ["a1", "a2"] && heldByB.map(\.event.id) == ["b1"])
+            #expect(try await b.call(Method.releaseOwner, ReleaseOwnerRequest(owner: ownerA), as: CountResult.self).count == 2)
+            let claimed = try await b.call(Method.receive, ReceiveRequest(subscription: "s", max: 5, waitMs: 2000, leaseMs: 600_000), as: ReceiveResult.self).deliveries
+            #expect(claimed.map(\.event.id).sorted() == ["a1", "a2"] && claimed.allSatisfy { $0.attempt == 2 }, "\(claimed)")
+            // Idempotent: A's deliveries are B's now; nothing more to release.
+            #expect(try await b.call(Method.releaseOwner, ReleaseOwnerRequest(owner: ownerA), as: CountResult.self).count == 0)
+            // A (only slow, not gone) cannot settle what was released and leased again.
+            #expect(try await EventBusConformanceTests.ack(a, "s", heldByA) == 0)
+            #expect(try await EventBusConformanceTests.ack(b, "s", claimed + heldByB) == 3)
+            await a.expectError(Method.releaseOwner, ReleaseOwnerRequest(owner: ""), .invalidArgument)
+            await a.close()
+            await b.close()
+            for p in [Provider.local] {
+                let other = try await p.open()
+                await other.expectError(Method.owner, Empty(), .unsupported)
+                await other.expectError(Method.releaseOwner, ReleaseOwnerRequest(owner: ownerA), .unsupported)
+                await other.close()
+            }
+        }
+
         @Test func aLostServerFailsCallsAsUnavailableAndTheBusRecoversAfterItsRestart() async throws {
             let server = try RedisServer.start()
             defer { server.stop() }

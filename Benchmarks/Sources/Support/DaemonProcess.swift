@@ -19,8 +19,10 @@ final class DaemonProcess: @unchecked Sendable {
     ///   - manifests: which repository manifests to copy (agents and functions never are).
     ///   - extraManifests: more manifest files (name → JSON text).
     ///   - config: written to a config file passed with `--config`.
+    ///   - environment: added to this process's environment for the daemon (e.g. `LIGHTNING_CLUSTER`).
     static func start(ctx: BenchContext, manifests: @escaping (String) -> Bool = { _ in true },
-                      extraManifests: [String: String] = [:], config: String? = nil) async throws -> DaemonProcess {
+                      extraManifests: [String: String] = [:], config: String? = nil,
+                      environment: [String: String] = [:]) async throws -> DaemonProcess {
         let lightning = try ctx.requireProduct("lightning")
         let root = try ctx.scratch("daemon")
         let mdir = root.appendingPathComponent("manifests")
@@ -40,7 +42,8 @@ final class DaemonProcess: @unchecked Sendable {
             args += ["--config", f.path]
         }
         let log = root.appendingPathComponent("daemon.log").path
-        let proc = try Proc.spawn(lightning, args, stdout: .pipe, stderr: .file(log))
+        let env = environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let proc = try Proc.spawn(lightning, args, environment: env, stdout: .pipe, stderr: .file(log))
         // The unix socket's line may come first: read until the TCP listener's (or EOF).
         let line = await onThread("bench.daemon-start") { () -> String? in
             var last: String?

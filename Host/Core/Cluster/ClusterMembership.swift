@@ -30,6 +30,8 @@ public final class ClusterMembership: Service, Sendable {
     private let boundPort = Locked<Int?>(nil)
     /// The container exists (made by the first heartbeat; made again after a failed one).
     private let containerReady = Locked(false)
+    /// The event bus's lease owner (`bus.owner`) as last answered; nil when it cannot release.
+    private let busOwner = Locked<String?>(nil)
     var daemon: Daemon { owner.value! }
     let policy: LivenessPolicy
     /// Heartbeats are written and read (`LIGHTNING_CLUSTER=on`).
@@ -48,13 +50,14 @@ public final class ClusterMembership: Service, Sendable {
     /// The API listens on `port`: the address heartbeats carry (`host:port`).
     public func listening(port: Int) { boundPort.withLock { $0 = port } }
 
-    /// The liveness policy, with the heartbeat interval from `LIGHTNING_CLUSTER_HEARTBEAT_MS`
-    /// (50 to 600000; default 5000) when set to a valid value, e.g. for tests that watch a node go.
+    /// The liveness policy: the heartbeat interval from `LIGHTNING_CLUSTER_HEARTBEAT_MS` (50 to
+    /// 600000; default 1000) and the missed heartbeats after which a node is gone from
+    /// `LIGHTNING_CLUSTER_GONE_AFTER` (3 to 1000; default 6), each when set to a valid value.
+    /// A node is suspect after 2 missed. Gone is when its deliveries fail over (`DeliveryFailover`).
     static func policy(_ environment: [String: String]) -> LivenessPolicy {
-        guard let text = environment["LIGHTNING_CLUSTER_HEARTBEAT_MS"], let ms = Int(text), (50...600_000).contains(ms) else {
-            return LivenessPolicy()
-        }
-        return LivenessPolicy(heartbeatInterval: .milliseconds(ms))
+        let ms = environment["LIGHTNING_CLUSTER_HEARTBEAT_MS"].flatMap { Int($0) }.flatMap { (50...600_000).contains($0) ? $0 : nil } ?? 1000
+        let gone = environment["LIGHTNING_CLUSTER_GONE_AFTER"].flatMap { Int($0) }.flatMap { (3...1000).contains($0) ? $0 : nil } ?? 6
+        return LivenessPolicy(heartbeatInterval: .milliseconds(ms), suspectAfter: 2, goneAfter: gone)
     }
 
     /// This daemon's node id (a UUID kept in `<data_dir>/node-id`; `NodeIdentity`).
@@ -92,6 +95,7 @@ public final class ClusterMembership: Service, Sendable {
 
     /// Writes this node's record.
     func heartbeat(now: Timestamp) async throws {
+        await refreshBusOwner()
         let record = try currentRecord(now: now)
         let storage = daemon.providers.storage
         if !containerReady.value {
@@ -103,6 +107,20 @@ public final class ClusterMembership: Service, Sendable {
                                    WriteRequest(container: Self.container, document: Document(id: record.id, data: data)), as: Document.self)
     }
 
+    /// Asks the event bus for its lease owner, carried in heartbeats so that others can release
+    /// this node's deliveries when it is gone. `unsupported`: none (the bus cannot release);
+    /// another failure keeps the last answer (the owner of an instance does not change).
+    func refreshBusOwner() async {
+        do {
+            let o = try await daemon.providers.eventbus.call(Method.owner, Empty(), as: BusOwner.self).owner
+            busOwner.withLock { $0 = o }
+        } catch let e as WireError where e.code == .unsupported {
+            busOwner.withLock { $0 = nil }
+        } catch {
+            logger.warning("cluster heartbeat: bus.owner: \(error) (keeping \(busOwner.value ?? "none"))")
+        }
+    }
+
     func currentRecord(now: Timestamp) throws -> NodeRecord {
         let d = daemon
         let stats = d.router.stats
@@ -112,7 +130,7 @@ public final class ClusterMembership: Service, Sendable {
         return NodeRecord(id: try nodeId(), address: "\(d.config.host):\(boundPort.value ?? d.config.port)", version: LightningVersion.current,
                           drivers: drivers.map(\.name).filter { !agents.contains($0) }.sorted(), agents: agents,
                           load: NodeRecord.Load(inFlight: inFlight, published: stats.published, routed: stats.routed),
-                          heartbeatAt: now.millis)
+                          heartbeatAt: now.millis, busOwner: busOwner.value)
     }
 
     /// Every node that ever wrote a heartbeat to the shared store, with its liveness at `now`,
@@ -147,8 +165,11 @@ public struct NodeRecord: Codable, Sendable, Equatable {
     public var load: Load
     /// When this heartbeat was written (the writer's clock, ms since 1970).
     public var heartbeatAt: Int64
+    /// The name its event bus instance leases under (`bus.owner`), for failover of its
+    /// deliveries; absent when the bus cannot release another daemon's leases.
+    public var busOwner: String?
 
-    enum CodingKeys: String, CodingKey { case id, address, version, drivers, agents, load, heartbeatAt = "heartbeat_at" }
+    enum CodingKeys: String, CodingKey { case id, address, version, drivers, agents, load, heartbeatAt = "heartbeat_at", busOwner = "bus_owner" }
 }
 
 /// A node as `GET /v1/cluster` shows it.

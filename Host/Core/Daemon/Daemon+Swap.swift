@@ -11,6 +11,9 @@ extension Daemon {
     ///   another kind or a refused config, `.unavailable` for anything else that refuses the swap.
     public func swapProvider(_ kind: Manifest.ProviderKind, to choice: DaemonConfig.ProviderChoice, copy: Bool = false,
                              probationMs: Int = 3000) async throws -> SwapReport {
+        if cluster.enabled, kind == .eventbus || kind == .storage {
+            throw WireError(.conflict, Self.clusterSwapRefusal(kind))
+        }
         let dir = scanManifests()
         let refused = signatureRefusals.withLock { $0 }
         manifests.withLock { map in
@@ -33,6 +36,16 @@ extension Daemon {
         let report = try await providers.swap(request)
         metrics.gauge("lightning_provider_swap_total_ms", [("kind", kind.rawValue)], report.totalMs)
         return report
+    }
+
+    /// Why a swap of the event bus or the storage is refused on a clustered daemon: this daemon
+    /// alone would move, and the nodes would then use different buses or stores (split-brain:
+    /// events published on one never reach the others' drivers, leases and schedules decided on
+    /// two stores). Containers and functions providers are per node, and swap as on one daemon.
+    static func clusterSwapRefusal(_ kind: Manifest.ProviderKind) -> String {
+        "swap refused: this daemon is one node of a cluster (LIGHTNING_CLUSTER=on), and a swap of \(kind.rawValue) would move this node alone, "
+            + "leaving the others on the old \(kind.rawValue == "eventbus" ? "bus" : "store") (split-brain). To change it, stop every node, "
+            + "change providers.\(kind.rawValue) in each node's config, and start them again (docs/cluster.md#provider-swaps)"
     }
 
     /// Loads, creates, configures and health-checks an instance of `m` while `current` serves.

@@ -51,6 +51,8 @@ public final class Daemon: Sendable {
     public let cluster: ClusterMembership
     /// Keeps the cluster's singleton lease (a service after the start; only with the cluster on).
     public let lease: LeaseService
+    /// Releases a gone node's leased deliveries at once (a service after the start; only with the cluster on).
+    public let failover = DeliveryFailover()
     /// Carries out instructions on the events they match (a service after the start).
     public let instructions = InstructionEngine()
     /// The Context Hub: documents, versions and search through the storage provider (docs/context-hub.md).
@@ -91,6 +93,7 @@ public final class Daemon: Sendable {
         scheduler.attach(self)
         cluster.attach(self)
         lease.attach(self)
+        failover.attach(self)
         instructions.attach(self)
     }
 
@@ -184,7 +187,7 @@ public final class Daemon: Sendable {
         let list: [any Service] = [supervisor, providers, DaemonLifecycle(daemon: self), AfterStart(router, daemon: self),
                                    AfterStart(plans, daemon: self), AfterStart(scheduler, daemon: self), AfterStart(instructions, daemon: self),
                                    AfterStart(ContextIndexer(hub: context), daemon: self),
-                                   AfterStart(cluster, daemon: self), AfterStart(lease, daemon: self),
+                                   AfterStart(cluster, daemon: self), AfterStart(lease, daemon: self), AfterStart(failover, daemon: self),
                                    AfterStart(api, daemon: self)] + extra
         return list.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) }
     }
