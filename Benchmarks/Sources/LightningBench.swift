@@ -19,7 +19,7 @@ struct LightningBench: AsyncParsableCommand {
     static let all: [any Benchmark] = [
         // storage runs before events: fsync latency suffers for a while after events' heavy writes.
         ABIBenchmark(), RPCBenchmark(), SpawnBenchmark(), RestartBenchmark(), StorageBenchmark(), EventsBenchmark(),
-        SwapBenchmark(), SwapPauseBenchmark(), MemoryBenchmark(), ContextBenchmark(), PlannerBenchmark(),
+        SwapBenchmark(), SwapPauseBenchmark(), MemoryBenchmark(), ContextBenchmark(), PlannerBenchmark(), HostileBenchmark(),
     ]
 
     @Flag(help: "A short smoke run (seconds), for CI.")
