@@ -221,6 +221,8 @@ let package = Package(
             name: "lightning-bench",
             dependencies: [
                 "HostCore", "LightningProtocol", "CLightningABI", "LightningContext",
+                // The hostile-input battery (Tests/Support/HostileBattery.swift), shared with its test.
+                "LightningTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

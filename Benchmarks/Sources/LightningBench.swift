@@ -17,6 +17,8 @@ struct LightningBench: AsyncParsableCommand {
     )
 
     static let all: [any Benchmark] = [
+        // The front door under attack, on a daemon of its own (listed first only to keep this list's merges apart).
+        HostileBenchmark(),
         // storage runs before events: fsync latency suffers for a while after events' heavy writes.
         ABIBenchmark(), RPCBenchmark(), SpawnBenchmark(), RestartBenchmark(), StorageBenchmark(), EventsBenchmark(),
         SwapBenchmark(), SwapPauseBenchmark(), MemoryBenchmark(), ContextBenchmark(), PlannerBenchmark(), FailoverBenchmark(),

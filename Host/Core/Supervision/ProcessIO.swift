@@ -41,7 +41,7 @@ final class ProcessIO: @unchecked Sendable {
         fileprivate let maxQueued: Int
         fileprivate weak var delegate: (any ProcessIODelegate)?
         // I/O-thread state
-        fileprivate var outBuffer = Data()
+        fileprivate var out: LineSplitter
         fileprivate var errBuffer = Data()
         fileprivate var outOpen = true
         fileprivate var errOpen = true
@@ -57,6 +57,7 @@ final class ProcessIO: @unchecked Sendable {
         fileprivate init(_ p: LaunchedProcess, maxLine: Int, maxQueued: Int, delegate: any ProcessIODelegate) {
             pid = p.pid; stdinFD = p.stdin; stdoutFD = p.stdout; stderrFD = p.stderr
             self.maxLine = maxLine; self.maxQueued = maxQueued; self.delegate = delegate
+            out = LineSplitter(maxLine: maxLine)
         }
 
         /// Queues bytes for the child's stdin. Returns false when stdin is closed.
@@ -187,7 +188,9 @@ final class ProcessIO: @unchecked Sendable {
                 guard let r = registry.withLock({ $0[token] }) else { continue }
                 switch r.role {
                 case .stdout, .stderr:
-                    if !drain(r.pipes, r.role, &buf) { remove(token: token) }
+                    // One read per wake-up: epoll is level-triggered, so what is left is reported
+                    // again, after every other ready descriptor had its turn.
+                    if !drain(r.pipes, r.role, &buf, reads: Self.readsPerWakeup) { remove(token: token) }
                 case .stdin:
                     remove(token: token)
                     if !r.pipes.flush() { watchWritable(r.pipes) }
@@ -208,14 +211,29 @@ final class ProcessIO: @unchecked Sendable {
         }
     }
 
-    /// Reads what is available; returns false when the stream ended (EOF or overflow).
-    private func drain(_ p: Pipes, _ role: Role, _ buf: inout [UInt8]) -> Bool {
+    /// Reads of one pipe per wake-up of the loop (64 KiB each).
+    ///
+    /// Rationale: until 2026-12-06 a wake-up read a pipe until `EAGAIN`. A child that writes
+    /// faster than the host handles its lines (a flood of `log` notifications, each parsed here
+    /// on this thread) never lets the pipe run dry, so the loop stayed on that one child for
+    /// seconds, or for as long as it flooded, and every other child's lines waited: children that
+    /// had answered `initialize` were killed `not ready after 10000 ms` (issue 18, item 8;
+    /// docs/reliability.md). With one read per turn, a flooder costs the others at most the
+    /// handling of 64 KiB of its lines per turn.
+    static let readsPerWakeup = 1
+
+    /// Reads what is available, at most `reads` times (nil: until `EAGAIN` or EOF); returns false
+    /// when the stream ended (EOF or overflow).
+    private func drain(_ p: Pipes, _ role: Role, _ buf: inout [UInt8], reads: Int? = nil) -> Bool {
         let fd = role == .stdout ? p.stdoutFD : p.stderrFD
+        var left = reads ?? Int.max
         while true {
+            if left == 0 { return !(role == .stdout && p.overflowed) }
             let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
+                left -= 1
                 if role == .stdout {
-                    if !p.overflowed { p.outBuffer.append(contentsOf: buf[0..<n]); splitStdout(p) }
+                    if !p.overflowed { splitStdout(p, buf[0..<n]) }
                 } else {
                     p.errBuffer.append(contentsOf: buf[0..<n]); splitStderr(p)
                 }
@@ -224,8 +242,9 @@ final class ProcessIO: @unchecked Sendable {
             if n < 0 && (errno == EAGAIN || errno == EINTR) { return !(role == .stdout && p.overflowed) }
             // EOF or error: deliver a trailing partial line.
             if role == .stdout {
-                if !p.outBuffer.isEmpty && !p.overflowed { p.delegate?.stdoutLine(p.outBuffer) }
-                p.outBuffer = Data(); p.outOpen = false
+                let rest = p.out.takePending()
+                if !rest.isEmpty && !p.overflowed { p.delegate?.stdoutLine(Data(rest)) }
+                p.outOpen = false
             } else {
                 if !p.errBuffer.isEmpty { p.delegate?.stderrLine(Self.text(p.errBuffer)) }
                 p.errBuffer = Data(); p.errOpen = false
@@ -234,23 +253,13 @@ final class ProcessIO: @unchecked Sendable {
         }
     }
 
-    private func splitStdout(_ p: Pipes) {
-        var start = p.outBuffer.startIndex
-        while let nl = p.outBuffer[start...].firstIndex(of: 0x0A) {
-            var line = p.outBuffer[start..<nl]
-            if line.last == 0x0D { line = line.dropLast() }
-            start = p.outBuffer.index(after: nl)
-            if line.count > p.maxLine { overflow(p); return }
-            if !line.isEmpty { p.delegate?.stdoutLine(Data(line)) }
+    private func splitStdout(_ p: Pipes, _ bytes: ArraySlice<UInt8>) {
+        let (lines, overflowed) = p.out.append(bytes)
+        for line in lines where !line.isEmpty { p.delegate?.stdoutLine(Data(line)) }
+        if overflowed {
+            p.overflowed = true
+            p.delegate?.stdoutOverflow(limit: p.maxLine)
         }
-        p.outBuffer.removeSubrange(p.outBuffer.startIndex..<start)
-        if p.outBuffer.count > p.maxLine { overflow(p) }
-    }
-
-    private func overflow(_ p: Pipes) {
-        p.overflowed = true
-        p.outBuffer = Data()
-        p.delegate?.stdoutOverflow(limit: p.maxLine)
     }
 
     private func splitStderr(_ p: Pipes) {
