@@ -17,10 +17,15 @@ stamp="openapi-input-sha256: $digest"
 
 if [ "${1:-}" = "--check" ]; then
   status=0
-  for f in Types.swift Client.swift; do
-    if ! grep -qF "// $stamp" "$out/$f" 2>/dev/null; then
-      have="$(grep -o 'openapi-input-sha256: [0-9a-f]*' "$out/$f" 2>/dev/null || echo 'no stamp')"
-      echo "$out/$f: expected \"$stamp\" (sha256 of $spec + $config), found \"$have\"; run .ci/openapi-generate.sh and commit the result" >&2
+  files=("$out"/*.swift)
+  if [ ! -e "${files[0]}" ]; then
+    echo "$out: expected the generated client, found no .swift file; run .ci/openapi-generate.sh and commit the result" >&2
+    exit 1
+  fi
+  for f in "${files[@]}"; do
+    if ! grep -qF "// $stamp" "$f"; then
+      have="$(grep -o 'openapi-input-sha256: [0-9a-f]*' "$f" || echo 'no stamp')"
+      echo "$f: expected \"$stamp\" (sha256 of $spec + $config), found \"$have\"; run .ci/openapi-generate.sh and commit the result" >&2
       status=1
     fi
   done
@@ -38,5 +43,6 @@ if [ ! -x "$bin" ]; then
 fi
 
 mkdir -p "$out"
+rm -f "$out"/*.swift
 "$bin" generate "$spec" --config "$config" --output-directory "$out" --additional-file-comment "$stamp"
 echo "generated $out from $spec ($digest)"
