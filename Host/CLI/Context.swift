@@ -184,8 +184,9 @@ struct ContextHubCommand: AsyncParsableCommand {
         @Option(name: .long) var offset: Int = 0
         @Option(name: .long, help: "Only under this folder (a path in the --owner tree).") var folder: String?
         func run() async throws {
-            let folderId = if let folder { try await target.id(folder) } else { String?.none }
-            let r = try await target.options.client.call { [query, limit, offset] in
+            var folderId: String?
+            if let folder { folderId = try await target.id(folder) }
+            let r = try await target.options.client.call { [query, limit, offset, folderId] in
                 try await $0.searchContext(query: .init(q: query, limit: limit, offset: offset, folder: folderId))
             }
             if target.options.json { return Output.json(r) }

@@ -102,7 +102,8 @@ struct DaemonAnswer: ClientMiddleware {
         let (response, responseBody) = try await next(request, document.map { HTTPBody($0) } ?? requestBody, baseURL)
         let status = response.status.code
         if streaming && status == 200 { return (response, responseBody) }
-        let data: Data = if let responseBody { try await Data(collecting: responseBody, upTo: 256 * 1024 * 1024) } else { Data() }
+        var data = Data()
+        if let responseBody { data = try await Data(collecting: responseBody, upTo: 256 * 1024 * 1024) }
         guard (200..<300).contains(status) || accepting.contains(status) else {
             throw failure(status: status, data: data, auth: auth)
         }

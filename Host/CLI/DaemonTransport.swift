@@ -37,7 +37,8 @@ struct DaemonTransport: ClientTransport {
     enum FailureStyle: Sendable { case request, stream }
 
     func send(_ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String) async throws -> (HTTPResponse, HTTPBody?) {
-        let payload: Data? = if let body { try await Data(collecting: body, upTo: 64 * 1024 * 1024) } else { nil }
+        var payload: Data?
+        if let body { payload = try await Data(collecting: body, upTo: 64 * 1024 * 1024) }
         switch route {
         case .unixSocket(let path): return try await sendUnix(path: path, request, payload)
         case .tcp: return try await sendTCP(request, payload, baseURL: baseURL)
@@ -83,7 +84,7 @@ struct DaemonTransport: ClientTransport {
         let reader = StreamingReader(base: base, style: failureStyle)
         let session = URLSession(configuration: configuration, delegate: reader, delegateQueue: nil)
         let task = session.dataTask(with: req)
-        reader.onTermination = { task.cancel(); session.invalidateAndCancel() }
+        reader.onEnd { task.cancel(); session.invalidateAndCancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 reader.start(continuation)
@@ -98,15 +99,14 @@ struct DaemonTransport: ClientTransport {
     /// stream of chunks that `HTTPBody` reads with back-pressure left to the socket's buffers).
     final class StreamingReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         // @unchecked: every mutable field is touched only on the session's serial delegate queue,
-        // except `start`/`onTermination`, which run before `task.resume()` starts that queue's work.
+        // except `start`/`onEnd`, which run before `task.resume()` starts that queue's work.
         private var head: CheckedContinuation<(HTTPResponse, HTTPBody?), any Error>?
         private let chunks: AsyncThrowingStream<ArraySlice<UInt8>, any Error>
         private let sink: AsyncThrowingStream<ArraySlice<UInt8>, any Error>.Continuation
         private let base: String
         private let style: FailureStyle
-        var onTermination: (@Sendable () -> Void)? {
-            didSet { let end = onTermination; sink.onTermination = { _ in end?() } }
-        }
+        /// What to do when the body's reader stops (read to the end, or gave up): end the task.
+        func onEnd(_ end: @escaping @Sendable () -> Void) { sink.onTermination = { _ in end() } }
 
         init(base: String, style: FailureStyle) {
             (chunks, sink) = AsyncThrowingStream.makeStream()

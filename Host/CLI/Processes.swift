@@ -63,10 +63,11 @@ struct Start: AsyncParsableCommand {
 
 private func control(_ options: ClientOptions, _ name: String, _ action: String) async throws {
     let client = options.client
-    let r = switch action {
-    case "restart": try await client.call { try await $0.restartProcess(path: .init(name: name)) }
-    case "stop": try await client.call { try await $0.stopProcess(path: .init(name: name)) }
-    default: try await client.call { try await $0.startProcess(path: .init(name: name)) }
+    let r: JSONValue
+    switch action {
+    case "restart": r = try await client.call { try await $0.restartProcess(path: .init(name: name)) }
+    case "stop": r = try await client.call { try await $0.stopProcess(path: .init(name: name)) }
+    default: r = try await client.call { try await $0.startProcess(path: .init(name: name)) }
     }
     if options.json { return Output.json(r) }
     print("\(Output.text(r["name"])) \(Output.text(r["state"])) pid \(Output.text(r["pid"])) restarts \(Output.text(r["restarts"]))")
