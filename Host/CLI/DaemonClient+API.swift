@@ -81,7 +81,7 @@ extension DaemonClient {
 
 /// The one middleware: sends the token over TCP, turns an error status into today's
 /// `ClientFailure`, and keeps the body as the daemon sent it.
-struct DaemonAnswer: ClientMiddleware {
+final class DaemonAnswer: ClientMiddleware {
     let client: DaemonClient
     let accepting: Set<Int>
     /// A 200 answer is passed on unread (the event stream); errors are still read and reported.
@@ -90,6 +90,13 @@ struct DaemonAnswer: ClientMiddleware {
     let document: Data?
     /// The body of the accepted answer, exactly as received (at most one per call).
     let body = Mutex<Data?>(nil)
+
+    init(client: DaemonClient, accepting: Set<Int>, streaming: Bool, document: Data?) {
+        self.client = client
+        self.accepting = accepting
+        self.streaming = streaming
+        self.document = document
+    }
 
     func intercept(_ request: HTTPRequest, body requestBody: HTTPBody?, baseURL: URL, operationID: String,
                    next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)) async throws -> (HTTPResponse, HTTPBody?) {
@@ -134,7 +141,7 @@ struct APITimestamps: DateTranscoder {
     private let withFractions = ISO8601DateTranscoder(options: [.withInternetDateTime, .withFractionalSeconds])
     private let plain = ISO8601DateTranscoder()
     func encode(_ date: Date) throws -> String { try withFractions.encode(date) }
-    func decode(_ text: String) throws -> Date { (try? withFractions.decode(text)) ?? (try plain.decode(text)) }
+    func decode(_ text: String) throws -> Date { try (try? withFractions.decode(text)) ?? plain.decode(text) }
 }
 
 /// A generated type from a JSON value the CLI built (options, files): the same JSON, typed.

@@ -50,12 +50,13 @@ struct DaemonTransport: ClientTransport {
     private func sendUnix(path: String, _ request: HTTPRequest, _ body: Data?) async throws -> (HTTPResponse, HTTPBody?) {
         var headers: [String: String] = [:]
         for field in request.headerFields { headers[field.name.rawName] = field.value }
+        let fields = headers
         let method = request.method.rawValue
         let target = request.path ?? "/"
         // UnixSocketHTTP blocks in connect/send/recv: a thread of its own, never the concurrency pool.
         let answer = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<UnixSocketHTTP.Response, any Error>) in
             let thread = Thread {
-                continuation.resume(with: Result { try UnixSocketHTTP.send(path: path, method: method, target: target, headers: headers, body: body) })
+                continuation.resume(with: Result { try UnixSocketHTTP.send(path: path, method: method, target: target, headers: fields, body: body) })
             }
             thread.start()
         }
