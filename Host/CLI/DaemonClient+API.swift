@@ -106,6 +106,7 @@ final class DaemonAnswer: ClientMiddleware {
             auth = try client.authorization()
             if let auth { request.headerFields[.authorization] = auth.header }
         }
+        if let document { request.headerFields[.contentLength] = String(document.count) }
         let (response, responseBody) = try await next(request, document.map { HTTPBody($0) } ?? requestBody, baseURL)
         let status = response.status.code
         if streaming && status == 200 { return (response, responseBody) }

@@ -49,7 +49,10 @@ struct DaemonTransport: ClientTransport {
 
     private func sendUnix(path: String, _ request: HTTPRequest, _ body: Data?) async throws -> (HTTPResponse, HTTPBody?) {
         var headers: [String: String] = [:]
-        for field in request.headerFields { headers[field.name.rawName] = field.value }
+        // UnixSocketHTTP writes Host, Connection and Content-Length itself.
+        for field in request.headerFields where ![.contentLength, .connection, .host].contains(field.name) {
+            headers[field.name.rawName] = field.value
+        }
         let fields = headers
         let method = request.method.rawValue
         let target = request.path ?? "/"
@@ -77,7 +80,8 @@ struct DaemonTransport: ClientTransport {
         var req = URLRequest(url: url)
         req.httpMethod = request.method.rawValue
         req.httpBody = body
-        for field in request.headerFields { req.addValue(field.value, forHTTPHeaderField: field.name.rawName) }
+        // URLSession writes Content-Length itself.
+        for field in request.headerFields where field.name != .contentLength { req.addValue(field.value, forHTTPHeaderField: field.name.rawName) }
         req.timeoutInterval = requestTimeout
         let configuration = URLSessionConfiguration.default
         configuration.timeoutIntervalForRequest = requestTimeout
