@@ -49,8 +49,9 @@ struct DaemonTransport: ClientTransport {
 
     private func sendUnix(path: String, _ request: HTTPRequest, _ body: Data?) async throws -> (HTTPResponse, HTTPBody?) {
         var headers: [String: String] = [:]
-        // UnixSocketHTTP writes Host, Connection and Content-Length itself.
-        for field in request.headerFields where ![.contentLength, .connection, .host].contains(field.name) {
+        // UnixSocketHTTP writes Host, Connection and Content-Length itself (HTTPRequest keeps the
+        // authority out of its header fields).
+        for field in request.headerFields where ![.contentLength, .connection].contains(field.name) {
             headers[field.name.rawName] = field.value
         }
         let fields = headers
