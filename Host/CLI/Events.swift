@@ -114,8 +114,6 @@ struct Events: AsyncParsableCommand {
     }
 }
 
-func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? s }
-
 func printEvents(_ events: [JSONValue]) {
     Output.table(["TIMESTAMP", "ID", "TYPE", "SOURCE", "CORRELATION"], events.map { e in
         [Output.text(e["timestamp"]), Output.text(e["id"]), Output.text(e["type"]), Output.text(e["source"]), Output.text(e["correlation_id"])]

@@ -72,5 +72,3 @@ private func control(_ options: ClientOptions, _ name: String, _ action: String)
     if options.json { return Output.json(r) }
     print("\(Output.text(r["name"])) \(Output.text(r["state"])) pid \(Output.text(r["pid"])) restarts \(Output.text(r["restarts"]))")
 }
-
-func encodePath(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s }

@@ -235,8 +235,3 @@ struct Instructions: AsyncParsableCommand {
         }
     }
 }
-
-/// A query parameter's value, percent-encoded.
-func encodeQuery(_ s: String) -> String {
-    s.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+?#"))) ?? s
-}
