@@ -64,6 +64,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         // Only the PostgreSQL storage plugin links it (docs/postgres-storage.md).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The CLI's client, generated from Host/API/openapi.json (Host/APIClient, committed sources).
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
     ],
     targets: [
         // MARK: Application layer (docs/planner.md): pure, on the protocol types only.
@@ -81,6 +83,13 @@ let package = Package(
         .executableTarget(name: "lt-embed", path: "Host/BuildPlugins/lt-embed"),
         // The web console (docs/console.md): its HTML, CSS and JavaScript, embedded the same way.
         .target(name: "LightningConsole", path: "Host/Console", swiftSettings: strict, plugins: [.plugin(name: "EmbedFiles")]),
+
+        // The generated client of the REST API (types + `APIProtocol` client) the CLI calls: produced by
+        // `.ci/openapi-generate.sh` with swift-openapi-generator's command and committed (no build
+        // plugin: a clean build does not build the generator); `--check` in CI keeps it in step.
+        .target(name: "LightningAPIClient",
+                dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+                path: "Host/APIClient", exclude: ["openapi-generator-config.yaml"], swiftSettings: strict),
 
         // MARK: PluginSDK
         .target(name: "CLightningABI", path: "PluginSDK/CLightningABI"),
@@ -137,7 +146,9 @@ let package = Package(
         .executableTarget(
             name: "lightning",
             dependencies: [
-                "HostCore", "LightningProtocol", "LightningPlanner", "LightningChildKit", "LightningConformance",
+                "HostCore", "LightningProtocol", "LightningPlanner", "LightningChildKit", "LightningConformance", "LightningAPIClient",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

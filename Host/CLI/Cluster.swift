@@ -1,4 +1,5 @@
 import ArgumentParser
+import LightningAPIClient
 import LightningProtocol
 
 struct Cluster: AsyncParsableCommand {
@@ -14,7 +15,7 @@ struct Cluster: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let r = try await options.client.get("/v1/cluster")
+        let r = try await options.client.call { try await $0.getCluster() }
         if options.json { return Output.json(r) }
         if r["enabled"] == false {
             print("cluster membership is off on this daemon (start it with LIGHTNING_CLUSTER=on); listing it alone")

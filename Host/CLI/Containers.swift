@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
 
 /// `lightning containers ...`: the containers provider (docs/containers.md).
@@ -35,7 +36,8 @@ struct Containers: AsyncParsableCommand {
             if let memoryMb { spec["memory_mb"] = .int(memoryMb) }
             if !port.isEmpty { spec["ports"] = .array(port.map { .int($0) }) }
             if let restartPolicy { spec["restart_policy"] = .string(restartPolicy) }
-            let r = try await options.client.post("/v1/containers", .object(spec))
+            let request = try typed(.object(spec), as: Components.Schemas.RuntimeContainerSpec.self, what: "the container spec")
+            let r = try await options.client.call { try await $0.createRuntimeContainer(body: .json(request)) }
             if options.json { return Output.json(r) }
             print("\(Output.text(r["name"])) \(Output.text(r["state"])) (\(Output.text(r["image"])), id \(Output.text(r["runtime_id"])))")
         }
@@ -48,8 +50,7 @@ struct Containers: AsyncParsableCommand {
 
         func run() async throws {
             _ = try pairs(label, option: "--label")
-            let query = label.isEmpty ? "" : "?" + label.map { "label=\(encode($0))" }.joined(separator: "&")
-            let r = try await options.client.get("/v1/containers\(query)")
+            let r = try await options.client.call { [label] in try await $0.listRuntimeContainers(query: .init(label: label.isEmpty ? nil : label)) }
             if options.json { return Output.json(r) }
             let rows = (r["containers"]?.arrayValue ?? []).map { c in
                 [Output.text(c["name"]), Output.text(c["state"]), Output.text(c["exit_code"]), Output.text(c["image"]),
@@ -63,7 +64,7 @@ struct Containers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one container.")
         @OptionGroup var options: ClientOptions
         @Argument(help: "Container name.") var name: String
-        func run() async throws { Output.json(try await options.client.get("/v1/containers/\(encodePath(name))")) }
+        func run() async throws { Output.json(try await options.client.call { [name] in try await $0.getRuntimeContainer(path: .init(name: name)) }) }
     }
 
     struct Logs: AsyncParsableCommand {
@@ -74,7 +75,7 @@ struct Containers: AsyncParsableCommand {
 
         func run() async throws {
             if let tail, tail < 1 { throw ValidationError("--tail: expected a positive integer, got \(tail)") }
-            let r = try await options.client.get("/v1/containers/\(encodePath(name))/logs\(tail.map { "?tail=\($0)" } ?? "")")
+            let r = try await options.client.call { [name, tail] in try await $0.getRuntimeContainerLogs(path: .init(name: name), query: .init(tail: tail)) }
             if options.json { return Output.json(r) }
             FileHandle.standardOutput.write(Data((r["stdout"]?.stringValue ?? "").utf8))
             FileHandle.standardError.write(Data((r["stderr"]?.stringValue ?? "").utf8))
@@ -91,7 +92,7 @@ struct Containers: AsyncParsableCommand {
 
         func run() async throws {
             guard (1...86_400).contains(timeoutSeconds) else { throw ValidationError("--timeout: expected 1 to 86400 seconds, got \(timeoutSeconds)") }
-            let r = try await options.client.send("POST", "/v1/containers/\(encodePath(name))/wait?timeout_seconds=\(timeoutSeconds)")
+            let r = try await options.client.call { [name, timeoutSeconds] in try await $0.waitRuntimeContainer(path: .init(name: name), query: .init(timeoutSeconds: timeoutSeconds)) }
             if options.json { Output.json(r) } else { print("\(name) \(Output.text(r["state"])) (exit \(Output.text(r["exit_code"])))") }
             let code = r["exit_code"]?.intValue ?? 1
             if code != 0 { throw ExitCode((0...255).contains(code) ? Int32(code) : 1) }
@@ -103,7 +104,7 @@ struct Containers: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "Container name.") var name: String
         func run() async throws {
-            let r = try await options.client.send("POST", "/v1/containers/\(encodePath(name))/start")
+            let r = try await options.client.call { [name] in try await $0.startRuntimeContainer(path: .init(name: name)) }
             if options.json { return Output.json(r) }
             print("\(name) \(Output.text(r["state"]))")
         }
@@ -116,7 +117,7 @@ struct Containers: AsyncParsableCommand {
         @Option(name: .customLong("timeout"), help: "Seconds between SIGTERM and SIGKILL (0–3600).") var timeoutSeconds: Int = 10
         func run() async throws {
             guard (0...3600).contains(timeoutSeconds) else { throw ValidationError("--timeout: expected 0 to 3600 seconds, got \(timeoutSeconds)") }
-            let r = try await options.client.send("POST", "/v1/containers/\(encodePath(name))/stop?timeout_seconds=\(timeoutSeconds)")
+            let r = try await options.client.call { [name, timeoutSeconds] in try await $0.stopRuntimeContainer(path: .init(name: name), query: .init(timeoutSeconds: timeoutSeconds)) }
             if options.json { return Output.json(r) }
             print("\(name) \(Output.text(r["state"]))")
         }
@@ -128,7 +129,7 @@ struct Containers: AsyncParsableCommand {
         @Argument(help: "Container name.") var name: String
         @Flag(name: .shortAndLong, help: "Remove it even when it is running.") var force = false
         func run() async throws {
-            _ = try await options.client.send("DELETE", "/v1/containers/\(encodePath(name))\(force ? "?force=true" : "")")
+            _ = try await options.client.call { [name, force] in try await $0.deleteRuntimeContainer(path: .init(name: name), query: .init(force: force ? true : nil)) }
             print("removed \(name)")
         }
     }
@@ -138,7 +139,7 @@ struct Containers: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "Image reference.") var image: String
         func run() async throws {
-            let r = try await options.client.post("/v1/containers/images/pull", ["image": .string(image)])
+            let r = try await options.client.call { [image] in try await $0.pullImage(body: .json(.init(image: image))) }
             if options.json { return Output.json(r) }
             print("pulled \(Output.text(r["image"])) (\(Output.text(r["id"])))")
         }
@@ -151,7 +152,7 @@ struct Containers: AsyncParsableCommand {
         @Argument(help: "Image reference to give it, e.g. localhost/busybox:1.") var image: String
         func run() async throws {
             let path = source.hasPrefix("/") ? source : FileManager.default.currentDirectoryPath + "/" + source
-            let r = try await options.client.post("/v1/containers/images/import", ["image": .string(image), "source": .string(path)])
+            let r = try await options.client.call { [image] in try await $0.importImage(body: .json(.init(image: image, source: path))) }
             if options.json { return Output.json(r) }
             print("imported \(Output.text(r["image"])) (\(Output.text(r["id"])))")
         }

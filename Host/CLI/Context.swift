@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
 
 /// `lightning context …`: the Context Hub (docs/context-hub.md). Paths are in one owner's tree
@@ -16,12 +17,9 @@ struct ContextHubCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Option(name: .long, help: "Whose tree the path is in (default: yours).") var owner: String?
 
-        func query(_ path: String) -> String {
-            "path=\(encode(path))" + (owner.map { "&owner=\(encode($0))" } ?? "")
-        }
         /// The document or folder at `path`.
         func resolve(_ path: String) async throws -> JSONValue {
-            try await options.client.get("/v1/context/documents?\(query(path))")
+            try await options.client.call { [owner] in try await $0.readContextDocumentByPath(query: .init(path: path, owner: owner)) }
         }
         func id(_ path: String) async throws -> String {
             guard let id = try await resolve(path)["id"]?.stringValue else { throw ClientFailure(description: "\(path): the daemon's answer has no id") }
@@ -34,7 +32,7 @@ struct ContextHubCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
         @Argument(help: "Folder path.") var path: String = "/"
         func run() async throws {
-            let r = try await target.options.client.get("/v1/context/folders?\(target.query(path))")
+            let r = try await target.options.client.call { [owner = target.owner, path] in try await $0.listContextFolderByPath(query: .init(path: path, owner: owner)) }
             if target.options.json { return Output.json(r) }
             let rows = (r["documents"]?.arrayValue ?? []).map { d -> [String] in
                 let folder = d["doc_type"]?.stringValue == "folder"
@@ -53,7 +51,7 @@ struct ContextHubCommand: AsyncParsableCommand {
         func run() async throws {
             var r = try await target.resolve(path)
             if let version, let id = r["id"]?.stringValue {
-                r = try await target.options.client.get("/v1/context/documents/\(encodePath(id))/versions/\(version)")
+                r = try await target.options.client.call { try await $0.readContextVersion(path: .init(id: id, version: version)) }
             }
             if target.options.json { return Output.json(r) }
             FileHandle.standardOutput.write(Data((r["content"]?.stringValue ?? "").utf8))
@@ -80,10 +78,10 @@ struct ContextHubCommand: AsyncParsableCommand {
             }
             var body: [String: JSONValue] = ["content": .string(text)]
             if folder { body = ["doc_type": "folder"] }
-            var headers: [String: String] = [:]
-            if let ifMatch { headers["If-Match"] = ifMatch }
-            let r = try await target.options.client.send("PUT", "/v1/context/documents?\(target.query(path))", body: try Wire.encode(JSONValue.object(body)),
-                                                         headers: headers)
+            let request = try typed(.object(body), as: Operations.PutContextDocumentByPath.Input.Body.JsonPayload.self, what: "the document")
+            let r = try await target.options.client.call { [owner = target.owner, path, ifMatch] in
+                try await $0.putContextDocumentByPath(query: .init(path: path, owner: owner), headers: .init(ifMatch: ifMatch), body: .json(request))
+            }
             if target.options.json { return Output.json(r) }
             print("\(r["path"]?.stringValue ?? path) version \(Output.text(r["version"])) etag \(r["etag"]?.stringValue ?? "")")
         }
@@ -110,7 +108,12 @@ struct ContextHubCommand: AsyncParsableCommand {
             if let name { body["name"] = .string(name) }
             let trimmed = parentPath.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             body["parent_folder_id"] = trimmed.isEmpty ? .null : .string(try await target.id(parentPath))
-            let r = try await target.options.client.post("/v1/context/documents/\(encodePath(id))/move", .object(body))
+            // Sent as built: `"parent_folder_id": null` (the root) differs from leaving it out, which
+            // the typed body (an optional) cannot say; the typed value checks the rest.
+            let request = try typed(.object(body.filter { $0.value != .null }), as: Operations.MoveContextDocument.Input.Body.JsonPayload.self, what: "the move")
+            let r = try await target.options.client.call(document: try Wire.encode(JSONValue.object(body))) {
+                try await $0.moveContextDocument(path: .init(id: id), body: .json(request))
+            }
             if target.options.json { return Output.json(r) }
             print("moved \(source) to \(r["path"]?.stringValue ?? destination)")
         }
@@ -123,7 +126,7 @@ struct ContextHubCommand: AsyncParsableCommand {
         @Flag(name: [.customShort("r"), .long], help: "Delete a folder that is not empty, with everything in it.") var recursive = false
         func run() async throws {
             let id = try await target.id(path)
-            let r = try await target.options.client.send("DELETE", "/v1/context/documents/\(encodePath(id))\(recursive ? "?recursive=true" : "")")
+            let r = try await target.options.client.call { [recursive] in try await $0.deleteContextDocument(path: .init(id: id), query: .init(recursive: recursive ? true : nil)) }
             if target.options.json { return Output.json(r) }
             print("deleted \(path) (\(Output.text(r["deleted"])) entries)")
         }
@@ -135,7 +138,7 @@ struct ContextHubCommand: AsyncParsableCommand {
         @Argument var path: String
         func run() async throws {
             let id = try await target.id(path)
-            let r = try await target.options.client.get("/v1/context/documents/\(encodePath(id))/versions")
+            let r = try await target.options.client.call { try await $0.listContextVersions(path: .init(id: id)) }
             if target.options.json { return Output.json(r) }
             let rows = (r["versions"]?.arrayValue ?? []).reversed().map { v in
                 [Output.text(v["version"]), v["author"]?.stringValue ?? "", Output.text(v["at"]), Output.text(v["size"]),
@@ -153,7 +156,7 @@ struct ContextHubCommand: AsyncParsableCommand {
         @Argument var to: Int
         func run() async throws {
             let id = try await target.id(path)
-            let r = try await target.options.client.get("/v1/context/documents/\(encodePath(id))/diff?from=\(from)&to=\(to)")
+            let r = try await target.options.client.call { [from, to] in try await $0.diffContextVersions(path: .init(id: id), query: .init(from: from, to: to)) }
             if target.options.json { return Output.json(r) }
             FileHandle.standardOutput.write(Data((r["diff"]?.stringValue ?? "").utf8))
         }
@@ -166,7 +169,7 @@ struct ContextHubCommand: AsyncParsableCommand {
         @Argument var version: Int
         func run() async throws {
             let id = try await target.id(path)
-            let r = try await target.options.client.send("POST", "/v1/context/documents/\(encodePath(id))/versions/\(version)/restore")
+            let r = try await target.options.client.call { [version] in try await $0.restoreContextVersion(path: .init(id: id, version: version)) }
             if target.options.json { return Output.json(r) }
             print("\(r["path"]?.stringValue ?? path) version \(Output.text(r["version"])) (restored v\(version))")
         }
@@ -181,9 +184,11 @@ struct ContextHubCommand: AsyncParsableCommand {
         @Option(name: .long) var offset: Int = 0
         @Option(name: .long, help: "Only under this folder (a path in the --owner tree).") var folder: String?
         func run() async throws {
-            var q = "q=\(encode(query))&limit=\(limit)&offset=\(offset)"
-            if let folder { q += "&folder=\(encode(try await target.id(folder)))" }
-            let r = try await target.options.client.get("/v1/context/search?\(q)")
+            var folderId: String?
+            if let folder { folderId = try await target.id(folder) }
+            let r = try await target.options.client.call { [query, limit, offset, folderId] in
+                try await $0.searchContext(query: .init(q: query, limit: limit, offset: offset, folder: folderId))
+            }
             if target.options.json { return Output.json(r) }
             for h in r["hits"]?.arrayValue ?? [] {
                 let d = h["document"]
@@ -197,7 +202,7 @@ struct ContextHubCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Rebuild the search index from storage.")
         @OptionGroup var options: ClientOptions
         func run() async throws {
-            let r = try await options.client.send("POST", "/v1/context/reindex")
+            let r = try await options.client.call { try await $0.reindexContext() }
             if options.json { return Output.json(r) }
             print("indexed \(Output.text(r["indexed"])) documents and folders")
         }

@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import LightningProtocol
 
 /// Options every client subcommand takes.
@@ -41,75 +38,19 @@ struct ClientFailure: Error, CustomStringConvertible {
     let description: String
 }
 
-/// A minimal HTTP client for the daemon's JSON API.
+/// Where the daemon is and how to reach it; its calls go through the client generated from
+/// Host/API/openapi.json (`call`, `eventStream` in DaemonClient+API.swift).
 struct DaemonClient: Sendable {
     let base: String
     /// Where the bearer token comes from; resolved on every request.
     var token = ClientToken(tokenFile: nil, environment: [:])
     /// The daemon's unix socket: when set, JSON calls go through it without a token (the daemon
-    /// decides by the caller's uid); `events tail` still uses `base` and a token.
+    /// decides by the caller's uid); the event stream still uses `base` and a token.
     var socketPath: String?
 
     /// The `Authorization` header to send, if a token was found.
     func authorization() throws -> (header: String, source: String)? {
         try token.resolve().map { ("Bearer \($0.secret)", $0.source) }
-    }
-
-    /// Sends a request; returns the decoded JSON body for 2xx, throws `ClientFailure` otherwise.
-    /// - Parameters:
-    ///   - accepting: non-2xx statuses whose JSON body is still the answer (e.g. 503 of /health).
-    ///   - timeout: how long the request may go without an answer over TCP; nil: URLSession's 60 s
-    ///     (`waitingTimeout` for operations the daemon answers only when they end).
-    func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:],
-              accepting: Set<Int> = [], timeout: TimeInterval? = nil) async throws -> JSONValue {
-        if let socketPath {
-            var h = headers
-            if body != nil { h["Content-Type"] = "application/json" }
-            let (status, data) = try UnixSocketHTTP.send(path: socketPath, method: method, target: path, headers: h, body: body)
-            return try answer(status: status, data: data, accepting: accepting, socket: socketPath, hint: "")
-        }
-        guard let url = URL(string: base + path) else { throw ClientFailure(description: "invalid daemon URL: \(base + path)") }
-        var req = URLRequest(url: url)
-        req.httpMethod = method
-        req.httpBody = body
-        if body != nil { req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
-        let auth = try authorization()
-        if let auth { req.setValue(auth.header, forHTTPHeaderField: "Authorization") }
-        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
-        var session = URLSession.shared
-        if let timeout {
-            req.timeoutInterval = timeout
-            let configuration = URLSessionConfiguration.default
-            configuration.timeoutIntervalForRequest = timeout
-            configuration.timeoutIntervalForResource = timeout
-            session = URLSession(configuration: configuration)
-        }
-        defer { if timeout != nil { session.finishTasksAndInvalidate() } }
-        let (data, response): (Data, URLResponse)
-        do { (data, response) = try await session.data(for: req) } catch {
-            throw ClientFailure(description: "cannot reach the daemon at \(base): \(error.localizedDescription) (is `lightning serve` running?)")
-        }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let hint = status == 401 ? (auth.map { " [token from \($0.source)]" } ?? " [no token found; looked at \(token.searched)]") : ""
-        return try answer(status: status, data: data, accepting: accepting, socket: nil, hint: hint)
-    }
-
-    /// The JSON body of a 2xx (or accepted) answer; otherwise the daemon's error as a `ClientFailure`.
-    private func answer(status: Int, data: Data, accepting: Set<Int>, socket: String?, hint: String) throws -> JSONValue {
-        let json = data.isEmpty ? JSONValue.null : ((try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .string(String(decoding: data, as: UTF8.self)))
-        guard (200..<300).contains(status) || accepting.contains(status) else {
-            if let e = json["error"], let msg = e["message"]?.stringValue {
-                throw ClientFailure(description: "\(msg) (\(e["code"]?.stringValue ?? "error"), HTTP \(status)\(socket.map { ", over unix:\($0)" } ?? ""))\(hint)")
-            }
-            throw ClientFailure(description: "HTTP \(status)\(socket.map { " over unix:\($0)" } ?? ""): \(String(decoding: data.prefix(500), as: UTF8.self))")
-        }
-        return json
-    }
-
-    func get(_ path: String, accepting: Set<Int> = []) async throws -> JSONValue { try await send("GET", path, accepting: accepting) }
-
-    func post(_ path: String, _ value: JSONValue) async throws -> JSONValue {
-        try await send("POST", path, body: try Wire.encode(value))
     }
 }
 

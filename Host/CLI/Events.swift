@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
 
 /// `lightning events ...`
@@ -31,7 +32,8 @@ struct Events: AsyncParsableCommand {
             if let idempotencyKey { event["idempotency_key"] = .string(idempotencyKey) }
             if let correlationId { event["correlation_id"] = .string(correlationId) }
             if let ttl { event["ttl_seconds"] = .int(ttl) }
-            let r = try await options.client.post("/v1/events", .object(event))
+            let request = try typed(.object(event), as: Components.Schemas.PublishRequest.self, what: "the event")
+            let r = try await options.client.call { try await $0.publishEvents(body: .json(request)) }
             if options.json { return Output.json(r) }
             for x in r["results"]?.arrayValue ?? [] {
                 print("\(Output.text(x["status"])) \(Output.text(x["id"]))" + (x["duplicate_of"].map { " duplicate of \(Output.text($0))" } ?? ""))
@@ -48,11 +50,8 @@ struct Events: AsyncParsableCommand {
         @Option(name: .long, help: "The next page: the token printed after the previous one (same filters).") var continuation: String?
 
         func run() async throws {
-            var q = ["limit=\(limit)"]
-            if let c = correlationId { q.append("correlation_id=\(encode(c))") }
-            q += type.map { "type=\(encode($0))" }
-            if let t = continuation { q.append("continuation=\(encode(t))") }
-            let r = try await options.client.get("/v1/events?" + q.joined(separator: "&"))
+            let query = Operations.ListEvents.Input.Query(correlationId: correlationId, _type: type.isEmpty ? nil : type, limit: limit, continuation: continuation)
+            let r = try await options.client.call { try await $0.listEvents(query: query) }
             if options.json { return Output.json(r) }
             printEvents(r["events"]?.arrayValue ?? [])
             if let next = r["continuation"]?.stringValue { print("more: --continuation \(next)") }
@@ -65,7 +64,7 @@ struct Events: AsyncParsableCommand {
         @Option(name: .long, help: "Only this subscription (driver:<name>).") var subscription: String?
 
         func run() async throws {
-            let r = try await options.client.get("/v1/events/deadletters" + (subscription.map { "?subscription=\(encode($0))" } ?? ""))
+            let r = try await options.client.call { [subscription] in try await $0.listDeadLetters(query: .init(subscription: subscription)) }
             if options.json { return Output.json(r) }
             let rows = (r["dead_letters"]?.arrayValue ?? []).map { d in
                 [Output.text(d["id"]), Output.text(d["subscription"]), Output.text(d["event"]?["type"]),
@@ -81,7 +80,7 @@ struct Events: AsyncParsableCommand {
         @Argument(help: "Dead-letter ids.") var ids: [String]
 
         func run() async throws {
-            let r = try await options.client.post("/v1/events/deadletters/reprocess", ["ids": .array(ids.map { .string($0) })])
+            let r = try await options.client.call { [ids] in try await $0.reprocessDeadLetters(body: .json(.init(ids: ids))) }
             print("reprocessed \(Output.text(r["count"]))")
         }
     }
@@ -90,7 +89,7 @@ struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List events no subscription accepted.")
         @OptionGroup var options: ClientOptions
         func run() async throws {
-            let r = try await options.client.get("/v1/events/orphans")
+            let r = try await options.client.call { try await $0.listOrphans() }
             if options.json { return Output.json(r) }
             printEvents(r["events"]?.arrayValue ?? [])
         }
@@ -101,8 +100,8 @@ struct Events: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Option(name: .long, help: "Only these types (patterns allowed, repeatable).") var type: [String] = []
         func run() async throws {
-            let body: JSONValue = type.isEmpty ? [:] : ["types": .array(type.map { .string($0) })]
-            let r = try await options.client.post("/v1/events/orphans/drain", body)
+            let body = Components.Schemas.DrainRequest(types: type.isEmpty ? nil : type)
+            let r = try await options.client.call { try await $0.drainOrphans(body: .json(body)) }
             if options.json { return Output.json(r) }
             printEvents(r["events"]?.arrayValue ?? [])
         }
@@ -111,11 +110,9 @@ struct Events: AsyncParsableCommand {
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the bus's counters.")
         @OptionGroup var options: ClientOptions
-        func run() async throws { Output.json(try await options.client.get("/v1/events/stats")) }
+        func run() async throws { Output.json(try await options.client.call { try await $0.getBusStats() }) }
     }
 }
-
-func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? s }
 
 func printEvents(_ events: [JSONValue]) {
     Output.table(["TIMESTAMP", "ID", "TYPE", "SOURCE", "CORRELATION"], events.map { e in

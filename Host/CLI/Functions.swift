@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
+import OpenAPIRuntime
 
 /// `lightning functions ...`
 struct Functions: AsyncParsableCommand {
@@ -20,7 +22,8 @@ struct Functions: AsyncParsableCommand {
                 throw ValidationError("\(manifest): cannot read: \(error.localizedDescription)")
             }
             let json = try parseJSONArgument(String(decoding: data, as: UTF8.self), option: manifest)
-            let r = try await options.client.post("/v1/functions", json)
+            let request = try typed(json, as: Components.Schemas.FunctionManifest.self, what: manifest)
+            let r = try await options.client.call { try await $0.deployFunction(body: .json(request)) }
             if options.json { return Output.json(r) }
             print("deployed \(Output.text(r["name"])) \(Output.text(r["version"])) (handler \(Output.text(r["handler"])), max_concurrency \(Output.text(r["max_concurrency"])), timeout \(Output.text(r["timeout_ms"])) ms)")
         }
@@ -35,8 +38,10 @@ struct Functions: AsyncParsableCommand {
 
         func run() async throws {
             let body = try parseJSONArgument(input, option: "--input")
-            let r = try await options.client.send("POST", "/v1/functions/\(encodePath(name))/invoke\(async ? "?async=true" : "")",
-                                                  body: try Wire.encode(body))
+            let input = try typed(body, as: OpenAPIValueContainer.self, what: "--input")
+            let r = try await options.client.call { [name, async] in
+                try await $0.invokeFunction(path: .init(name: name), query: .init(async: async ? true : nil), body: .json(input))
+            }
             if options.json { return Output.json(r) }
             if async { print("running \(Output.text(r["invocation_id"]))"); return }
             Output.json(r["output"] ?? .null)
@@ -48,7 +53,7 @@ struct Functions: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            let r = try await options.client.get("/v1/functions")
+            let r = try await options.client.call { try await $0.listFunctions() }
             if options.json { return Output.json(r) }
             let rows = (r["functions"]?.arrayValue ?? []).map { f in
                 [Output.text(f["name"]), Output.text(f["version"]), Output.text(f["instances"]), Output.text(f["busy"]),
@@ -63,7 +68,7 @@ struct Functions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one function.")
         @OptionGroup var options: ClientOptions
         @Argument(help: "Function name.") var name: String
-        func run() async throws { Output.json(try await options.client.get("/v1/functions/\(encodePath(name))")) }
+        func run() async throws { Output.json(try await options.client.call { [name] in try await $0.getFunction(path: .init(name: name)) }) }
     }
 
     struct Delete: AsyncParsableCommand {
@@ -71,7 +76,7 @@ struct Functions: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "Function name.") var name: String
         func run() async throws {
-            _ = try await options.client.send("DELETE", "/v1/functions/\(encodePath(name))")
+            _ = try await options.client.call { [name] in try await $0.deleteFunction(path: .init(name: name)) }
             print("deleted \(name)")
         }
     }
@@ -82,7 +87,7 @@ struct Functions: AsyncParsableCommand {
         @Argument(help: "Function name.") var name: String
         @Option(name: .long, help: "How many lines (1 to 1000).") var limit: Int = 200
         func run() async throws {
-            let r = try await options.client.get("/v1/functions/\(encodePath(name))/logs?limit=\(limit)")
+            let r = try await options.client.call { [name, limit] in try await $0.getFunctionLogs(path: .init(name: name), query: .init(limit: limit)) }
             if options.json { return Output.json(r) }
             for l in r["lines"]?.arrayValue ?? [] {
                 print("\(Output.text(l["at"])) \(Output.text(l["instance"])) [\(Output.text(l["stream"]))] \(Output.text(l["text"]))")
@@ -96,7 +101,7 @@ struct Functions: AsyncParsableCommand {
         @Argument(help: "Function name.") var name: String
         @Option(name: .long, help: "How many (1 to 1000).") var limit: Int = 50
         func run() async throws {
-            let r = try await options.client.get("/v1/functions/\(encodePath(name))/invocations?limit=\(limit)")
+            let r = try await options.client.call { [name, limit] in try await $0.listInvocations(path: .init(name: name), query: .init(limit: limit)) }
             if options.json { return Output.json(r) }
             let rows = (r["invocations"]?.arrayValue ?? []).map { i in
                 [Output.text(i["started_at"]), Output.text(i["status"]), Output.text(i["duration_ms"]),

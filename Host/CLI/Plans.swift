@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
 
 /// `lightning plans ...` and `lightning actions` (docs/planner.md).
@@ -17,6 +18,14 @@ struct Plans: AsyncParsableCommand {
         }
     }
 
+    /// A plan file as the generated `Plan` it is sent as. The file goes to the daemon as written
+    /// (`DaemonClient.call(document:)`), which reports every problem of it, structural ones
+    /// included; a file that does not parse as a `Plan` is carried by an empty one.
+    static func carrier(_ data: Data) -> Components.Schemas.Plan {
+        let json = (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .null
+        return (try? typed(json, as: Components.Schemas.Plan.self, what: "plan")) ?? .init(name: "", graphType: .acyclic, events: [], steps: [])
+    }
+
     /// Prints every problem as `PATH: MESSAGE [RULE]`.
     static func printProblems(_ r: JSONValue, file: String) {
         for p in r["problems"]?.arrayValue ?? [] {
@@ -31,7 +40,9 @@ struct Plans: AsyncParsableCommand {
         @Option(name: [.short, .long], help: "Plan file (JSON), - for standard input.") var file: String
 
         func run() async throws {
-            let r = try await options.client.send("POST", "/v1/plans/validate", body: try Plans.read(file))
+            let data = try Plans.read(file)
+            let plan = Plans.carrier(data)
+            let r = try await options.client.call(document: data) { try await $0.validatePlan(body: .json(plan)) }
             if options.json { Output.json(r) } else if r["valid"] == .bool(true) {
                 print("\(file): valid (\((r["plan"]?["steps"]?.arrayValue ?? []).count) steps)")
             } else {
@@ -49,7 +60,9 @@ struct Plans: AsyncParsableCommand {
 
         func run() async throws {
             let id = self.id ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-            let r = try await options.client.send("PUT", "/v1/plans/\(encodePath(id))", body: try Plans.read(file), accepting: [422])
+            let data = try Plans.read(file)
+            let plan = Plans.carrier(data)
+            let r = try await options.client.call(accepting: [422], document: data) { try await $0.savePlan(path: .init(id: id), body: .json(plan)) }
             if options.json { Output.json(r) } else if r["version"] != nil {
                 print("saved \(Output.text(r["id"])) version \(Output.text(r["version"]))")
             } else {
@@ -65,7 +78,7 @@ struct Plans: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            let r = try await options.client.get("/v1/plans")
+            let r = try await options.client.call { try await $0.listPlans() }
             if options.json { return Output.json(r) }
             let rows = (r["plans"]?.arrayValue ?? []).map { p in
                 [Output.text(p["id"]), Output.text(p["version"]), Output.text(p["plan"]?["graph_type"]),
@@ -82,7 +95,7 @@ struct Plans: AsyncParsableCommand {
         @Option(name: .long, help: "A version number.") var version: Int?
 
         func run() async throws {
-            let r = try await options.client.get("/v1/plans/\(encodePath(id))\(version.map { "?version=\($0)" } ?? "")")
+            let r = try await options.client.call { [id, version] in try await $0.getPlan(path: .init(id: id), query: .init(version: version)) }
             Output.json(options.json ? r : (r["plan"] ?? .null))
         }
     }
@@ -93,7 +106,7 @@ struct Plans: AsyncParsableCommand {
         @Argument(help: "Plan id.") var id: String
 
         func run() async throws {
-            _ = try await options.client.send("DELETE", "/v1/plans/\(encodePath(id))")
+            _ = try await options.client.call { [id] in try await $0.deletePlan(path: .init(id: id)) }
             if !options.json { print("deleted \(id)") }
         }
     }
@@ -130,12 +143,16 @@ extension Plans {
         @Option(name: .long, help: "Save the plan under this id when it is valid.") var save: String?
 
         func run() async throws {
-            var body: [String: JSONValue] = ["description": .string(description)]
-            if let graphType { body["graph_type"] = .string(graphType) }
-            if let maxAttempts { body["max_attempts"] = .int(maxAttempts) }
-            var r = try await options.client.send("POST", "/v1/plans/generate", body: try Wire.encode(JSONValue.object(body)), accepting: [422], timeout: 600)
+            let body = Operations.GeneratePlan.Input.Body.JsonPayload(
+                description: description,
+                graphType: try graphType.map { try option($0, as: Operations.GeneratePlan.Input.Body.JsonPayload.GraphTypePayload.self, "--graph-type") },
+                maxAttempts: maxAttempts)
+            var r = try await options.client.call(accepting: [422], timeout: 600) { try await $0.generatePlan(body: .json(body)) }
             if let save, r["valid"] == .bool(true), let plan = r["plan"] {
-                r = .object((r.objectValue ?? [:]).merging(["saved": try await options.client.send("PUT", "/v1/plans/\(encodePath(save))", body: try Wire.encode(plan))]) { _, n in n })
+                let data = try Wire.encode(plan)
+                let typedPlan = Plans.carrier(data)
+                let saved = try await options.client.call(document: data) { try await $0.savePlan(path: .init(id: save), body: .json(typedPlan)) }
+                r = .object((r.objectValue ?? [:]).merging(["saved": saved]) { _, n in n })
             }
             try Plans.showGenerated(r, options: options, output: output)
         }
@@ -150,8 +167,9 @@ extension Plans {
         @Option(name: [.short, .long], help: "Write the revised plan to this file instead of printing it.") var output: String?
 
         func run() async throws {
-            let r = try await options.client.send("POST", "/v1/plans/\(encodePath(id))/critique",
-                                                  body: try Wire.encode(["critique": .string(critique), "save": .bool(save)] as JSONValue), accepting: [422], timeout: 600)
+            let r = try await options.client.call(accepting: [422], timeout: 600) { [id, critique, save] in
+                try await $0.critiquePlan(path: .init(id: id), body: .json(.init(critique: critique, save: save)))
+            }
             try Plans.showGenerated(r, options: options, output: output)
         }
     }
@@ -164,7 +182,7 @@ struct Actions: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let r = try await options.client.get("/v1/actions")
+        let r = try await options.client.call { try await $0.listActions() }
         if options.json { return Output.json(r) }
         let rows = (r["actions"]?.arrayValue ?? []).map { a in
             [Output.text(a["name"]), Output.text(a["provided_by"]),
@@ -202,7 +220,8 @@ struct Runs: AsyncParsableCommand {
         func run() async throws {
             var body: [String: JSONValue] = ["data": try parseJSONArgument(data, option: "--data")]
             if let event { body["event"] = .string(event) }
-            let r = try await options.client.post("/v1/plans/\(encodePath(plan))/runs", .object(body))
+            let request = try typed(.object(body), as: Operations.StartRun.Input.Body.JsonPayload.self, what: "the run request")
+            let r = try await options.client.call { [plan] in try await $0.startRun(path: .init(id: plan), body: .json(request)) }
             if options.json { Output.json(r) } else { Runs.show(r) }
         }
     }
@@ -213,7 +232,7 @@ struct Runs: AsyncParsableCommand {
         @Argument(help: "Plan id.") var plan: String
 
         func run() async throws {
-            let r = try await options.client.get("/v1/plans/\(encodePath(plan))/runs")
+            let r = try await options.client.call { [plan] in try await $0.listRuns(path: .init(id: plan)) }
             if options.json { return Output.json(r) }
             let rows = (r["runs"]?.arrayValue ?? []).map { x in
                 [Output.text(x["run_id"]), Output.text(x["version"]), Output.text(x["status"]), "\((x["steps"]?.arrayValue ?? []).count)", Output.text(x["reason"])]
@@ -228,7 +247,7 @@ struct Runs: AsyncParsableCommand {
         @Argument(help: "Run id.") var id: String
 
         func run() async throws {
-            let r = try await options.client.get("/v1/runs/\(encodePath(id))")
+            let r = try await options.client.call { [id] in try await $0.getRun(path: .init(id: id)) }
             if options.json { Output.json(r) } else { Runs.show(r) }
         }
     }
@@ -245,7 +264,7 @@ struct Runs: AsyncParsableCommand {
             var seen: [String: String] = [:]  // firing → "state attempt"
             var printedHeader = false
             while true {
-                let r = try await options.client.get("/v1/runs/\(encodePath(id))")
+                let r = try await options.client.call { [id] in try await $0.getRun(path: .init(id: id)) }
                 if !printedHeader {
                     print("\(Output.text(r["run_id"])) plan \(Output.text(r["plan"])) v\(Output.text(r["version"]))")
                     printedHeader = true
@@ -281,7 +300,7 @@ struct Runs: AsyncParsableCommand {
         @Argument(help: "Run id.") var id: String
 
         func run() async throws {
-            let r = try await options.client.post("/v1/runs/\(encodePath(id))/cancel", .object([:]))
+            let r = try await options.client.call { [id] in try await $0.cancelRun(path: .init(id: id)) }
             if options.json { Output.json(r) } else { Runs.show(r) }
         }
     }
@@ -293,7 +312,7 @@ struct Schedules: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let r = try await options.client.get("/v1/schedules")
+        let r = try await options.client.call { try await $0.listSchedules() }
         if options.json { return Output.json(r) }
         let rows = (r["schedules"]?.arrayValue ?? []).map { s in
             [Output.text(s["id"]), Output.text(s["kind"]), Output.text(s["expression"]), Output.text(s["next_fire_at"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HostCore
+import LightningAPIClient
 import LightningProtocol
 import Logging
 
@@ -17,7 +18,7 @@ struct Plugins: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            let r = try await options.client.get("/v1/plugins")
+            let r = try await options.client.call { try await $0.listPlugins() }
             if options.json { return Output.json(r) }
             let rows = (r["plugins"]?.arrayValue ?? []).map { p in
                 [Output.text(p["id"]), Output.text(p["kind"]), Output.text(p["provides"] ?? p["capabilities"]),

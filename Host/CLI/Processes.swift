@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
 
 /// `lightning ps`: supervised children (agents, function instances).
@@ -8,7 +9,7 @@ struct Ps: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let r = try await options.client.get("/v1/processes")
+        let r = try await options.client.call { try await $0.listProcesses() }
         if options.json { return Output.json(r) }
         let rows = (r["processes"]?.arrayValue ?? []).map { p -> [String] in
             let uptime = p["uptime_seconds"]?.doubleValue.map { String(format: "%.1fs", $0) } ?? "-"
@@ -30,7 +31,7 @@ struct Logs: AsyncParsableCommand {
     @Option(name: .long, help: "How many lines (1 to 1000).") var limit: Int = 200
 
     func run() async throws {
-        let r = try await options.client.get("/v1/processes/\(encodePath(name))/logs?limit=\(limit)")
+        let r = try await options.client.call { [name, limit] in try await $0.getProcessLogs(path: .init(name: name), query: .init(limit: limit)) }
         if options.json { return Output.json(r) }
         for l in r["lines"]?.arrayValue ?? [] {
             print("\(Output.text(l["at"])) [\(Output.text(l["stream"]))] \(Output.text(l["text"]))")
@@ -61,9 +62,13 @@ struct Start: AsyncParsableCommand {
 }
 
 private func control(_ options: ClientOptions, _ name: String, _ action: String) async throws {
-    let r = try await options.client.post("/v1/processes/\(encodePath(name))/\(action)", .object([:]))
+    let client = options.client
+    let r: JSONValue
+    switch action {
+    case "restart": r = try await client.call { try await $0.restartProcess(path: .init(name: name)) }
+    case "stop": r = try await client.call { try await $0.stopProcess(path: .init(name: name)) }
+    default: r = try await client.call { try await $0.startProcess(path: .init(name: name)) }
+    }
     if options.json { return Output.json(r) }
     print("\(Output.text(r["name"])) \(Output.text(r["state"])) pid \(Output.text(r["pid"])) restarts \(Output.text(r["restarts"]))")
 }
-
-func encodePath(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
 
 struct Health: AsyncParsableCommand {
@@ -8,7 +9,7 @@ struct Health: AsyncParsableCommand {
 
     func run() async throws {
         let r: JSONValue
-        do { r = try await options.client.get("/health", accepting: [503]) } catch let f as ClientFailure {
+        do { r = try await options.client.call(accepting: [503]) { try await $0.getHealth() } } catch let f as ClientFailure {
             print(f.description); throw ExitCode.failure
         }
         if options.json { return Output.json(r) }
@@ -37,7 +38,7 @@ struct ListProviders: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let r = try await options.client.get("/v1/providers")
+        let r = try await options.client.call { try await $0.listProviders() }
         if options.json { return Output.json(r) }
         let rows = (r["providers"]?.arrayValue ?? []).map { p in
             [Output.text(p["kind"]), Output.text(p["plugin"]), Output.text(p["version"]), Output.text(p["bound_at"]),
@@ -52,7 +53,7 @@ struct Drivers: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let r = try await options.client.get("/v1/drivers")
+        let r = try await options.client.call { try await $0.listDrivers() }
         if options.json { return Output.json(r) }
         let rows = (r["drivers"]?.arrayValue ?? []).map { d in
             [Output.text(d["name"]), Output.text(d["capabilities"]), Output.text(d["stats"]?["handled"]),
@@ -67,7 +68,7 @@ struct Config: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let c = try await options.client.get("/v1/config")
+        let c = try await options.client.call { try await $0.getConfig() }
         if options.json { return Output.json(c) }
         // One line per setting: key, value (secrets redacted by the daemon), where it came from.
         let sources = c["sources"]?.objectValue ?? [:]

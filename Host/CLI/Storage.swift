@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
 
 /// `lightning storage ...`
@@ -13,7 +14,7 @@ struct Storage: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List containers.")
         @OptionGroup var options: ClientOptions
         func run() async throws {
-            let r = try await options.client.get("/v1/storage/containers")
+            let r = try await options.client.call { try await $0.listContainers() }
             if options.json { return Output.json(r) }
             for c in r["containers"]?.arrayValue ?? [] { print(Output.text(c)) }
         }
@@ -24,7 +25,7 @@ struct Storage: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument var container: String
         func run() async throws {
-            let r = try await options.client.send("PUT", "/v1/storage/containers/\(encode(container))")
+            let r = try await options.client.call { [container] in try await $0.createContainer(path: .init(container: container)) }
             print(r["created"] == .bool(true) ? "created \(container)" : "exists \(container)")
         }
     }
@@ -36,7 +37,7 @@ struct Storage: AsyncParsableCommand {
         @Argument var id: String
         @Option(name: .long) var partitionKey: String = ""
         func run() async throws {
-            Output.json(try await options.client.get("/v1/storage/containers/\(encode(container))/documents/\(encode(id))?partition_key=\(encode(partitionKey))"))
+            Output.json(try await options.client.call { [container, id, partitionKey] in try await $0.getDocument(path: .init(container: container, id: id), query: .init(partitionKey: partitionKey)) })
         }
     }
 
@@ -51,10 +52,10 @@ struct Storage: AsyncParsableCommand {
         func run() async throws {
             let d = try parseJSONArgument(data, option: "data")
             let doc: JSONValue = ["id": .string(id), "partition_key": .string(partitionKey), "data": d]
-            var headers: [String: String] = [:]
-            if let ifMatch { headers["If-Match"] = ifMatch }
-            Output.json(try await options.client.send("POST", "/v1/storage/containers/\(encode(container))/documents?upsert=true",
-                                                      body: try Wire.encode(doc), headers: headers))
+            let body = try typed(doc, as: Components.Schemas.DocumentInput.self, what: "the document")
+            Output.json(try await options.client.call { [container, ifMatch] in
+                try await $0.createDocument(path: .init(container: container), query: .init(upsert: true), headers: .init(ifMatch: ifMatch), body: .json(body))
+            })
         }
     }
 
@@ -65,7 +66,7 @@ struct Storage: AsyncParsableCommand {
         @Argument var id: String
         @Option(name: .long) var partitionKey: String = ""
         func run() async throws {
-            _ = try await options.client.send("DELETE", "/v1/storage/containers/\(encode(container))/documents/\(encode(id))?partition_key=\(encode(partitionKey))")
+            _ = try await options.client.call { [container, id, partitionKey] in try await $0.deleteDocument(path: .init(container: container, id: id), query: .init(partitionKey: partitionKey)) }
             print("deleted \(id)")
         }
     }
@@ -84,7 +85,8 @@ struct Storage: AsyncParsableCommand {
             if let partitionKey { body["partition_key"] = .string(partitionKey) }
             if let maxItems { body["max_items"] = .int(maxItems) }
             if let continuation { body["continuation"] = .string(continuation) }
-            Output.json(try await options.client.post("/v1/storage/containers/\(encode(container))/query", .object(body)))
+            let request = try typed(.object(body), as: Components.Schemas.QueryRequest.self, what: "the query")
+            Output.json(try await options.client.call { [container] in try await $0.queryDocuments(path: .init(container: container), body: .json(request)) })
         }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
+import OpenAPIRuntime
 
 /// `lightning providers swap KIND PLUGIN [--config FILE] [--copy]`: asks for the swap and follows
 /// it until the daemon answers with its report, however long a copy takes.
@@ -44,8 +46,10 @@ struct SwapProvider: AsyncParsableCommand {
         let interrupt = InterruptHint(Self.interruptHint(kind: kind))
         defer { interrupt.end() }
         let client = options.client
-        let path = "/v1/providers/\(encodePath(kind))"
-        let request = try Wire.encode(JSONValue.object(body))
+        guard let swapKind = Operations.SwapProvider.Input.Path.KindPayload(rawValue: kind) else {
+            throw ValidationError("kind: expected storage, eventbus, containers or functions, got \"\(kind)\"")
+        }
+        let request = try typed(.object(body), as: Components.Schemas.SwapRequest.self, what: "the swap request")
         let follow = !options.json
         let kind = kind
         let r = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
@@ -55,11 +59,11 @@ struct SwapProvider: AsyncParsableCommand {
             if follow { group.addTask { await Self.printProgress(client, kind: kind, opened: opened); return nil } } else { opened.finish() }
             group.addTask {
                 await Self.first(of: open, within: .seconds(2))
-                return try await client.sendWithoutTimeout("PUT", path, body: request)
+                return try await client.call(timeout: DaemonClient.waitingTimeout) { try await $0.swapProvider(path: .init(kind: swapKind), body: .json(request)) }
             }
             defer { group.cancelAll() }
             while let answer = try await group.next() { if let answer { return answer } }
-            throw ClientFailure(description: "PUT \(path): no answer")
+            throw ClientFailure(description: "PUT /v1/providers/\(kind): no answer")
         }
         if options.json { return Output.json(r) }
         print(Self.reportLines(kind: kind, r).joined(separator: "\n"))
@@ -92,9 +96,8 @@ struct SwapProvider: AsyncParsableCommand {
     /// opened). A stream that cannot be opened costs only these lines, never the swap.
     static func printProgress(_ client: DaemonClient, kind: String, opened: AsyncStream<Void>.Continuation) async {
         defer { opened.finish() }
-        guard let url = URL(string: client.base + "/v1/events/stream?type=provider.swap.started&type=provider.copy.progress") else { return }
         do {
-            for try await message in ServerSentEvents.stream(url, authorization: try client.authorization()?.header) {
+            for try await message in try await client.eventStream(types: ["provider.swap.started", "provider.copy.progress"]) {
                 opened.finish()
                 guard let data = message.data, let e = try? JSONDecoder().decode(JSONValue.self, from: Data(data.utf8)) else { continue }
                 let d = e["data"] ?? .null

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LightningAPIClient
 import LightningProtocol
 
 /// `lightning tasks ...` (docs/planner.md#tasks).
@@ -50,15 +51,17 @@ struct Tasks: AsyncParsableCommand {
         @Flag(name: .long, help: "Follow every page.") var all = false
 
         func run() async throws {
-            var query = ["limit=\(limit)"]
-            for (k, v) in [("status", status), ("assignee", assignee), ("priority", priority), ("source", source)] {
-                if let v { query.append("\(k)=\(encodeQuery(v))") }
-            }
+            let query = Operations.ListTasks.Input.Query(
+                status: try status.map { try option($0, as: Components.Schemas.TaskStatus.self, "--status") }, assignee: assignee,
+                priority: try priority.map { try option($0, as: Components.Schemas.TaskPriority.self, "--priority") },
+                source: try source.map { try option($0, as: Operations.ListTasks.Input.Query.SourcePayload.self, "--source") }, limit: limit)
             var tasks: [JSONValue] = []
             var token = continuation
             var last: JSONValue = .null
             repeat {
-                let r = try await options.client.get("/v1/tasks?" + (query + (token.map { ["continuation=\(encodeQuery($0))"] } ?? [])).joined(separator: "&"))
+                var page = query
+                page.continuation = token
+                let r = try await options.client.call { [page] in try await $0.listTasks(query: page) }
                 tasks += r["tasks"]?.arrayValue ?? []
                 token = r["continuation"]?.stringValue
                 last = r
@@ -78,7 +81,7 @@ struct Tasks: AsyncParsableCommand {
         @Argument(help: "Task id.") var id: String
 
         func run() async throws {
-            let r = try await options.client.get("/v1/tasks/\(encodePath(id))")
+            let r = try await options.client.call { [id] in try await $0.getTask(path: .init(id: id)) }
             if options.json { Output.json(r) } else { Tasks.show(r) }
         }
     }
@@ -97,7 +100,8 @@ struct Tasks: AsyncParsableCommand {
             for (k, v) in [("description", description), ("assignee", assignee), ("due", due), ("priority", priority)] {
                 if let v { b[k] = .string(v) }
             }
-            let r = try await options.client.post("/v1/tasks", .object(b))
+            let request = try typed(.object(b), as: Components.Schemas.TaskInput.self, what: "the task")
+            let r = try await options.client.call { try await $0.createTask(body: .json(request)) }
             if options.json { Output.json(r) } else { Tasks.show(r) }
         }
     }
@@ -105,9 +109,12 @@ struct Tasks: AsyncParsableCommand {
     /// PATCH with the task's ETag unless --force: a task changed by someone else meanwhile is refused.
     static func patch(_ options: ClientOptions, _ id: String, _ body: [String: JSONValue], ifMatch: String?) async throws {
         guard !body.isEmpty else { throw ValidationError("nothing to change: give at least one of --title, --description, --assignee, --due, --priority, --status") }
-        var headers: [String: String] = [:]
-        if let ifMatch { headers["If-Match"] = ifMatch }
-        let r = try await options.client.send("PATCH", "/v1/tasks/\(encodePath(id))", body: try Wire.encode(JSONValue.object(body)), headers: headers)
+        // The body as built: `null` clears a field, which the typed `TaskUpdate` (optionals) cannot
+        // say; the typed value checks every other field against the document.
+        let update = try typed(.object(body.filter { $0.value != .null }), as: Components.Schemas.TaskUpdate.self, what: "the update")
+        let r = try await options.client.call(document: try Wire.encode(JSONValue.object(body))) {
+            try await $0.updateTask(path: .init(id: id), headers: .init(ifMatch: ifMatch), body: .json(update))
+        }
         if options.json { Output.json(r) } else { show(r) }
     }
 
@@ -143,7 +150,7 @@ struct Tasks: AsyncParsableCommand {
         @Argument(help: "Task id.") var id: String
 
         func run() async throws {
-            _ = try await options.client.send("DELETE", "/v1/tasks/\(encodePath(id))")
+            _ = try await options.client.call { [id] in try await $0.deleteTask(path: .init(id: id)) }
             if !options.json { print("deleted \(id)") }
         }
     }
@@ -161,7 +168,7 @@ struct Instructions: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            let r = try await options.client.get("/v1/instructions")
+            let r = try await options.client.call { try await $0.listInstructions() }
             if options.json { return Output.json(r) }
             Output.table(["NAME", "ENABLED", "EVENT", "ACTION", "EXECUTED", "LAST"], (r["instructions"]?.arrayValue ?? []).map { i in
                 [Output.text(i["name"]), Output.text(i["enabled"]), Output.text(i["trigger"]?["event_type"]), Output.text(i["action"]?["type"]),
@@ -175,7 +182,7 @@ struct Instructions: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "Instruction name.") var name: String
 
-        func run() async throws { Output.json(try await options.client.get("/v1/instructions/\(encodePath(name))")) }
+        func run() async throws { Output.json(try await options.client.call { [name] in try await $0.getInstruction(path: .init(name: name)) }) }
     }
 
     struct Apply: AsyncParsableCommand {
@@ -188,7 +195,9 @@ struct Instructions: AsyncParsableCommand {
             let data = try Plans.read(file)
             let doc = (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .null
             let name = self.name ?? doc["name"]?.stringValue ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-            let r = try await options.client.send("PUT", "/v1/instructions/\(encodePath(name))", body: data)
+            // Sent as written; the typed value checks the file against the document first.
+            let input = try typed(doc, as: Components.Schemas.InstructionInput.self, what: file)
+            let r = try await options.client.call(document: data) { try await $0.saveInstruction(path: .init(name: name), body: .json(input)) }
             if options.json { Output.json(r) } else { print("saved instruction \(Output.text(r["name"])) (\(r["enabled"] == .bool(true) ? "enabled" : "disabled"))") }
         }
     }
@@ -199,7 +208,7 @@ struct Instructions: AsyncParsableCommand {
         @Argument(help: "Instruction name.") var name: String
 
         func run() async throws {
-            let r = try await options.client.post("/v1/instructions/\(encodePath(name))/enable", .object([:]))
+            let r = try await options.client.call { [name] in try await $0.enableInstruction(path: .init(name: name)) }
             if options.json { Output.json(r) } else { print("enabled \(name)") }
         }
     }
@@ -210,7 +219,7 @@ struct Instructions: AsyncParsableCommand {
         @Argument(help: "Instruction name.") var name: String
 
         func run() async throws {
-            let r = try await options.client.post("/v1/instructions/\(encodePath(name))/disable", .object([:]))
+            let r = try await options.client.call { [name] in try await $0.disableInstruction(path: .init(name: name)) }
             if options.json { Output.json(r) } else { print("disabled \(name)") }
         }
     }
@@ -221,13 +230,8 @@ struct Instructions: AsyncParsableCommand {
         @Argument(help: "Instruction name.") var name: String
 
         func run() async throws {
-            _ = try await options.client.send("DELETE", "/v1/instructions/\(encodePath(name))")
+            _ = try await options.client.call { [name] in try await $0.deleteInstruction(path: .init(name: name)) }
             if !options.json { print("deleted \(name)") }
         }
     }
-}
-
-/// A query parameter's value, percent-encoded.
-func encodeQuery(_ s: String) -> String {
-    s.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+?#"))) ?? s
 }

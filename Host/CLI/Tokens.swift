@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HostCore
+import LightningAPIClient
 import LightningProtocol
 
 /// `lightning tokens create | list | revoke`: API tokens (admin scope; docs/security.md).
@@ -46,7 +47,8 @@ struct Tokens: AsyncParsableCommand {
                 else if Timestamp(rfc3339: expires) != nil { body["expires_at"] = .string(expires) }
                 else { throw ValidationError("--expires: expected a duration like 90s, 30m, 12h or 30d, or an RFC 3339 time, got \"\(expires)\"") }
             }
-            let r = try await options.client.post("/v1/tokens", .object(body))
+            let request = try typed(.object(body), as: Operations.CreateToken.Input.Body.JsonPayload.self, what: "the token request")
+            let r = try await options.client.call { try await $0.createToken(body: .json(request)) }
             if options.json { return Output.json(r) }
             print(r["secret"]?.stringValue ?? "")
             let t = r["token"]
@@ -72,7 +74,7 @@ struct Tokens: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
-            let r = try await options.client.get("/v1/tokens")
+            let r = try await options.client.call { try await $0.listTokens() }
             if options.json { return Output.json(r) }
             let rows = (r["tokens"]?.arrayValue ?? []).map { t in
                 [Output.text(t["id"]), Output.text(t["scopes"]), t["events"].map { Output.text($0) } ?? "*",
@@ -90,7 +92,7 @@ struct Tokens: AsyncParsableCommand {
         @Argument(help: "The token's id (tok_…; see `lightning tokens list`).") var id: String
 
         func run() async throws {
-            _ = try await options.client.send("DELETE", "/v1/tokens/\(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)")
+            _ = try await options.client.call { [id] in try await $0.revokeToken(path: .init(id: id)) }
             print("revoked \(id)")
         }
     }

@@ -5,7 +5,8 @@ import Glibc
 
 /// One HTTP/1.1 exchange over the daemon's unix socket (URLSession on Linux has no unix
 /// sockets): connect, send the request with `Connection: close`, read to the end. Blocking, for
-/// the CLI's one call per run.
+/// the CLI's one call per run; `DaemonTransport` runs it on a thread of its own, never on the
+/// concurrency pool.
 enum UnixSocketHTTP {
     /// The default socket: `$LIGHTNING_DATA_DIR/lightning.sock`, else `.lightning/lightning.sock`.
     static func defaultPath(environment env: [String: String]) -> String {
@@ -19,9 +20,17 @@ enum UnixSocketHTTP {
         return true
     }
 
-    /// Sends a request; returns the status and the body (de-chunked).
+    /// What came back: the status, the header fields in order, the body (de-chunked).
+    struct Response: Sendable {
+        var status: Int
+        var headers: [(name: String, value: String)]
+        var body: Data
+    }
+
+    /// Sends a request; returns the status, headers and body (de-chunked). Blocking: call it off
+    /// the concurrency pool (`DaemonTransport` runs it on a thread of its own).
     /// - Throws: `ClientFailure` naming the socket and the failed step.
-    static func send(path: String, method: String, target: String, headers: [String: String], body: Data?) throws -> (status: Int, body: Data) {
+    static func send(path: String, method: String, target: String, headers: [String: String], body: Data?) throws -> Response {
         let fd = try connect(path)
         defer { close(fd) }
         var head = "\(method) \(target) HTTP/1.1\r\nHost: lightning\r\nConnection: close\r\nContent-Length: \(body?.count ?? 0)\r\n"
@@ -47,7 +56,7 @@ enum UnixSocketHTTP {
         return try parse(response, socket: path)
     }
 
-    static func parse(_ response: Data, socket: String) throws -> (status: Int, body: Data) {
+    static func parse(_ response: Data, socket: String) throws -> Response {
         guard let end = response.range(of: Data("\r\n\r\n".utf8)) else {
             throw ClientFailure(description: "unix socket \(socket): expected an HTTP response, got \(response.count) bytes without a complete head")
         }
@@ -57,8 +66,12 @@ enum UnixSocketHTTP {
             throw ClientFailure(description: "unix socket \(socket): expected an HTTP status line, got \"\(lines.first ?? "")\"")
         }
         let body = Data(response[end.upperBound...])
-        let chunked = lines.dropFirst().contains { $0.lowercased().hasPrefix("transfer-encoding:") && $0.lowercased().contains("chunked") }
-        return (status, chunked ? dechunk(body) : body)
+        let headers = lines.dropFirst().compactMap { line -> (name: String, value: String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        let chunked = headers.contains { $0.name.lowercased() == "transfer-encoding" && $0.value.lowercased().contains("chunked") }
+        return Response(status: status, headers: headers, body: chunked ? dechunk(body) : body)
     }
 
     /// The payload of a chunked body (chunk extensions and trailers ignored).
