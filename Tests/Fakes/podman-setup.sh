@@ -94,7 +94,12 @@ sys.exit(0 if data.startswith(b"HTTP/1.1 200") and data.endswith(b"OK") else 1)
 PY
 }
 
-if [ -S "$sock" ] && ping; then
+# A running service whose working directory was deleted (started from a checkout that has since
+# been removed) cannot start containers: conmon fails with "Failed to get working directory".
+stale_cwd() {
+    [ -f "$dir/service.pid" ] && case "$(readlink "/proc/$(cat "$dir/service.pid")/cwd" 2>/dev/null)" in *"(deleted)") true ;; *) false ;; esac
+}
+if [ -S "$sock" ] && ping && ! stale_cwd; then
     log "service already answering on $sock"
     echo "$sock"
     exit 0
@@ -105,6 +110,7 @@ if [ -f "$dir/service.pid" ] && kill -0 "$(cat "$dir/service.pid")" 2>/dev/null;
 fi
 rm -f "$sock"
 log "starting podman system service on $sock (log: $dir/service.log)"
+cd /  # never a folder that may be deleted while the service runs (see stale_cwd)
 setsid podman --root "$dir/storage" --runroot "$dir/run" --log-level=info \
     system service --time=0 "unix://$sock" </dev/null >>"$dir/service.log" 2>&1 &
 echo $! > "$dir/service.pid"

@@ -9,7 +9,7 @@ import Testing
 /// documented answer, while a separate client's `GET /health` probes all answer 200 within a
 /// generous bound. Behaviour only: the latencies are measured by `lightning-bench --only hostile`
 /// (docs/reliability.md), never asserted here.
-@Suite(.serialized, .timeLimit(.minutes(6)))
+@Suite(.serialized, .timeLimit(.minutes(6)), .enabled(if: MachineAlone.enabled, Comment(rawValue: MachineAlone.reason)))
 struct DaemonHostileInputTests {
     static let minimal: @Sendable (String) -> Bool = { ["sqlite-storage.json", "local-eventbus.json"].contains($0) }
     /// A head must arrive within 2 s (default 10 s): slowloris connections get their 408 within an attack.

@@ -15,7 +15,7 @@ import Testing
 /// `not ready after 10000 ms` before its first `ready`). Asserts outcomes, not speed: the well-behaved agents stay `ready` with no restart (their
 /// heartbeat timeout is a generous 10 s), every event sent to them is answered by each, and
 /// `/health` answers 200 throughout (each probe within 10 s).
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.serialized, .timeLimit(.minutes(5)), .enabled(if: MachineAlone.enabled, Comment(rawValue: MachineAlone.reason)))
 struct DaemonSupervisorStressTests {
     static let minimal: @Sendable (String) -> Bool = { ["sqlite-storage.json", "local-eventbus.json"].contains($0) }
 
