@@ -21,7 +21,9 @@ struct ClusterRunTests {
             ["name": "one", "on": ["go"], "action": "test.effect", "args": ["step": "one", "ms": 1500], "emits": ["a"]],
             ["name": "two", "on": ["a"], "action": "test.flaky", "args": ["step": "two", "ms": 300], "emits": ["b"],
              "retry": ["max_attempts": 3, "backoff_ms": 1500]],
-            ["name": "three", "on": ["b"], "action": "test.effect", "args": ["step": "three", "ms": 1500], "emits": ["done"]],
+            // Long, so that runs are still in it when the kill comes however slow a loaded machine
+            // makes the test's own polling (CI run 8: every run had ended with 1.5 s).
+            ["name": "three", "on": ["b"], "action": "test.effect", "args": ["step": "three", "ms": 8000], "emits": ["done"]],
         ],
     ]
 
@@ -63,13 +65,14 @@ struct ClusterRunTests {
             let runs = try await Self.runs(daemons[1])
             return early.allSatisfy { done(runs, $0, "two") }
         }
-        for id in runIds {
-            let owner = try await Self.runs(daemons[2])[id]?["owner"]
-            #expect(owner?["node"]?.stringValue == ids[0] && owner?["token"] == 1, "run \(id) is owned by node 0 with token 1: \(String(describing: owner))")
-        }
         let before = try await Self.runs(daemons[1])
         let effectsBefore = try await Self.effects(daemons[1])
         try await daemons[0].kill9()
+        // As stored just before the kill (read at once, so the kill still finds runs midway).
+        for id in runIds {
+            let owner = before[id]?["owner"]
+            #expect(owner?["node"]?.stringValue == ids[0] && owner?["token"] == 1, "run \(id) is owned by node 0 with token 1: \(String(describing: owner))")
+        }
         let clock = ContinuousClock()
         let killedAt = clock.now
         /// Per run, the steps recorded succeeded in the run before the kill.
