@@ -79,9 +79,12 @@ struct ClusterRunTests {
         let doneBefore: [String: Set<String>] = Dictionary(uniqueKeysWithValues: runIds.map { id in
             (id, Set((before[id]?["firings"]?.arrayValue ?? []).filter { $0["state"] == "succeeded" }.compactMap { $0["step"]?.stringValue }))
         })
-        let runningAtKill = runIds.filter { before[$0]?["status"] == "running" }
-        let waitingAtKill = runIds.filter { id in (before[id]?["firings"]?.arrayValue ?? []).contains { $0["state"] == "waiting_retry" } }
-        let inFlightAtKill = runIds.filter { id in (before[id]?["firings"]?.arrayValue ?? []).contains { $0["state"] == "running" } }
+        // The runs as node 0 left them: nobody steps them until it is seen gone (seconds later),
+        // while `before` may be a moment older (a run can end between that read and the kill).
+        let atKill = try await Self.runs(daemons[1])
+        let runningAtKill = runIds.filter { atKill[$0]?["status"] == "running" }
+        let waitingAtKill = runIds.filter { id in (atKill[id]?["firings"]?.arrayValue ?? []).contains { $0["state"] == "waiting_retry" } }
+        let inFlightAtKill = runIds.filter { id in (atKill[id]?["firings"]?.arrayValue ?? []).contains { $0["state"] == "running" } }
         #expect(!runningAtKill.isEmpty, "the kill came midway: some runs were still running")
 
         let rest = [daemons[1], daemons[2]]
