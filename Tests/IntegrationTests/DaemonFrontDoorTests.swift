@@ -19,25 +19,15 @@ struct DaemonFrontDoorTests {
         return p
     }
 
-    /// Opens `count` connections that send nothing.
-    /// `count` clients that connect and send nothing. A connect the kernel refuses while the
-    /// daemon is busy evicting (its accept queue full on a loaded machine) is tried again, up to
-    /// 5 times: what is under test is the daemon's serving, not every SYN's fate.
+    /// `count` clients that connect and send nothing (from a thread of their own).
     static func idleConnections(_ count: Int, port: Int) async throws -> [RawConnection] {
-        var out: [RawConnection] = []
-        for _ in 0..<count {
-            var tries = 0
-            while true {
-                do {
-                    out.append(try RawConnection(port: port))
-                    break
-                } catch where tries < 4 {
-                    tries += 1
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-            }
-        }
-        return out
+        try await RawConnection.open(count, port: port)
+    }
+
+    /// `GET /health` from a new client, on a connection of its own that is closed after the
+    /// answer: a pooled keep-alive connection may be one the cap closes as the longest idle.
+    static func health(port: Int) async throws -> Int? {
+        try await RawConnection.exchange(port: port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status
     }
 
     /// Raises this test process's own soft descriptor limit (it holds the clients' ends).
@@ -54,10 +44,11 @@ struct DaemonFrontDoorTests {
         let idle = try await Self.idleConnections(100, port: port)
         // Each probe is admitted by closing the connection idle longest.
         for _ in 0..<5 {
-            let r = try await d.request("GET", "/health", token: .some(nil))
-            #expect(r.status == 200)
+            #expect(try await Self.health(port: port) == 200)
         }
-        #expect(try await d.get("/v1/plugins").status == 200)
+        let plugins = try await RawConnection.exchange(port: port, "GET /v1/plugins HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            + "Authorization: Bearer \(d.adminToken ?? "")\r\n\r\n")
+        #expect(plugins.status == 200, "\(plugins.text.prefix(300))")
         // The oldest idle connections were closed to make room; at most the cap stay open.
         try await d.eventually("at most 32 of the idle connections open") { idle.filter { !$0.isClosedByPeer }.count <= 32 }
         #expect(idle.prefix(60).allSatisfy { $0.isClosedByPeer }, "the oldest were not the ones closed")
@@ -73,8 +64,10 @@ struct DaemonFrontDoorTests {
         #expect(d.process.stderr.contains("connection cap default 4096 lowered to 768"), "\(d.process.stderr.suffix(2000))")
         let port = try Self.port(of: d)
         let idle = try await Self.idleConnections(1100, port: port)
-        #expect(try await d.request("GET", "/health", token: .some(nil)).status == 200)
-        let published = try await d.post("/v1/events", ["type": "frontdoor.ping", "source": "test", "data": [:]])
+        #expect(try await Self.health(port: port) == 200)
+        let body = #"{"type":"frontdoor.ping","source":"test","data":{}}"#
+        let published = try await RawConnection.exchange(port: port, "POST /v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            + "Authorization: Bearer \(d.adminToken ?? "")\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         #expect(published.status == 202, "\(published.text)")
         try await d.eventually("at most 768 of the idle connections open") { idle.filter { !$0.isClosedByPeer }.count <= 768 }
         #expect(!d.process.stderr.contains("Too many open files"), "\(d.process.stderr.suffix(2000))")
@@ -83,23 +76,23 @@ struct DaemonFrontDoorTests {
 
     @Test func idleConnectionIsClosedAfterTheIdleTimeout() async throws {
         let d = try await TestDaemon.start(config: ["http": ["idle_timeout_ms": 300]], manifests: Self.minimal)
-        let c = try RawConnection(port: try Self.port(of: d))
+        let c = try await RawConnection.open(port: try Self.port(of: d))
         c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-        let (text, closed) = c.readUntilClose()
+        let (text, closed) = await c.readUntilClose()
         #expect(RawConnection.status(of: text) == 200, "\(text)")
         #expect(closed, "the idle connection was not closed")
         // A connection that never sends a byte is closed too.
-        let silent = try RawConnection(port: try Self.port(of: d))
-        let (none, silentClosed) = silent.readUntilClose()
+        let silent = try await RawConnection.open(port: try Self.port(of: d))
+        let (none, silentClosed) = await silent.readUntilClose()
         #expect(none == "" && silentClosed)
         try await d.stop()
     }
 
     @Test func slowHeadIsAnswered408AndClosed() async throws {
         let d = try await TestDaemon.start(config: ["http": ["header_timeout_ms": 300]], manifests: Self.minimal)
-        let c = try RawConnection(port: try Self.port(of: d))
+        let c = try await RawConnection.open(port: try Self.port(of: d))
         c.send("GET /health HTTP/1.1\r\nHost: x\r\n")
-        let (text, closed) = c.readUntilClose()
+        let (text, closed) = await c.readUntilClose()
         #expect(RawConnection.status(of: text) == 408, "\(text)")
         let body = try JSONDecoder().decode(JSONValue.self, from: Data(RawConnection.body(of: text).utf8))
         #expect(body["error"]?["code"]?.stringValue == "request_timeout")
@@ -109,19 +102,19 @@ struct DaemonFrontDoorTests {
 
     @Test func slowBodyIsClosed() async throws {
         let d = try await TestDaemon.start(config: ["http": ["body_timeout_ms": 300]], manifests: Self.minimal)
-        let c = try RawConnection(port: try Self.port(of: d))
+        let c = try await RawConnection.open(port: try Self.port(of: d))
         c.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(d.adminToken ?? "")\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ty")
-        let (_, closed) = c.readUntilClose()
+        let (_, closed) = await c.readUntilClose()
         #expect(closed, "a connection that stopped sending its body stays open")
         #expect(try await d.request("GET", "/health", token: .some(nil)).status == 200)
         try await d.stop()
     }
 
     /// Sends `request` and returns (status, error code, closed).
-    static func refusal(_ request: [UInt8], port: Int) throws -> (Int?, String?, Bool) {
-        let c = try RawConnection(port: port)
+    static func refusal(_ request: [UInt8], port: Int) async throws -> (Int?, String?, Bool) {
+        let c = try await RawConnection.open(port: port)
         c.send(request)
-        let (text, closed) = c.readUntilClose()
+        let (text, closed) = await c.readUntilClose()
         let json = try? JSONDecoder().decode(JSONValue.self, from: Data(RawConnection.body(of: text).utf8))
         #expect(text.lowercased().contains("connection: close"), "\(text.prefix(300))")
         return (RawConnection.status(of: text), json?["error"]?["code"]?.stringValue, closed)
@@ -132,26 +125,26 @@ struct DaemonFrontDoorTests {
         let port = try Self.port(of: d)
         let auth = "Authorization: Bearer \(d.adminToken ?? "")\r\n"
         // A body announced larger than the limit: refused before it is read.
-        let announced = try Self.refusal(Array("POST /v1/events HTTP/1.1\r\nHost: x\r\n\(auth)Content-Type: application/json\r\nContent-Length: 5000000\r\n\r\n".utf8), port: port)
+        let announced = try await Self.refusal(Array("POST /v1/events HTTP/1.1\r\nHost: x\r\n\(auth)Content-Type: application/json\r\nContent-Length: 5000000\r\n\r\n".utf8), port: port)
         #expect(announced == (413, "payload_too_large", true))
         // A chunked body that passes the limit while it arrives: the route's read fails.
         let chunk = String(repeating: " ", count: 3000)
         let chunked = "POST /v1/events HTTP/1.1\r\nHost: x\r\n\(auth)Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "bb8\r\n\(chunk)\r\nbb8\r\n\(chunk)\r\n"
-        let streamed = try Self.refusal(Array(chunked.utf8), port: port)
+        let streamed = try await Self.refusal(Array(chunked.utf8), port: port)
         #expect(streamed == (413, "payload_too_large", true))
         // A long request target, below and above the head limit.
         for length in [2000, 20000] {
             let target = "/health?pad=" + String(repeating: "a", count: length)
-            let uri = try Self.refusal(Array("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n".utf8), port: port)
+            let uri = try await Self.refusal(Array("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n".utf8), port: port)
             #expect(uri == (414, "uri_too_long", true), "target of \(length)")
         }
         // Headers beyond the head limit.
         let big = (0..<20).map { "X-Pad-\($0): \(String(repeating: "b", count: 500))\r\n" }.joined()
-        let headers = try Self.refusal(Array("GET /health HTTP/1.1\r\nHost: x\r\n\(big)\r\n".utf8), port: port)
+        let headers = try await Self.refusal(Array("GET /health HTTP/1.1\r\nHost: x\r\n\(big)\r\n".utf8), port: port)
         #expect(headers == (431, "headers_too_large", true))
         // Malformed HTTP.
-        let malformed = try Self.refusal(Array("GET /health HTTP/1.1\r\nHost x\r\n\r\n".utf8), port: port)
+        let malformed = try await Self.refusal(Array("GET /health HTTP/1.1\r\nHost x\r\n\r\n".utf8), port: port)
         #expect(malformed == (400, "invalid_argument", true))
         // The daemon is unharmed; a request within the limits passes.
         #expect(try await d.request("GET", "/health", token: .some(nil)).status == 200)

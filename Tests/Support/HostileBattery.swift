@@ -391,12 +391,7 @@ public enum HostileBattery {
 
     /// Runs `body` on a new thread of its own (blocking I/O) and returns its result.
     static func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
-            let t = Thread { c.resume(returning: body()) }
-            t.name = name
-            t.stackSize = 1 << 20
-            t.start()
-        }
+        await BlockingIO.onThread(name, body)
     }
 }
 

@@ -17,6 +17,7 @@ extension EventRouter {
                 try? await Task.sleep(for: .milliseconds(200))
                 continue
             }
+            let asked = ContinuousClock.now
             do {
                 batch = try await conn.call(
                     Method.receive,
@@ -34,7 +35,12 @@ extension EventRouter {
                 try? await Task.sleep(for: .milliseconds(min(2000, 50 * failures)))
                 continue
             }
-            if batch.isEmpty { continue }
+            if batch.isEmpty {
+                // A bus that answers an empty long poll at once (one that ignores `wait_ms`)
+                // must not turn this loop into a spin that holds a thread of the pool.
+                if ContinuousClock.now - asked < .milliseconds(5) { try? await Task.sleep(for: .milliseconds(20)) }
+                continue
+            }
             await withDiscardingTaskGroup { group in
                 for d in batch { group.addTask { await self.deliver(d, to: driver, subscription: sub, bus: conn) } }
             }

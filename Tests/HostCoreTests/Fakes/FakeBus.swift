@@ -62,6 +62,11 @@ actor FakeBus: ProviderConnection {
             return try Wire.encode(PublishResult(results: r.events.map { PublishOutcome(id: $0.id, status: .accepted) }))
         case Method.receive:
             let r = try Wire.decode(ReceiveRequest.self, from: params)
+            // A long poll, as real buses do: up to `wait_ms` (at most 1 s) for a first delivery.
+            let until = ContinuousClock.now + .milliseconds(min(1000, r.waitMs))
+            while (ready[r.subscription] ?? []).isEmpty, ContinuousClock.now < until, !closed {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             let batch = Array((ready[r.subscription] ?? []).prefix(r.max))
             ready[r.subscription]?.removeFirst(batch.count)
             for d in batch { leased[d.deliveryId] = (r.subscription, d) }

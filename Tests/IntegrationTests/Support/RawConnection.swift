@@ -5,7 +5,9 @@ import Glibc
 #endif
 
 /// One TCP connection driven byte by byte: what URLSession cannot do (send half a head, hold a
-/// connection idle, send a body larger than announced, see the server hang up).
+/// connection idle, send a body larger than announced, see the server hang up). Its blocking
+/// calls (connect, the read until close) run on a thread of their own through the `async`
+/// entry points (`BlockingIO`), never on the concurrency pool.
 final class RawConnection: @unchecked Sendable {
     // Used by one test task at a time.
     let fd: Int32
@@ -56,9 +58,54 @@ final class RawConnection: @unchecked Sendable {
     @discardableResult
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
-    /// What arrived until the peer closed, or until `timeout` passed without the close.
+    /// Connects to 127.0.0.1:`port` from a thread of its own.
+    static func open(port: Int) async throws -> RawConnection {
+        try await BlockingIO.onThread("raw.connect") { try RawConnection(port: port) }
+    }
+
+    /// `count` connections to 127.0.0.1:`port`, opened one after another on a thread of their
+    /// own. A connect the kernel refuses (the accept queue full on a loaded machine) is tried
+    /// again, up to 5 times.
+    static func open(_ count: Int, port: Int) async throws -> [RawConnection] {
+        try await BlockingIO.onThread("raw.connect-many") {
+            var out: [RawConnection] = []
+            for _ in 0..<count {
+                var tries = 0
+                while true {
+                    do {
+                        out.append(try RawConnection(port: port))
+                        break
+                    } catch where tries < 4 {
+                        tries += 1
+                        usleep(100_000)
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// One request on a new connection that asks to be closed after the answer: what a new
+    /// client gets, with no pooled keep-alive connection in between (URLSession reuses one,
+    /// and an idle connection may be closed by the daemon's cap at any moment).
+    static func exchange(port: Int, _ request: String, timeout: Duration = .seconds(30)) async throws -> (status: Int?, text: String) {
+        try await BlockingIO.onThread("raw.exchange") {
+            let c = try RawConnection(port: port)
+            c.send(request)
+            let text = c.readUntilCloseBlocking(timeout: timeout).text
+            return (RawConnection.status(of: text), text)
+        }
+    }
+
+    /// What arrived until the peer closed, or until `timeout` passed without the close, read
+    /// on a thread of its own.
     /// - Returns: the bytes as text, and whether the peer closed (EOF or reset).
-    func readUntilClose(timeout: Duration = .seconds(30)) -> (text: String, closed: Bool) {
+    func readUntilClose(timeout: Duration = .seconds(30)) async -> (text: String, closed: Bool) {
+        await BlockingIO.onThread("raw.read") { self.readUntilCloseBlocking(timeout: timeout) }
+    }
+
+    /// `readUntilClose`, blocking the calling thread (for threads of the tests' own).
+    func readUntilCloseBlocking(timeout: Duration = .seconds(30)) -> (text: String, closed: Bool) {
         var out: [UInt8] = []
         let deadline = ContinuousClock.now + timeout
         var buf = [UInt8](repeating: 0, count: 65536)
