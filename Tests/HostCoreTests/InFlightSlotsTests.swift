@@ -40,4 +40,21 @@ import Testing
         #expect(found.first?.plugin.utf8.count == 128)
         #expect(found.first?.subject.utf8.count == 256)
     }
+
+    /// `inflight.fault`: a signal number a handler left there reads as a fault once, then is cleared;
+    /// a missing or zero word reads as a death without a fault (kill -9, the OOM killer).
+    @Test func theFaultWordIsReadOnceAndAZeroIsAKill() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lt-fault-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("inflight.fault")
+        #expect(try FaultRecorder.open(at: url).lastDeath == .unexplained)
+        // What the handler writes: the signal number in the first word of the shared page.
+        let h = try FileHandle(forWritingTo: url)
+        var sig: Int32 = 11
+        h.write(Data(bytes: &sig, count: 4))
+        try h.close()
+        #expect(try FaultRecorder.open(at: url).lastDeath == .fault(signal: 11))
+        #expect(try FaultRecorder.open(at: url).lastDeath == .unexplained)
+    }
 }

@@ -28,6 +28,29 @@ struct DaemonCrashContainmentTests {
         return pid
     }
 
+    /// kill -9 (or the OOM killer) while an event is inside an in-process driver is not a crash
+    /// of that driver: no fault signal was recorded, so the event is handed over again after the
+    /// restart and answered, and the driver stays in-process.
+    @Test func aKill9WithAnEventInsideAnInProcessDriverBlamesNobody() async throws {
+        let d = try await TestDaemon.start(manifests: { $0 != "c-example-driver.json" })
+        let id = try await d.publish(["type": "echo.slow", "data": ["ms": 4000]])
+        try await d.eventually("the event inside echo-driver", timeout: .seconds(60)) {
+            try await d.get("/v1/router/stats").json["drivers"]?["echo-driver"]?["in_flight"]?.intValue ?? 0 > 0
+        }
+        try await d.kill9()
+        try await d.restart()
+        #expect(d.process.stderr.contains("the daemon died without a fault signal (kill -9, the OOM killer, a power loss) while event \(id) was inside in-process driver echo-driver: handed over again (1 of 3"),
+                "\(d.process.stderr.suffix(3000))")
+        try await d.eventually("the reply after the restart", timeout: .seconds(60)) {
+            try await d.history("type=echo.reply").contains { $0["correlation_id"]?.stringValue == id }
+        }
+        let echo = try #require(try await d.get("/v1/plugins").json["plugins"]?.arrayValue?.first { $0["id"] == "echo-driver" })
+        #expect(echo["isolation"] == "in-process")
+        #expect(echo["quarantined"] == nil || echo["quarantined"] == .null)
+        #expect(try await d.get("/v1/events/deadletters?subscription=driver:echo-driver").json["dead_letters"]?.arrayValue?.isEmpty == true)
+        try await d.stop()
+    }
+
     @Test func aPoisonEventIsDeadLetteredAfterItCrashedTheDaemonAndTheDriverIsQuarantined() async throws {
         let lib = try await CrashDriver.build()
         let d = try await TestDaemon.start(manifests: CrashDriver.repoManifests, extraManifests: ["crash-driver.json": CrashDriver.manifest(library: lib)])
@@ -58,6 +81,9 @@ struct DaemonCrashContainmentTests {
         #expect(after["isolation"] == "process")
         #expect(after["state"] == "loaded")
         #expect(after["quarantined"]?.stringValue == "crashed the daemon while handling event \(poison)")
+        // The fault recorder saw the signal (docs/reliability.md#fault-or-kill).
+        #expect(d.process.stderr.contains("the daemon died of SIGSEGV while event \(poison) was inside in-process driver crash-driver"),
+                "\(d.process.stderr.suffix(3000))")
         let childPid = try #require(after["pid"]?.intValue)
         #expect(childPid != Int(d.process.pid))
         #expect(try await Self.pongPid(d) == childPid)

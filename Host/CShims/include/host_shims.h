@@ -71,6 +71,15 @@ int lt_pipe_cloexec(int fds[2]);
 /* kill(-pgid, sig). */
 int lt_kill_group(pid_t pgid, int sig);
 
+/* Fault recording for crash containment (docs/reliability.md#crash-containment): installs, once
+   per process, handlers for SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP and SIGSYS that store
+   the signal number into *word (a page of a MAP_SHARED file, so it outlives the process) when
+   the signal was raised by this process (a fault, or abort/raise), then hand the signal to the
+   handler that was installed before (a fault re-executes under it; a raised signal is raised
+   again). A signal another process sent is handed on without being recorded. Later calls only
+   move the word. Returns 0, or -errno when a sigaction failed. */
+int lt_fault_recorder_install(volatile int *word);
+
 /* waitpid(WNOHANG): returns pid when reaped (filling the outputs), 0 if still running, -1 on error. */
 int lt_wait_status(pid_t pid, int *exited, int *code, int *signal_out, int *core);
 #endif

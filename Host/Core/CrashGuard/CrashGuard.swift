@@ -18,6 +18,7 @@ public final class CrashGuard: Sendable {
     private let slots = Locked<InFlightSlots?>(nil)
     private let ledger = Locked(CrashLedger())
     private let ledgerURL = Locked<URL?>(nil)
+    private let faults = Locked<FaultRecorder?>(nil)
     private let logger: Logger
 
     public init(policy: CrashLedger.Policy = .init(), logger: Logger = Logger(label: "lt.crashguard")) {
@@ -25,13 +26,16 @@ public final class CrashGuard: Sendable {
         self.logger = logger
     }
 
-    /// Maps `<dataDir>/inflight.slots`, reads `<dataDir>/crash-ledger.json`, counts the markers
-    /// of the last run into the ledger and writes it back when anything changed.
-    /// - Returns: what the markers changed (`CrashLedger.Finding`), in marker order.
-    /// - Throws: `HostError` naming the file when the slot file cannot be mapped or the ledger
+    /// Maps `<dataDir>/inflight.slots` and `<dataDir>/inflight.fault`, reads
+    /// `<dataDir>/crash-ledger.json`, counts the markers of the last run into the ledger (as
+    /// crashes after a fault signal, as interruptions after a death without one) and writes it
+    /// back when anything changed. With `recordFaults`, this process's fault signals are recorded
+    /// from now on (the daemon; not a test that opens several guards).
+    /// - Returns: how the last run died and what its markers changed (`CrashLedger.Finding`), in marker order.
+    /// - Throws: `HostError` naming the file when a file cannot be mapped or the ledger
     ///   cannot be written; a ledger that does not parse is logged and started afresh.
     @discardableResult
-    public func open(dataDir: URL) throws -> [CrashLedger.Finding] {
+    public func open(dataDir: URL, recordFaults: Bool = false) throws -> (death: CrashLedger.Death, findings: [CrashLedger.Finding]) {
         let url = dataDir.appendingPathComponent("crash-ledger.json")
         var current = CrashLedger()
         if let data = try? Data(contentsOf: url) {
@@ -40,12 +44,15 @@ public final class CrashGuard: Sendable {
             }
         }
         let (s, markers) = try InFlightSlots.open(at: dataDir.appendingPathComponent("inflight.slots"))
-        let findings = current.record(markers, policy: policy)
+        let (recorder, death) = try FaultRecorder.open(at: dataDir.appendingPathComponent("inflight.fault"))
+        if recordFaults { try recorder.arm() }
+        faults.withLock { $0 = recorder }
+        let findings = current.record(markers, death: death, policy: policy)
         ledgerURL.withLock { $0 = url }
         ledger.withLock { $0 = current }
         slots.withLock { $0 = s }
         if !findings.isEmpty { try save(current) }
-        return findings
+        return (death, findings)
     }
 
     // MARK: deliveries
@@ -63,6 +70,13 @@ public final class CrashGuard: Sendable {
     /// Why `event` must not be handed to `plugin` again (`crashed the daemon in <plugin>`), or nil.
     public func deadLetterReason(plugin: String, event: String) -> String? {
         ledger.withLock { $0.events.isEmpty ? nil : $0.deadLetterReason(plugin: plugin, event: event, policy: policy) }
+    }
+
+    /// Forgets an event the driver handled, when the ledger remembers it (an interruption, or
+    /// crashes below the threshold): the count is of deaths in a row.
+    public func handled(plugin: String, event: String) {
+        guard ledger.withLock({ !$0.events.isEmpty && $0.events[plugin]?[event] != nil }) else { return }
+        forget(plugin: plugin, event: event)
     }
 
     /// Forgets a dead-lettered event and writes the ledger (a failed write is logged: at worst the
@@ -86,7 +100,17 @@ public final class CrashGuard: Sendable {
     public func loading<T>(plugin: String, sha256: String, _ body: () throws -> T) rethrows -> T {
         let slot = slots.withLock { $0 }?.enter(CrashMarker(kind: .loading, plugin: plugin, sha256: sha256, subject: ""))
         defer { leave(slot) }
-        return try body()
+        let result = try body()
+        // A load that completed ends a row of deaths without a fault during its loading.
+        if let next = ledger.withLock({ l -> CrashLedger? in
+            guard (l.plugins[plugin]?.loadKills ?? 0) > 0 else { return nil }
+            l.plugins[plugin]?.loadKills = 0
+            l.plugins[plugin]?.loadKillSha256 = nil
+            return l
+        }) {
+            do { try save(next) } catch { logger.error("cannot write the crash ledger: \(error)") }
+        }
+        return result
     }
 
     /// The ledger as it is now (for tests and `/v1/plugins`).

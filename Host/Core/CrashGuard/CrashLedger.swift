@@ -8,15 +8,36 @@
 /// ```
 ///
 /// Rationale: the daemon cannot tell which of several deliveries in flight at the moment of the
-/// crash faulted, so each is counted (its reason says how many were in flight).
+/// crash faulted, so each is counted (its reason says how many were in flight). A death with no
+/// fault signal recorded (`Death.unexplained`: kill -9, the OOM killer, a power loss, `_exit` in
+/// plugin code) blames nobody at first: the work inside is handed over again, and only the same
+/// event inside the same driver (or the same library loading) at `Policy.unexplainedAsCrash`
+/// such deaths in a row counts as a crash.
 public struct CrashLedger: Codable, Sendable, Equatable {
     public struct Policy: Sendable, Equatable {
         /// Crashes of the daemon while an event was inside a driver before it is dead-lettered.
         public var deadLetterAfter: Int
         /// Move a driver that crashed the daemon to the `process` tier.
         public var quarantine: Bool
-        public init(deadLetterAfter: Int = 1, quarantine: Bool = true) {
-            self.deadLetterAfter = deadLetterAfter; self.quarantine = quarantine
+        /// Deaths without a fault signal with the same work inside before they count as a crash.
+        public var unexplainedAsCrash: Int
+        public init(deadLetterAfter: Int = 1, quarantine: Bool = true, unexplainedAsCrash: Int = 3) {
+            self.deadLetterAfter = deadLetterAfter; self.quarantine = quarantine; self.unexplainedAsCrash = unexplainedAsCrash
+        }
+    }
+
+    /// How the last run ended, as `FaultRecorder` saw it.
+    public enum Death: Sendable, Equatable {
+        /// A fault signal raised inside the daemon (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS).
+        case fault(signal: Int32)
+        /// No fault signal was recorded: kill -9, the OOM killer, a power loss, or `_exit` in plugin code.
+        case unexplained
+
+        /// `SIGSEGV` for 11, …; the number for a signal without a name here.
+        public var signalName: String? {
+            guard case .fault(let n) = self else { return nil }
+            let names: [Int32: String] = [4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 31: "SIGSYS"]
+            return names[n] ?? "signal \(n)"
         }
     }
 
@@ -29,17 +50,47 @@ public struct CrashLedger: Codable, Sendable, Equatable {
         /// The daemon crashed while loading the library with this sha256; skipped while pinned.
         public var loadCrashSha256: String?
         public var loadCrashes = 0
+        /// Deaths without a fault signal while loading its library (the sha256 of `loadKillSha256`), in a row.
+        public var loadKills = 0
+        public var loadKillSha256: String?
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case crashes, quarantinedSha256, quarantineReason, loadCrashSha256, loadCrashes, loadKills, loadKillSha256 }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            crashes = try c.decodeIfPresent(Int.self, forKey: .crashes) ?? 0
+            quarantinedSha256 = try c.decodeIfPresent(String.self, forKey: .quarantinedSha256)
+            quarantineReason = try c.decodeIfPresent(String.self, forKey: .quarantineReason)
+            loadCrashSha256 = try c.decodeIfPresent(String.self, forKey: .loadCrashSha256)
+            loadCrashes = try c.decodeIfPresent(Int.self, forKey: .loadCrashes) ?? 0
+            loadKills = try c.decodeIfPresent(Int.self, forKey: .loadKills) ?? 0
+            loadKillSha256 = try c.decodeIfPresent(String.self, forKey: .loadKillSha256)
+        }
     }
 
     public struct EventRecord: Codable, Sendable, Equatable {
         public var crashes = 0
         /// Deliveries of the same plugin in flight at the last crash (1 = this one alone).
         public var inFlight = 1
+        /// Deaths without a fault signal with this event inside, in a row.
+        public var kills = 0
+        public init() {}
+
+        enum CodingKeys: String, CodingKey { case crashes, inFlight, kills }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            crashes = try c.decodeIfPresent(Int.self, forKey: .crashes) ?? 0
+            inFlight = try c.decodeIfPresent(Int.self, forKey: .inFlight) ?? 1
+            kills = try c.decodeIfPresent(Int.self, forKey: .kills) ?? 0
+        }
     }
 
     public enum Finding: Sendable, Equatable {
         case deliveryCrashed(plugin: String, event: String, crashes: Int)
+        /// The daemon died without a fault signal with the event inside: handed over again.
+        case deliveryInterrupted(plugin: String, event: String, kills: Int, of: Int)
+        /// The daemon died without a fault signal while loading the library: loaded again.
+        case loadInterrupted(plugin: String, kills: Int, of: Int)
         case quarantined(plugin: String, reason: String)
         case loadCrashed(plugin: String, sha256: String)
     }
@@ -50,33 +101,53 @@ public struct CrashLedger: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Counts the markers of the last run (`InFlightSlots.open`) against events and plugins.
+    /// Counts the markers of the last run (`InFlightSlots.open`) against events and plugins,
+    /// after a run that ended by `death`.
     /// - Returns: what changed, in marker order (plugins by first appearance).
-    public mutating func record(_ markers: [CrashMarker], policy: Policy) -> [Finding] {
+    public mutating func record(_ markers: [CrashMarker], death: Death, policy: Policy) -> [Finding] {
         var out: [Finding] = []
         var perPlugin: [String: Int] = [:]
         for m in markers where m.kind == .delivery { perPlugin[m.plugin, default: 0] += 1 }
         var quarantinedNow: Set<String> = []
+        let threshold = max(1, policy.unexplainedAsCrash)
         for m in markers {
             var p = plugins[m.plugin] ?? PluginRecord()
             switch m.kind {
             case .delivery:
-                p.crashes += 1
                 var e = events[m.plugin]?[m.subject] ?? EventRecord()
-                e.crashes += 1
                 e.inFlight = perPlugin[m.plugin] ?? 1
+                if death == .unexplained {
+                    e.kills += 1
+                    if e.kills < threshold {
+                        events[m.plugin, default: [:]][m.subject] = e
+                        out.append(.deliveryInterrupted(plugin: m.plugin, event: m.subject, kills: e.kills, of: threshold))
+                        continue
+                    }
+                }
+                p.crashes += 1
+                e.crashes += 1
                 events[m.plugin, default: [:]][m.subject] = e
                 out.append(.deliveryCrashed(plugin: m.plugin, event: m.subject, crashes: e.crashes))
                 if policy.quarantine, !quarantinedNow.contains(m.plugin), p.quarantinedSha256 != m.sha256 {
                     quarantinedNow.insert(m.plugin)
                     let n = perPlugin[m.plugin] ?? 1
-                    let reason = n == 1 ? "crashed the daemon while handling event \(m.subject)"
-                        : "crashed the daemon while handling one of \(n) events in flight (\(m.subject), …)"
+                    let how = death == .unexplained ? "the daemon died \(e.kills) times in a row with no fault signal" : "crashed the daemon"
+                    let reason = n == 1 ? "\(how) while handling event \(m.subject)"
+                        : "\(how) while handling one of \(n) events in flight (\(m.subject), …)"
                     p.quarantinedSha256 = m.sha256
                     p.quarantineReason = reason
                     out.append(.quarantined(plugin: m.plugin, reason: reason))
                 }
             case .loading:
+                if death == .unexplained {
+                    p.loadKills = p.loadKillSha256 == m.sha256 ? p.loadKills + 1 : 1
+                    p.loadKillSha256 = m.sha256
+                    if p.loadKills < threshold {
+                        plugins[m.plugin] = p
+                        out.append(.loadInterrupted(plugin: m.plugin, kills: p.loadKills, of: threshold))
+                        continue
+                    }
+                }
                 p.loadCrashes += 1
                 p.loadCrashSha256 = m.sha256
                 out.append(.loadCrashed(plugin: m.plugin, sha256: m.sha256))

@@ -11,16 +11,24 @@ extension Daemon {
     func openCrashGuard() {
         libraryProbe.open(dataDir: config.dataDir)
         do {
-            for f in try crashGuard.open(dataDir: config.dataDir) {
+            let (death, findings) = try crashGuard.open(dataDir: config.dataDir, recordFaults: true)
+            let how = death.signalName.map { "died of \($0)" } ?? "died"
+            for f in findings {
                 switch f {
                 case .deliveryCrashed(let plugin, let event, let crashes):
-                    logger.error("the daemon died while event \(event) was inside in-process driver \(plugin) (crash \(crashes) of this event)",
+                    logger.error("the daemon \(how) while event \(event) was inside in-process driver \(plugin) (crash \(crashes) of this event)",
                                  metadata: ["lt.plugin": "\(plugin)", "lt.event": "\(event)"])
+                case .deliveryInterrupted(let plugin, let event, let kills, let threshold):
+                    logger.warning("the daemon died without a fault signal (kill -9, the OOM killer, a power loss) while event \(event) was inside in-process driver \(plugin): handed over again (\(kills) of \(threshold) such deaths in a row before it counts as a crash)",
+                                   metadata: ["lt.plugin": "\(plugin)", "lt.event": "\(event)"])
+                case .loadInterrupted(let plugin, let kills, let threshold):
+                    logger.warning("the daemon died without a fault signal while loading plugin \(plugin): loaded again (\(kills) of \(threshold) such deaths in a row before it counts as a crash)",
+                                   metadata: ["lt.plugin": "\(plugin)"])
                 case .quarantined(let plugin, let reason):
                     newlyQuarantined.withLock { $0[plugin] = reason }
                     logger.error("plugin \(plugin) quarantined to the process isolation tier: \(reason)", metadata: ["lt.plugin": "\(plugin)"])
                 case .loadCrashed(let plugin, let sha256):
-                    logger.error("the daemon died while loading plugin \(plugin) (library sha256 \(sha256)): it is skipped until its library changes",
+                    logger.error("the daemon \(how) while loading plugin \(plugin) (library sha256 \(sha256)): it is skipped until its library changes",
                                  metadata: ["lt.plugin": "\(plugin)"])
                 }
             }

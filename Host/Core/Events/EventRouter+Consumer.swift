@@ -106,7 +106,9 @@ extension EventRouter {
         guard let guardian = crashGuard, let p = driver as? PluginDriver, p.inProcess else { return try await driver.handle(event) }
         let slot = guardian.enterDelivery(plugin: p.name, sha256: p.sha256, event: event.id)
         defer { guardian.leave(slot) }
-        return try await p.handle(event)
+        let outputs = try await p.handle(event)
+        guardian.handled(plugin: p.name, event: event.id)
+        return outputs
     }
 
     /// Counts a failed delivery, nacks it and publishes its `error` event.
