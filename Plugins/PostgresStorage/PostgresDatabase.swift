@@ -35,6 +35,15 @@ final class PostgresDatabase: Sendable {
         c.options.connectTimeout = config.connectTimeout
         c.options.maximumConnections = config.maxConnections
         c.options.minimumConnections = 0
+        // A client that stops between the statements of a transaction (a paused or hung daemon)
+        // must not hold its row locks forever: the server ends such a session after
+        // min(request timeout, 10 s) idle inside a transaction, and no statement waits for a lock
+        // longer than the request timeout (the client gives up then anyway).
+        let ms = { (d: Duration) in String(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
+        c.options.additionalStartupParameters = [
+            ("idle_in_transaction_session_timeout", ms(min(config.requestTimeout, .seconds(10)))),
+            ("lock_timeout", ms(config.requestTimeout)),
+        ]
         let client = PostgresClient(configuration: c, eventLoopGroup: group, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }

@@ -253,6 +253,10 @@ public final class PlanExecutor: Service, Sendable {
                     if let m { await carryOut(actions, of: m) }
                 } catch let e as WireError where e.code == .notFound {
                     continue  // deleted meanwhile
+                } catch {
+                    // One run that cannot be claimed now (its row locked, a timeout) must not
+                    // hold up the others: the next interval tries it again.
+                    logger.warning("run \(id): cannot claim it now (next interval retries): \(error)")
                 }
             }
         } catch {
