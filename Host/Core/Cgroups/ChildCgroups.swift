@@ -28,21 +28,25 @@ public final class ChildCgroups: Sendable {
         let n = instances.withLock { c -> Int in c += 1; return c }
         let name = "lightning-\(getpid())-\(n)"
         var roots: [CgroupHost.Controller: String] = [:]
-        for (c, base) in host.bases {
+        // One folder per hierarchy: under cgroup v2 every controller shares the one base.
+        let controllersByBase = Dictionary(grouping: host.bases, by: \.value).mapValues { $0.map(\.key) }
+        var made: [String] = []
+        for (base, controllers) in controllersByBase.sorted(by: { $0.key < $1.key }) {
             sweepStale(base)
             let dir = base + "/" + name
             if let e = CgroupFile.makeDirectory(dir) {
-                roots.values.forEach { CgroupFile.removeDirectory($0) }
+                made.forEach { CgroupFile.removeDirectory($0) }
                 return (nil, "cannot create the cgroup \(dir): \(e)")
             }
-            if host.mechanism == .cgroupV2, roots.isEmpty {
+            made.append(dir)
+            if host.mechanism == .cgroupV2 {
                 let enable = host.controllers.map { "+" + $0.rawValue }.joined(separator: " ")
                 if let e = CgroupFile.write(dir + "/cgroup.subtree_control", enable) {
-                    CgroupFile.removeDirectory(dir)
+                    made.forEach { CgroupFile.removeDirectory($0) }
                     return (nil, "cannot enable \(enable) in \(dir): \(e)")
                 }
             }
-            roots[c] = dir
+            for c in controllers { roots[c] = dir }
         }
         return (ChildCgroups(host: host, roots: roots), host.note)
     }
