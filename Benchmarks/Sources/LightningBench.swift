@@ -22,6 +22,7 @@ struct LightningBench: AsyncParsableCommand {
         // storage runs before events: fsync latency suffers for a while after events' heavy writes.
         ABIBenchmark(), RPCBenchmark(), SpawnBenchmark(), RestartBenchmark(), StorageBenchmark(), EventsBenchmark(),
         SwapBenchmark(), SwapPauseBenchmark(), MemoryBenchmark(), ContextBenchmark(), PlannerBenchmark(), FailoverBenchmark(),
+        ClusterBenchmark(),
     ]
 
     @Flag(help: "A short smoke run (seconds), for CI.")
