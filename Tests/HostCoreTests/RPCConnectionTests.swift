@@ -62,6 +62,39 @@ import Testing
         }
     }
 
+    /// A typed request decodes the result straight from the response line (no `JSONValue` in
+    /// between); a result of the wrong shape is an error naming the method, the peer and the field.
+    @Test func typedRequestsDecodeTheResultFromTheLine() async throws {
+        struct Echo: Decodable, Equatable { let method: String; let params: [String: Int] }
+        struct Wrong: Decodable { let method: Int }
+        struct Params: Encodable, Sendable { let x: Int }
+        let p = Pair()
+        let echo = try await p.host.request("peer.echo", Params(x: 7), as: Echo.self, timeout: .seconds(30))
+        #expect(echo == Echo(method: "peer.echo", params: ["x": 7]))
+        do {
+            _ = try await p.host.request("peer.echo", Params(x: 7), as: Wrong.self, timeout: .seconds(30))
+            Issue.record("expected an error")
+        } catch let e as WireError {
+            #expect(e.code == .invalidArgument)
+            #expect(e.message.hasPrefix("result of peer.echo from host: "), "\(e.message)")
+            #expect(e.message.contains("method"), "\(e.message)")
+        }
+        #expect(p.host.pendingCount == 0)
+    }
+
+    /// Responses are told from other lines by their head: a response with keys beyond the
+    /// standard ones settles its request; `"result"` next to `"method"` is no response (a
+    /// request with a stray key, answered as such), and an error response still fails its request.
+    @Test func responsesAreRecognizedByTheirHead() {
+        #expect(ResponseHead.id(of: Data(#"{"jsonrpc":"2.0","id":3,"result":{"a":[1,2]},"extra":true}"#.utf8)) == .int(3))
+        #expect(ResponseHead.id(of: Data(#"{"jsonrpc":"2.0","id":"s","result":null}"#.utf8)) == .string("s"))
+        #expect(ResponseHead.id(of: Data(#"{"jsonrpc":"2.0","id":3,"method":"m","result":1}"#.utf8)) == nil)
+        #expect(ResponseHead.id(of: Data(#"{"jsonrpc":"2.0","id":3,"error":{"code":1,"message":"x"}}"#.utf8)) == nil)
+        #expect(ResponseHead.id(of: Data(#"{"jsonrpc":"1.0","id":3,"result":1}"#.utf8)) == nil)
+        #expect(ResponseHead.id(of: Data(#"{"jsonrpc":"2.0","id":1.5,"result":1}"#.utf8)) == nil)
+        #expect(ResponseHead.id(of: Data("not json".utf8)) == nil)
+    }
+
     @Test func aPeersErrorKeepsItsCodeAndMessage() async throws {
         let p = Pair(peerHandler: { _, _ in throw WireError(.notFound, "no such thing") })
         do { _ = try await p.host.request("peer.x", nil, timeout: .seconds(30)); Issue.record("expected an error") } catch let e as WireError {

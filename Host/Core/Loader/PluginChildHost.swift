@@ -192,7 +192,7 @@ private struct Forwarder: HostServices {
     }
 
     func emit(events: [Event], caller: String) async throws {
-        _ = try await rpc.request(Method.emit, try Wire.decode(JSONValue.self, from: Wire.encode(PublishRequest(events: events))), timeout: .seconds(300))
+        _ = try await rpc.request(Method.emit, params: PublishRequest(events: events), timeout: .seconds(300))
     }
 }
 

@@ -27,7 +27,9 @@ final class RPCConnection: Sendable {
 
     private struct State {
         var nextId: Int64 = 0
-        var pending: [RPCID: CheckedContinuation<JSONValue, any Error>] = [:]
+        /// Each waiting request's continuation, resumed with the raw line of its response (the
+        /// caller decodes `result` as the type it expects: no `JSONValue` in between).
+        var pending: [RPCID: CheckedContinuation<Data, any Error>] = [:]
         /// The timeout of each pending request, cancelled when its answer comes (no idle timers pile up).
         var timers: [RPCID: Task<Void, Never>] = [:]
         /// The child's requests being answered; a reserved slot (`.some(nil)`) until its task exists.
@@ -63,20 +65,38 @@ final class RPCConnection: Sendable {
     /// - Throws: `WireError`: the child's error (`data.code` kept), `.timeout`, `.cancelled`,
     ///   or `.unavailable` when the connection closed.
     func request(_ method: String, _ params: JSONValue?, timeout: Duration) async throws -> JSONValue {
-        try await request(method, timeout: timeout) { id in RPCMessage.request(id: id, method: method, params: params).line() }
+        let answer = try await request(method, timeout: timeout) { id in RPCMessage.request(id: id, method: method, params: params).line() }
+        return try Self.result(JSONValue.self, of: answer, method: method, label: label)
     }
 
     /// Sends a request whose params are encoded straight into the line (no `JSONValue` built on
     /// the way) and waits for its result.
     func request<P: Encodable & Sendable>(_ method: String, params: P, timeout: Duration) async throws -> JSONValue {
-        try await request(method, timeout: timeout) { id in try RPCMessage.requestLine(id: id, method: method, params: params) }
+        try await request(method, params, as: JSONValue.self, timeout: timeout)
     }
 
-    private func request(_ method: String, timeout: Duration, line makeLine: (RPCID) throws -> Data) async throws -> JSONValue {
+    /// Typed form of `request`: the params encoded straight into the line, the result decoded
+    /// straight from the response's line as `R`.
+    /// - Throws: as `request`, and `WireError(.invalidArgument)` naming the field when the result
+    ///   is not an `R` (`result of <method> from <label>: …`).
+    func request<P: Encodable & Sendable, R: Decodable>(_ method: String, _ params: P, as: R.Type, timeout: Duration) async throws -> R {
+        let answer = try await request(method, timeout: timeout) { id in try RPCMessage.requestLine(id: id, method: method, params: params) }
+        return try Self.result(R.self, of: answer, method: method, label: label)
+    }
+
+    /// `{"result": R}` out of a response line.
+    private struct ResultOf<R: Decodable>: Decodable { let result: R }
+
+    static func result<R: Decodable>(_ type: R.Type, of line: Data, method: String, label: String) throws -> R {
+        try Wire.decode(ResultOf<R>.self, from: line, what: "result of \(method) from \(label)").result
+    }
+
+    /// Sends the line `makeLine` builds and waits for the line of its response.
+    private func request(_ method: String, timeout: Duration, line makeLine: (RPCID) throws -> Data) async throws -> Data {
         let id = state.withLock { s -> RPCID in s.nextId += 1; return .int(s.nextId) }
         let line = try makeLine(id)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, any Error>) in
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Data, any Error>) in
                 let closed = state.withLock { s -> WireError? in
                     if let e = s.closed { return e }
                     s.pending[id] = c
@@ -105,18 +125,12 @@ final class RPCConnection: Sendable {
         }
     }
 
-    /// Typed form of `request`.
-    func request<P: Encodable & Sendable, R: Decodable>(_ method: String, _ params: P, as: R.Type, timeout: Duration) async throws -> R {
-        let out = try await request(method, params: params, timeout: timeout)
-        return try Wire.decode(R.self, from: try Wire.encode(out), what: "result of \(method) from \(label)")
-    }
-
     func notify(_ method: String, _ params: JSONValue?) {
         _ = send(RPCMessage.notification(method: method, params: params).line())
     }
 
     private func fail(_ id: RPCID, _ error: WireError, cancel: Bool) {
-        guard let c = state.withLock({ s -> CheckedContinuation<JSONValue, any Error>? in
+        guard let c = state.withLock({ s -> CheckedContinuation<Data, any Error>? in
             s.timers.removeValue(forKey: id)?.cancel()
             return s.pending.removeValue(forKey: id)
         }) else { return }
@@ -126,7 +140,7 @@ final class RPCConnection: Sendable {
 
     /// Fails every pending request and stops answering (the child is gone).
     func close(_ reason: String) {
-        let (pending, tasks) = state.withLock { s -> ([CheckedContinuation<JSONValue, any Error>], [Task<Void, Never>]) in
+        let (pending, tasks) = state.withLock { s -> ([CheckedContinuation<Data, any Error>], [Task<Void, Never>]) in
             if s.closed == nil { s.closed = WireError(.unavailable, "\(label): \(reason)") }
             defer { s.pending = [:]; s.inflight = [:]; s.timers.values.forEach { $0.cancel() }; s.timers = [:] }
             return (Array(s.pending.values), s.inflight.values.compactMap { $0 })
@@ -142,6 +156,13 @@ final class RPCConnection: Sendable {
 
     /// One line from the child's stdout.
     func receive(_ line: Data) {
+        // A response, the common case: its head is enough to settle it; the waiting caller
+        // decodes the result from the line as the type it expects.
+        if let id = ResponseHead.id(of: line) {
+            state.withLock { $0.malformedInARow = 0 }
+            settle(id)?.resume(returning: line)
+            return
+        }
         let message: RPCMessage
         do {
             message = try RPCMessage.parse(line)
@@ -161,8 +182,8 @@ final class RPCConnection: Sendable {
             return
         }
         switch message {
-        case .response(let id, let result):
-            settle(id)?.resume(returning: result)
+        case .response(let id, _):
+            settle(id)?.resume(returning: line)
         case .errorResponse(let id?, let error):
             settle(id)?.resume(throwing: error.wireError)
         case .errorResponse(nil, let error):
@@ -186,7 +207,7 @@ final class RPCConnection: Sendable {
     }
 
     /// Takes a pending request out (and stops its timeout).
-    private func settle(_ id: RPCID) -> CheckedContinuation<JSONValue, any Error>? {
+    private func settle(_ id: RPCID) -> CheckedContinuation<Data, any Error>? {
         state.withLock { s in
             s.timers.removeValue(forKey: id)?.cancel()
             return s.pending.removeValue(forKey: id)
@@ -228,5 +249,26 @@ final class RPCConnection: Sendable {
         case .int(let i): return .int(Int(i))
         case .string(let s): return .string(s)
         }
+    }
+}
+
+/// The head of a JSON-RPC success response (`{"jsonrpc": "2.0", "id": …, "result": …}`), read
+/// without building the result. Anything else (a request, a notification, an error response, a
+/// malformed line) is left to `RPCMessage.parse`.
+struct ResponseHead: Decodable {
+    let id: RPCID?
+
+    private enum Keys: String, CodingKey { case jsonrpc, id, result, method, error }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        guard try c.decodeIfPresent(String.self, forKey: .jsonrpc) == "2.0", c.contains(.result),
+              !c.contains(.method), !c.contains(.error) else { id = nil; return }
+        id = try c.decodeIfPresent(RPCID.self, forKey: .id)
+    }
+
+    /// The id of `line` when it is a success response, else nil.
+    static func id(of line: Data) -> RPCID? {
+        (try? JSONDecoder().decode(ResponseHead.self, from: line))?.id
     }
 }

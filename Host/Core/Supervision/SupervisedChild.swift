@@ -168,6 +168,14 @@ public final class SupervisedChild: Sendable {
         return try await connection.request(method, params: params, timeout: timeout)
     }
 
+    /// Sends a request with typed params to the ready child and decodes its result as `R`
+    /// straight from the response's line.
+    func call<P: Encodable & Sendable, R: Decodable>(_ method: String, params: P, as: R.Type, timeout: Duration) async throws -> R {
+        let (connection, st) = runtime.read { ($0.machine.state == .ready ? $0.connection : nil, $0.machine.state) }
+        guard let connection else { throw WireError(.unavailable, "\(name) is not ready (state \(st.rawValue))") }
+        return try await connection.request(method, params, as: R.self, timeout: timeout)
+    }
+
     func onProgress(_ f: @escaping @Sendable (ProgressParams) -> Void) { runtime.update { $0.progress = f } }
 
     // MARK: Views

@@ -252,8 +252,7 @@ struct AgentDriver: DriverEndpoint {
                 throw WireError(.unavailable, "agent \(name) is not ready (state \(child.currentState.rawValue))")
             }
         }
-        let out = try await child.call(ChildProtocol.handleEvent, params: HandleRequest(event: event), timeout: timeout)
-        return try Wire.decode(HandleResult.self, from: Wire.encode(out), what: "result of \(ChildProtocol.handleEvent) from \(name)").events
+        return try await child.call(ChildProtocol.handleEvent, params: HandleRequest(event: event), as: HandleResult.self, timeout: timeout).events
             .map { e in
                 var e = e
                 if e.source == "api" { e.source = name }
