@@ -33,7 +33,11 @@ struct DaemonCrashContainmentTests {
     /// restart and answered, and the driver stays in-process.
     @Test func aKill9WithAnEventInsideAnInProcessDriverBlamesNobody() async throws {
         let d = try await TestDaemon.start(manifests: { $0 != "c-example-driver.json" })
-        let id = try await d.publish(["type": "echo.slow", "data": ["ms": 4000]])
+        try await d.eventually("echo-driver routed", timeout: .seconds(60)) {
+            try await d.get("/v1/router/stats").json["drivers"]?["echo-driver"] != nil
+        }
+        // 20 s inside the driver: a wide window for the poll on a loaded machine.
+        let id = try await d.publish(["type": "echo.slow", "data": ["ms": 20000]])
         try await d.eventually("the event inside echo-driver", timeout: .seconds(60)) {
             try await d.get("/v1/router/stats").json["drivers"]?["echo-driver"]?["in_flight"]?.intValue ?? 0 > 0
         }
@@ -41,7 +45,7 @@ struct DaemonCrashContainmentTests {
         try await d.restart()
         #expect(d.process.stderr.contains("the daemon died without a fault signal (kill -9, the OOM killer, a power loss) while event \(id) was inside in-process driver echo-driver: handed over again (1 of 3"),
                 "\(d.process.stderr.suffix(3000))")
-        try await d.eventually("the reply after the restart", timeout: .seconds(60)) {
+        try await d.eventually("the reply after the restart", timeout: .seconds(120)) {
             try await d.history("type=echo.reply").contains { $0["correlation_id"]?.stringValue == id }
         }
         let echo = try #require(try await d.get("/v1/plugins").json["plugins"]?.arrayValue?.first { $0["id"] == "echo-driver" })

@@ -76,8 +76,7 @@ struct DaemonFrontDoorTests {
 
     @Test func idleConnectionIsClosedAfterTheIdleTimeout() async throws {
         let d = try await TestDaemon.start(config: ["http": ["idle_timeout_ms": 300]], manifests: Self.minimal)
-        let c = try await RawConnection.open(port: try Self.port(of: d))
-        c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        let c = try await RawConnection.open(port: try Self.port(of: d), sending: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         let (text, closed) = await c.readUntilClose()
         #expect(RawConnection.status(of: text) == 200, "\(text)")
         #expect(closed, "the idle connection was not closed")
@@ -90,8 +89,7 @@ struct DaemonFrontDoorTests {
 
     @Test func slowHeadIsAnswered408AndClosed() async throws {
         let d = try await TestDaemon.start(config: ["http": ["header_timeout_ms": 300]], manifests: Self.minimal)
-        let c = try await RawConnection.open(port: try Self.port(of: d))
-        c.send("GET /health HTTP/1.1\r\nHost: x\r\n")
+        let c = try await RawConnection.open(port: try Self.port(of: d), sending: "GET /health HTTP/1.1\r\nHost: x\r\n")
         let (text, closed) = await c.readUntilClose()
         #expect(RawConnection.status(of: text) == 408, "\(text)")
         let body = try JSONDecoder().decode(JSONValue.self, from: Data(RawConnection.body(of: text).utf8))
@@ -102,8 +100,8 @@ struct DaemonFrontDoorTests {
 
     @Test func slowBodyIsClosed() async throws {
         let d = try await TestDaemon.start(config: ["http": ["body_timeout_ms": 300]], manifests: Self.minimal)
-        let c = try await RawConnection.open(port: try Self.port(of: d))
-        c.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(d.adminToken ?? "")\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ty")
+        let c = try await RawConnection.open(port: try Self.port(of: d),
+                                             sending: "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(d.adminToken ?? "")\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ty")
         let (_, closed) = await c.readUntilClose()
         #expect(closed, "a connection that stopped sending its body stays open")
         #expect(try await d.request("GET", "/health", token: .some(nil)).status == 200)
@@ -112,8 +110,7 @@ struct DaemonFrontDoorTests {
 
     /// Sends `request` and returns (status, error code, closed).
     static func refusal(_ request: [UInt8], port: Int) async throws -> (Int?, String?, Bool) {
-        let c = try await RawConnection.open(port: port)
-        c.send(request)
+        let c = try await RawConnection.open(port: port, sending: String(decoding: request, as: UTF8.self))
         let (text, closed) = await c.readUntilClose()
         let json = try? JSONDecoder().decode(JSONValue.self, from: Data(RawConnection.body(of: text).utf8))
         #expect(text.lowercased().contains("connection: close"), "\(text.prefix(300))")

@@ -19,10 +19,15 @@ struct DaemonUpgradeTests {
                                            extraManifests: ["fixture-storage.json": FixtureStorage.manifest(version: "1.0.0", library: v1, isolation: isolation)])
         #expect(try await FixtureStorage.servedBy(d) == "served-by-1.0.0")
 
-        // Keep reading during the upgrade: every request must be answered by v1 or v2.
-        let reader = Task { () -> [String] in
+        // Keep reading during the upgrade: every request must be answered by v1 or v2. (Until the
+        // swap has answered, and a few reads after: 200 reads one after another took over two
+        // minutes on CI's loaded machine.)
+        let swapped = Locked(false)
+        let reader = Task { () -> [String] in  // owned here: its value is awaited below
             var seen: [String] = []
+            var after = 0
             for _ in 0..<200 {
+                if swapped.value { after += 1; if after > 5 { break } }
                 let r = try await d.get("/v1/storage/containers")
                 seen.append(r.status == 200 ? (r.json["containers"]?.arrayValue?.first?.stringValue ?? "?") : "HTTP \(r.status)")
                 try await Task.sleep(for: .milliseconds(5))
@@ -31,6 +36,7 @@ struct DaemonUpgradeTests {
         }
         try FixtureStorage.rewrite(d, version: "2.0.0", library: v2, isolation: isolation)
         let swap = try await d.put("/v1/providers/storage", ["plugin": "fixture-storage", "probation_ms": 300])
+        swapped.withLock { $0 = true }
         #expect(swap.status == 200, "\(swap.text)")
         #expect(swap.json["from"] == "fixture-storage@1.0.0")
         #expect(swap.json["to"] == "fixture-storage@2.0.0")

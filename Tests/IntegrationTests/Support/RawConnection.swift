@@ -58,9 +58,15 @@ final class RawConnection: @unchecked Sendable {
     @discardableResult
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
-    /// Connects to 127.0.0.1:`port` from a thread of its own.
-    static func open(port: Int) async throws -> RawConnection {
-        try await BlockingIO.onThread("raw.connect") { try RawConnection(port: port) }
+    /// Connects to 127.0.0.1:`port` from a thread of its own and sends `first` right after the
+    /// connect, on that thread (a daemon's idle and head timers start at the connect: no wait
+    /// for the concurrency pool in between).
+    static func open(port: Int, sending first: String? = nil) async throws -> RawConnection {
+        try await BlockingIO.onThread("raw.connect") {
+            let c = try RawConnection(port: port)
+            if let first { c.send(first) }
+            return c
+        }
     }
 
     /// `count` connections to 127.0.0.1:`port`, opened one after another on a thread of their
