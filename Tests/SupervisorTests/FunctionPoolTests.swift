@@ -67,7 +67,9 @@ struct FunctionPoolTests {
     @Test func closingFailsTheQueue() async throws {
         let (pool, sup, dir) = try Self.pool()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let busy = Task { try await pool.invoke(["ms": 2000], invocationId: "busy") }
+        // 20 s busy: the queued call must still be queued when the pool closes, however slowly a
+        // loaded machine gets there (2 s ran out before it in CI run 12).
+        let busy = Task { try await pool.invoke(["ms": 20000], invocationId: "busy") }
         try await eventuallyBusy(pool)
         let queued = Task { try await pool.invoke(["ms": 1], invocationId: "queued") }
         await eventually("queued") { pool.info().queued == 1 }
@@ -76,8 +78,8 @@ struct FunctionPoolTests {
             #expect(e.code == .unavailable)
             #expect(e.message == "function sleepy was removed")
         }
-        _ = try? await busy.value
         await sup.stopAll()
+        _ = try? await busy.value
     }
 
     private func eventuallyBusy(_ pool: FunctionPool) async throws {

@@ -18,6 +18,7 @@ public final class CrashGuard: Sendable {
     private let slots = Locked<InFlightSlots?>(nil)
     private let ledger = Locked(CrashLedger())
     private let ledgerURL = Locked<URL?>(nil)
+    /// Kept for the life of the guard: its page is where the fault handlers write.
     private let faults = Locked<FaultRecorder?>(nil)
     private let logger: Logger
 
