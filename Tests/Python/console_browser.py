@@ -267,14 +267,15 @@ class Console:
         # Record every state the agent's state cell shows from now on.
         d.execute_script("""
             window.__states = [];
-            const seen = () => { const el = document.querySelector(".proc-state[data-name='example-agent']");
-                                 const t = el && el.textContent; if (t && window.__states.at(-1) !== t) window.__states.push(t); };
-            new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true});""")
+            window.__seen = () => { const el = document.querySelector(".proc-state[data-name='example-agent']");
+                                    const t = el && el.textContent; if (t && window.__states.at(-1) !== t) window.__states.push(t); };
+            new MutationObserver(window.__seen).observe(document.body, {subtree: true, childList: true, characterData: true});""")
         clicked_at = time.time() * 1000
         self.click("restart", self.css("button[data-action=restart][data-name='example-agent']"))
         self.wait("back to ready with one more restart", lambda: self.text(".proc-state[data-name='example-agent']") == "ready"
                   and self.row("processes", key="example-agent")()[0].find_element(By.CSS_SELECTOR, ".proc-restarts").text == str(before + 1), timeout=60)
-        seen = d.execute_script("return window.__states")
+        # The cell as it is now, too (the wait above saw it ready; an observer record may still be pending).
+        seen = d.execute_script("window.__seen(); return window.__states")
         self.expect(seen and seen[-1] == "ready" and any(x != "ready" for x in seen),
                     f"the state cell left ready and came back to it: {seen}")
         self.wait("the detail's transitions since the click end with starting, ready", lambda: [
