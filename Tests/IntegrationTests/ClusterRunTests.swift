@@ -166,7 +166,9 @@ struct ClusterRunTests {
         let before = try await Self.runs(daemons[1])
         daemons[0].process.signal(SIGSTOP)
         do {
-            try await daemons[1].eventually("the paused node's runs adopted", timeout: .seconds(60)) {
+            // Up to 2 min: a lock the paused node held is released when PostgreSQL ends its idle
+            // transaction (10 s), and CI's loaded machine is slow on top of that.
+            try await daemons[1].eventually("the paused node's runs adopted", timeout: .seconds(120)) {
                 let runs = try await Self.runs(daemons[1])
                 return runIds.allSatisfy { runs[$0]?["owner"]?["node"]?.stringValue != ids[0] }
             }

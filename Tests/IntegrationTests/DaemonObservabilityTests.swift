@@ -26,11 +26,14 @@ struct DaemonObservabilityTests {
     @Test func aClientThatGoesAwayIsForgotten() async throws {
         let d = try await TestDaemon.start()
         let port = try #require(URL(string: d.base)?.port)
-        let first = try RawHTTP.readFirstBytes(port: port, path: "/v1/events/stream?heartbeat_ms=200", token: d.adminToken)
+        let token = d.adminToken
+        let first = try await BlockingIO.onThread("raw.first-bytes") {
+            try RawHTTP.readFirstBytes(port: port, path: "/v1/events/stream?heartbeat_ms=200", token: token)
+        }
         #expect(first.hasPrefix("HTTP/1.1 200"))
         #expect(first.contains("text/event-stream"))
         // The connection is closed now; the next heartbeats fail and the watcher is removed.
-        try await d.eventually("watcher gone", timeout: .seconds(10)) {
+        try await d.eventually("watcher gone", timeout: .seconds(60)) {
             Self.metric(try await d.get("/metrics").text, "lightning_event_stream_watchers") == 0
         }
     }
