@@ -1,4 +1,3 @@
-import CDispatch  // `stat` is attributed to CDispatch once HostCore also imports CSQLite (MemberImportVisibility)
 import CHostShims
 import Foundation
 #if canImport(Glibc)
@@ -25,15 +24,7 @@ final class FaultRecorder: @unchecked Sendable {
     /// - Throws: `HostError(.loadFailed)` naming the file and the failing call with errno.
     static func open(at url: URL) throws -> (FaultRecorder, lastDeath: CrashLedger.Death) {
         let size = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let fd = Glibc.open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw failure(url, "open") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw failure(url, "fstat") }
-        if Int(st.st_size) != size, ftruncate(fd, off_t(size)) != 0 { throw failure(url, "ftruncate") }
-        guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-            throw failure(url, "mmap")
-        }
+        let p = try InFlightSlots.mapShared(url, size: size)
         _ = madvise(p, size, MADV_DONTFORK)
         let word = p.bindMemory(to: Int32.self, capacity: size / 4)
         let signal = word.pointee
@@ -48,7 +39,4 @@ final class FaultRecorder: @unchecked Sendable {
         guard rc == 0 else { throw HostError(.loadFailed, subject: "fault recorder", "sigaction(…): \(String(cString: strerror(-rc)))") }
     }
 
-    private static func failure(_ url: URL, _ call: String) -> HostError {
-        HostError(.loadFailed, subject: url.path, "\(call)(…): \(String(cString: strerror(errno)))")
-    }
 }

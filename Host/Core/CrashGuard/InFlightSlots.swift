@@ -41,6 +41,18 @@ final class InFlightSlots: @unchecked Sendable {
     /// - Throws: `HostError(.loadFailed)` naming the file and the failing syscall with errno.
     static func open(at url: URL) throws -> (InFlightSlots, [CrashMarker]) {
         let size = slotSize * slotCount
+        let p = try mapShared(url, size: size)
+        let slots = InFlightSlots(path: url.path, base: p)
+        let found = (0..<slotCount).compactMap { slots.read($0) }
+        memset(p, 0, size)
+        return (slots, found)
+    }
+
+    /// Maps `size` bytes of the file at `url` read-write and `MAP_SHARED` (creating it, mode
+    /// 0600, and sizing it), so what is written reaches the file even if the process dies.
+    /// Also used for `inflight.fault` (`FaultRecorder`).
+    /// - Throws: `HostError(.loadFailed)` naming the file and the failing syscall with errno.
+    static func mapShared(_ url: URL, size: Int) throws -> UnsafeMutableRawPointer {
         let fd = Glibc.open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure(url, "open") }
         defer { close(fd) }
@@ -50,10 +62,7 @@ final class InFlightSlots: @unchecked Sendable {
         guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
             throw failure(url, "mmap")
         }
-        let slots = InFlightSlots(path: url.path, base: p)
-        let found = (0..<slotCount).compactMap { slots.read($0) }
-        memset(p, 0, size)
-        return (slots, found)
+        return p
     }
 
     private static func failure(_ url: URL, _ call: String) -> HostError {
