@@ -3,7 +3,11 @@ import LightningPlanner
 import LightningProtocol
 
 /// The runs of plans, kept through the storage provider (container `plan_runs`, document id =
-/// run id): one change at a time (an actor), each saved before its actions are carried out.
+/// run id): one change of a run at a time, each saved before its actions are carried out. An
+/// actor alone does not give that: it runs other calls while a change awaits its write, so two
+/// steps finishing together both started from the same state and the second write dropped the
+/// first step's result (the run then waited forever). `exclusive(_:_:)` holds a run from the
+/// read of its state to the end of its write.
 ///
 /// In a cluster (`LIGHTNING_CLUSTER=on`; `node` answers this node's id) every run has an owner
 /// (`RunOwner`, the document's `owner`): the node that steps it. Every write is a replace
@@ -19,6 +23,8 @@ actor PlanRuns {
     private let node: @Sendable () throws -> String?
     private var resolvedNode: String??
     private var cache: [String: Entry] = [:]
+    /// The runs a change or claim holds now (`exclusive(_:_:)`).
+    private let busy = Watched<Set<String>>([])
     static let container = "plan_runs"
 
     /// A run as this node last wrote or read it, with the document's ETag and owner.
@@ -66,6 +72,20 @@ actor PlanRuns {
     ///   (or no longer) step the run; the storage provider's errors (in a cluster this node then
     ///   stops stepping the run until a sweep resumes it).
     func change(_ id: String, asStepper: Bool = true, _ change: (inout PlanRunMachine) -> [PlanRunMachine.Action]) async throws -> (PlanRunMachine, [PlanRunMachine.Action]) {
+        try await exclusive(id) { try await changeHeld(id, asStepper: asStepper, change) }
+    }
+
+    /// Holds run `id` while `body` runs: a change or claim of the same run waits for it (FIFO is
+    /// not promised; each waiter takes the run when it is free). Cancellation ends the wait.
+    private func exclusive<R>(_ id: String, _ body: () async throws -> R) async throws -> R {
+        while !busy.update({ $0.insert(id).inserted }) {
+            guard await busy.wait(until: { !$0.contains(id) }) else { throw CancellationError() }
+        }
+        defer { busy.update { _ = $0.remove(id) } }
+        return try await body()
+    }
+
+    private func changeHeld(_ id: String, asStepper: Bool, _ change: (inout PlanRunMachine) -> [PlanRunMachine.Action]) async throws -> (PlanRunMachine, [PlanRunMachine.Action]) {
         guard try me() != nil else {
             var m = try await get(id)
             let actions = change(&m)
@@ -127,16 +147,14 @@ actor PlanRuns {
     func get(_ id: String) async throws -> PlanRunMachine {
         if try me() != nil { return try await read(id).machine }
         if let e = cache[id] { return e.machine }
-        let m = try await read(id).machine
-        cache[id] = Entry(machine: m, etag: nil, owner: nil)
-        return m
+        // Not cached here: a change may save a newer state while this read is under way.
+        return try await read(id).machine
     }
 
     /// Every stored run (optionally of one plan), newest last; in a cluster as stored.
     func list(plan: String? = nil) async throws -> [PlanRunMachine] {
         let out = try await storage.allDocuments(in: Self.container, where: plan.map { ["planId": .string($0)] } ?? [:], as: PlanRunMachine.self)
         if try me() != nil { return out }
-        for m in out where cache[m.runId] == nil && m.status == .running { cache[m.runId] = Entry(machine: m, etag: nil, owner: nil) }
         return out.map { cache[$0.runId]?.machine ?? $0 }
     }
 
@@ -151,6 +169,10 @@ actor PlanRuns {
     /// owner, If-Match the ETag read: of several nodes racing, one wins). Returns the decision
     /// and, when this node claimed the run, the run and the actions that resume it at `now`.
     func claim(_ id: String, states: [String: NodeLiveness], now: Int64) async throws -> (RunClaim.Decision, PlanRunMachine?, [PlanRunMachine.Action]) {
+        try await exclusive(id) { try await claimHeld(id, states: states, now: now) }
+    }
+
+    private func claimHeld(_ id: String, states: [String: NodeLiveness], now: Int64) async throws -> (RunClaim.Decision, PlanRunMachine?, [PlanRunMachine.Action]) {
         guard let me = try me() else { return (.finished, nil, []) }
         let fresh = try await read(id)
         let decision = RunClaim.decide(status: fresh.machine.status, owner: fresh.owner, me: me, stepping: cache[id] != nil,
