@@ -38,13 +38,24 @@ enum APIResponse {
         }
     }
 
-    /// Maps any error to its response. Unexpected errors are logged with an id the body names.
+    /// The status `error(_:logger:)` answers for `error` (the audit records it for a handler
+    /// that threw).
+    static func status(of error: any Error) -> HTTPResponse.Status {
+        if let w = error as? WireError { return status(for: w.code) }
+        if let h = error as? HostError { return status(for: h.wireError.code) }
+        if let e = error as? HTTPError { return e.status }
+        return .internalServerError
+    }
+
+    /// Maps any error to its response: the one place a handler's thrown error becomes its answer
+    /// (`JSONErrorMiddleware` calls it; handlers just throw). Unexpected errors are logged with
+    /// an id the body names.
     static func error(_ error: any Error, logger: Logger) -> Response {
         struct Body: Encodable { var error: WireError }
-        if let w = error as? WireError { return json(Body(error: w), status: status(for: w.code)) }
-        if let h = error as? HostError { return json(Body(error: h.wireError), status: status(for: h.wireError.code)) }
+        if let w = error as? WireError { return json(Body(error: w), status: status(of: w)) }
+        if let h = error as? HostError { return json(Body(error: h.wireError), status: status(of: h)) }
         if let e = error as? HTTPError {
-            return json(Body(error: WireError(e.status == .notFound ? .notFound : .invalidArgument, e.body ?? "\(e.status)")), status: e.status)
+            return json(Body(error: WireError(e.status == .notFound ? .notFound : .invalidArgument, e.body ?? "\(e.status)")), status: status(of: e))
         }
         let id = UUID().uuidString.prefix(8).lowercased()
         logger.error("request failed (error id \(id)): \(error)")

@@ -13,13 +13,11 @@ extension APIServer {
     /// a new daemon's files are picked up at once).
     func addConsoleRoutes(_ router: Router<BasicRequestContext>) {
         router.get("/console/:file") { request, ctx in
-            await respond {
-                let file = try ctx.parameters.string("file")
-                guard let asset = ConsoleAssets.asset(file) else {
-                    throw WireError(.notFound, "the console has no file \"\(file)\" (its files: \(ConsoleAssets.all.keys.sorted().joined(separator: ", ")))")
-                }
-                return Self.serve(asset, request)
+            let file = try ctx.parameters.string("file")
+            guard let asset = ConsoleAssets.asset(file) else {
+                throw WireError(.notFound, "the console has no file \"\(file)\" (its files: \(ConsoleAssets.all.keys.sorted().joined(separator: ", ")))")
             }
+            return Self.serve(asset, request)
         }
     }
 

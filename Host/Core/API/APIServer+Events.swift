@@ -6,76 +6,62 @@ extension APIServer {
     func addEventRoutes(_ router: Router<BasicRequestContext>) {
         // Publish: one event object, an array, or {"events": [...]}. 202 once durable.
         router.post("/v1/events") { request, _ in
-            await respond {
-                var req = request
-                let body = try await req.decode(JSONValue.self)
-                // `lt.*` metadata is the host's (hops, emitter): a client cannot set it.
-                let events = try Self.events(from: body).map { e -> Event in
-                    var x = e
-                    x.metadata = x.metadata.filter { !$0.key.hasPrefix("lt.") }
-                    return x
-                }
-                guard !events.isEmpty else { throw WireError(.invalidArgument, "request body: expected at least one event") }
-                guard events.count <= 1000 else { throw WireError(.invalidArgument, "request body: at most 1000 events per request, got \(events.count)") }
-                let caller = Principal.current
-                for (i, e) in events.enumerated() where !caller.mayPublish(e.type) {
-                    throw WireError(.permissionDenied,
-                        "events[\(i)]: field \"type\": token \(caller.id) may publish \((caller.token?.events ?? []).joined(separator: ", ")) only, got \"\(e.type)\"")
-                }
-                let result = try await daemon.router.publish(events)
-                return APIResponse.json(result, status: .accepted)
+            var req = request
+            let body = try await req.decode(JSONValue.self)
+            // `lt.*` metadata is the host's (hops, emitter): a client cannot set it.
+            let events = try Self.events(from: body).map { e -> Event in
+                var x = e
+                x.metadata = x.metadata.filter { !$0.key.hasPrefix("lt.") }
+                return x
             }
+            guard !events.isEmpty else { throw WireError(.invalidArgument, "request body: expected at least one event") }
+            guard events.count <= 1000 else { throw WireError(.invalidArgument, "request body: at most 1000 events per request, got \(events.count)") }
+            let caller = Principal.current
+            for (i, e) in events.enumerated() where !caller.mayPublish(e.type) {
+                throw WireError(.permissionDenied,
+                    "events[\(i)]: field \"type\": token \(caller.id) may publish \((caller.token?.events ?? []).joined(separator: ", ")) only, got \"\(e.type)\"")
+            }
+            let result = try await daemon.router.publish(events)
+            return APIResponse.json(result, status: .accepted)
         }
         router.get("/v1/events") { request, _ in
-            await respond {
-                let h = HistoryRequest(eventId: request.query("event_id"), correlationId: request.query("correlation_id"),
-                                       types: request.queryList("type"), from: try request.queryTimestamp("from"),
-                                       to: try request.queryTimestamp("to"), limit: try request.queryInt("limit", range: 1...10_000),
-                                       continuation: request.query("continuation"))
-                return APIResponse.json(try await daemon.providers.eventbus.call(Method.history, h, as: EventList.self))
-            }
+            let h = HistoryRequest(eventId: request.query("event_id"), correlationId: request.query("correlation_id"),
+                                   types: request.queryList("type"), from: try request.queryTimestamp("from"),
+                                   to: try request.queryTimestamp("to"), limit: try request.queryInt("limit", range: 1...10_000),
+                                   continuation: request.query("continuation"))
+            return APIResponse.json(try await daemon.providers.eventbus.call(Method.history, h, as: EventList.self))
         }
         router.get("/v1/events/stats") { _, _ in
-            await respond { APIResponse.json(try await daemon.providers.eventbus.call(Method.stats, Empty(), as: BusStats.self)) }
+            APIResponse.json(try await daemon.providers.eventbus.call(Method.stats, Empty(), as: BusStats.self))
         }
         router.post("/v1/events/replay") { request, _ in
-            await respond {
-                var req = request
-                let r = try await req.decode(ReplayRequest.self)
-                return APIResponse.json(try await daemon.providers.eventbus.call(Method.replay, r, as: CountResult.self))
-            }
+            var req = request
+            let r = try await req.decode(ReplayRequest.self)
+            return APIResponse.json(try await daemon.providers.eventbus.call(Method.replay, r, as: CountResult.self))
         }
         router.get("/v1/events/deadletters") { request, _ in
-            await respond {
-                let r = ListRequest(subscription: request.query("subscription"), types: request.queryList("type"),
-                                    since: try request.queryTimestamp("since"), before: try request.queryTimestamp("before"),
-                                    limit: try request.queryInt("limit", range: 1...10_000))
-                return APIResponse.json(try await daemon.providers.eventbus.call(Method.deadLetters, r, as: DeadLetterList.self))
-            }
+            let r = ListRequest(subscription: request.query("subscription"), types: request.queryList("type"),
+                                since: try request.queryTimestamp("since"), before: try request.queryTimestamp("before"),
+                                limit: try request.queryInt("limit", range: 1...10_000))
+            return APIResponse.json(try await daemon.providers.eventbus.call(Method.deadLetters, r, as: DeadLetterList.self))
         }
         router.post("/v1/events/deadletters/reprocess") { request, _ in
-            await respond {
-                var req = request
-                let r = try await req.decode(ReprocessRequest.self)
-                return APIResponse.json(try await daemon.providers.eventbus.call(Method.deadLetterReprocess, r, as: CountResult.self))
-            }
+            var req = request
+            let r = try await req.decode(ReprocessRequest.self)
+            return APIResponse.json(try await daemon.providers.eventbus.call(Method.deadLetterReprocess, r, as: CountResult.self))
         }
         router.get("/v1/events/orphans") { request, _ in
-            await respond {
-                let r = ListRequest(types: request.queryList("type"), since: try request.queryTimestamp("since"),
-                                    before: try request.queryTimestamp("before"), limit: try request.queryInt("limit", range: 1...10_000))
-                return APIResponse.json(try await daemon.providers.eventbus.call(Method.orphans, r, as: EventList.self))
-            }
+            let r = ListRequest(types: request.queryList("type"), since: try request.queryTimestamp("since"),
+                                before: try request.queryTimestamp("before"), limit: try request.queryInt("limit", range: 1...10_000))
+            return APIResponse.json(try await daemon.providers.eventbus.call(Method.orphans, r, as: EventList.self))
         }
         router.post("/v1/events/orphans/drain") { request, _ in
-            await respond {
-                var req = request
-                let r = try await req.decode(DrainRequest.self, allowEmpty: true)
-                return APIResponse.json(try await daemon.providers.eventbus.call(Method.orphansDrain, r, as: EventList.self))
-            }
+            var req = request
+            let r = try await req.decode(DrainRequest.self, allowEmpty: true)
+            return APIResponse.json(try await daemon.providers.eventbus.call(Method.orphansDrain, r, as: EventList.self))
         }
         router.get("/v1/subscriptions") { _, _ in
-            await respond { APIResponse.json(try await daemon.providers.eventbus.call(Method.subscriptions, Empty(), as: SubscriptionList.self)) }
+            APIResponse.json(try await daemon.providers.eventbus.call(Method.subscriptions, Empty(), as: SubscriptionList.self))
         }
     }
 

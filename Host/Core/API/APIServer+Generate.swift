@@ -12,37 +12,33 @@ extension APIServer {
         let daemon = self.daemon
         // Body: {"description", "graph_type"?, "max_attempts"?}.
         router.post("/v1/plans/generate") { request, _ in
-            await respond {
-                var req = request
-                let body = try await req.decode(JSONValue.self)
-                try Self.checkFields(body, allowed: ["description", "graph_type", "max_attempts"])
-                guard let description = body["description"]?.stringValue, !description.isEmpty else {
-                    throw WireError(.invalidArgument, "field \"description\": expected a non-empty string, got \(body["description"].map(\.typeDescription) ?? "nothing")")
-                }
-                var data: [String: JSONValue] = ["description": .string(description)]
-                data["graph_type"] = try Self.graphType(body)
-                data["max_attempts"] = try Self.attempts(body)
-                return try await Self.generate(daemon, data: data, save: nil)
+            var req = request
+            let body = try await req.decode(JSONValue.self)
+            try Self.checkFields(body, allowed: ["description", "graph_type", "max_attempts"])
+            guard let description = body["description"]?.stringValue, !description.isEmpty else {
+                throw WireError(.invalidArgument, "field \"description\": expected a non-empty string, got \(body["description"].map(\.typeDescription) ?? "nothing")")
             }
+            var data: [String: JSONValue] = ["description": .string(description)]
+            data["graph_type"] = try Self.graphType(body)
+            data["max_attempts"] = try Self.attempts(body)
+            return try await Self.generate(daemon, data: data, save: nil)
         }
         // Body: {"critique", "save"?, "max_attempts"?}: the plan's current version, revised.
         router.post("/v1/plans/:id/critique") { request, ctx in
-            await respond {
-                var req = request
-                let body = try await req.decode(JSONValue.self)
-                try Self.checkFields(body, allowed: ["critique", "save", "max_attempts"])
-                guard let critique = body["critique"]?.stringValue, !critique.isEmpty else {
-                    throw WireError(.invalidArgument, "field \"critique\": expected a non-empty string, got \(body["critique"].map(\.typeDescription) ?? "nothing")")
-                }
-                if let s = body["save"], s.boolValue == nil { throw WireError(.invalidArgument, "field \"save\": expected true or false, got \(s.typeDescription)") }
-                let id = try ctx.parameters.string("id")
-                let stored = try await PlanStore(storage: daemon.providers.storage).get(id)
-                var data: [String: JSONValue] = ["description": .string(stored.plan.description ?? stored.plan.name), "critique": .string(critique),
-                                                 "plan": try Wire.decode(JSONValue.self, from: Wire.encode(stored.plan)),
-                                                 "graph_type": .string(stored.plan.graphType.rawValue)]
-                data["max_attempts"] = try Self.attempts(body)
-                return try await Self.generate(daemon, data: data, save: body["save"]?.boolValue == true ? id : nil)
+            var req = request
+            let body = try await req.decode(JSONValue.self)
+            try Self.checkFields(body, allowed: ["critique", "save", "max_attempts"])
+            guard let critique = body["critique"]?.stringValue, !critique.isEmpty else {
+                throw WireError(.invalidArgument, "field \"critique\": expected a non-empty string, got \(body["critique"].map(\.typeDescription) ?? "nothing")")
             }
+            if let s = body["save"], s.boolValue == nil { throw WireError(.invalidArgument, "field \"save\": expected true or false, got \(s.typeDescription)") }
+            let id = try ctx.parameters.string("id")
+            let stored = try await PlanStore(storage: daemon.providers.storage).get(id)
+            var data: [String: JSONValue] = ["description": .string(stored.plan.description ?? stored.plan.name), "critique": .string(critique),
+                                             "plan": try Wire.decode(JSONValue.self, from: Wire.encode(stored.plan)),
+                                             "graph_type": .string(stored.plan.graphType.rawValue)]
+            data["max_attempts"] = try Self.attempts(body)
+            return try await Self.generate(daemon, data: data, save: body["save"]?.boolValue == true ? id : nil)
         }
     }
 

@@ -11,40 +11,32 @@ extension APIServer {
         let daemon = self.daemon
         let store: @Sendable () -> InstructionStore = { InstructionStore(storage: daemon.providers.storage) }
         router.get("/v1/instructions") { _, _ in
-            await respond {
-                struct List: Encodable { var instructions: [Instruction] }
-                return APIResponse.json(List(instructions: try await store().list()))
-            }
+            struct List: Encodable { var instructions: [Instruction] }
+            return APIResponse.json(List(instructions: try await store().list()))
         }
         router.put("/v1/instructions/:name") { request, ctx in
-            await respond {
-                var req = request
-                let name = try ctx.parameters.string("name")
-                try Instruction.checkName(name)
-                let parsed = try Instruction.parse(try await req.decode(JSONValue.self), name: name)
-                let (saved, created) = try await store().save(parsed)
-                try await daemon.instructions.refresh()
-                return APIResponse.json(saved, status: created ? .created : .ok)
-            }
+            var req = request
+            let name = try ctx.parameters.string("name")
+            try Instruction.checkName(name)
+            let parsed = try Instruction.parse(try await req.decode(JSONValue.self), name: name)
+            let (saved, created) = try await store().save(parsed)
+            try await daemon.instructions.refresh()
+            return APIResponse.json(saved, status: created ? .created : .ok)
         }
         router.get("/v1/instructions/:name") { _, ctx in
-            await respond { APIResponse.json(try await store().get(try ctx.parameters.string("name"))) }
+            APIResponse.json(try await store().get(try ctx.parameters.string("name")))
         }
         router.delete("/v1/instructions/:name") { _, ctx in
-            await respond {
-                let name = try ctx.parameters.string("name")
-                guard try await store().delete(name) else { throw WireError(.notFound, "no instruction \"\(name)\" (see GET /v1/instructions)") }
-                try await daemon.instructions.refresh()
-                return APIResponse.noContent()
-            }
+            let name = try ctx.parameters.string("name")
+            guard try await store().delete(name) else { throw WireError(.notFound, "no instruction \"\(name)\" (see GET /v1/instructions)") }
+            try await daemon.instructions.refresh()
+            return APIResponse.noContent()
         }
         for (verb, on) in [("enable", true), ("disable", false)] {
             router.post("/v1/instructions/:name/\(verb)") { _, ctx in
-                await respond {
-                    let i = try await store().setEnabled(try ctx.parameters.string("name"), on)
-                    try await daemon.instructions.refresh()
-                    return APIResponse.json(i)
-                }
+                let i = try await store().setEnabled(try ctx.parameters.string("name"), on)
+                try await daemon.instructions.refresh()
+                return APIResponse.json(i)
             }
         }
     }

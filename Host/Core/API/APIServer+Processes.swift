@@ -10,35 +10,27 @@ extension APIServer {
             APIResponse.json(["processes": supervisor.all.map(\.snapshot)])
         }
         router.get("/v1/processes/:name") { _, ctx in
-            await respond { APIResponse.json(try Self.child(supervisor, ctx).snapshot) }
+            APIResponse.json(try Self.child(supervisor, ctx).snapshot)
         }
         router.get("/v1/processes/:name/logs") { request, ctx in
-            await respond {
-                let c = try Self.child(supervisor, ctx)
-                let limit = try request.queryInt("limit", range: 1...1000) ?? 200
-                return APIResponse.json(["name": .string(c.name), "lines": try Wire.decode(JSONValue.self, from: Wire.encode(c.logTail(limit)))] as [String: JSONValue])
-            }
+            let c = try Self.child(supervisor, ctx)
+            let limit = try request.queryInt("limit", range: 1...1000) ?? 200
+            return APIResponse.json(["name": .string(c.name), "lines": try Wire.decode(JSONValue.self, from: Wire.encode(c.logTail(limit)))] as [String: JSONValue])
         }
         router.post("/v1/processes/:name/restart") { _, ctx in
-            await respond {
-                let c = try Self.child(supervisor, ctx)
-                try await c.operate(.restart)
-                return APIResponse.json(c.snapshot)
-            }
+            let c = try Self.child(supervisor, ctx)
+            try await c.operate(.restart)
+            return APIResponse.json(c.snapshot)
         }
         router.post("/v1/processes/:name/stop") { _, ctx in
-            await respond {
-                let c = try Self.child(supervisor, ctx)
-                try await c.operate(.stop)
-                return APIResponse.json(c.snapshot)
-            }
+            let c = try Self.child(supervisor, ctx)
+            try await c.operate(.stop)
+            return APIResponse.json(c.snapshot)
         }
         router.post("/v1/processes/:name/start") { _, ctx in
-            await respond {
-                let c = try Self.child(supervisor, ctx)
-                try await c.operate(.start)
-                return APIResponse.json(c.snapshot)
-            }
+            let c = try Self.child(supervisor, ctx)
+            try await c.operate(.start)
+            return APIResponse.json(c.snapshot)
         }
         router.get("/v1/agents") { _, _ in
             let stats = daemon.router.stats

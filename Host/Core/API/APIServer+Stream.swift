@@ -11,33 +11,31 @@ extension APIServer {
     /// connection; `: dropped N` tells a slow reader what it missed.
     func addStreamRoutes(_ router: Router<BasicRequestContext>) {
         router.get("/v1/events/stream") { request, _ in
-            await respond {
-                let patterns = request.queryList("type") ?? ["*"]
-                for (i, p) in patterns.enumerated() where !EventPattern.isValidPattern(p) {
-                    throw WireError(.invalidArgument, "query parameter \"type\"[\(i)]: expected \"*\", a type, or a type followed by \".*\", got \"\(p)\"")
-                }
-                let heartbeatMs = try request.queryInt("heartbeat_ms", range: 100...300_000) ?? 15_000
-                let watch = daemon.router.tap.watch(patterns: patterns)
-                let body = ResponseBody { writer in
-                    try await writer.write(ByteBuffer(string: ": watching \(patterns.joined(separator: ","))\nretry: 2000\n\n"))
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            while !Task.isCancelled {
-                                try await Task.sleep(for: .milliseconds(heartbeatMs))
-                                watch.heartbeat()
-                            }
-                        }
-                        for await item in watch.items {
-                            try await writer.write(ByteBuffer(string: Self.serverSentEvent(item)))
-                        }
-                        group.cancelAll()
-                    }
-                    try await writer.finish(nil)
-                }
-                return Response(status: .ok,
-                                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-                                body: body)
+            let patterns = request.queryList("type") ?? ["*"]
+            for (i, p) in patterns.enumerated() where !EventPattern.isValidPattern(p) {
+                throw WireError(.invalidArgument, "query parameter \"type\"[\(i)]: expected \"*\", a type, or a type followed by \".*\", got \"\(p)\"")
             }
+            let heartbeatMs = try request.queryInt("heartbeat_ms", range: 100...300_000) ?? 15_000
+            let watch = daemon.router.tap.watch(patterns: patterns)
+            let body = ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: ": watching \(patterns.joined(separator: ","))\nretry: 2000\n\n"))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: .milliseconds(heartbeatMs))
+                            watch.heartbeat()
+                        }
+                    }
+                    for await item in watch.items {
+                        try await writer.write(ByteBuffer(string: Self.serverSentEvent(item)))
+                    }
+                    group.cancelAll()
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok,
+                            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                            body: body)
         }
     }
 

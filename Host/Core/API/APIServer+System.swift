@@ -11,30 +11,28 @@ extension APIServer {
             return APIResponse.json(ServiceInfo(service: "lightning", version: LightningVersion.current, mode: daemon.config.mode,
                                                 docs: "docs/api.md", endpoints: routeTable.endpoints), headers: [.vary: "Accept"])
         }
-        router.get("/health") { _, _ in await respond { try await health() } }
-        router.get("/v1/health") { _, _ in await respond { try await health() } }
+        router.get("/health") { _, _ in try await health() }
+        router.get("/v1/health") { _, _ in try await health() }
         router.get("/v1/plugins") { _, _ in APIResponse.json(["plugins": daemon.pluginStatuses]) }
-        router.get("/v1/providers") { _, _ in await respond { APIResponse.json(["providers": await providerStatuses()]) } }
+        router.get("/v1/providers") { _, _ in APIResponse.json(["providers": await providerStatuses()]) }
         // Hot swap, make-before-break: {"plugin", "config"?, "copy"?, "probation_ms"?} (docs/hot-swap.md).
         router.put("/v1/providers/:kind") { request, ctx in
-            await respond {
-                var req = request
-                struct Body: Decodable { var plugin: String; var config: [String: JSONValue]?; var copy: Bool?; var probation_ms: Int? }
-                let b = try await req.decode(Body.self)
-                let k = try ctx.parameters.string("kind")
-                guard let kind = Manifest.ProviderKind(rawValue: k) else {
-                    throw WireError(.invalidArgument, "provider kind \"\(k)\": expected \(Manifest.ProviderKind.listed)")
-                }
-                if let p = b.probation_ms, !(0...600_000).contains(p) {
-                    throw WireError(.invalidArgument, "field \"probation_ms\": expected an integer from 0 to 600000, got \(p)")
-                }
-                do { try daemon.providerConfigPolicy.check(b.config ?? [:]) } catch let e as WireError {
-                    throw WireError(e.code, "PUT /v1/providers/\(k): \(e.message)")
-                }
-                let report = try await daemon.swapProvider(kind, to: .init(plugin: b.plugin, config: b.config ?? [:]), copy: b.copy ?? false,
-                                                           probationMs: b.probation_ms ?? 3000)
-                return APIResponse.json(report)
+            var req = request
+            struct Body: Decodable { var plugin: String; var config: [String: JSONValue]?; var copy: Bool?; var probation_ms: Int? }
+            let b = try await req.decode(Body.self)
+            let k = try ctx.parameters.string("kind")
+            guard let kind = Manifest.ProviderKind(rawValue: k) else {
+                throw WireError(.invalidArgument, "provider kind \"\(k)\": expected \(Manifest.ProviderKind.listed)")
             }
+            if let p = b.probation_ms, !(0...600_000).contains(p) {
+                throw WireError(.invalidArgument, "field \"probation_ms\": expected an integer from 0 to 600000, got \(p)")
+            }
+            do { try daemon.providerConfigPolicy.check(b.config ?? [:]) } catch let e as WireError {
+                throw WireError(e.code, "PUT /v1/providers/\(k): \(e.message)")
+            }
+            let report = try await daemon.swapProvider(kind, to: .init(plugin: b.plugin, config: b.config ?? [:]), copy: b.copy ?? false,
+                                                       probationMs: b.probation_ms ?? 3000)
+            return APIResponse.json(report)
         }
         router.get("/v1/drivers") { _, _ in
             let stats = daemon.router.stats
@@ -45,10 +43,10 @@ extension APIServer {
         }
         router.get("/v1/router/stats") { _, _ in APIResponse.json(daemon.router.stats) }
         router.get("/v1/cluster") { _, _ in
-            await respond { APIResponse.json(ClusterNodes(enabled: daemon.cluster.enabled, nodes: try await daemon.cluster.nodes(now: Timestamp.now()),
-                                          leases: daemon.cluster.enabled ? [daemon.lease.status(now: Timestamp.now().millis)] : [])) }
+            APIResponse.json(ClusterNodes(enabled: daemon.cluster.enabled, nodes: try await daemon.cluster.nodes(now: Timestamp.now()),
+                                          leases: daemon.cluster.enabled ? [daemon.lease.status(now: Timestamp.now().millis)] : []))
         }
-        router.get("/ready") { _, _ in await respond { try await readiness() } }
+        router.get("/ready") { _, _ in try await readiness() }
         router.get("/metrics") { _, _ in await metricsResponse() }
         router.get("/v1/metrics") { _, _ in await metricsResponse() }
         router.get("/openapi.json") { _, _ in

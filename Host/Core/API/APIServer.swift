@@ -96,9 +96,4 @@ public struct APIServer: Sendable {
             logger: logger
         )
     }
-
-    /// Runs `body`, mapping any error to an error response.
-    func respond(_ body: () async throws -> Response) async -> Response {
-        do { return try await body() } catch { return APIResponse.error(error, logger: logger) }
-    }
 }

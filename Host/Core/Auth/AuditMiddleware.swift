@@ -18,13 +18,23 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
               RouteScopes.isAudited(route: matched.route, requirement: matched.requirement) else {
             return try await next(request, context)
         }
-        let route = matched.route
-        let response = try await next(request, context)
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            // A handler's error becomes its answer outside (`JSONErrorMiddleware`); recorded here with that answer's status.
+            await record(matched.route, request, status: APIResponse.status(of: error))
+            throw error
+        }
+        await record(matched.route, request, status: response.status)
+        return response
+    }
+
+    private func record(_ route: String, _ request: Request, status: HTTPResponse.Status) async {
         let event = AuditEvent.make(route: route, method: request.method.rawValue, path: request.uri.path,
-                               status: Int(response.status.code), principal: Principal.current.id)
+                                    status: Int(status.code), principal: Principal.current.id)
         do { _ = try await router.publish([event]) } catch {
             logger.error("audit event for \(route) by \(Principal.current.id) not published: \(error)")
         }
-        return response
     }
 }
