@@ -15,6 +15,14 @@ int lt_shim_so_peercred(void);
    (-ENOENT: no such socket). One NETLINK_SOCK_DIAG exact lookup. */
 long lt_shim_tcp_socket_uid(int family, const void *src, unsigned short sport, const void *dst, unsigned short dport);
 
+/* ThreadSanitizer annotations for HostCore's locks (`Locked`): Swift's `Mutex` locks with a
+   futex inside the uninstrumented standard library, so TSan cannot see that two accesses under
+   it are ordered and reports every one as a race. Called right after taking the lock (acquire)
+   and right before giving it back (release) with the lock's address; empty functions unless
+   this file is built with -fsanitize=thread (`swift build --sanitize=thread`). */
+void lt_tsan_acquire(const void *addr);
+void lt_tsan_release(const void *addr);
+
 /* dlopen flags the loader uses: RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE. */
 int lt_shim_dlopen_flags(void);
 

@@ -1,5 +1,4 @@
 import Hummingbird
-import Synchronization
 
 /// The routes the router serves, read from the router itself once every route is registered:
 /// the 405 answers (`Allow`) and `GET /`'s list come from it, so no hand-kept list of endpoints
@@ -7,7 +6,7 @@ import Synchronization
 final class RouteTable: Sendable {
     /// Path template (`/v1/processes/{name}`) → its methods. Written once by `APIServer.makeRouter`
     /// before the router serves, read by every request that misses a route.
-    private let table = Mutex<[String: Set<String>]>([:])
+    private let table = Locked<[String: Set<String>]>([:])
 
     func load(_ routes: [Router<BasicRequestContext>.RouteDescription]) {
         var out: [String: Set<String>] = [:]

@@ -1,6 +1,5 @@
 import CDispatch  // `stat` is attributed to CDispatch once HostCore also imports CSQLite (MemberImportVisibility)
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,12 +27,12 @@ final class InFlightSlots: @unchecked Sendable {
 
     let path: String
     private let base: UnsafeMutableRawPointer
-    private let free: Mutex<[Int32]>
+    private let free: Locked<[Int32]>
 
     private init(path: String, base: UnsafeMutableRawPointer) {
         self.path = path
         self.base = base
-        free = Mutex(Array((0..<Int32(Self.slotCount)).reversed()))
+        free = Locked(Array((0..<Int32(Self.slotCount)).reversed()))
     }
 
     /// Maps the file (creating it, mode 0600), returns the markers left by the last run, and

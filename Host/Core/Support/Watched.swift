@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A value behind one mutex whose changes wake the tasks waiting for a condition on it: the one
 /// waiter primitive of HostCore (a child's readiness and exit, a free function instance, a
 /// backoff a stop interrupts).
@@ -26,9 +24,9 @@ public final class Watched<Value: Sendable>: Sendable {
         var nextId: UInt64 = 0
     }
 
-    private let inner: Mutex<Inner>
+    private let inner: Locked<Inner>
 
-    public init(_ value: Value) { inner = Mutex(Inner(value: value)) }
+    public init(_ value: Value) { inner = Locked(Inner(value: value)) }
 
     /// The current value (a copy).
     public var value: Value { inner.withLock { $0.value } }
