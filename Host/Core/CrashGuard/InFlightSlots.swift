@@ -1,5 +1,6 @@
 import CDispatch  // `stat` is attributed to CDispatch once HostCore also imports CSQLite (MemberImportVisibility)
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
