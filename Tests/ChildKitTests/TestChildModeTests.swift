@@ -71,7 +71,8 @@ struct TestChildModeTests {
     @Test func oversizeWritesOne8MiBLine() async throws {
         let host = try PipeHost(BuildProducts.testChild, ["oversize"])
         try await host.handshake()
-        let line = try await host.nextLine()
+        // 60 s: building and writing 8 MiB took over 10 s under AddressSanitizer on a loaded machine.
+        let line = try await host.nextLine(timeout: .seconds(60))
         #expect(line.count > 8 << 20)
         #expect(line.prefix(40) == Data(#"{"jsonrpc":"2.0","method":"log","params""#.utf8))
     }
