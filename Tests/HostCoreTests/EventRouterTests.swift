@@ -63,6 +63,8 @@ import Testing
             _ = try await router.publish([Event(id: "bad-1", type: "x.fail", source: "api")])
             try await eventually("dead-lettered after two attempts") { await bus.deadLettered == ["bad-1"] }
             #expect(await bus.nacked.map(\.error) == ["asked to fail", "asked to fail"])
+            // The error event follows the nack (it names the nack's outcome): the second may still be on its way.
+            try await eventually("two error events") { await bus.published.filter { $0.type == "error" }.count == 2 }
             let errors = await bus.published.filter { $0.type == "error" }
             #expect(errors.count == 2)
             #expect(errors.first?.data["event_id"] == "bad-1")
