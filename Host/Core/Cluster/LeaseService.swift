@@ -86,7 +86,12 @@ public final class LeaseService: Service, Sendable {
         await writes.acquire()
         defer { writes.release() }
         let now = Timestamp.now().millis
-        guard case .replace(let record, let etag)? = machine.withLock({ $0?.commit(fires, keeping: keeping, now: now) }) else { return false }
+        guard case .replace(let record, let etag)? = machine.withLock({ $0?.commit(fires, keeping: keeping, now: now) }) else {
+            // The pass began while this node held the lease and it lapsed meanwhile (a stall, a
+            // store call that hung on a partition): the pass's decision is stale.
+            if !fires.isEmpty { logger.info("lease \(Self.name): no longer held at the commit of \(fires.keys.sorted()): not fired (the holder fires them)") }
+            return false
+        }
         do {
             let data = try Wire.decode(JSONValue.self, from: Wire.encode(record))
             let write = WriteRequest(container: Self.container, document: Document(id: Self.name, data: data), ifMatch: etag)

@@ -17,6 +17,8 @@ final class TestDaemon: @unchecked Sendable {
     let environment: [String: String]
     /// A program and its arguments that run the daemon (e.g. `prlimit --nofile=…`); empty = run it directly.
     let launcher: [String]
+    /// More `serve` arguments, e.g. `["--host", "10.213.1.2"]`.
+    let arguments: [String]
     private(set) var process: TestProcess
     private(set) var base: String
     /// The admin token the daemon wrote to `<data>/admin.token` at its first start (nil with
@@ -31,9 +33,10 @@ final class TestDaemon: @unchecked Sendable {
     ///   - agents: also copy the repository's agent and function manifests (they spawn children
     ///     and publish process events, which would change other tests' counts).
     ///   - launcher: a program and arguments that run the daemon, e.g. `["/usr/bin/prlimit", "--nofile=1024:1024"]`.
+    ///   - arguments: more `lightning serve` arguments, e.g. `["--host", address]`.
     static func start(config: JSONValue? = nil, manifests: ((String) -> Bool)? = nil,
                       extraManifests: [String: String] = [:], environment: [String: String] = [:],
-                      agents: Bool = false, launcher: [String] = []) async throws -> TestDaemon {
+                      agents: Bool = false, launcher: [String] = [], arguments: [String] = []) async throws -> TestDaemon {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lt-daemon-\(UUID().uuidString)")
         let manifestsDir = root.appendingPathComponent("manifests")
         try FileManager.default.createDirectory(at: manifestsDir, withIntermediateDirectories: true)
@@ -60,27 +63,29 @@ final class TestDaemon: @unchecked Sendable {
             try Wire.encode(config).write(to: url)
             configFile = url
         }
-        let d = try TestDaemon(root: root, configFile: configFile, environment: environment, launcher: launcher)
+        let d = try TestDaemon(root: root, configFile: configFile, environment: environment, launcher: launcher, arguments: arguments)
         try await d.waitReady()
         return d
     }
 
-    private init(root: URL, configFile: URL?, environment: [String: String], launcher: [String]) throws {
+    private init(root: URL, configFile: URL?, environment: [String: String], launcher: [String], arguments: [String]) throws {
         self.root = root
         self.environment = environment
         self.launcher = launcher
+        self.arguments = arguments
         self.dataDir = root.appendingPathComponent("data")
         self.manifestsDir = root.appendingPathComponent("manifests")
         self.configFile = configFile
-        self.process = try Self.spawn(root: root, configFile: configFile, environment: environment, launcher: launcher)
+        self.process = try Self.spawn(root: root, configFile: configFile, environment: environment, launcher: launcher, arguments: arguments)
         self.base = ""
     }
 
-    private static func spawn(root: URL, configFile: URL?, environment: [String: String], launcher: [String] = []) throws -> TestProcess {
+    private static func spawn(root: URL, configFile: URL?, environment: [String: String], launcher: [String] = [], arguments: [String] = []) throws -> TestProcess {
         var args = ["serve", "--port", "0", "--data-dir", root.appendingPathComponent("data").path,
                     "--manifests", root.appendingPathComponent("manifests").path, "--plugin-dir", BuildProducts.directory.path,
                     "--log-level", "info"]
         if let configFile { args += ["--config", configFile.path] }
+        args += arguments
         if let program = launcher.first {
             return try TestProcess(URL(fileURLWithPath: program), Array(launcher.dropFirst()) + [BuildProducts.lightning.path] + args, environment: environment)
         }
@@ -114,7 +119,7 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Starts a new daemon process on the same data and manifests (after `kill9` or `stop`).
     func restart() async throws {
-        process = try Self.spawn(root: root, configFile: configFile, environment: environment, launcher: launcher)
+        process = try Self.spawn(root: root, configFile: configFile, environment: environment, launcher: launcher, arguments: arguments)
         try await waitReady()
     }
 
