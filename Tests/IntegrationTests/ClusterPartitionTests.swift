@@ -138,4 +138,108 @@ struct ClusterPartitionTests {
         _ = forwarder
         await net.remove()
     }
+
+    /// Failover of deliveries across a partition (docs/cluster.md#failover-of-deliveries): A runs
+    /// in its own network namespace and reaches redis-server and PostgreSQL only through its veth
+    /// link. 40 `echo.slow` events of 30 s are published to A while it is alone, so it holds all
+    /// of them in flight; B joins; A's link is cut for 15 s. B sees A gone, releases A's leases
+    /// and handles every event. A keeps running cut off: its handlers finish after the heal, and
+    /// its late replies and acknowledgements reach the bus then. Every acknowledged event is
+    /// handled; each event handled twice (at-least-once) was in flight on A, so duplicates are at
+    /// most what A held; A rejoins alive.
+    @Test(.enabled(if: runs && ExternalTool.shouldRun(ExternalTool.hasRedis), "needs LT_POSTGRES_URL, redis-server and network namespaces (root, iproute2)"))
+    func deliveriesInFlightOnANodeCutOffByAPartitionAreHandledByAnotherAndDuplicatesAreBounded() async throws {
+        let redis = try RedisServer.shared()
+        let pgURL = try PostgresTestServer.requireURL()
+        guard let pg = URLComponents(string: pgURL), let pgHost = pg.host, let pgPort = pg.port else {
+            throw TestFailure("LT_POSTGRES_URL: expected postgres://user:password@host:port/db, got \(pgURL)")
+        }
+        let net = try await IsolatedNetwork.create()
+        let pgForwarder = try await TCPForwarder.start(listening: net.hostAddress, to: pgHost, pgPort)
+        let redisForwarder = try await TCPForwarder.start(listening: net.hostAddress, to: "127.0.0.1", redis.port)
+        var pgViaLink = pg
+        pgViaLink.host = net.hostAddress
+        pgViaLink.port = pgForwarder.port
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let schema = PostgresTestServer.schema(for: "partition-bus-" + tag)
+        let prefix = "partition\(tag):"
+        func config(pg: String, redis: String, name: String) -> JSONValue {
+            ["providers": [
+                "storage": ["plugin": "postgres-storage", "config": ["url": .string(pg), "schema": .string(schema)]],
+                "eventbus": ["plugin": "redis-eventbus", "config": ["url": .string(redis), "key_prefix": .string(prefix)]],
+            ], "plugin_config": ["echo-driver": ["prefix": .string(name + ":"), "max_slow_ms": .int(name == "A" ? 30_000 : 0)]]]
+        }
+        // Gone after 8 missed heartbeats of 500 ms; the router's lease stays the default 60 s.
+        let env = ["LIGHTNING_CLUSTER": "on", "LIGHTNING_CLUSTER_HEARTBEAT_MS": "500", "LIGHTNING_CLUSTER_GONE_AFTER": "8"]
+        let a = try await TestDaemon.start(config: config(pg: try #require(pgViaLink.string), redis: "redis://\(net.hostAddress):\(redisForwarder.port)/0", name: "A"),
+                                           manifests: ClusterFailoverTests.manifests, environment: env,
+                                           launcher: net.launcher, arguments: ["--host", net.nodeAddress])
+        defer { a.process.signal(SIGKILL) }
+        let n = 40
+        let published = try await a.post("/v1/events", .array((0..<n).map { i in ["type": "echo.slow", "data": ["ms": 30_000, "i": .int(i)]] }))
+        #expect(published.status == 202, "\(published.text)")
+        func aInFlight() async throws -> Int {
+            try await a.get("/v1/router/stats").json["drivers"]?["echo-driver"]?["in_flight"]?.intValue ?? 0
+        }
+        try await a.eventually("A holds every event in flight", timeout: .seconds(30)) { try await aInFlight() == n }
+        let b = try await TestDaemon.start(config: config(pg: pgURL, redis: redis.url, name: "B"), manifests: ClusterFailoverTests.manifests, environment: env)
+        try await b.eventually("both nodes alive with a bus owner", timeout: .seconds(30)) {
+            let nodes = try await b.get("/v1/cluster").json["nodes"]?.arrayValue ?? []
+            return nodes.count == 2 && nodes.allSatisfy { $0["state"] == "alive" && ($0["bus_owner"]?.stringValue?.isEmpty == false) }
+        }
+        let aId = try #require(try await a.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true }?["id"]?.stringValue)
+        let held = try await aInFlight()
+        try #require(held == n, "A still holds all \(n) when the link is cut (holds \(held))")
+        /// Replies so far: event index → the nodes that handled it (one entry per reply).
+        func replies() async throws -> [Int: [String]] {
+            var out: [Int: [String]] = [:]
+            for e in try await b.history("type=echo.reply&limit=10000") {
+                guard let i = e["data"]?["i"]?.intValue else { continue }
+                out[i, default: []].append(e["data"]?["echoed_by"]?.stringValue ?? "?")
+            }
+            return out
+        }
+
+        try await net.cut()
+        let clock = ContinuousClock()
+        let cutAt = clock.now
+        var healed = false
+        do {
+            var firstHandled: Duration?
+            try await b.eventually("every event handled on B while A is cut off", timeout: .seconds(60)) {
+                let r = try await replies()
+                if firstHandled == nil, !r.isEmpty { firstHandled = clock.now - cutAt }
+                return r.count == n
+            }
+            let handled = try #require(firstHandled)
+            let allHandled = clock.now - cutAt
+            let nodes = try await b.get("/v1/cluster").json["nodes"]?.arrayValue ?? []
+            #expect(nodes.contains { $0["id"]?.stringValue == aId && $0["state"] == "gone" }, "B shows A gone: \(nodes)")
+            #expect(b.process.stderr.contains("failover: node \(aId) gone"), "B logs the release: \(b.process.stderr.suffix(2000))")
+            try await Task.sleep(until: cutAt + .seconds(15))
+            try await net.heal()
+            healed = true
+            // A comes back and finishes its 30 s handlers; their replies and acks land late.
+            try await b.eventually("B sees A alive again", timeout: .seconds(180)) {
+                try await b.get("/v1/cluster").json["nodes"]?.arrayValue?.contains { $0["id"]?.stringValue == aId && $0["state"] == "alive" } == true
+            }
+            try await a.eventually("A's handlers done", timeout: .seconds(120)) { try await aInFlight() == 0 }
+            // Its last replies reach the journal a moment after the handlers end.
+            try await Task.sleep(for: .seconds(3))
+            let all = try await replies()
+            let fromA = all.values.reduce(0) { $0 + $1.filter { $0 == "A:echo-driver" }.count }
+            let duplicates = all.values.reduce(0) { $0 + $1.count } - n
+            #expect(Set(all.keys) == Set(0..<n), "events never handled: \(Set(0..<n).subtracting(all.keys).sorted())")
+            #expect(all.values.allSatisfy { $0.contains("B:echo-driver") }, "every event handled on B during the partition: \(all)")
+            #expect(duplicates == fromA && duplicates <= held, "duplicates \(duplicates) (replies from A after the heal: \(fromA)), in flight on A at the cut \(held)")
+            print("partition of deliveries: A held \(held) in flight and was cut off for 15 s; first handled on B \(handled) after the cut, all \(n) after \(allHandled); "
+                  + "after the heal A's late replies: \(fromA) (the duplicates, at most the \(held) it held)")
+        } catch {
+            if !healed { try? await net.heal() }
+            throw error
+        }
+        try await a.kill9()
+        _ = (pgForwarder, redisForwarder)
+        await net.remove()
+    }
 }
