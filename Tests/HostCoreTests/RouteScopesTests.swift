@@ -50,6 +50,42 @@ import Testing
         #expect(RouteScopes.requirement(method: "POST", path: "/health") == nil)
     }
 
+    /// The compiled table (split once, by method and length) answers as the plain scan of the
+    /// whole table did: every route matches itself with concrete values, and odd paths
+    /// (trailing and double slashes, unknown methods, extra segments) agree with the scan.
+    @Test func compiledMatchAgreesWithAScanOfTheWholeTable() {
+        func scan(_ method: String, _ path: String) -> String? {
+            let m = method == "HEAD" ? "GET" : method
+            let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+            var best: (Int, String)?
+            for route in RouteScopes.table.keys.sorted() {
+                let parts = route.split(separator: " ", maxSplits: 1)
+                guard parts[0] == m else { continue }
+                let template = parts[1].split(separator: "/", omittingEmptySubsequences: true)
+                guard template.count == segments.count else { continue }
+                var literals = 0, ok = true
+                for (t, s) in zip(template, segments) {
+                    if t.hasPrefix("{") && t.hasSuffix("}") { continue }
+                    if t == s { literals += 1 } else { ok = false; break }
+                }
+                if ok, literals > (best?.0 ?? -1) { best = (literals, route) }
+            }
+            return best?.1
+        }
+        var paths: [(String, String)] = []
+        for route in RouteScopes.table.keys {
+            let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+            let concrete = parts[1].replacingOccurrences(of: #"\{[a-z_]+\}"#, with: "x1", options: .regularExpression)
+            #expect(RouteScopes.match(method: parts[0], path: concrete)?.route == route, "\(route) as \(concrete)")
+            paths += [(parts[0], concrete), (parts[0], concrete + "/"), (parts[0], "/" + concrete), (parts[0], concrete + "/extra"),
+                      ("HEAD", concrete), ("PATCH", concrete), (parts[0], parts[1])]
+        }
+        paths += [("GET", ""), ("GET", "/"), ("GET", "//"), ("POST", "/v1/containers/images/pull"), ("GET", "/v1/processes/a%2Fb/logs")]
+        for (m, p) in paths {
+            #expect(RouteScopes.match(method: m, path: p)?.route == scan(m, p), "\(m) \(p)")
+        }
+    }
+
     @Test func adminIncludesEveryScopeAndTheOthersAreIndependent() {
         #expect(Scope.allCases.allSatisfy { Scope.admin.grants($0) })
         #expect(!Scope.read.grants(.eventsWrite))

@@ -10,6 +10,13 @@ import Testing
         return url
     }
 
+    /// The digest kept for a secret is lowercase hex SHA-256 (FIPS 180-2's "abc" vector).
+    @Test func digestIsLowercaseHexSHA256() {
+        #expect(APIToken.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(APIToken.hex([0x00, 0x0f, 0xa5, 0xff] as [UInt8]) == "000fa5ff")
+        #expect(APIToken.hex([] as [UInt8]) == "")
+    }
+
     @Test func keepsOnlyTheHashInAFileOnlyTheOwnerCanRead() throws {
         let dir = try folder()
         let store = try TokenStore(file: dir.appendingPathComponent("tokens.json"))

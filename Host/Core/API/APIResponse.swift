@@ -68,6 +68,12 @@ extension Request {
     /// a body over `limit` (or over the listener's `http.max_body_bytes`) 413 `payload_too_large`,
     /// JSON past the shape limits (`JSONShapeLimits`: depth, string and member counts) 400 or 413.
     mutating func decode<T: Decodable>(_ type: T.Type, limit: Int = 4 << 20, allowEmpty: Bool = false) async throws -> T {
+        try Wire.decode(T.self, from: try await bodyJSON(limit: limit, allowEmpty: allowEmpty), what: "request body")
+    }
+
+    /// The body's bytes, checked against the size and the JSON shape limits (`{}` for an empty
+    /// body with `allowEmpty`), for a handler that decodes them itself.
+    mutating func bodyJSON(limit: Int = 4 << 20, allowEmpty: Bool = false) async throws -> Data {
         let buffer: ByteBuffer
         do { buffer = try await collectBody(upTo: limit) } catch is NIOTooManyBytesError {
             throw WireError(.payloadTooLarge, "request body: expected at most \(limit) bytes, got more")
@@ -82,7 +88,7 @@ extension Request {
             data = Data("{}".utf8)
         }
         try Self.checkShape(data)
-        return try Wire.decode(T.self, from: data, what: "request body")
+        return data
     }
 
     /// Refuses a body whose JSON passes the listener's shape limits (`JSONShapeLimits`).

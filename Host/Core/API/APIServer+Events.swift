@@ -7,9 +7,8 @@ extension APIServer {
         // Publish: one event object, an array, or {"events": [...]}. 202 once durable.
         router.post("/v1/events") { request, _ in
             var req = request
-            let body = try await req.decode(JSONValue.self)
             // `lt.*` metadata is the host's (hops, emitter): a client cannot set it.
-            let events = try Self.events(from: body).map { e -> Event in
+            let events = try Self.events(from: try await req.bodyJSON()).map { e -> Event in
                 var x = e
                 x.metadata = x.metadata.filter { !$0.key.hasPrefix("lt.") }
                 return x
@@ -65,7 +64,20 @@ extension APIServer {
         }
     }
 
-    /// Accepts `{...event}`, `[events]` or `{"events": [...]}`.
+    /// Accepts `{...event}`, `[events]` or `{"events": [...]}`. An event object or an array of
+    /// events decodes straight from the bytes (the hot path); the envelope, and every body that
+    /// does not decode, go through `JSONValue`, which names what is wrong.
+    static func events(from data: Data) throws -> [Event] {
+        let decoder = JSONDecoder()
+        switch data.first(where: { !JSONShape.isWhitespace($0) }) {
+        case UInt8(ascii: "[")?: if let list = try? decoder.decode([Event].self, from: data) { return list }
+        case UInt8(ascii: "{")?: if let one = try? decoder.decode(Event.self, from: data) { return [one] }
+        default: break
+        }
+        return try events(from: Wire.decode(JSONValue.self, from: data, what: "request body"))
+    }
+
+    /// Accepts `{...event}`, `[events]` or `{"events": [...]}` as a parsed body.
     static func events(from body: JSONValue) throws -> [Event] {
         let list: [JSONValue]
         switch body {

@@ -15,6 +15,11 @@ struct JSONShapeLimits: Sendable, Equatable {
 }
 
 enum JSONShape {
+    /// JSON's insignificant whitespace (RFC 8259: space, tab, line feed, carriage return).
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t")
+    }
+
     /// Scans `bytes` once (no allocation, no recursion) and throws the first limit it passes:
     /// nesting deeper than `maxDepth` → 400 `invalid_argument`; a string (key or value) longer than
     /// `maxStringBytes` or an array/object with more than `maxElements` members → 413

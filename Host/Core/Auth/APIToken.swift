@@ -35,9 +35,19 @@ public struct APIToken: Codable, Sendable, Equatable {
     }
 
     /// Lowercase hex SHA-256 of `secret`.
-    public static func digest(_ secret: String) -> String { hex(Array(SHA256.hash(data: Data(secret.utf8)))) }
+    public static func digest(_ secret: String) -> String { hex(SHA256.hash(data: Data(secret.utf8))) }
 
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+    /// Lowercase hex of `bytes` (per API request, for the token's digest: no `String(format:)`).
+    static func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     public func isExpired(at now: Timestamp) -> Bool { expiresAt.map { $0.millis <= now.millis } ?? false }
 
