@@ -67,7 +67,11 @@ struct RestartBenchmark: Benchmark {
                 // kill → ready again (handshake done).
                 let k0 = ContinuousClock.now
                 kill(pid, SIGKILL)
-                guard await child.benchmarkWaitReady(replacing: pid, timeout: .seconds(30)) else { throw BenchError("restart-\(i) not ready again") }
+                guard await child.benchmarkWaitReady(replacing: pid, timeout: .seconds(30)) else {
+                    let state = child.currentState.rawValue, tail = child.logTail(10).map(\.text).joined(separator: "\n")
+                    await child.stop()
+                    throw BenchError("restart-\(i) not ready again after kill -9 of pid \(pid) (after \(ContinuousClock.now - k0)): \(state)\n\(tail)")
+                }
                 if i >= 2 { toReady.add(ContinuousClock.now - k0); spawnReady.add(startup) }
             } else {
                 // kill → new process spawned (what supervisord's figure measures).

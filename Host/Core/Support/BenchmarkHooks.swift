@@ -59,10 +59,12 @@ extension SupervisedChild {
     /// Waits until the child is ready again under a pid other than `pid` (after a kill), or
     /// `timeout` passes (waits on the transition itself: no polling).
     public func benchmarkWaitReady(replacing pid: Int32, timeout: Duration) async -> Bool {
+        // A new pid, not none: between the old process's end and `markExited` the state is still
+        // `ready` with no pid.
         await runtime.wait(for: timeout) { r in
-            (r.machine.state == .ready && r.pid != pid) || r.machine.state == .failed || r.machine.state == .stopped
+            (r.machine.state == .ready && r.pid != nil && r.pid != pid) || r.machine.state == .failed || r.machine.state == .stopped
         }
-        return runtime.read { $0.machine.state == .ready && $0.pid != pid }
+        return runtime.read { $0.machine.state == .ready && $0.pid != nil && $0.pid != pid }
     }
 
     /// Sends a JSON-RPC request to the ready child through its supervised connection.
