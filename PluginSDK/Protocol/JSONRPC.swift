@@ -102,8 +102,12 @@ public enum RPCMessage: Sendable, Equatable {
     /// (`parseError` or `invalidRequest`), with the id when one could be read.
     public static func parse(_ line: Data) throws(RPCErrorWithID) -> RPCMessage {
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: line) } catch {
-            throw RPCErrorWithID(id: nil, error: RPCError(code: RPCError.parseError, message: "not valid JSON: \(String(decoding: line.prefix(80), as: UTF8.self))"))
+        if let fast = FastJSON.parse(line) {
+            value = fast
+        } else {
+            do { value = try JSONDecoder().decode(JSONValue.self, from: line) } catch {
+                throw RPCErrorWithID(id: nil, error: RPCError(code: RPCError.parseError, message: "not valid JSON: \(String(decoding: line.prefix(80), as: UTF8.self))"))
+            }
         }
         guard case .object(let o) = value else {
             throw RPCErrorWithID(id: nil, error: RPCError(code: RPCError.invalidRequest, message: "expected a JSON object, got \(value.typeDescription)"))

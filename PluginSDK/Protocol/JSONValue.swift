@@ -90,6 +90,11 @@ public enum JSONValue: Sendable, Hashable {
 
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
+        // Already parsed (`Wire.decode`'s fast path): taken as it is.
+        if let tree = decoder as? JSONValueDecoder {
+            self = tree.value
+            return
+        }
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null; return }
         if let b = try? c.decode(Bool.self) { self = .bool(b); return }
