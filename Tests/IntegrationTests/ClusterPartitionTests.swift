@@ -48,7 +48,13 @@ struct ClusterPartitionTests {
         try await c.eventually("C holds the lease", timeout: .seconds(60)) {
             try await c.get("/v1/cluster").json["leases"]?.arrayValue?.first?["held"] == true
         }
-        let cId = try #require(try await c.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true }?["id"]?.stringValue)
+        // It lists itself once its first heartbeat is in the store (which may follow the lease).
+        var selfId: String?
+        try await c.eventually("C's first heartbeat", timeout: .seconds(60)) {
+            selfId = try await c.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true }?["id"]?.stringValue
+            return selfId != nil
+        }
+        let cId = try #require(selfId)
         let a = try await TestDaemon.start(config: config(pgURL), manifests: manifests, environment: env)
         let b = try await TestDaemon.start(config: config(pgURL), manifests: manifests, environment: env)
         func states(_ d: TestDaemon) async throws -> [String: String] {
@@ -187,7 +193,12 @@ struct ClusterPartitionTests {
             let nodes = try await b.get("/v1/cluster").json["nodes"]?.arrayValue ?? []
             return nodes.count == 2 && nodes.allSatisfy { $0["state"] == "alive" && ($0["bus_owner"]?.stringValue?.isEmpty == false) }
         }
-        let aId = try #require(try await a.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true }?["id"]?.stringValue)
+        var selfId: String?
+        try await a.eventually("A's first heartbeat", timeout: .seconds(60)) {
+            selfId = try await a.get("/v1/cluster").json["nodes"]?.arrayValue?.first { $0["self"] == true }?["id"]?.stringValue
+            return selfId != nil
+        }
+        let aId = try #require(selfId)
         let held = try await aInFlight()
         try #require(held == n, "A still holds all \(n) when the link is cut (holds \(held))")
         /// Replies so far: event index → the nodes that handled it (one entry per reply).
