@@ -3,6 +3,8 @@
 // time in CI from the seed corpus in Tests/Fuzz/corpus/<target>/. LT_FUZZ_TARGET picks one:
 //   event     an event's JSON (POST /v1/events, the bus) → Event, validation, re-encoding
 //   rpc       the child protocol: NDJSON lines → RPCMessage, re-encoding
+//   json      FastJSON (Wire.decode's fast path) against Foundation's JSONDecoder: whatever the
+//             fast parser accepts, Foundation accepts and reads as the same JSONValue
 //   cron      cron expressions (plan schedules) → next fire times
 //   duration  ISO 8601 durations (interval schedules)
 //   guard     plan step guards → evaluation
@@ -40,6 +42,11 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         let again = try? Wire.decode(Event.self, from: encoded)
         require(again != nil, "an event re-encoded does not decode: \(String(decoding: encoded, as: UTF8.self))")
         require(again?.id == event.id && again?.type == event.type && again?.timestamp == event.timestamp, "event fields changed in a round trip")
+    case "json":
+        guard let fast = FastJSON.parse(data) else { return 0 }
+        let reference = try? JSONDecoder().decode(JSONValue.self, from: data)
+        require(reference != nil, "FastJSON accepts what Foundation refuses: \(text.debugDescription)")
+        require(reference == fast, "FastJSON reads \(text.debugDescription) as \(fast), Foundation as \(String(describing: reference))")
     case "rpc":
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
             guard let message = try? RPCMessage.parse(Data(line)) else { continue }
