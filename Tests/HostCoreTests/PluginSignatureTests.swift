@@ -191,3 +191,29 @@ import Testing
         #expect(e?.message.contains("field \"plugins.require_signature\": expected true or false, got \"yes\"") == true, "\(e.map(\.message) ?? "")")
     }
 }
+
+/// `LibrarySpec.sha256(ofFileAt:)` keeps digests by file identity: a changed file is hashed again.
+@Suite struct LibraryDigestCacheTests {
+    @Test func aRewrittenFileIsHashedAgainAndAnUnchangedOneGivesTheSameDigest() async throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lt-digest-\(UUID().uuidString).bin")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(repeating: 0x41, count: 4096).write(to: url)
+        // Older than the one second under which a digest is not kept: this one is cached.
+        try await Task.sleep(for: .milliseconds(2100))
+        let first = try LibrarySpec.sha256(ofFileAt: url, subject: "t")
+        #expect(first == "6896d9ea3f73a4434f5832bc65714e7d066f177373f36f34dc8a6f735daa41b1")
+        #expect(try LibrarySpec.sha256(ofFileAt: url, subject: "t") == first)
+        // The same size, other bytes, in place and at once (within the file system's time tick).
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.write(contentsOf: Data(repeating: 0x42, count: 4096))
+        try handle.close()
+        let second = try LibrarySpec.sha256(ofFileAt: url, subject: "t")
+        #expect(second != first)
+        #expect(second == "725bcd6c66d02acf6ebeab9c92410e010ea22e336876256aaf05a211f4ce1902")
+        // Replaced by another file (a rename over it: a new inode).
+        let other = url.appendingPathExtension("new")
+        try Data(repeating: 0x43, count: 4096).write(to: other)
+        #expect(rename(other.path, url.path) == 0)
+        #expect(try LibrarySpec.sha256(ofFileAt: url, subject: "t") == "b23f99e1f653e62fa5bc14cc528a9ec3b6d11be482b2ee51b519d1d6ad8c5466")
+    }
+}
