@@ -1,3 +1,4 @@
+import CDispatch  // `stat` and `timespec` are attributed to CDispatch once HostCore also imports CSQLite (MemberImportVisibility), as in InFlightSlots
 import Crypto
 public import Foundation
 #if canImport(Glibc)
