@@ -12,6 +12,16 @@ struct ClusterFailoverTests {
         ClusterTests.minimal($0) || ["redis-eventbus.json", "echo-driver.json"].contains($0)
     }
 
+    /// Replies seen on `d` so far: event index → the nodes that handled it (one entry per reply).
+    static func replies(_ d: TestDaemon) async throws -> [Int: [String]] {
+        var out: [Int: [String]] = [:]
+        for e in try await d.history("type=echo.reply&limit=10000") {
+            guard let i = e["data"]?["i"]?.intValue else { continue }
+            out[i, default: []].append(e["data"]?["echoed_by"]?.stringValue ?? "?")
+        }
+        return out
+    }
+
     /// The config of one node: PostgreSQL storage (one schema), the Redis bus (one key prefix),
     /// and the echo driver, whose `echo.slow` waits at most `maxSlowMs` on this node.
     static func config(schema: String, redis: String, prefix: String, name: String, maxSlowMs: Int) throws -> JSONValue {
@@ -57,15 +67,7 @@ struct ClusterFailoverTests {
             let nodes = try await b.get("/v1/cluster").json["nodes"]?.arrayValue ?? []
             return nodes.count == 2 && nodes.allSatisfy { $0["state"] == "alive" && ($0["bus_owner"]?.stringValue?.isEmpty == false) }
         }
-        /// Replies so far: event index → the nodes that handled it (one entry per reply).
-        func replies() async throws -> [Int: [String]] {
-            var out: [Int: [String]] = [:]
-            for e in try await b.history("type=echo.reply&limit=10000") {
-                guard let i = e["data"]?["i"]?.intValue else { continue }
-                out[i, default: []].append(e["data"]?["echoed_by"]?.stringValue ?? "?")
-            }
-            return out
-        }
+        func replies() async throws -> [Int: [String]] { try await ClusterFailoverTests.replies(b) }
         // Every event is in flight on A or (any A did not take) handled by B once it joined.
         var held = 0
         var before: [Int: [String]] = [:]

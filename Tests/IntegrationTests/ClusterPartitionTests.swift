@@ -201,15 +201,7 @@ struct ClusterPartitionTests {
         let aId = try #require(selfId)
         let held = try await aInFlight()
         try #require(held == n, "A still holds all \(n) when the link is cut (holds \(held))")
-        /// Replies so far: event index → the nodes that handled it (one entry per reply).
-        func replies() async throws -> [Int: [String]] {
-            var out: [Int: [String]] = [:]
-            for e in try await b.history("type=echo.reply&limit=10000") {
-                guard let i = e["data"]?["i"]?.intValue else { continue }
-                out[i, default: []].append(e["data"]?["echoed_by"]?.stringValue ?? "?")
-            }
-            return out
-        }
+        func replies() async throws -> [Int: [String]] { try await ClusterFailoverTests.replies(b) }
 
         try await net.cut()
         let clock = ContinuousClock()
