@@ -9,8 +9,26 @@ struct EventsBenchmark: Benchmark {
 
     func run(_ ctx: BenchContext) async throws -> [Figure] {
         var figures = try await daemonFigures(ctx)
+        figures += try await accessControlPeer(ctx, ingest: figures.first { $0.name.hasPrefix("ingest, single events") }?.value)
         figures += try await BusBench.figures(ctx)
         return figures
+    }
+
+    /// The single-event ingest again on a daemon with authentication off (`auth: false`), in the
+    /// same run: what the access control (bearer token, scope check, rate limits) costs per event.
+    func accessControlPeer(_ ctx: BenchContext, ingest withAuth: Double?) async throws -> [Figure] {
+        let daemon = try await DaemonProcess.start(ctx: ctx, config: #"{"auth": false}"#)
+        let loadTime = ctx.duration(.seconds(3), quick: .milliseconds(700))
+        _ = await LoadGenerator.run(port: daemon.port, connections: 1, requestsPerConnection: ctx.scale(200, quick: 20)) { c, i in (Array(Self.event(c, i).utf8), 1) }
+        let cpu0 = Proc.cpuSeconds(of: daemon.pid) ?? 0
+        let single = await LoadGenerator.run(port: daemon.port, connections: 16, duration: loadTime) { c, i in (Array(Self.event(c, i).utf8), 1) }
+        let cpu = (Proc.cpuSeconds(of: daemon.pid) ?? 0) - cpu0
+        await daemon.stop()
+        let rateOff = rate(single.events, single.elapsed)
+        return [Figure(name, "ingest, single events, 16 connections, authentication off (auth: false)", unit: "events/s", value: rateOff,
+                       references: withAuth.map { [.peer("the same with authentication on (above)", $0)] } ?? [],
+                       note: [single.errors > 0 ? "\(single.errors) errors, first: \(single.firstError ?? "")" : nil,
+                              String(format: "daemon CPU %.0f µs per event", cpu * 1e6 / Double(max(1, single.events)))].compactMap { $0 }.joined(separator: "; "))]
     }
 
     /// A ~200-byte `echo.request` stamped with its send time.

@@ -6,7 +6,15 @@ public import Foundation
 /// sorted so that equal values encode to equal bytes (useful for fingerprints and tests).
 public enum Wire {
     /// Encodes a value as compact UTF-8 JSON.
+    /// Written by `FastJSONEncoder` (the same bytes, about N× faster); what it declines, and every
+    /// value whose encoding fails, is encoded by Foundation's `JSONEncoder`, the reference.
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        if let data = try? FastJSONEncoder.encode(value) { return data }
+        return try foundationEncode(value)
+    }
+
+    /// Foundation's encoding with the wire's settings: the reference `FastJSONEncoder` is held to.
+    public static func foundationEncode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(value)
@@ -30,6 +38,14 @@ public enum Wire {
         } catch let error as DecodingError {
             throw WireError(.invalidArgument, "\(what): \(describe(error))")
         }
+    }
+
+    /// Decodes a value from an already parsed tree (e.g. one element of a parsed body), as
+    /// `decode(_:from:what:)` would from the tree's bytes: read from the tree directly, and on
+    /// any failure encoded and decoded again by Foundation for the reference message.
+    public static func decode<T: Decodable>(_ type: T.Type, fromParsed value: JSONValue, what: String = "params") throws -> T {
+        if let decoded = try? JSONValueDecoder.decode(T.self, from: value, at: []) { return decoded }
+        return try decode(T.self, from: encode(value), what: what)
     }
 
     /// Human-readable text for a `DecodingError`: the field path, what was expected.

@@ -4,7 +4,8 @@
 //   event     an event's JSON (POST /v1/events, the bus) → Event, validation, re-encoding
 //   rpc       the child protocol: NDJSON lines → RPCMessage, re-encoding
 //   json      FastJSON (Wire.decode's fast path) against Foundation's JSONDecoder: whatever the
-//             fast parser accepts, Foundation accepts and reads as the same JSONValue
+//             fast parser accepts, Foundation accepts and reads as the same JSONValue; and
+//             FastJSONEncoder (Wire.encode's) against JSONEncoder: what it writes, byte for byte
 //   cron      cron expressions (plan schedules) → next fire times
 //   duration  ISO 8601 durations (interval schedules)
 //   guard     plan step guards → evaluation
@@ -47,6 +48,11 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         let reference = try? JSONDecoder().decode(JSONValue.self, from: data)
         require(reference != nil, "FastJSON accepts what Foundation refuses: \(text.debugDescription)")
         require(reference == fast, "FastJSON reads \(text.debugDescription) as \(fast), Foundation as \(String(describing: reference))")
+        // And the writer: what FastJSONEncoder writes of the value is Foundation's bytes.
+        if let written = try? FastJSONEncoder.encode(fast) {
+            let expected = try? Wire.foundationEncode(fast)
+            require(written == expected, "FastJSONEncoder writes \(fast) as \(String(decoding: written, as: UTF8.self)), Foundation as \(expected.map { String(decoding: $0, as: UTF8.self) } ?? "an error")")
+        }
     case "rpc":
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
             guard let message = try? RPCMessage.parse(Data(line)) else { continue }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HostCore
+import Hummingbird
 import LightningProtocol
 import Testing
 
@@ -15,6 +16,16 @@ import Testing
         #expect(APIToken.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(APIToken.hex([0x00, 0x0f, 0xa5, 0xff] as [UInt8]) == "000fa5ff")
         #expect(APIToken.hex([] as [UInt8]) == "")
+    }
+
+    /// `Authorization: Bearer <secret>`: scheme in any case, optional whitespace around, nothing else.
+    @Test func bearerSecretIsReadFromTheHeader() {
+        #expect(AuthMiddleware<BasicRequestContext>.bearer("Bearer lt_abc") == "lt_abc")
+        #expect(AuthMiddleware<BasicRequestContext>.bearer("  bEaReR \t lt_abc \t ") == "lt_abc")
+        #expect(AuthMiddleware<BasicRequestContext>.bearer("BEARER x") == "x")
+        for refused in [nil, "", "   ", "Bearer", "Bearer ", "Bearer   \t", "Basic dXNlcjpwYXNz", "Bearerlt_abc", "Bearer\tlt_abc", "Beare lt_abc", "Bearer_lt"] as [String?] {
+            #expect(AuthMiddleware<BasicRequestContext>.bearer(refused) == nil, "\(String(describing: refused))")
+        }
     }
 
     @Test func keepsOnlyTheHashInAFileOnlyTheOwnerCanRead() throws {

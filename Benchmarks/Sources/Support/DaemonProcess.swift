@@ -58,9 +58,13 @@ final class DaemonProcess: @unchecked Sendable {
             let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(2000)
             throw BenchError("the daemon did not start (stdout: \(line ?? "EOF")); its log:\n\(tail)")
         }
-        // Authentication is on: the first start wrote the admin token; every connection to this port sends it.
-        let token = try String(contentsOf: root.appendingPathComponent("data/admin.token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        DaemonTokens.register(port: port, token: token)
+        // With authentication on (the default) the first start wrote the admin token; every
+        // connection to this port sends it. With `auth: false` there is none to send.
+        let tokenFile = root.appendingPathComponent("data/admin.token")
+        if FileManager.default.fileExists(atPath: tokenFile.path) {
+            let token = try String(contentsOf: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            DaemonTokens.register(port: port, token: token)
+        }
         return DaemonProcess(proc: proc, port: port, root: root)
     }
 

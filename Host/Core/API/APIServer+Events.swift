@@ -68,12 +68,9 @@ extension APIServer {
     /// events decodes straight from the bytes (the hot path); the envelope, and every body that
     /// does not decode, go through `JSONValue`, which names what is wrong.
     static func events(from data: Data) throws -> [Event] {
-        let decoder = JSONDecoder()
-        switch data.first(where: { !JSONShape.isWhitespace($0) }) {
-        case UInt8(ascii: "[")?: if let list = try? decoder.decode([Event].self, from: data) { return list }
-        case UInt8(ascii: "{")?: if let one = try? decoder.decode(Event.self, from: data) { return [one] }
-        default: break
-        }
+        // Well-formed bodies are parsed once by FastJSON and each event decoded from the tree;
+        // anything it declines goes through Foundation, whose messages are the reference.
+        if let body = FastJSON.parse(data) { return try events(from: body) }
         return try events(from: Wire.decode(JSONValue.self, from: data, what: "request body"))
     }
 
@@ -92,7 +89,7 @@ extension APIServer {
         }
         return try list.enumerated().map { i, v in
             let what = list.count == 1 && !(body.arrayValue != nil) ? "event" : "events[\(i)]"
-            return try Wire.decode(Event.self, from: try Wire.encode(v), what: what)
+            return try Wire.decode(Event.self, fromParsed: v, what: what)
         }
     }
 }

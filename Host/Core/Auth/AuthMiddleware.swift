@@ -71,10 +71,24 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     static func format(_ rate: Double) -> String { rate == rate.rounded() ? String(Int(rate)) : String(rate) }
 
     /// The secret of an `Authorization: Bearer <secret>` header (scheme case-insensitive).
+    /// Read per request on the UTF-8 bytes (Foundation's `trimmingCharacters` cost 4 % of the
+    /// daemon's CPU at ingest); whitespace is space and tab, as HTTP's optional whitespace.
     static func bearer(_ header: String?) -> String? {
-        guard let h = header?.trimmingCharacters(in: .whitespaces), h.count > 7, h.prefix(7).lowercased() == "bearer " else { return nil }
-        let s = h.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        return s.isEmpty ? nil : s
+        guard let header else { return nil }
+        let u = header.utf8
+        func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+        guard let first = u.firstIndex(where: { !blank($0) }) else { return nil }
+        let scheme = "bearer ".utf8
+        var i = first
+        for expected in scheme {
+            guard i != u.endIndex else { return nil }
+            let c = u[i]
+            // ASCII letters compare case-insensitively (`| 0x20` lowers them); the space exactly.
+            guard expected == 0x20 ? c == 0x20 : (c | 0x20) == expected else { return nil }
+            i = u.index(after: i)
+        }
+        guard let start = u[i...].firstIndex(where: { !blank($0) }), let last = u.lastIndex(where: { !blank($0) }), start <= last else { return nil }
+        return String(header[start...last])
     }
 
     static func unauthenticated(_ message: String, invalid: Bool) -> Response {
