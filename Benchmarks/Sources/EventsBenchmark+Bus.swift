@@ -27,6 +27,18 @@ enum BusBench {
         f0 = clock.now
         for _ in 0..<rounds { for d in sample { _ = try JSONDecoder().decode(PublishRequest.self, from: d) } }
         let foundationRate = rate(rounds * 4 * batch, clock.now - f0)
+        // The other direction: `Wire.encode` (FastJSONEncoder) against Foundation's JSONEncoder
+        // with the wire's settings, on the same batches decoded (the same bytes come out).
+        let decoded = try sample.map { try Wire.decode(PublishRequest.self, from: $0) }
+        f0 = clock.now
+        for _ in 0..<rounds { for r in decoded { _ = try Wire.encode(r) } }
+        let encodeRate = rate(rounds * 4 * batch, clock.now - f0)
+        f0 = clock.now
+        for _ in 0..<rounds { for r in decoded { _ = try Wire.foundationEncode(r) } }
+        let foundationEncodeRate = rate(rounds * 4 * batch, clock.now - f0)
+        figures.append(Figure(b, "Wire.encode of bus batches (PublishRequest of \(batch) events)", unit: "events/s", value: encodeRate,
+                              references: [.peer("Foundation JSONEncoder of the same batches", foundationEncodeRate)],
+                              note: "FastJSONEncoder; the same bytes as the peer's (FastJSONEncoderTests)"))
         let floor = Reference.floor("Wire.decode of the same batches", decodeRate)
         let foundation = Reference.peer("Foundation JSONDecoder of the same batches", foundationRate)
 

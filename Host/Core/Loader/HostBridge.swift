@@ -45,7 +45,7 @@ private let hostLog: @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePoin
 private let hostEmit: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<UInt8>, Int) -> Int32 = { ctx, json, len in
     let bridge = HostBridge.from(ctx)
     let data = Data(bytes: json, count: len)
-    guard let events = try? JSONDecoder().decode([Event].self, from: data) else { return 1 }
+    guard let events = try? Wire.decode([Event].self, from: data) else { return 1 }
     guard let services = bridge.loader.services.value else { return 2 }
     let caller = bridge.pluginLabel
     let logger = bridge.loader.logger

@@ -269,6 +269,6 @@ struct ResponseHead: Decodable {
 
     /// The id of `line` when it is a success response, else nil.
     static func id(of line: Data) -> RPCID? {
-        (try? JSONDecoder().decode(ResponseHead.self, from: line))?.id
+        (try? Wire.decode(ResponseHead.self, from: line))?.id
     }
 }
