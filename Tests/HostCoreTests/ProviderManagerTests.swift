@@ -63,6 +63,25 @@ import Testing
         }
     }
 
+    /// `provider.swap.started` is published while the new provider is prepared, and still first:
+    /// before `provider.swapped`, and also when the prepare fails (then nothing follows it).
+    @Test func swapStartedComesFirstAndAlsoWhenThePrepareFails() async throws {
+        let a = FakeBus("a"), b = FakeBus("b")
+        let events = Locked<[Event]>([])
+        try await withManager { m in
+            _ = try await m.bind(binding(a, "a"), to: .eventbus)
+            _ = try await m.swap(request(.eventbus, to: b, "b", events: events))
+            #expect(events.value.map(\.type) == ["provider.swap.started", "provider.swapped"])
+            events.withLock { $0 = [] }
+            let failing = SwapRequest(kind: .eventbus, copy: false, probationMs: 0,
+                                      prepare: { _ in throw WireError(.unavailable, "swap refused, b keeps serving: no such library") },
+                                      publish: { e in events.withLock { $0 += e } })
+            await #expect(throws: WireError.self) { _ = try await m.swap(failing) }
+            #expect(events.value.map(\.type) == ["provider.swap.started"])
+            #expect(m.eventbus.current?.pluginId == "b")
+        }
+    }
+
     @Test func aSwapDuringAnotherSwapsProbationIsNotUndone() async throws {
         let a = FakeBus("a"), b = FakeBus("b"), c = FakeBus("c")
         let releaseC = OneShot()

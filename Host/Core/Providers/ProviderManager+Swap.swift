@@ -20,11 +20,18 @@ extension ProviderManager {
         if r.copy, old == nil { throw WireError(.invalidArgument, "copy: no current storage provider to copy from") }
         // The swap leaves the queue: clients following it (`lightning providers swap`) say so.
         logger.info("swap started", metadata: ["kind": "\(r.kind.rawValue)", "from": "\(old.map { "\($0.pluginId)@\($0.version)" } ?? "-")"])
-        await r.publish([Event(type: "provider.swap.started", source: "daemon", data: [
+        // Published (a durable write) while the new provider is prepared, and awaited before
+        // anything else is published: `provider.swap.started` still comes first.
+        async let started: Void = r.publish([Event(type: "provider.swap.started", source: "daemon", data: [
             "kind": .string(r.kind.rawValue), "from": old.map { JSONValue.string("\($0.pluginId)@\($0.version)") } ?? .null, "copy": .bool(r.copy)])])
 
         // 1. Prepare the new provider while the old one serves.
-        let prepared = try await r.prepare(old)
+        let prepared: ProviderSlot.Binding
+        do { prepared = try await r.prepare(old) } catch {
+            await started
+            throw error
+        }
+        await started
         var report = SwapReport(kind: r.kind.rawValue, from: old.map { "\($0.pluginId)@\($0.version)" }, to: "\(prepared.pluginId)@\(prepared.version)",
                                 prepareMs: (ContinuousClock.now - t0).milliseconds, switchMs: 0, totalMs: 0, probationMs: r.probationMs)
         var hold: WriteHold?
