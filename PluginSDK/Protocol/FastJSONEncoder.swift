@@ -22,38 +22,48 @@ public enum FastJSONEncoder {
 
     /// The JSON of `value`, or `Declined` (or the value's own error) for Foundation to handle.
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        try write(value, into: &out)
-        return Data(out)
+        let out = Output()
+        try write(value, to: out)
+        return Data(out.bytes)
+    }
+
+    /// The bytes being written, shared by a value and every value inside it: each writes its
+    /// part at the end, and a keyed container reorders only its own part when it finishes.
+    final class Output {
+        var bytes: [UInt8] = []
+        init() { bytes.reserveCapacity(512) }
     }
 
     /// Appends the JSON of one value.
-    static func write<T: Encodable>(_ value: T, into out: inout [UInt8]) throws {
-        if let done = try writeKnown(value, into: &out), done { return }
-        let encoder = ValueEncoder()
+    static func write<T: Encodable>(_ value: T, to out: Output) throws {
+        if try writeKnown(value, into: &out.bytes) { return }
+        let encoder = ValueEncoder(out)
         try value.encode(to: encoder)
-        try encoder.finish(into: &out)
+        try encoder.finish()
     }
 
     /// The types written without asking them to encode themselves (as Foundation special-cases
-    /// `Data`, `URL`, `Date` strategies and the primitive types). Nil when `value` is none of them.
+    /// `Data`, `URL` and the primitive types); false when `value` is none of them. Decided by
+    /// comparing metatypes, not by casting: a failed dynamic cast per value cost more than the
+    /// writing.
     @inline(__always)
-    static func writeKnown<T: Encodable>(_ value: T, into out: inout [UInt8]) throws -> Bool? {
-        switch value {
-        case let v as JSONValue: try writeJSON(v, into: &out)
-        case let v as String: writeString(v, into: &out)
-        case let v as Int: writeInt(v, into: &out)
-        case let v as Bool: out.append(contentsOf: v ? trueBytes : falseBytes)
-        case let v as Double: try writeDouble(v, into: &out)
-        case let v as [String: JSONValue]: try writeObject(v, into: &out)
-        case let v as any FixedWidthInteger: out.append(contentsOf: String(v).utf8)
-        case let v as Data: writeString(v.base64EncodedString(), into: &out)
-        case let v as URL: writeString(v.absoluteString, into: &out)
-        case is Float, is Decimal, is Float16: throw Declined()
-        default: return nil
+    static func writeKnown<T: Encodable>(_ value: T, into out: inout [UInt8]) throws -> Bool {
+        if T.self == String.self { writeString(value as! String, into: &out); return true }
+        if T.self == JSONValue.self { try writeJSON(value as! JSONValue, into: &out); return true }
+        if T.self == Int.self { writeInt(value as! Int, into: &out); return true }
+        if T.self == Bool.self { out.append(contentsOf: (value as! Bool) ? trueBytes : falseBytes); return true }
+        if T.self == Double.self { try writeDouble(value as! Double, into: &out); return true }
+        if T.self == [String: JSONValue].self { try writeObject(value as! [String: JSONValue], into: &out); return true }
+        if T.self == [JSONValue].self { try writeJSON(.array(value as! [JSONValue]), into: &out); return true }
+        if T.self == Int64.self || T.self == Int32.self || T.self == Int16.self || T.self == Int8.self
+            || T.self == UInt.self || T.self == UInt64.self || T.self == UInt32.self || T.self == UInt16.self || T.self == UInt8.self {
+            out.append(contentsOf: String(describing: value).utf8)
+            return true
         }
-        return true
+        if T.self == Data.self { writeString((value as! Data).base64EncodedString(), into: &out); return true }
+        if T.self == URL.self { writeString((value as! URL).absoluteString, into: &out); return true }
+        if T.self == Float.self || T.self == Decimal.self { throw Declined() }
+        return false
     }
 
     static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8), nullBytes = Array("null".utf8)
@@ -166,24 +176,31 @@ public enum FastJSONEncoder {
 
     // MARK: the Encoder
 
-    /// What one value asked for: nothing yet, a keyed, an unkeyed or a single-value container.
-    enum Storage {
-        case none
-        case keyed([(key: String, bytes: [UInt8])])
-        case unkeyed([UInt8], count: Int)
-        case single([UInt8])
-    }
-
-    /// The encoder one non-primitive value encodes itself into. A class, as `Encoder` requires
-    /// containers that write into shared storage; used by one value on one thread.
+    /// The encoder one non-primitive value encodes itself into: its containers write into the
+    /// shared `Output` after `base`. A class, as `Encoder` requires containers that write into
+    /// shared storage; used by one value on one thread.
     final class ValueEncoder: Encoder {
-        var storage = Storage.none
+        enum Kind { case none, keyed, unkeyed, single }
+        let out: Output
+        let base: Int
+        var kind = Kind.none
+        /// Keyed: each member's key and where its value is in `out.bytes`.
+        var members: [(key: String, start: Int, end: Int)] = []
+        /// Unkeyed: elements written; single: 1 once written.
+        var count = 0
+        /// Set when the value used the API in a way this writer leaves to Foundation.
+        var failed = false
         var codingPath: [any CodingKey] { [] }
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
+        init(_ out: Output) {
+            self.out = out
+            base = out.bytes.count
+        }
+
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-            switch storage {
-            case .none: storage = .keyed([])
+            switch kind {
+            case .none: kind = .keyed
             case .keyed: break
             // Foundation traps or merges here; leave such types to it.
             case .unkeyed, .single: failed = true
@@ -192,8 +209,10 @@ public enum FastJSONEncoder {
         }
 
         func unkeyedContainer() -> any UnkeyedEncodingContainer {
-            switch storage {
-            case .none: storage = .unkeyed([UInt8(ascii: "[")], count: 0)
+            switch kind {
+            case .none:
+                kind = .unkeyed
+                out.bytes.append(UInt8(ascii: "["))
             case .unkeyed: break
             case .keyed, .single: failed = true
             }
@@ -201,58 +220,56 @@ public enum FastJSONEncoder {
         }
 
         func singleValueContainer() -> any SingleValueEncodingContainer {
-            if case .none = storage {} else { failed = true }
+            if kind == .none { kind = .single } else { failed = true }
             return Single(encoder: self)
         }
 
-        /// Set when the value used the API in a way this writer leaves to Foundation.
-        var failed = false
+        /// Writes one member's value (keyed).
+        func member(_ key: String, _ write: (Output) throws -> Void) rethrows {
+            guard kind == .keyed, !failed else { failed = true; return }
+            let start = out.bytes.count
+            try write(out)
+            members.append((key, start, out.bytes.count))
+        }
 
-        func finish(into out: inout [UInt8]) throws {
+        /// Writes one element (unkeyed).
+        func element(_ write: (Output) throws -> Void) rethrows {
+            guard kind == .unkeyed, !failed else { failed = true; return }
+            if count > 0 { out.bytes.append(UInt8(ascii: ",")) }
+            try write(out)
+            count += 1
+        }
+
+        /// Writes the one value (single).
+        func single(_ write: (Output) throws -> Void) rethrows {
+            guard kind == .single, count == 0, !failed else { failed = true; return }
+            try write(out)
+            count = 1
+        }
+
+        /// Completes the value's JSON in `out`: brackets, or the members in key order.
+        func finish() throws {
             guard !failed else { throw Declined() }
-            switch storage {
-            case .none: out.append(contentsOf: Array("{}".utf8))
-            case .single(let bytes):
-                guard !bytes.isEmpty else { throw Declined() }
-                out.append(contentsOf: bytes)
-            case .unkeyed(let bytes, _):
-                out.append(contentsOf: bytes)
-                out.append(UInt8(ascii: "]"))
-            case .keyed(var members):
+            switch kind {
+            case .none: out.bytes.append(contentsOf: [UInt8(ascii: "{"), UInt8(ascii: "}")])
+            case .single: guard count == 1 else { throw Declined() }
+            case .unkeyed: out.bytes.append(UInt8(ascii: "]"))
+            case .keyed:
+                let values = Array(out.bytes[base...])
+                out.bytes.removeSubrange(base...)
                 members.sort { FastJSONEncoder.keyOrder($0.key, $1.key) }
-                out.append(UInt8(ascii: "{"))
+                out.bytes.append(UInt8(ascii: "{"))
                 for (i, m) in members.enumerated() {
                     if i > 0 {
                         guard members[i - 1].key != m.key else { throw Declined() }
-                        out.append(UInt8(ascii: ","))
+                        out.bytes.append(UInt8(ascii: ","))
                     }
-                    FastJSONEncoder.writeString(m.key, into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    out.append(contentsOf: m.bytes)
+                    FastJSONEncoder.writeString(m.key, into: &out.bytes)
+                    out.bytes.append(UInt8(ascii: ":"))
+                    out.bytes.append(contentsOf: values[(m.start - base)..<(m.end - base)])
                 }
-                out.append(UInt8(ascii: "}"))
+                out.bytes.append(UInt8(ascii: "}"))
             }
-        }
-
-        func add(_ key: String, _ bytes: [UInt8]) {
-            guard case .keyed(var members) = storage else { failed = true; return }
-            storage = .none
-            members.append((key, bytes))
-            storage = .keyed(members)
-        }
-
-        func append(_ write: (inout [UInt8]) throws -> Void) rethrows {
-            guard case .unkeyed(var bytes, let count) = storage else { failed = true; return }
-            storage = .none
-            defer { storage = .unkeyed(bytes, count: count + 1) }
-            if count > 0 { bytes.append(UInt8(ascii: ",")) }
-            try write(&bytes)
-        }
-
-        func set(_ write: (inout [UInt8]) throws -> Void) rethrows {
-            var bytes: [UInt8] = []
-            try write(&bytes)
-            storage = .single(bytes)
         }
     }
 
@@ -260,63 +277,59 @@ public enum FastJSONEncoder {
         let encoder: ValueEncoder
         var codingPath: [any CodingKey] { [] }
 
-        private func bytes(_ write: (inout [UInt8]) throws -> Void) rethrows -> [UInt8] {
-            var b: [UInt8] = []
-            try write(&b)
-            return b
+        mutating func encodeNil(forKey key: Key) throws { encoder.member(key.stringValue) { $0.bytes.append(contentsOf: FastJSONEncoder.nullBytes) } }
+        mutating func encode(_ value: Bool, forKey key: Key) throws {
+            encoder.member(key.stringValue) { $0.bytes.append(contentsOf: value ? FastJSONEncoder.trueBytes : FastJSONEncoder.falseBytes) }
         }
-
-        mutating func encodeNil(forKey key: Key) throws { encoder.add(key.stringValue, FastJSONEncoder.nullBytes) }
-        mutating func encode(_ value: Bool, forKey key: Key) throws { encoder.add(key.stringValue, value ? FastJSONEncoder.trueBytes : FastJSONEncoder.falseBytes) }
-        mutating func encode(_ value: String, forKey key: Key) throws { encoder.add(key.stringValue, bytes { FastJSONEncoder.writeString(value, into: &$0) }) }
-        mutating func encode(_ value: Int, forKey key: Key) throws { encoder.add(key.stringValue, bytes { FastJSONEncoder.writeInt(value, into: &$0) }) }
-        mutating func encode(_ value: Double, forKey key: Key) throws { encoder.add(key.stringValue, try bytes { try FastJSONEncoder.writeDouble(value, into: &$0) }) }
+        mutating func encode(_ value: String, forKey key: Key) throws { encoder.member(key.stringValue) { FastJSONEncoder.writeString(value, into: &$0.bytes) } }
+        mutating func encode(_ value: Int, forKey key: Key) throws { encoder.member(key.stringValue) { FastJSONEncoder.writeInt(value, into: &$0.bytes) } }
+        mutating func encode(_ value: Double, forKey key: Key) throws { try encoder.member(key.stringValue) { try FastJSONEncoder.writeDouble(value, into: &$0.bytes) } }
         mutating func encode(_ value: Float, forKey key: Key) throws { throw Declined() }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            encoder.add(key.stringValue, try bytes { try FastJSONEncoder.write(value, into: &$0) })
+            try encoder.member(key.stringValue) { try FastJSONEncoder.write(value, to: $0) }
         }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             encoder.failed = true
-            return KeyedEncodingContainer(Keyed<NestedKey>(encoder: ValueEncoder()))
+            return KeyedEncodingContainer(Keyed<NestedKey>(encoder: ValueEncoder(Output())))
         }
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
             encoder.failed = true
-            return Unkeyed(encoder: ValueEncoder())
+            return Unkeyed(encoder: ValueEncoder(Output()))
         }
-        mutating func superEncoder() -> any Encoder { encoder.failed = true; return ValueEncoder() }
-        mutating func superEncoder(forKey key: Key) -> any Encoder { encoder.failed = true; return ValueEncoder() }
+        mutating func superEncoder() -> any Encoder { encoder.failed = true; return ValueEncoder(Output()) }
+        mutating func superEncoder(forKey key: Key) -> any Encoder { encoder.failed = true; return ValueEncoder(Output()) }
     }
 
     struct Unkeyed: UnkeyedEncodingContainer {
         let encoder: ValueEncoder
         var codingPath: [any CodingKey] { [] }
-        var count: Int { if case .unkeyed(_, let n) = encoder.storage { return n } else { return 0 } }
+        var count: Int { encoder.count }
 
-        mutating func encodeNil() throws { encoder.append { $0.append(contentsOf: FastJSONEncoder.nullBytes) } }
-        mutating func encode(_ value: Bool) throws { encoder.append { $0.append(contentsOf: value ? FastJSONEncoder.trueBytes : FastJSONEncoder.falseBytes) } }
-        mutating func encode(_ value: String) throws { encoder.append { FastJSONEncoder.writeString(value, into: &$0) } }
-        mutating func encode(_ value: Int) throws { encoder.append { FastJSONEncoder.writeInt(value, into: &$0) } }
-        mutating func encode(_ value: Double) throws { try encoder.append { try FastJSONEncoder.writeDouble(value, into: &$0) } }
+        mutating func encodeNil() throws { encoder.element { $0.bytes.append(contentsOf: FastJSONEncoder.nullBytes) } }
+        mutating func encode(_ value: Bool) throws { encoder.element { $0.bytes.append(contentsOf: value ? FastJSONEncoder.trueBytes : FastJSONEncoder.falseBytes) } }
+        mutating func encode(_ value: String) throws { encoder.element { FastJSONEncoder.writeString(value, into: &$0.bytes) } }
+        mutating func encode(_ value: Int) throws { encoder.element { FastJSONEncoder.writeInt(value, into: &$0.bytes) } }
+        mutating func encode(_ value: Double) throws { try encoder.element { try FastJSONEncoder.writeDouble(value, into: &$0.bytes) } }
         mutating func encode(_ value: Float) throws { throw Declined() }
-        mutating func encode<T: Encodable>(_ value: T) throws { try encoder.append { try FastJSONEncoder.write(value, into: &$0) } }
+        mutating func encode<T: Encodable>(_ value: T) throws { try encoder.element { try FastJSONEncoder.write(value, to: $0) } }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             encoder.failed = true
-            return KeyedEncodingContainer(Keyed<NestedKey>(encoder: ValueEncoder()))
+            return KeyedEncodingContainer(Keyed<NestedKey>(encoder: ValueEncoder(Output())))
         }
-        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { encoder.failed = true; return Unkeyed(encoder: ValueEncoder()) }
-        mutating func superEncoder() -> any Encoder { encoder.failed = true; return ValueEncoder() }
+        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { encoder.failed = true; return Unkeyed(encoder: ValueEncoder(Output())) }
+        mutating func superEncoder() -> any Encoder { encoder.failed = true; return ValueEncoder(Output()) }
     }
 
     struct Single: SingleValueEncodingContainer {
         let encoder: ValueEncoder
         var codingPath: [any CodingKey] { [] }
 
-        mutating func encodeNil() throws { encoder.set { $0.append(contentsOf: FastJSONEncoder.nullBytes) } }
-        mutating func encode(_ value: Bool) throws { encoder.set { $0.append(contentsOf: value ? FastJSONEncoder.trueBytes : FastJSONEncoder.falseBytes) } }
-        mutating func encode(_ value: String) throws { encoder.set { FastJSONEncoder.writeString(value, into: &$0) } }
-        mutating func encode(_ value: Int) throws { encoder.set { FastJSONEncoder.writeInt(value, into: &$0) } }
-        mutating func encode(_ value: Double) throws { try encoder.set { try FastJSONEncoder.writeDouble(value, into: &$0) } }
+        mutating func encodeNil() throws { encoder.single { $0.bytes.append(contentsOf: FastJSONEncoder.nullBytes) } }
+        mutating func encode(_ value: Bool) throws { encoder.single { $0.bytes.append(contentsOf: value ? FastJSONEncoder.trueBytes : FastJSONEncoder.falseBytes) } }
+        mutating func encode(_ value: String) throws { encoder.single { FastJSONEncoder.writeString(value, into: &$0.bytes) } }
+        mutating func encode(_ value: Int) throws { encoder.single { FastJSONEncoder.writeInt(value, into: &$0.bytes) } }
+        mutating func encode(_ value: Double) throws { try encoder.single { try FastJSONEncoder.writeDouble(value, into: &$0.bytes) } }
         mutating func encode(_ value: Float) throws { throw Declined() }
-        mutating func encode<T: Encodable>(_ value: T) throws { try encoder.set { try FastJSONEncoder.write(value, into: &$0) } }
+        mutating func encode<T: Encodable>(_ value: T) throws { try encoder.single { try FastJSONEncoder.write(value, to: $0) } }
     }
 }

@@ -6,7 +6,7 @@ public import Foundation
 /// sorted so that equal values encode to equal bytes (useful for fingerprints and tests).
 public enum Wire {
     /// Encodes a value as compact UTF-8 JSON.
-    /// Written by `FastJSONEncoder` (the same bytes, about 2× faster on the bus's batches:
+    /// Written by `FastJSONEncoder` (the same bytes, 2.6–2.75× faster on the bus's batches:
     /// docs/benchmarks.md); what it declines, and every value whose encoding fails, is encoded by
     /// Foundation's `JSONEncoder`, the reference.
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
