@@ -33,11 +33,19 @@ struct SpawnBenchmark: Benchmark {
         let rawSwift = try raw(testChild, ["well"]), rawC = try raw(minChild, [])
         let plain = try await Self.spawnToReady(n: n, warmup: 3, ctx: ctx) { Children.spec(testChild, ["well"]) }
         let plainC = try await Self.spawnToReady(n: n, warmup: 3, ctx: ctx) { Children.spec(minChild, []) }
+        // The same spawn with this process (the host) grown by touched memory: an unsandboxed
+        // child is launched with clone(CLONE_VM | CLONE_VFORK), which copies no page tables, so
+        // the host's size should not show (a fork() grew with it: 1.7 ms from a 34 MB host,
+        // 6.6 ms from 115 MB, 2026-11-25).
+        let host = Proc.memory(of: getpid())
+        let ballastMB = ctx.quick ? 64 : 512
+        let ballast = Ballast(megabytes: ballastMB)
+        let bigHost = Proc.memory(of: getpid())
+        let plainCBig = try await Self.spawnToReady(n: n, warmup: 3, ctx: ctx) { Children.spec(minChild, []) }
+        ballast.release()
         let sandboxed = try await sandboxFigures(ctx, n: n, testChild: testChild, minChild: minChild,
                                                  plainSwift: plain.ready, plainC: plainC.ready)
-        // fork() copies the host's page tables: how big the host is matters.
-        let host = Proc.memory(of: getpid())
-        let hostNote = "the supervisor forks this process: RSS \(host.map { Report.number(Double($0.rssKiB) / 1024) } ?? "?") MB, \(host?.threads ?? 0) threads"
+        let hostNote = "the supervisor launches it with clone(CLONE_VM | CLONE_VFORK) from this process: RSS \(host.map { Report.number(Double($0.rssKiB) / 1024) } ?? "?") MB, \(host?.threads ?? 0) threads"
         var figures: [Figure] = [
             .latency(b, "spawn → ready, lt-test-child well (plain, supervised)", plain.ready, ms: true,
                      references: [floorRef, .peer("the same child, posix_spawn + initialize by hand, no supervisor", rawSwift.median / 1e6, p99: rawSwift.p99 / 1e6)],
@@ -47,6 +55,9 @@ struct SpawnBenchmark: Benchmark {
                      references: [floorRef, .peer("the same child, posix_spawn + initialize by hand, no supervisor", rawC.median / 1e6, p99: rawC.p99 / 1e6)],
                      goal: .atMost(3, "≤ 3 ms plain"),
                      note: "Benchmarks/C/min_child.c: what the supervisor itself adds to a spawn; \(hostNote)"),
+            .latency(b, "spawn → ready, minimal C child (plain), host grown by \(ballastMB) MB", plainCBig.ready, ms: true,
+                     references: [.floor("the same spawn from the host at its own size, this run", plainC.ready.median / 1e6, p99: plainC.ready.p99 / 1e6)],
+                     note: "this process's RSS \(bigHost.map { Report.number(Double($0.rssKiB) / 1024) } ?? "?") MB during these spawns; sandboxed children are still forked (their namespaces need a process of their own)"),
             .latency(b, "graceful stop of that child (shutdown → exit observed)", plain.stop, ms: true),
         ]
         if let py = BenchContext.python3 {
@@ -170,5 +181,24 @@ struct SpawnBenchmark: Benchmark {
             }
         }
         return figures
+    }
+}
+
+/// Touched anonymous memory that makes this process bigger for a measurement.
+final class Ballast {
+    private var pointer: UnsafeMutableRawPointer?
+    private let size: Int
+
+    init(megabytes: Int) {
+        size = megabytes << 20
+        let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        pointer = (p == MAP_FAILED) ? nil : p
+        // One write per page: every page resident, as a grown heap would be.
+        if let pointer { for offset in stride(from: 0, to: size, by: 4096) { pointer.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self) } }
+    }
+
+    func release() {
+        if let pointer { munmap(pointer, size) }
+        pointer = nil
     }
 }
