@@ -64,12 +64,11 @@ extension APIServer {
         }
     }
 
-    /// Accepts `{...event}`, `[events]` or `{"events": [...]}`. An event object or an array of
-    /// events decodes straight from the bytes (the hot path); the envelope, and every body that
-    /// does not decode, go through `JSONValue`, which names what is wrong.
+    /// Accepts `{...event}`, `[events]` or `{"events": [...]}`. The body is parsed once
+    /// (`FastJSON`; Foundation for what it declines) and each event decoded from the parsed tree;
+    /// an event that does not decode is decoded again by Foundation, whose message names what is
+    /// wrong (`Wire.decode(_:fromParsed:what:)`).
     static func events(from data: Data) throws -> [Event] {
-        // Well-formed bodies are parsed once by FastJSON and each event decoded from the tree;
-        // anything it declines goes through Foundation, whose messages are the reference.
         if let body = FastJSON.parse(data) { return try events(from: body) }
         return try events(from: Wire.decode(JSONValue.self, from: data, what: "request body"))
     }
