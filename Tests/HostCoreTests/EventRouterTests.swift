@@ -54,6 +54,35 @@ import Testing
         }
     }
 
+    /// Many deliveries of one lease: every one acknowledged and counted, nothing lost.
+    @Test func aBatchOfDeliveriesIsAcknowledgedWhole() async throws {
+        try await withRouter { router, bus in
+            try await router.register(Replier())
+            _ = try await router.publish((0..<200).map { Event(id: "r\($0)", type: "x.request", source: "api") })
+            try await eventually("all routed") { router.stats.routed == 200 }
+            try await eventually("all acknowledged") { await bus.unacknowledged().isEmpty }
+            #expect(router.stats.emitted == 200 && router.stats.failed == 0)
+        }
+    }
+
+    /// An ack round that fails fails each of its deliveries (nack, error event): they are
+    /// handled again and acknowledged by a later round; none is lost.
+    @Test func aFailedAckRoundIsRedeliveredNotLost() async throws {
+        var settings = DaemonConfig.RouterSettings()
+        settings.backoffMs = 0
+        try await withRouter(settings) { router, bus in
+            await bus.fail(Method.ack, onCall: 1)
+            try await router.register(Replier())
+            _ = try await router.publish([Event(id: "a-1", type: "x.request", source: "api")])
+            try await eventually("acknowledged by a later round") { await bus.unacknowledged().isEmpty && router.stats.routed == 1 }
+            #expect(await bus.nacked.map(\.event) == ["a-1"])
+            #expect(await bus.callCount(Method.ack) == 2)
+            // Handled twice (at least once): two replies, one error event naming the failed ack.
+            #expect(await bus.published.filter { $0.type == "x.reply" }.count == 2)
+            try await eventually("the error event") { await bus.published.contains { $0.type == "error" && $0.data["event_id"] == "a-1" } }
+        }
+    }
+
     @Test func aFailureIsNackedAndReportedAsAnErrorEvent() async throws {
         var settings = DaemonConfig.RouterSettings()
         settings.maxAttempts = 2

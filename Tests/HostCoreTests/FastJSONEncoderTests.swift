@@ -44,7 +44,7 @@ import Testing
         var rng = FastJSONTests.SplitMix(seed: 7)
         var written = 0
         let fixed: [Double] = [0, -0.0, 1, -1, 0.1, 0.5, 1.5, 1e-4, 1e-5, 123456789.123, 1e14, 1e15 - 1, 1e15, 1e16, 1e20, -2.5e-3,
-                               .pi, 9007199254740993, 5e-324, .greatestFiniteMagnitude, .infinity, .nan]
+                               .pi, 9007199254740992, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .infinity, .nan]
         for d in fixed { if (try? Wire.foundationEncode(d)) != nil, try Self.check(d) { written += 1 } }
         for _ in 0..<3000 {
             let d: Double = switch rng.next() % 3 {

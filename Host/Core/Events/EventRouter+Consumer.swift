@@ -41,14 +41,43 @@ extension EventRouter {
                 if ContinuousClock.now - asked < .milliseconds(5) { try? await Task.sleep(for: .milliseconds(20)) }
                 continue
             }
+            // The batch's acks go out in rounds beside its deliveries (AckBatcher), all on the
+            // bus that leased them; the next lease waits for the last round.
+            let acks = AckBatcher()
             await withDiscardingTaskGroup { group in
-                for d in batch { group.addTask { await self.deliver(d, to: driver, subscription: sub, bus: conn) } }
+                group.addTask { await acks.run { await self.acknowledge($0, driver: driver, subscription: sub, bus: conn) } }
+                await withDiscardingTaskGroup { deliveries in
+                    for d in batch { deliveries.addTask { await self.deliver(d, to: driver, subscription: sub, bus: conn, acks: acks) } }
+                }
+                acks.finish()
             }
         }
     }
 
-    /// Handles one delivery and settles it (ack after outputs are durable, nack on failure).
-    func deliver(_ d: Delivery, to driver: any DriverEndpoint, subscription: String, bus leasedFrom: any ProviderConnection) async {
+    /// Acknowledges one round of handled deliveries in one call, and counts them as routed.
+    /// A failed call fails each of them as a failed ack always did (nack, error event): they
+    /// are redelivered, at least once.
+    func acknowledge(_ round: [AckBatcher.Handled], driver: any DriverEndpoint, subscription: String, bus: any ProviderConnection) async {
+        do {
+            _ = try await bus.call(Method.ack, AckRequest(subscription: subscription, deliveryIds: round.map(\.delivery.deliveryId)), as: AckResult.self)
+        } catch {
+            for h in round { await fail(h.delivery, driver: driver, subscription: subscription, hops: h.hops, error: error, bus: bus) }
+            return
+        }
+        state.withLock { s in
+            s.stats.routed += round.count
+            s.stats.drivers[driver.name, default: DriverStats()].handled += round.count
+            for h in round { s.latency.record(h.ms) }
+        }
+        metrics.routed.increment(by: round.count)
+        metrics.driverHandled(driver.name).increment(by: round.count)
+        for h in round { metrics.routeDuration.recordNanoseconds(Int64(h.ms * 1_000_000)) }
+    }
+
+    /// Handles one delivery and settles it: after its outputs are durable it goes to `acks`
+    /// (acknowledged in the batch's next round); a failure is nacked here.
+    func deliver(_ d: Delivery, to driver: any DriverEndpoint, subscription: String, bus leasedFrom: any ProviderConnection,
+                 acks: AckBatcher) async {
         let hops = d.event.metadata[EventMetadataKey.hops]?.intValue ?? 0
         // (The live feed shows the cause before anything this delivery produces: FeedOrder.)
         let start = ContinuousClock.now
@@ -87,15 +116,7 @@ extension EventRouter {
                 state.withLock { $0.stats.emitted += prepared.count }
                 metrics.emitted.increment(by: prepared.count)
             }
-            _ = try await leasedFrom.call(Method.ack, AckRequest(subscription: subscription, deliveryIds: [d.deliveryId]), as: AckResult.self)
-            state.withLock { s in
-                s.stats.routed += 1
-                s.stats.drivers[driver.name, default: DriverStats()].handled += 1
-                s.latency.record(ms)
-            }
-            metrics.routed.increment()
-            metrics.driverHandled(driver.name).increment()
-            metrics.routeDuration.recordNanoseconds(Int64(ms * 1_000_000))
+            acks.add(AckBatcher.Handled(delivery: d, hops: hops, ms: ms))
         } catch {
             await fail(d, driver: driver, subscription: subscription, hops: hops, error: error, bus: leasedFrom)
         }

@@ -22,6 +22,8 @@ actor FakeBus: ProviderConnection {
     init(_ label: String) { self.label = label }
 
     func setHealthy(_ h: Bool) { healthy = h }
+    /// How many times `method` was called.
+    func callCount(_ method: String) -> Int { calls[method] ?? 0 }
     func fail(_ method: String, onCall n: Int) { failures[method] = n }
 
     /// Adds a subscription with `count` pending events.
