@@ -89,12 +89,13 @@ public enum FastJSONEncoder {
     static func writeObject(_ object: [String: JSONValue], into out: inout [UInt8]) throws {
         out.append(UInt8(ascii: "{"))
         var first = true
-        for key in object.keys.sorted(by: keyOrder) {
+        // The members sorted whole: no second lookup of each key's value.
+        for (key, value) in object.sorted(by: { keyOrder($0.key, $1.key) }) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             writeString(key, into: &out)
             out.append(UInt8(ascii: ":"))
-            try writeJSON(object[key]!, into: &out)
+            try writeJSON(value, into: &out)
         }
         out.append(UInt8(ascii: "}"))
     }
