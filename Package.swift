@@ -66,6 +66,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // The CLI's client, generated from Host/API/openapi.json (Host/APIClient, committed sources).
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        // The daemon's side of the same document (Host/APIServer) served by Hummingbird's router.
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
     ],
     targets: [
         // MARK: Application layer (docs/planner.md): pure, on the protocol types only.
@@ -90,6 +92,12 @@ let package = Package(
         .target(name: "LightningAPIClient",
                 dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
                 path: "Host/APIClient", exclude: ["openapi-generator-config.yaml"], swiftSettings: strict),
+        // The daemon's request and response types and route registration, generated from the same
+        // document the same way (types + server, for the operations its config lists);
+        // HostCore's `TypedAPI` implements them (Host/Core/API/Typed).
+        .target(name: "LightningAPIServer",
+                dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+                path: "Host/APIServer", exclude: ["openapi-generator-config.yaml"], swiftSettings: strict),
 
         // MARK: PluginSDK
         .target(name: "CLightningABI", path: "PluginSDK/CLightningABI"),
@@ -116,6 +124,9 @@ let package = Package(
             name: "HostCore",
             dependencies: [
                 "CLightningABI", "CHostShims", "CSandbox", "LightningProtocol", "LightningPlanner", "LightningAPISpec", "LightningConsole", "LightningContext", "CSQLite",
+                "LightningAPIServer",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

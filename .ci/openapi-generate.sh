@@ -1,35 +1,41 @@
 #!/usr/bin/env bash
-# Regenerates the CLI's API client (Host/APIClient/Generated) from Host/API/openapi.json with
-# swift-openapi-generator's command (not its build plugin: too slow for a clean build on 2 cores).
+# Regenerates the code swift-openapi-generator makes from Host/API/openapi.json, with the
+# generator's command (not its build plugin: too slow for a clean build on 2 cores):
+#   Host/APIClient/Generated  the CLI's client (types + client)
+#   Host/APIServer/Generated  the daemon's request/response types and route registration (types + server)
+# Each folder's openapi-generator-config.yaml says what is generated there.
 #   .ci/openapi-generate.sh          regenerate (builds the generator once, outside the repository)
-#   .ci/openapi-generate.sh --check  fail when the committed sources were generated from another
+#   .ci/openapi-generate.sh --check  fail when committed sources were generated from another
 #                                    openapi.json or config (cheap: compares sha256, builds nothing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=1.14.3
 spec=Host/API/openapi.json
-config=Host/APIClient/openapi-generator-config.yaml
-out=Host/APIClient/Generated
-# One digest over the document and the config, recorded in every generated file.
-digest="$(cat "$spec" "$config" | sha256sum | cut -d' ' -f1)"
-stamp="openapi-input-sha256: $digest"
+targets=(Host/APIClient Host/APIServer)
+
+# One digest over the document and a target's config, recorded in every file generated for it.
+stamp_for() { echo "openapi-input-sha256: $(cat "$spec" "$1/openapi-generator-config.yaml" | sha256sum | cut -d' ' -f1)"; }
 
 if [ "${1:-}" = "--check" ]; then
   status=0
-  files=("$out"/*.swift)
-  if [ ! -e "${files[0]}" ]; then
-    echo "$out: expected the generated client, found no .swift file; run .ci/openapi-generate.sh and commit the result" >&2
-    exit 1
-  fi
-  for f in "${files[@]}"; do
-    if ! grep -qF "// $stamp" "$f"; then
-      have="$(grep -o 'openapi-input-sha256: [0-9a-f]*' "$f" || echo 'no stamp')"
-      echo "$f: expected \"$stamp\" (sha256 of $spec + $config), found \"$have\"; run .ci/openapi-generate.sh and commit the result" >&2
-      status=1
+  for target in "${targets[@]}"; do
+    out="$target/Generated"
+    stamp="$(stamp_for "$target")"
+    files=("$out"/*.swift)
+    if [ ! -e "${files[0]}" ]; then
+      echo "$out: expected generated sources, found no .swift file; run .ci/openapi-generate.sh and commit the result" >&2
+      status=1; continue
     fi
+    for f in "${files[@]}"; do
+      if ! grep -qF "// $stamp" "$f"; then
+        have="$(grep -o 'openapi-input-sha256: [0-9a-f]*' "$f" || echo 'no stamp')"
+        echo "$f: expected \"$stamp\" (sha256 of $spec + $target/openapi-generator-config.yaml), found \"$have\"; run .ci/openapi-generate.sh and commit the result" >&2
+        status=1
+      fi
+    done
+    [ "$status" -eq 0 ] && echo "$out is up to date with $spec"
   done
-  [ "$status" -eq 0 ] && echo "$out is up to date with $spec ($digest)"
   exit "$status"
 fi
 
@@ -42,7 +48,11 @@ if [ ! -x "$bin" ]; then
   swift build -c release --package-path "$scratch/gen" --product swift-openapi-generator
 fi
 
-mkdir -p "$out"
-rm -f "$out"/*.swift
-"$bin" generate "$spec" --config "$config" --output-directory "$out" --additional-file-comment "$stamp"
-echo "generated $out from $spec ($digest)"
+for target in "${targets[@]}"; do
+  out="$target/Generated"
+  mkdir -p "$out"
+  rm -f "$out"/*.swift
+  "$bin" generate "$spec" --config "$target/openapi-generator-config.yaml" --output-directory "$out" \
+    --additional-file-comment "$(stamp_for "$target")" >/dev/null
+  echo "generated $out from $spec"
+done

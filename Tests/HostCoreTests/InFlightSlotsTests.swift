@@ -1,4 +1,5 @@
 import Foundation
+import CoreFoundation  // `stat` is attributed to CoreFoundation once HostCore links OpenAPIRuntime (MemberImportVisibility)
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -22,11 +22,25 @@ struct DaemonTaskTests {
         let etag = try #require(created.headers["etag"])
         #expect(try await d.get("/v1/tasks/\(id)").headers["etag"] == etag)
 
-        // Every problem of a bad body at once.
-        let bad = try await d.post("/v1/tasks", ["priority": "urgent", "colour": "red"])
-        #expect(bad.status == 400)
-        let message = bad.json["error"]?["message"]?.stringValue ?? ""
-        #expect(message.contains("field \"title\": required") && message.contains("\"urgent\"") && message.contains("field \"colour\": unknown"), "\(message)")
+        // A bad body is refused naming the field (the generated layer reports the first problem,
+        // in the document's field order; query parameters are checked against the document).
+        for (body, expected) in [(["priority": "urgent", "colour": "red"] as JSONValue, "request body: field \"title\": required"),
+                                 (["title": "x", "priority": "urgent"], "request body: field \"priority\": expected one of the values /openapi.json lists, got \"urgent\""),
+                                 (["title": "x", "colour": "red"], "request body: field \"colour\": unknown"),
+                                 (["title": "  "], "request body: field \"title\": expected a non-empty string"),
+                                 (["title": .string(String(repeating: "x", count: 501))], "request body: field \"title\": expected at most 500 characters, got 501")] {
+            let bad = try await d.post("/v1/tasks", body)
+            let message = bad.json["error"]?["message"]?.stringValue ?? ""
+            #expect(bad.status == 400 && bad.json["error"]?["code"] == "invalid_argument" && message.hasPrefix(expected), "\(body): \(bad.text)")
+        }
+        for (query, expected) in [("limit=0", "query parameter \"limit\": expected an integer from 1 to 1000, got \"0\""),
+                                  ("limit=abc", "query parameter \"limit\": expected an integer from 1 to 1000, got \"abc\""),
+                                  ("status=bogus", "query parameter \"status\": expected one of open, in_progress, done, cancelled, got \"bogus\"")] {
+            let bad = try await d.get("/v1/tasks?\(query)")
+            #expect(bad.status == 400 && bad.json["error"]?["message"]?.stringValue == expected, "\(query): \(bad.text)")
+        }
+        // The entity tag crosses the wire as the value itself (not percent-encoded), quotes included.
+        #expect(etag.hasPrefix("\"") && etag.hasSuffix("\"") && !etag.contains("%"), "\(etag)")
 
         // Update with the current ETag; a stale one is 412.
         let moved = try await d.request("PATCH", "/v1/tasks/\(id)", body: try Wire.encode(["status": "in_progress"] as JSONValue), headers: ["If-Match": etag])

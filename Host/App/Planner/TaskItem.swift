@@ -100,20 +100,18 @@ public struct TaskItem: Codable, Sendable, Equatable {
             for key in o.keys.sorted() where !fields.contains(key) {
                 problems.append("field \"\(key)\": unknown (expected one of \(fields.joined(separator: ", ")))")
             }
-            func text(_ key: String, max: Int) -> String?? {
+            func text(_ key: String) -> String?? {
                 guard let v = o[key] else { return .none }
                 if v == .null { return .some(nil) }
                 guard let s = v.stringValue else { problems.append("field \"\(key)\": expected a string, got \(v.typeDescription)"); return .none }
-                if s.count > max { problems.append("field \"\(key)\": expected at most \(max) characters, got \(s.count)"); return .none }
                 return .some(s)
             }
-            if let t = text("title", max: 500) {
-                if let t, !t.trimmingCharactersInWhitespace().isEmpty { d.title = t } else { problems.append("field \"title\": expected a non-empty string") }
-            } else if creating, o["title"] == nil {
-                problems.append("field \"title\": required")
+            let titleGiven = o["title"] != nil
+            if let t = text("title") {
+                if let t { d.title = t } else { problems.append("field \"title\": expected a non-empty string") }
             }
-            d.description = text("description", max: 20_000)
-            d.assignee = text("assignee", max: 200)
+            d.description = text("description")
+            d.assignee = text("assignee")
             if let v = o["due"] {
                 if v == .null { d.due = .some(nil) } else if let s = v.stringValue, let t = Timestamp(rfc3339: s) { d.due = .some(t) } else {
                     problems.append("field \"due\": expected an RFC 3339 time such as \"2026-12-24T17:00:00Z\", got \(v.stringValue.map { "\"\($0)\"" } ?? v.typeDescription)")
@@ -129,8 +127,35 @@ public struct TaskItem: Codable, Sendable, Equatable {
                     problems.append("field \"status\": expected \"open\", \"in_progress\", \"done\" or \"cancelled\", got \(v.stringValue.map { "\"\($0)\"" } ?? v.typeDescription)")
                 }
             }
+            problems += d.problems(creating: creating && !titleGiven)
             if !problems.isEmpty { throw WireError(.invalidArgument, "\(what): " + problems.joined(separator: "; ")) }
             return d
+        }
+
+        /// Checks a draft whose fields are already typed (the API's generated layer decodes
+        /// them): `title` present when `creating`, not blank, and every text within its length.
+        /// - Throws: `WireError(.invalidArgument)` with every problem, one per line.
+        public func validated(creating: Bool, what: String = "request body") throws -> Draft {
+            let problems = problems(creating: creating)
+            if !problems.isEmpty { throw WireError(.invalidArgument, "\(what): " + problems.joined(separator: "; ")) }
+            return self
+        }
+
+        /// What is wrong with the fields' values (`titleRequired`: a missing title is a problem).
+        func problems(creating titleRequired: Bool) -> [String] {
+            var problems: [String] = []
+            func length(_ key: String, _ value: String??, max: Int) {
+                if case .some(.some(let s)) = value, s.count > max { problems.append("field \"\(key)\": expected at most \(max) characters, got \(s.count)") }
+            }
+            if let t = title {
+                if t.trimmingCharactersInWhitespace().isEmpty { problems.append("field \"title\": expected a non-empty string") }
+                length("title", .some(t), max: 500)
+            } else if titleRequired {
+                problems.append("field \"title\": required")
+            }
+            length("description", description, max: 20_000)
+            length("assignee", assignee, max: 200)
+            return problems
         }
     }
 

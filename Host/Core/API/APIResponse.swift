@@ -3,6 +3,7 @@ import Hummingbird
 import LightningProtocol
 import Logging
 import NIOCore
+import OpenAPIRuntime
 
 /// How every route answers: JSON bodies, and one mapping from errors to statuses:
 /// `{"error": {"code": "not_found", "message": "..."}}`.
@@ -41,6 +42,7 @@ enum APIResponse {
     /// The status `error(_:logger:)` answers for `error` (the audit records it for a handler
     /// that threw).
     static func status(of error: any Error) -> HTTPResponse.Status {
+        if let s = error as? ServerError { return status(of: unwrap(s)) }
         if let w = error as? WireError { return status(for: w.code) }
         if let h = error as? HostError { return status(for: h.wireError.code) }
         if let e = error as? HTTPError { return e.status }
@@ -52,6 +54,7 @@ enum APIResponse {
     /// an id the body names.
     static func error(_ error: any Error, logger: Logger) -> Response {
         struct Body: Encodable { var error: WireError }
+        if let s = error as? ServerError { return self.error(unwrap(s), logger: logger) }
         if let w = error as? WireError { return json(Body(error: w), status: status(of: w)) }
         if let h = error as? HostError { return json(Body(error: h.wireError), status: status(of: h)) }
         if let e = error as? HTTPError {
@@ -60,6 +63,29 @@ enum APIResponse {
         let id = UUID().uuidString.prefix(8).lowercased()
         logger.error("request failed (error id \(id)): \(error)")
         return json(Body(error: WireError(.internal, "internal error (id \(id)); see the daemon log")), status: .internalServerError)
+    }
+}
+
+extension APIResponse {
+    /// What a generated operation's `ServerError` stands for (`TypedAPI`): the error its handler
+    /// or a middleware threw (a `WireError` answers as from any route); a request the generated
+    /// code could not turn into the operation's input is a `WireError(.invalidArgument)` naming
+    /// what was wrong (`requestError`); anything else stays as it is (500, logged with an id).
+    static func unwrap(_ s: ServerError) -> any Error {
+        var underlying = s.underlyingError
+        while let inner = underlying as? ServerError { underlying = inner.underlyingError }
+        if underlying is WireError || underlying is HostError || underlying is HTTPError { return underlying }
+        guard s.operationInput == nil else { return underlying }
+        return requestError(s, underlying: underlying)
+    }
+
+    /// A request the generated code refused, in the API's words: the body, parameter or header
+    /// and what was expected.
+    static func requestError(_ s: ServerError, underlying: any Error) -> WireError {
+        if let d = underlying as? DecodingError { return WireError(.invalidArgument, "request: \(Wire.describe(d))") }
+        let cause = s.causeDescription
+        if cause == "Missing required request body" { return WireError(.invalidArgument, "request body: expected JSON, got an empty body") }
+        return WireError(.invalidArgument, "request: \(cause.hasSuffix(".") ? String(cause.dropLast()) : cause)")
     }
 }
 

@@ -40,12 +40,15 @@ public struct APIServer: Sendable {
         addContainerRoutes(router)
         addStorageRoutes(router)
         addContextRoutes(router)
-        addTokenRoutes(router)
         addPlanRoutes(router)
         addRunRoutes(router)
         addTaskRoutes(router)
         addInstructionRoutes(router)
         addGenerateRoutes(router)
+        // The operations generated from Host/API/openapi.json (Host/APIServer's config lists them).
+        do { try TypedAPI(daemon: daemon, logger: logger).register(on: router) } catch {
+            fatalError("the generated API routes did not register: \(error)")  // only a malformed server URL throws; none is set
+        }
         routeTable.load(router.routes)
         return router
     }

@@ -1,4 +1,5 @@
-import CDispatch  // `stat` and `timespec` are attributed to CDispatch once HostCore also imports CSQLite (MemberImportVisibility), as in InFlightSlots
+import CDispatch  // `stat` and `timespec` are attributed to CDispatch or CoreFoundation, by which module HostCore reaches first (MemberImportVisibility), as in InFlightSlots
+import CoreFoundation
 import Crypto
 public import Foundation
 #if canImport(Glibc)
