@@ -35,7 +35,6 @@ public struct APIServer: Sendable {
         addConsoleRoutes(router)
         addEventRoutes(router)
         addStreamRoutes(router)
-        addProcessRoutes(router)
         addFunctionRoutes(router)
         addContainerRoutes(router)
         addStorageRoutes(router)
