@@ -40,7 +40,6 @@ public struct APIServer: Sendable {
         addStorageRoutes(router)
         addContextRoutes(router)
         addPlanRoutes(router)
-        addRunRoutes(router)
         addTaskRoutes(router)
         addInstructionRoutes(router)
         addGenerateRoutes(router)
