@@ -112,8 +112,11 @@ struct ClusterPartitionTests {
 
             // C comes back as a follower: its heartbeats land again, one holder in all.
             try await a.eventually("A sees C alive again", timeout: .seconds(180)) { try await states(a)[cId] == "alive" }
+            // Following = not holding, and having read the lease as the new holder wrote it (its
+            // "held: false" can come one read before the new holder's token does).
             try await c.eventually("C answers and follows", timeout: .seconds(60)) {
-                try await c.get("/v1/cluster").json["leases"]?[0]?["held"] == false
+                let lease = try await c.get("/v1/cluster").json["leases"]?[0]
+                return lease?["held"] == false && (lease?["token"]?.intValue ?? 0) >= token
             }
             try await a.eventually("ticks after the heal", timeout: .seconds(60)) {
                 try await fires(a).contains { $0 >= healedSecond + 5 }

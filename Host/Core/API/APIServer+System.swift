@@ -13,8 +13,6 @@ extension APIServer {
         }
         router.get("/health") { _, _ in try await health() }
         router.get("/v1/health") { _, _ in try await health() }
-        router.get("/v1/plugins") { _, _ in APIResponse.json(["plugins": daemon.pluginStatuses]) }
-        router.get("/v1/providers") { _, _ in APIResponse.json(["providers": await providerStatuses()]) }
         // Hot swap, make-before-break: {"plugin", "config"?, "copy"?, "probation_ms"?} (docs/hot-swap.md).
         router.put("/v1/providers/:kind") { request, ctx in
             var req = request
@@ -34,19 +32,6 @@ extension APIServer {
                                                        probationMs: b.probation_ms ?? 3000)
             return APIResponse.json(report)
         }
-        router.get("/v1/drivers") { _, _ in
-            let stats = daemon.router.stats
-            let list = daemon.router.drivers.sorted { $0.name < $1.name }.map {
-                DriverInfo(name: $0.name, capabilities: $0.capabilities, stats: stats.drivers[$0.name] ?? DriverStats())
-            }
-            return APIResponse.json(["drivers": list])
-        }
-        router.get("/v1/router/stats") { _, _ in APIResponse.json(daemon.router.stats) }
-        router.get("/v1/cluster") { _, _ in
-            APIResponse.json(ClusterNodes(enabled: daemon.cluster.enabled, nodes: try await daemon.cluster.nodes(now: Timestamp.now()),
-                                          leases: daemon.cluster.enabled ? [daemon.lease.status(now: Timestamp.now().millis)] : []))
-        }
-        router.get("/ready") { _, _ in try await readiness() }
         router.get("/metrics") { _, _ in await metricsResponse() }
         router.get("/v1/metrics") { _, _ in await metricsResponse() }
         router.get("/openapi.json") { _, _ in
@@ -60,20 +45,8 @@ extension APIServer {
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// Ready = every configured provider is bound and answers its health check, so requests
-    /// can be served. 503 with the reasons otherwise (load balancers, orchestrators).
-    func readiness() async throws -> Response {
-        var reasons: [String] = []
-        for p in await providerStatuses() where p.health?.status == .unhealthy || p.plugin == nil {
-            reasons.append("\(p.kind): \(p.health?.error ?? "unhealthy")")
-        }
-        if daemon.providers.eventbus.current == nil { reasons.append("eventbus: not bound") }
-        struct Ready: Encodable { var ready: Bool; var reasons: [String] }
-        return APIResponse.json(Ready(ready: reasons.isEmpty, reasons: reasons), status: reasons.isEmpty ? .ok : .serviceUnavailable)
-    }
-
     func health() async throws -> Response {
-        let providers = await providerStatuses()
+        let providers = await daemon.providerStatuses()
         let bus = providers.first { $0.kind == "eventbus" }
         let unhealthy = bus?.health?.status != .healthy
         let degraded = providers.contains { $0.plugin != nil && $0.health?.status != .healthy }
@@ -84,12 +57,16 @@ extension APIServer {
                               providers: providers, sandbox: SandboxSupport.current, limits: daemon.supervisor.limits)
         return APIResponse.json(body, status: unhealthy ? .serviceUnavailable : .ok)
     }
+}
 
+extension Daemon {
+    /// Every provider slot: bound ones with their health check's answer, configured but unbound
+    /// ones as unhealthy "not bound" (`/health`, `/ready`, `/v1/providers`).
     func providerStatuses() async -> [ProviderStatus] {
         var out: [ProviderStatus] = []
-        for slot in daemon.providers.all {
+        for slot in providers.all {
             guard let b = slot.current else {
-                if daemon.config.providers[slot.kind.rawValue] != nil {
+                if config.providers[slot.kind.rawValue] != nil {
                     out.append(ProviderStatus(kind: slot.kind.rawValue, plugin: nil, version: nil, boundAt: nil,
                                               health: HealthReport(status: .unhealthy, latencyMs: 0, error: "not bound (see /v1/plugins)")))
                 }
@@ -120,7 +97,6 @@ struct HealthBody: Encodable {
     enum CodingKeys: String, CodingKey { case status, version, mode, providers, sandbox, limits, uptimeSeconds = "uptime_seconds" }
 }
 
-struct DriverInfo: Encodable { var name: String; var capabilities: [String]; var stats: DriverStats }
 
 /// The version of this build of Lightning.
 public enum LightningVersion {
