@@ -14,6 +14,7 @@ import Testing
         #expect(tasks.first { $0.name == "limit" }?.kind == .integer(1...1000))
         #expect(tasks.first { $0.name == "status" }?.kind == .oneOf(["open", "in_progress", "done", "cancelled"]), "a $ref'd enum is resolved")
         #expect(tasks.first { $0.name == "assignee" }?.kind == .text)
+        #expect(rules["listDocuments"]?.first { $0.name == "where" }?.kind == .jsonObject, "a JSON document in the query")
         // Every operation of the document with query parameters has its rules.
         let doc = try #require(JSONSerialization.jsonObject(with: Data(OpenAPIDocument.bytes)) as? [String: Any])
         let shared = (doc["components"] as? [String: Any])?["parameters"] as? [String: [String: Any]] ?? [:]
@@ -46,6 +47,9 @@ import Testing
         #expect(p(R(name: "f", kind: .boolean), "yes") == "query parameter \"f\": expected true or false, got \"yes\"")
         #expect(p(R(name: "x", kind: .number), "1.5") == nil && p(R(name: "x", kind: .number), "one") != nil)
         #expect(p(R(name: "t", kind: .text), "anything") == nil)
+        #expect(p(R(name: "where", kind: .jsonObject), "{\"name\":+\"Ada+L.\"}") == nil)
+        #expect(p(R(name: "where", kind: .jsonObject), "{name") == "query parameter \"where\": not valid JSON ({name)")
+        #expect(p(R(name: "where", kind: .jsonObject), "[1]") == "query parameter \"where\": expected a JSON object, got an array")
     }
 
     @Test func declaredRequestHeadersAreTheDocumentsHeaderParameters() {
@@ -77,5 +81,22 @@ import Testing
         #expect(RequestBodyLimitsMiddleware.isJSON("application/json; charset=utf-8"))
         #expect(RequestBodyLimitsMiddleware.isJSON("application/merge-patch+json"))
         #expect(!RequestBodyLimitsMiddleware.isJSON("text/x-diff"))
+    }
+
+    @Test func queryInstantsKeepAnOffsetSentUnencoded() throws {
+        let plus = try #require(Timestamp(rfc3339: "2020-11-24T10:00:00+01:00"))
+        #expect(try TypedAPI.timestamp(query: "from", "2020-11-24T10:00:00 01:00") == plus, "a '+' the form decoding made a space")
+        #expect(try TypedAPI.timestamp(query: "from", "2020-11-24T10:00:00+01:00") == plus)
+        #expect(try TypedAPI.timestamp(query: "from", "2020-11-24T10:00:00-01:00") == Timestamp(rfc3339: "2020-11-24T10:00:00-01:00"))
+        #expect(try TypedAPI.timestamp(query: "from", "1600000000.5") == Timestamp(millis: 1_600_000_000_500))
+        #expect(try TypedAPI.timestamp(query: "from", nil) == nil)
+        #expect(throws: WireError(.invalidArgument, "query parameter \"to\": expected an RFC 3339 timestamp, got \"soon\"")) {
+            try TypedAPI.timestamp(query: "to", "soon")
+        }
+    }
+
+    @Test func patternsAreRepeatedOrCommaSeparated() {
+        #expect(TypedAPI.patterns(["a.*,b.c", "d"]) == ["a.*", "b.c", "d"])
+        #expect(TypedAPI.patterns(nil) == nil && TypedAPI.patterns([]) == nil)
     }
 }

@@ -36,7 +36,6 @@ public struct APIServer: Sendable {
         addEventRoutes(router)
         addStreamRoutes(router)
         addFunctionRoutes(router)
-        addStorageRoutes(router)
         addContextRoutes(router)
         addPlanRoutes(router)
         addTaskRoutes(router)

@@ -12,7 +12,7 @@ import OpenAPIRuntime
 struct QueryParametersMiddleware: ServerMiddleware {
     /// What the document allows for one query parameter.
     struct Rule: Sendable, Equatable {
-        enum Kind: Sendable, Equatable { case integer(ClosedRange<Int>?), number, boolean, oneOf([String]), text }
+        enum Kind: Sendable, Equatable { case integer(ClosedRange<Int>?), number, boolean, oneOf([String]), text, jsonObject }
         var name: String
         var kind: Kind
     }
@@ -37,6 +37,10 @@ struct QueryParametersMiddleware: ServerMiddleware {
                 for case let raw as [String: Any] in op["parameters"] as? [Any] ?? [] {
                     let p = resolve(raw, in: "parameters")
                     guard p["in"] as? String == "query", let name = p["name"] as? String else { continue }
+                    if ((p["content"] as? [String: Any])?["application/json"]) != nil {
+                        out[id, default: []].append(Rule(name: name, kind: .jsonObject))  // a JSON document in the query (`where`)
+                        continue
+                    }
                     var schema = resolve(p["schema"] as? [String: Any] ?? [:], in: "schemas")
                     if schema["type"] as? String == "array" { schema = resolve(schema["items"] as? [String: Any] ?? [:], in: "schemas") }
                     let kind: Rule.Kind
@@ -78,6 +82,14 @@ struct QueryParametersMiddleware: ServerMiddleware {
             if !values.contains(value) { return "query parameter \"\(rule.name)\": expected one of \(values.joined(separator: ", ")), \(got)" }
         case .text:
             break
+        case .jsonObject:
+            // Read as a form, as the generated layer reads it (`+` is a space).
+            let text = value.replacingOccurrences(of: "+", with: " ")
+            let data = Data(text.utf8)
+            guard let parsed = FastJSON.parse(data) ?? (try? Wire.decode(JSONValue.self, from: data, what: "query parameter")) else {
+                return "query parameter \"\(rule.name)\": not valid JSON (\(text.prefix(100)))"
+            }
+            if parsed.objectValue == nil { return "query parameter \"\(rule.name)\": expected a JSON object, got \(parsed.typeDescription)" }
         }
         return nil
     }

@@ -75,9 +75,14 @@ extension TypedAPI {
         return all.isEmpty ? nil : all
     }
 
-    /// A query parameter's instant: RFC 3339, or seconds since 1970.
-    static func timestamp(query name: String, _ s: String?) throws -> Timestamp? {
-        guard let s else { return nil }
+    /// A query parameter's instant: RFC 3339, or seconds since 1970. The generated layer reads
+    /// the query as a form (`+` is a space); an offset sent unencoded (`…T10:00:00+01:00`, as
+    /// the hand-registered routes accepted it) arrives as `… 01:00` and is read as `+01:00`.
+    static func timestamp(query name: String, _ raw: String?) throws -> Timestamp? {
+        guard var s = raw else { return nil }
+        if s.count >= 6, s[s.index(s.endIndex, offsetBy: -6)] == " " {
+            s.replaceSubrange(s.index(s.endIndex, offsetBy: -6)..<s.index(s.endIndex, offsetBy: -5), with: "+")
+        }
         if let t = Timestamp(rfc3339: s) { return t }
         if let d = Double(s) {
             guard let t = Timestamp(secondsSince1970: d) else {
