@@ -9,12 +9,15 @@ import Testing
 /// DaemonAuthTests and the schemathesis run.
 @Suite struct TypedAPIMiddlewareTests {
     @Test func queryRulesComeFromTheDocument() throws {
-        let rules = QueryParametersMiddleware.rules
+        let rules = ParametersMiddleware.rules
         let tasks = try #require(rules["listTasks"])
-        #expect(tasks.first { $0.name == "limit" }?.kind == .integer(1...1000))
+        #expect(tasks.first { $0.name == "limit" }?.kind == .integer(min: 1, max: 1000))
         #expect(tasks.first { $0.name == "status" }?.kind == .oneOf(["open", "in_progress", "done", "cancelled"]), "a $ref'd enum is resolved")
         #expect(tasks.first { $0.name == "assignee" }?.kind == .text)
         #expect(rules["listDocuments"]?.first { $0.name == "where" }?.kind == .jsonObject, "a JSON document in the query")
+        #expect(rules["readContextDocumentByPath"]?.first { $0.name == "path" }?.required == true)
+        #expect(rules["readContextVersion"]?.first { $0.name == "version" } == .init(name: "version", location: .path, kind: .integer(min: 1, max: nil), required: true),
+                "path parameters, shared ones ($ref) resolved")
         // Every operation of the document with query parameters has its rules.
         let doc = try #require(JSONSerialization.jsonObject(with: Data(OpenAPIDocument.bytes)) as? [String: Any])
         let shared = (doc["components"] as? [String: Any])?["parameters"] as? [String: [String: Any]] ?? [:]
@@ -28,25 +31,27 @@ import Testing
                 let params = (op["parameters"] as? [[String: Any]] ?? []).map(resolved).filter { $0["in"] as? String == "query" }
                 guard !params.isEmpty, let id = op["operationId"] as? String else { continue }
                 withQuery += 1
-                #expect(Set(rules[id]?.map(\.name) ?? []) == Set(params.compactMap { $0["name"] as? String }), "\(id)")
+                #expect(Set(rules[id]?.filter { $0.location == .query }.map(\.name) ?? []) == Set(params.compactMap { $0["name"] as? String }), "\(id)")
             }
         }
         #expect(withQuery > 10)
     }
 
     @Test func queryProblemsNameTheParameterWhatIsAllowedAndWhatCame() {
-        typealias R = QueryParametersMiddleware.Rule
-        let p = QueryParametersMiddleware.problem
-        #expect(p(R(name: "limit", kind: .integer(1...1000)), "50") == nil)
-        #expect(p(R(name: "limit", kind: .integer(1...1000)), "0") == "query parameter \"limit\": expected an integer from 1 to 1000, got \"0\"")
-        #expect(p(R(name: "limit", kind: .integer(1...1000)), "1e3") == "query parameter \"limit\": expected an integer from 1 to 1000, got \"1e3\"")
-        #expect(p(R(name: "n", kind: .integer(nil)), "-7") == nil)
-        #expect(p(R(name: "n", kind: .integer(nil)), "x") == "query parameter \"n\": expected an integer, got \"x\"")
+        typealias R = ParametersMiddleware.Rule
+        let p = ParametersMiddleware.problem
+        #expect(p(R(name: "limit", kind: .integer(min: 1, max: 1000)), "50") == nil)
+        #expect(p(R(name: "limit", kind: .integer(min: 1, max: 1000)), "0") == "query parameter \"limit\": expected an integer from 1 to 1000, got \"0\"")
+        #expect(p(R(name: "limit", kind: .integer(min: 1, max: 1000)), "1e3") == "query parameter \"limit\": expected an integer from 1 to 1000, got \"1e3\"")
+        #expect(p(R(name: "n", kind: .integer(min: nil, max: nil)), "-7") == nil)
+        #expect(p(R(name: "n", kind: .integer(min: nil, max: nil)), "x") == "query parameter \"n\": expected an integer, got \"x\"")
         #expect(p(R(name: "s", kind: .oneOf(["a", "b"])), "c") == "query parameter \"s\": expected one of a, b, got \"c\"")
         #expect(p(R(name: "s", kind: .oneOf(["a", "b"])), "b") == nil)
         #expect(p(R(name: "f", kind: .boolean), "yes") == "query parameter \"f\": expected true or false, got \"yes\"")
         #expect(p(R(name: "x", kind: .number), "1.5") == nil && p(R(name: "x", kind: .number), "one") != nil)
         #expect(p(R(name: "t", kind: .text), "anything") == nil)
+        #expect(p(R(name: "version", location: .path, kind: .integer(min: 1, max: nil)), "0") == "path parameter \"version\": expected an integer ≥ 1, got \"0\"")
+        #expect(p(R(name: "version", location: .path, kind: .integer(min: 1, max: nil)), "3") == nil)
         #expect(p(R(name: "where", kind: .jsonObject), "{\"name\":+\"Ada+L.\"}") == nil)
         #expect(p(R(name: "where", kind: .jsonObject), "{name") == "query parameter \"where\": not valid JSON ({name)")
         #expect(p(R(name: "where", kind: .jsonObject), "[1]") == "query parameter \"where\": expected a JSON object, got an array")

@@ -24,7 +24,7 @@ struct TypedAPI: APIProtocol {
     /// Registers every generated operation on `router`.
     /// - Throws: what `registerHandlers` throws for a malformed server URL (none is configured).
     func register(on router: Router<BasicRequestContext>) throws {
-        try registerHandlers(on: router, configuration: Self.configuration, middlewares: [HeaderValuesMiddleware(), QueryParametersMiddleware(), RequestBodyLimitsMiddleware()])
+        try registerHandlers(on: router, configuration: Self.configuration, middlewares: [HeaderValuesMiddleware(), ParametersMiddleware(), RequestBodyLimitsMiddleware()])
     }
 
     /// Compact JSON with sorted keys (what `Wire.encode` writes), and timestamps as the rest of
