@@ -9,10 +9,6 @@ extension APIServer {
     func addPlanRoutes(_ router: Router<BasicRequestContext>) {
         let store = PlanStore(storage: daemon.providers.storage)
         let daemon = self.daemon
-        router.get("/v1/actions") { _, _ in
-            struct Actions: Encodable { var actions: [ActionCatalog.Action] }
-            return APIResponse.json(Actions(actions: daemon.actionCatalog.actions.values.sorted { $0.name < $1.name }))
-        }
         // Body: a plan document. 200 either way: {"valid": true, "plan"} or {"valid": false, "problems"}.
         router.post("/v1/plans/validate") { request, _ in
             let (plan, problems) = PlanValidator.validate(try await Self.body(request), actions: daemon.actionCatalog)

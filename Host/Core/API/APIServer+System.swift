@@ -32,17 +32,10 @@ extension APIServer {
                                                        probationMs: b.probation_ms ?? 3000)
             return APIResponse.json(report)
         }
-        router.get("/metrics") { _, _ in await metricsResponse() }
-        router.get("/v1/metrics") { _, _ in await metricsResponse() }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
         }
         router.get("/v1/config") { _, _ in APIResponse.json(daemon.redactedConfig()) }
-    }
-
-    func metricsResponse() async -> Response {
-        let text = await MetricsText.render(daemon)
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     func health() async throws -> Response {
