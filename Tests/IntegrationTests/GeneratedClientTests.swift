@@ -58,9 +58,7 @@ struct GeneratedClientTests {
         "deletePlan": "moves with the other plan operations",
         "generatePlan": "moves with the other plan operations",
         "critiquePlan": "moves with the other plan operations",
-        "getHealth": "the health body (sandbox, limits, providers) not mapped yet",
         "getConfig": "the redacted configuration is built as JSON (secrets redacted field by field), not mapped yet",
-        "swapProvider": "not moved yet",
         "getOpenAPIDocument": "served byte for byte; a generated body would re-encode it",
         "getConsoleFile": "static files with their own caching headers, not moved yet",
     ]

@@ -3,6 +3,7 @@ import Hummingbird
 import LightningAPIServer
 import LightningProtocol
 import Logging
+import NIOCore
 import OpenAPIHummingbird
 import OpenAPIRuntime
 
@@ -27,7 +28,20 @@ struct TypedAPI: APIProtocol {
         try registerHandlers(on: router, configuration: Self.configuration, middlewares: [HeaderValuesMiddleware(), ParametersMiddleware(), RequestBodyLimitsMiddleware()])
     }
 
-    /// Compact JSON with sorted keys (what `Wire.encode` writes), and timestamps as the rest of
+    /// Compact JSON with sorted keys and unescaped slashes (what `Wire.encode` writes), and timestamps as the rest of
     /// the API writes and reads them (`APIDateTranscoder`).
-    static let configuration = Configuration(dateTranscoder: APIDateTranscoder(), jsonEncodingOptions: [.sortedKeys])
+    static let configuration = Configuration(dateTranscoder: APIDateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+
+    /// A generated body as a plain route answers it, encoded as the generated layer encodes it
+    /// (sorted keys, `APIDateTranscoder`'s timestamps): for an alias the document does not list
+    /// (`GET /v1/health`).
+    static func response<T: Encodable>(_ body: T, status: HTTPResponse.Status) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, e in
+            var c = e.singleValueContainer()
+            try c.encode(try APIDateTranscoder().encode(date))
+        }
+        return Response(status: status, headers: APIResponse.jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+    }
 }
