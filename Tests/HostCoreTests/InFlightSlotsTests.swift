@@ -1,5 +1,6 @@
 import Foundation
-import CoreFoundation  // `stat` is attributed to CoreFoundation once HostCore links OpenAPIRuntime (MemberImportVisibility)
+import CDispatch  // `stat` is attributed to CDispatch or CoreFoundation by which module the target reaches first (MemberImportVisibility), as in LibrarySpec
+import CoreFoundation
 #if canImport(Glibc)
 import Glibc
 #endif
