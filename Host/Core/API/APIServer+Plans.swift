@@ -4,8 +4,9 @@ import LightningPlanner
 import LightningProtocol
 
 extension APIServer {
-    /// `/v1/plans` and `/v1/actions` (docs/planner.md): validate, save (a new version each time),
-    /// read, list, delete; the actions plans may use. Runs are not built yet.
+    /// `POST /v1/plans/validate` and `PUT /v1/plans/{id}` (docs/planner.md): both read the plan
+    /// document raw, so the validator reports every problem with its JSON path; save stores a
+    /// new version each time. The other plan operations are generated (`TypedAPI+Plans.swift`).
     func addPlanRoutes(_ router: Router<BasicRequestContext>) {
         let store = PlanStore(storage: daemon.providers.storage)
         let daemon = self.daemon
@@ -13,10 +14,6 @@ extension APIServer {
         router.post("/v1/plans/validate") { request, _ in
             let (plan, problems) = PlanValidator.validate(try await Self.body(request), actions: daemon.actionCatalog)
             return APIResponse.json(Verdict(valid: problems.isEmpty, plan: plan, problems: problems))
-        }
-        router.get("/v1/plans") { _, _ in
-            struct Plans: Encodable { var plans: [PlanStore.Stored] }
-            return APIResponse.json(Plans(plans: try await store.list()))
         }
         // Body: a plan document; validated first (422 with every problem), then saved as the next version.
         router.put("/v1/plans/:id") { request, ctx in
@@ -30,19 +27,6 @@ extension APIServer {
             }
             let stored = try await store.save(plan, id: id)
             return APIResponse.json(stored, status: stored.version == 1 ? .created : .ok)
-        }
-        router.get("/v1/plans/:id") { request, ctx in
-            var version: Int?
-            if let v = request.query("version") {
-                guard let n = Int(v), n >= 1 else { throw WireError(.invalidArgument, "query \"version\": expected an integer ≥ 1, got \"\(v)\"") }
-                version = n
-            }
-            return APIResponse.json(try await store.get(try ctx.parameters.string("id"), version: version))
-        }
-        router.delete("/v1/plans/:id") { _, ctx in
-            let id = try ctx.parameters.string("id")
-            guard try await store.delete(id) else { throw WireError(.notFound, "no plan \"\(id)\" (see GET /v1/plans)") }
-            return APIResponse.noContent()
         }
     }
 

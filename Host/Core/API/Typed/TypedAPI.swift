@@ -45,3 +45,12 @@ struct TypedAPI: APIProtocol {
         return Response(status: status, headers: APIResponse.jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
     }
 }
+
+/// `raw` as the document's enum `T`.
+/// - Throws: `WireError(.internal)` naming the value when the document does not list it.
+func documented<T: RawRepresentable & CaseIterable>(_ raw: String, _ what: String) throws -> T where T.RawValue == String {
+    guard let v = T(rawValue: raw) else {
+        throw WireError(.internal, "\(what) \"\(raw)\" is not among the values Host/API/openapi.json lists (\(T.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    return v
+}
