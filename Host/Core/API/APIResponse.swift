@@ -125,41 +125,12 @@ extension Request {
 
     func query(_ name: String) -> String? { uri.queryParameters.get(name) }
 
-    /// The query parameter `name` read as `application/x-www-form-urlencoded` (what browsers,
-    /// Python's `urlencode` and most HTTP clients send): `+` is a space, `%2B` a plus. `query`
-    /// keeps `+` as it is, which timestamps with an offset (`+01:00`) sent unencoded rely on.
-    func formQuery(_ name: String) -> String? {
-        guard let raw = uri.query else { return nil }
-        func decode(_ s: Substring) -> String {
-            let spaced = s.replacingOccurrences(of: "+", with: " ")
-            return spaced.removingPercentEncoding ?? spaced
-        }
-        for pair in raw.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard decode(parts[0]) == name else { continue }
-            return parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return nil
-    }
-
     func queryInt(_ name: String, range: ClosedRange<Int>) throws -> Int? {
         guard let s = query(name) else { return nil }
         guard let i = Int(s), range.contains(i) else {
             throw WireError(.invalidArgument, "query parameter \"\(name)\": expected an integer from \(range.lowerBound) to \(range.upperBound), got \"\(s)\"")
         }
         return i
-    }
-
-    func queryTimestamp(_ name: String) throws -> Timestamp? {
-        guard let s = query(name) else { return nil }
-        if let t = Timestamp(rfc3339: s) { return t }
-        if let d = Double(s) {
-            guard let t = Timestamp(secondsSince1970: d) else {
-                throw WireError(.invalidArgument, "query parameter \"\(name)\": expected seconds since 1970 within years 1 to 9999, got \"\(s)\"")
-            }
-            return t
-        }
-        throw WireError(.invalidArgument, "query parameter \"\(name)\": expected an RFC 3339 timestamp, got \"\(s)\"")
     }
 
     func queryList(_ name: String) -> [String]? {

@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import LightningAPISpec
 import OpenAPIRuntime
 
 /// Header values as HTTP carries them, not percent-encoded. swift-openapi-runtime 1.x codes
@@ -12,21 +11,10 @@ import OpenAPIRuntime
 /// generated code decodes them, and decodes the response's header values after it encoded them,
 /// so what crosses the wire is the value itself.
 struct HeaderValuesMiddleware: ServerMiddleware {
-    /// The header parameters the document declares (`in: header`), read from it once.
-    static let declaredRequestHeaders: Set<HTTPField.Name> = {
-        guard let doc = try? JSONSerialization.jsonObject(with: Data(APISpec.openAPIJSON)) as? [String: Any] else { return [] }
-        let components = (doc["components"] as? [String: Any])?["parameters"] as? [String: [String: Any]] ?? [:]
-        var names: Set<HTTPField.Name> = []
-        for case let item as [String: Any] in (doc["paths"] as? [String: Any] ?? [:]).values {
-            for case let op as [String: Any] in item.values {
-                for case var p as [String: Any] in op["parameters"] as? [Any] ?? [] {
-                    if let ref = p["$ref"] as? String, let resolved = components[String(ref.split(separator: "/").last ?? "")] { p = resolved }
-                    if p["in"] as? String == "header", let n = p["name"] as? String, let name = HTTPField.Name(n) { names.insert(name) }
-                }
-            }
-        }
-        return names
-    }()
+    /// The header parameters the document declares (`in: header`), from the rules
+    /// `ParametersMiddleware` read from it.
+    static let declaredRequestHeaders: Set<HTTPField.Name> = Set(
+        ParametersMiddleware.rules.values.joined().filter { $0.location == .header }.compactMap { HTTPField.Name($0.name) })
 
     /// What the URI decoder gives back unchanged: RFC 3986's unreserved characters.
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")

@@ -4,7 +4,8 @@ import LightningAPISpec
 import LightningProtocol
 import OpenAPIRuntime
 
-/// Checks a generated operation's query and path parameters against the document before the
+/// The document's parameters, read once (header parameters too: `HeaderValuesMiddleware` takes
+/// their names from here). Checks a generated operation's query and path parameters against the document before the
 /// generated code decodes them, so a bad or missing value is refused naming the parameter, what
 /// the document allows (type, range, values) and what was sent: `query parameter "limit":
 /// expected an integer from 1 to 1000, got "abc"`, as the hand-registered routes say it. (The
@@ -12,7 +13,7 @@ import OpenAPIRuntime
 struct ParametersMiddleware: ServerMiddleware {
     /// What the document allows for one parameter.
     struct Rule: Sendable, Equatable {
-        enum Location: String, Sendable, Equatable { case query, path }
+        enum Location: String, Sendable, Equatable { case query, path, header }
         enum Kind: Sendable, Equatable { case integer(min: Int?, max: Int?), number, boolean, oneOf([String]), text, jsonObject }
         var name: String
         var location: Location = .query
@@ -117,6 +118,8 @@ struct ParametersMiddleware: ServerMiddleware {
                 guard let raw = metadata.pathParameters[rule.name] else { continue }
                 let value = String(raw).removingPercentEncoding ?? String(raw)
                 if let problem = Self.problem(rule, value) { throw WireError(.invalidArgument, problem) }
+            case .header:
+                continue  // read as the generated code reads them (`HeaderValuesMiddleware`)
             }
         }
         return try await next(request, body, metadata)
