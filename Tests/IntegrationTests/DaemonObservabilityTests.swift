@@ -38,6 +38,34 @@ struct DaemonObservabilityTests {
         }
     }
 
+    /// A reader that does not keep up holds back neither publishing nor other readers: the
+    /// stream's body is pulled as the socket drains, its bounded buffer drops the oldest
+    /// events, and the reader is told how many it missed, then gets the newest.
+    @Test func aSlowStreamReaderIsToldWhatItMissedAndPublishingGoesOn() async throws {
+        let d = try await TestDaemon.start()
+        let port = try #require(URL(string: d.base)?.port)
+        let reader = try RawHTTP.SlowReader(port: port, path: "/v1/events/stream?type=flood.*", token: d.adminToken)
+        let opening = reader.read { $0.contains(": watching flood.*") }
+        #expect(opening.hasPrefix("HTTP/1.1 200"), "\(opening)")
+        #expect(opening.lowercased().contains("cache-control: no-cache"))
+        // 8,000 events of 1 KB: more than the tap's 4,096-item buffer plus what the sockets and
+        // the channel hold (measured 0.3 to 1.3 MB). Every publish is accepted while nobody reads.
+        let filler = String(repeating: "x", count: 1000)
+        for batch in 0..<80 {
+            let events: [JSONValue] = (0..<100).map { i in
+                ["type": "flood.item", "data": ["n": .int(batch * 100 + i), "filler": .string(filler)]]
+            }
+            let r = try await d.post("/v1/events", .array(events))
+            #expect(r.status == 202)
+        }
+        _ = try await d.publish(["type": "flood.last"])
+        let text = try await BlockingIO.onThread("raw.slow-read") { reader.read { $0.contains("event: flood.last") } }
+        #expect(text.contains(": dropped "), "no drop notice in \(text.count) bytes")
+        #expect(text.contains("event: flood.last"))
+        let seen = text.components(separatedBy: "event: flood.item").count - 1
+        #expect(seen > 0 && seen < 8_000, "saw \(seen) of 8000")
+    }
+
     static func metric(_ text: String, _ series: String) -> Double? {
         for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
             return Double(line.dropFirst(series.count + 1))

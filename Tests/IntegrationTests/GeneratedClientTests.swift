@@ -48,7 +48,6 @@ struct GeneratedClientTests {
         "patchContextDocument": "a unified diff as text/x-diff or as {\"patch\"}",
         "moveContextDocument": "parent_folder_id null means the owner's root; the generator maps null and absent to nil",
         "publishEvents": "the hot path: moves once its cost through the generated layer is measured (issue 16)",
-        "streamEvents": "server-sent events with drop and heartbeat semantics, not moved yet",
         "deployFunction": "the manifest goes to the provider whole; a generated type would drop fields it does not list",
         "invokeFunction": "a failed invocation answers with its error's status; the document does not list them all yet",
         "validatePlan": "the plan validator reads the raw document and reports every problem with its JSON path",

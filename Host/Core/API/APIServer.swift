@@ -34,7 +34,6 @@ public struct APIServer: Sendable {
         addSystemRoutes(router)
         addConsoleRoutes(router)
         addEventRoutes(router)
-        addStreamRoutes(router)
         addFunctionRoutes(router)
         addContextRoutes(router)
         addPlanRoutes(router)

@@ -153,6 +153,7 @@ public final class EventRouter: Service, Sendable {
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
+            group.addTask { await self.tap.runHeartbeats() }
             for await command in commands.cancelOnGracefulShutdown() {
                 switch command {
                 case .start(let driver):

@@ -19,14 +19,14 @@ public final class EventTap: Sendable {
         public let items: AsyncStream<Item>
         let id: UInt64
         let tap: EventTap
-        /// Injects a heartbeat (the SSE route does this on a timer).
-        public func heartbeat() { tap.send(.heartbeat, to: id) }
     }
 
     private struct Watcher {
         let patterns: [String]
         let sink: AsyncStream<Item>.Continuation
         var dropped = 0
+        /// When a heartbeat is due, and how often, if this watcher asked for them.
+        var beat: (every: Duration, next: ContinuousClock.Instant)?
     }
 
     private struct State {
@@ -37,16 +37,29 @@ public final class EventTap: Sendable {
 
     private let state = Locked(State())
     let bufferSize: Int
+    /// Wakes `runHeartbeats` when a watcher that wants heartbeats arrives (at most one pending).
+    private let wakes: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    /// How often `runHeartbeats` looks for due heartbeats while a watcher wants them.
+    static let heartbeatTick: Duration = .milliseconds(50)
 
-    public init(bufferSize: Int = 4096) { self.bufferSize = bufferSize }
+    public init(bufferSize: Int = 4096) {
+        self.bufferSize = bufferSize
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
 
-    /// Starts watching events whose type matches one of `patterns`.
-    public func watch(patterns: [String]) -> Watch {
+    /// Starts watching events whose type matches one of `patterns`. With `heartbeat`, a
+    /// `.heartbeat` item arrives every that long (from `runHeartbeats`, which the router runs),
+    /// so the reader can keep a connection alive and notice a gone client without a timer of
+    /// its own.
+    public func watch(patterns: [String], heartbeat: Duration? = nil) -> Watch {
         let (stream, sink) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingNewest(bufferSize))
         let id = state.withLock { s -> UInt64? in
             if s.closed { return nil }
             s.nextId += 1
-            s.watchers[s.nextId] = Watcher(patterns: patterns, sink: sink)
+            var w = Watcher(patterns: patterns, sink: sink)
+            if let heartbeat { w.beat = (heartbeat, .now + heartbeat) }
+            s.watchers[s.nextId] = w
             return s.nextId
         }
         guard let id else {
@@ -54,7 +67,39 @@ public final class EventTap: Sendable {
             return Watch(items: stream, id: 0, tap: self)
         }
         sink.onTermination = { [weak self] _ in self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) } }
+        if heartbeat != nil { wake.yield() }
         return Watch(items: stream, id: id, tap: self)
+    }
+
+    /// Sends the heartbeats that are due at `now`; answers whether any watcher wants them.
+    @discardableResult
+    func sendDueHeartbeats(now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLock { s in
+            var wanted = false
+            for id in Array(s.watchers.keys) {
+                guard var beat = s.watchers[id]?.beat else { continue }
+                wanted = true
+                guard beat.next <= now else { continue }
+                _ = s.watchers[id]?.sink.yield(.heartbeat)
+                beat.next = max(beat.next + beat.every, now)
+                s.watchers[id]?.beat = beat
+            }
+            return wanted
+        }
+    }
+
+    /// The one timer behind every watcher's heartbeats, a child of the router's task group:
+    /// ticks while some watcher wants heartbeats, sleeps on `wakes` while none does. Returns
+    /// when cancelled or when the tap closes.
+    func runHeartbeats() async {
+        var wakeups = wakes.makeAsyncIterator()
+        while !Task.isCancelled {
+            if sendDueHeartbeats() {
+                do { try await Task.sleep(for: Self.heartbeatTick) } catch { return }
+            } else if await wakeups.next() == nil {
+                return
+            }
+        }
     }
 
     public var watcherCount: Int { state.withLock { $0.watchers.count } }
@@ -74,10 +119,6 @@ public final class EventTap: Sendable {
         }
     }
 
-    private func send(_ item: Item, to id: UInt64) {
-        state.withLock { s in _ = s.watchers[id]?.sink.yield(item) }
-    }
-
     /// Ends every watch (daemon shutdown) and refuses new ones.
     func close() {
         let sinks = state.withLock { s -> [AsyncStream<Item>.Continuation] in
@@ -86,5 +127,6 @@ public final class EventTap: Sendable {
             return s.watchers.values.map(\.sink)
         }
         sinks.forEach { $0.finish() }
+        wake.finish()
     }
 }

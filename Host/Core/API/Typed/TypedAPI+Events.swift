@@ -4,8 +4,8 @@ import LightningProtocol
 import OpenAPIRuntime
 
 /// `/v1/events` but publishing, `/v1/subscriptions`: history, bus counters, replay, dead
-/// letters, orphans. (`POST /v1/events`, the hot path, and the stream are registered by hand in
-/// `APIServer+Events.swift` and `APIServer+Stream.swift`.)
+/// letters, orphans. (`POST /v1/events`, the hot path, is registered by hand in
+/// `APIServer+Events.swift`; the stream is in `TypedAPI+Stream.swift`.)
 extension TypedAPI {
     private var bus: ProviderSlot { daemon.providers.eventbus }
 
