@@ -81,11 +81,19 @@ import Testing
         #expect(RequestBodyLimitsMiddleware.describe(missing) == "field \"title\": required but missing")
     }
 
-    @Test func jsonBodiesAreThoseWithAJSONTypeOrNone() {
-        #expect(RequestBodyLimitsMiddleware.isJSON(nil))
-        #expect(RequestBodyLimitsMiddleware.isJSON("application/json; charset=utf-8"))
-        #expect(RequestBodyLimitsMiddleware.isJSON("application/merge-patch+json"))
-        #expect(!RequestBodyLimitsMiddleware.isJSON("text/x-diff"))
+    @Test func jsonBodiesAreThoseWithAJSONTypeOrNoneWhereTheOperationTakesOnlyJSON() {
+        #expect(RequestBodyLimitsMiddleware.isJSON(nil, operationID: "createTask"))
+        #expect(!RequestBodyLimitsMiddleware.isJSON(nil, operationID: "patchContextDocument"), "no type: the diff is read as text")
+        #expect(RequestBodyLimitsMiddleware.isJSON("application/json; charset=utf-8", operationID: "patchContextDocument"))
+        #expect(RequestBodyLimitsMiddleware.isJSON("application/merge-patch+json", operationID: "createTask"))
+        #expect(!RequestBodyLimitsMiddleware.isJSON("text/x-diff", operationID: "patchContextDocument"))
+    }
+
+    @Test func requestMediaTypesComeFromTheDocument() {
+        let rules = ParametersMiddleware.rules
+        #expect(rules["patchContextDocument"]?.first { $0.location == .body }?.kind == .oneOf(["application/json", "text/plain", "text/x-diff"]))
+        #expect(rules["createTask"]?.first { $0.location == .body }?.kind == .oneOf(["application/json"]))
+        #expect(rules["getTask"]?.contains { $0.location == .body } == false, "no request body, no rule")
     }
 
     @Test func queryInstantsKeepAnOffsetSentUnencoded() throws {

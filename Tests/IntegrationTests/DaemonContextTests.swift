@@ -16,6 +16,39 @@ struct DaemonContextTests {
                                    headers: headers, token: token)
     }
 
+    /// A diff comes as the body (`text/x-diff`, `text/plain`) or as `{"patch"}`; another
+    /// content type is refused naming the ones accepted. Move: `parent_folder_id` null is the
+    /// owner's root, absent keeps the folder (the generated types cannot tell these apart;
+    /// `RequestBodyBytes` does).
+    @Test func patchTakesADiffInEachDocumentedFormAndMoveTellsNullFromAbsent() async throws {
+        let d = try await TestDaemon.start()
+        let created = try await Self.put(d, "/a/b/doc.md", "one\ntwo\n", owner: "team")
+        let id = try #require(created.json["id"]?.stringValue)
+        let asDiff = try await d.request("PATCH", "/v1/context/documents/\(id)", body: Data("@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n".utf8),
+                                         headers: ["Content-Type": "text/x-diff"])
+        #expect(asDiff.status == 200 && asDiff.json["content"] == "one\nTWO\n", "\(asDiff.text)")
+        #expect(asDiff.headers["etag"] == asDiff.json["etag"]?.stringValue)
+        let asText = try await d.request("PATCH", "/v1/context/documents/\(id)", body: Data("@@ -1,2 +1,3 @@\n one\n TWO\n+three\n".utf8),
+                                         headers: ["Content-Type": "text/plain; charset=utf-8"])
+        #expect(asText.status == 200 && asText.json["content"] == "one\nTWO\nthree\n", "\(asText.text)")
+        let other = try await d.request("PATCH", "/v1/context/documents/\(id)", body: Data("@@ -1 +1 @@\n-one\n+ONE\n".utf8),
+                                        headers: ["Content-Type": "application/xml"])
+        #expect(other.status == 400, "\(other.text)")
+        #expect(other.json["error"]?["message"] == "header \"Content-Type\": expected application/json, text/plain or text/x-diff, got \"application/xml\"",
+                "\(other.text)")
+        #expect(try await d.get("/v1/context/documents/\(id)").json["version"] == 3)
+
+        // Rename only: the folder stays. Then null: to the owner's root.
+        let renamed = try await d.post("/v1/context/documents/\(id)/move", ["name": "renamed.md"])
+        #expect(renamed.status == 200 && renamed.json["path"] == "/a/b/renamed.md", "\(renamed.text)")
+        #expect(renamed.headers["etag"] == renamed.json["etag"]?.stringValue)
+        let toRoot = try await d.post("/v1/context/documents/\(id)/move", ["parent_folder_id": .null])
+        #expect(toRoot.status == 200 && toRoot.json["path"] == "/renamed.md", "\(toRoot.text)")
+        let wrongType = try await d.post("/v1/context/documents/\(id)/move", ["parent_folder_id": 7])
+        #expect(wrongType.status == 400, "\(wrongType.text)")
+        #expect(wrongType.json["error"]?["message"]?.stringValue?.contains("parent_folder_id") == true, "\(wrongType.text)")
+    }
+
     @Test func documentsVersionsPatchesAndSearchOverREST() async throws {
         let d = try await TestDaemon.start()
         // Create with the folders on the way; the caller (the admin token) owns nothing by name,

@@ -12,6 +12,27 @@ struct DaemonTaskTests {
         try await d.get("/v1/tasks?limit=1000\(query)").json["tasks"]?.arrayValue ?? []
     }
 
+    /// PATCH: an absent field is kept, `null` clears `description`, `assignee` and `due`, and
+    /// is refused for the fields that cannot be empty, every such problem named at once.
+    @Test func patchClearsWithNullKeepsWhatIsAbsentAndRefusesNullWhereAValueIsNeeded() async throws {
+        let d = try await TestDaemon.start()
+        let created = try await d.post("/v1/tasks", ["title": "t", "description": "d", "assignee": "ann", "due": "2027-01-02T03:04:05Z"])
+        #expect(created.status == 201, "\(created.text)")
+        let id = try #require(created.json["id"]?.stringValue)
+        let kept = try await d.request("PATCH", "/v1/tasks/\(id)", body: try Wire.encode(["assignee": .null, "priority": "high"] as JSONValue))
+        #expect(kept.status == 200, "\(kept.text)")
+        #expect(kept.json["description"] == "d" && kept.json["due"] == "2027-01-02T03:04:05.000Z" && kept.json["priority"] == "high")
+        #expect(kept.json["assignee"] == nil || kept.json["assignee"] == .null, "\(kept.text)")
+        let cleared = try await d.request("PATCH", "/v1/tasks/\(id)", body: try Wire.encode(["description": .null, "due": .null] as JSONValue))
+        #expect(cleared.status == 200, "\(cleared.text)")
+        #expect((cleared.json["description"] ?? .null) == .null && (cleared.json["due"] ?? .null) == .null && cleared.json["title"] == "t")
+        let refused = try await d.request("PATCH", "/v1/tasks/\(id)", body: try Wire.encode(["title": .null, "status": .null] as JSONValue))
+        #expect(refused.status == 400, "\(refused.text)")
+        let message = refused.json["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("field \"title\": expected a value, got null") && message.contains("field \"status\": expected a value, got null"), "\(message)")
+        #expect(try await d.get("/v1/tasks/\(id)").json["title"] == "t")
+    }
+
     @Test func tasksHaveETagsFiltersPagingAndStatusRules() async throws {
         let d = try await TestDaemon.start()
         let created = try await d.post("/v1/tasks", ["title": "Write the report", "assignee": "ada", "priority": "high", "due": "2026-12-24T17:00:00Z"])

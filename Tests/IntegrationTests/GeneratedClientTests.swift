@@ -43,13 +43,8 @@ struct GeneratedClientTests {
     /// reason given (docs/architecture.md#the-rest-apis-server-side). An operation added to the
     /// document lands in neither until someone decides, and this test says so.
     static let handRegistered: [String: String] = [
-        "updateTask": "PATCH body: an absent field is kept, null clears it; the generator maps both to nil",
         "saveInstruction": "reports every problem of the body at once (Instruction.parse)",
-        "patchContextDocument": "a unified diff as text/x-diff or as {\"patch\"}",
-        "moveContextDocument": "parent_folder_id null means the owner's root; the generator maps null and absent to nil",
         "publishEvents": "the hot path: moves once its cost through the generated layer is measured (issue 16)",
-        "deployFunction": "the manifest goes to the provider whole; a generated type would drop fields it does not list",
-        "invokeFunction": "a failed invocation answers with its error's status; the document does not list them all yet",
         "validatePlan": "the plan validator reads the raw document and reports every problem with its JSON path",
         "savePlan": "as validatePlan",
         "generatePlan": "not moved yet (a long call to the model; its problems are reported together)",

@@ -142,7 +142,7 @@ public struct TaskItem: Codable, Sendable, Equatable {
         }
 
         /// What is wrong with the fields' values (`titleRequired`: a missing title is a problem).
-        func problems(creating titleRequired: Bool) -> [String] {
+        public func problems(creating titleRequired: Bool) -> [String] {
             var problems: [String] = []
             func length(_ key: String, _ value: String??, max: Int) {
                 if case .some(.some(let s)) = value, s.count > max { problems.append("field \"\(key)\": expected at most \(max) characters, got \(s.count)") }

@@ -34,10 +34,7 @@ public struct APIServer: Sendable {
         addSystemRoutes(router)
         addConsoleRoutes(router)
         addEventRoutes(router)
-        addFunctionRoutes(router)
-        addContextRoutes(router)
         addPlanRoutes(router)
-        addTaskRoutes(router)
         addInstructionRoutes(router)
         addGenerateRoutes(router)
         // The operations generated from Host/API/openapi.json (Host/APIServer's config lists them).

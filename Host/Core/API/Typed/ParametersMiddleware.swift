@@ -13,7 +13,8 @@ import OpenAPIRuntime
 struct ParametersMiddleware: ServerMiddleware {
     /// What the document allows for one parameter.
     struct Rule: Sendable, Equatable {
-        enum Location: String, Sendable, Equatable { case query, path, header }
+        /// `body`: the request body's media types (`Content-Type`), from `requestBody.content`.
+        enum Location: String, Sendable, Equatable { case query, path, header, body }
         enum Kind: Sendable, Equatable { case integer(min: Int?, max: Int?), number, boolean, oneOf([String]), text, jsonObject }
         var name: String
         var location: Location = .query
@@ -39,6 +40,10 @@ struct ParametersMiddleware: ServerMiddleware {
             let shared = item["parameters"] as? [Any] ?? []
             for case let op as [String: Any] in item.values {
                 guard let id = op["operationId"] as? String else { continue }
+                let requestBody = resolve(op["requestBody"] as? [String: Any] ?? [:], in: "requestBodies")
+                if let content = requestBody["content"] as? [String: Any], !content.isEmpty {
+                    out[id, default: []].append(Rule(name: "Content-Type", location: .body, kind: .oneOf(content.keys.sorted())))
+                }
                 for case let raw as [String: Any] in shared + (op["parameters"] as? [Any] ?? []) {
                     let p = resolve(raw, in: "parameters")
                     guard let location = (p["in"] as? String).flatMap(Rule.Location.init(rawValue:)), let name = p["name"] as? String else { continue }
@@ -120,6 +125,14 @@ struct ParametersMiddleware: ServerMiddleware {
                 if let problem = Self.problem(rule, value) { throw WireError(.invalidArgument, problem) }
             case .header:
                 continue  // read as the generated code reads them (`HeaderValuesMiddleware`)
+            case .body:
+                // A body with a media type the operation does not take; none is read as the
+                // first the document lists (JSON where there is one).
+                guard case .oneOf(let types) = rule.kind, let sent = request.headerFields[.contentType] else { continue }
+                let media = sent.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+                if types.contains(media) || (media.hasSuffix("+json") && types.contains("application/json")) { continue }
+                let list = types.count == 1 ? types[0] : types.dropLast().joined(separator: ", ") + " or " + types.last!
+                throw WireError(.invalidArgument, "header \"Content-Type\": expected \(list), got \"\(sent)\"")
             }
         }
         return try await next(request, body, metadata)

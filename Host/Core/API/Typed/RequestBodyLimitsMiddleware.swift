@@ -28,13 +28,15 @@ struct RequestBodyLimitsMiddleware: ServerMiddleware {
         } catch let e as RequestBodyTooLarge {
             throw WireError(.payloadTooLarge, e.description)
         }
-        if !bytes.isEmpty, Self.isJSON(request.headerFields[.contentType]) {
+        if !bytes.isEmpty, Self.isJSON(request.headerFields[.contentType], operationID: operationID) {
             try bytes.withUnsafeBytes { try JSONShape.check($0, limits: JSONShapeLimits.current) }
         }
         // An empty body is no body: an operation that needs one answers "expected JSON, got an
         // empty body" (`APIResponse.requestError`), one whose body is optional runs without it.
         do {
-            return try await next(request, bytes.isEmpty ? nil : HTTPBody(bytes), metadata)
+            return try await RequestBodyBytes.$current.withValue(bytes) {
+                try await next(request, bytes.isEmpty ? nil : HTTPBody(bytes), metadata)
+            }
         } catch let e as ServerError where e.operationInput == nil && !bytes.isEmpty {
             // The generated code could not decode the body: say so in the API's words.
             guard let d = e.underlyingError as? DecodingError else { throw e }
@@ -56,10 +58,30 @@ struct RequestBodyLimitsMiddleware: ServerMiddleware {
         return text
     }
 
-    /// True for a JSON body (`application/json`, `+json`) and for one with no content type,
-    /// which the generated code reads as JSON too.
-    static func isJSON(_ contentType: String?) -> Bool {
-        guard let c = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else { return true }
+    /// True for a JSON body (`application/json`, `+json`), and for one with no content type
+    /// when the operation takes only JSON (the generated code then reads it as JSON; an
+    /// operation that also takes text, such as a patch's diff, reads it as text).
+    static func isJSON(_ contentType: String?, operationID: String) -> Bool {
+        guard let c = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else {
+            let types = ParametersMiddleware.rules[operationID]?.first { $0.location == .body }.flatMap { rule -> [String]? in
+                if case .oneOf(let t) = rule.kind { t } else { nil }
+            } ?? []
+            return types.allSatisfy { $0 == "application/json" || $0.hasSuffix("+json") }
+        }
         return c == "application/json" || c.hasSuffix("+json")
+    }
+}
+
+/// The body `RequestBodyLimitsMiddleware` read, for the one thing the generated types cannot
+/// say: whether a field was sent as `null` or left out (swift-openapi-generator decodes both to
+/// nil, its issue 419). `updateTask` and `moveContextDocument` read it; null clears a field
+/// there, absent keeps it. The values themselves still come from the typed body.
+enum RequestBodyBytes {
+    @TaskLocal static var current: [UInt8] = []
+
+    /// The top-level fields of the current JSON body whose value is `null`.
+    static func nullFields() -> Set<String> {
+        guard !current.isEmpty, case .object(let o)? = try? Wire.decode(JSONValue.self, from: Data(current)) else { return [] }
+        return Set(o.compactMap { $0.value == .null ? $0.key : nil })
     }
 }

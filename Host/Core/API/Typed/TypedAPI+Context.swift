@@ -7,11 +7,42 @@ import OpenAPIRuntime
 /// `/v1/context/…`: the Context Hub (docs/context-hub.md). Documents are addressed by id, or by
 /// `owner` and `path` (`?owner=agent-a&path=/notes/today.md`; `owner` defaults to the caller).
 /// Writes take `If-Match` (and `PUT …/documents?path=` `If-None-Match: *`); every answer with one
-/// document carries its `ETag`. (Patch and move are still registered by hand in
-/// `APIServer+Context.swift`.)
+/// document carries its `ETag`.
 extension TypedAPI {
     private var hub: ContextHub { daemon.context }
-    private var caller: ContextCaller { APIServer.contextCaller() }
+    private var caller: ContextCaller { Self.contextCaller() }
+
+    /// Who calls, for the Context Hub's access lists: the token's name (its id when the name is
+    /// not a valid principal), an admin when the token has `admin`; without a token
+    /// (authentication off, or the unix socket's owner) `anonymous` as an admin.
+    static func contextCaller() -> ContextCaller {
+        let p = Principal.current
+        guard let token = p.token else { return ContextCaller(principal: p.id, isAdmin: true) }
+        var name = token.id
+        if let n = token.name, (try? ContextNames.checkOwner(n)) != nil { name = n }
+        return ContextCaller(principal: name, isAdmin: token.grants(.admin))
+    }
+
+    /// `PATCH /v1/context/documents/{id}`: a unified diff, as the body (`text/x-diff`,
+    /// `text/plain`, or no content type) or as `{"patch"}`; 409 when it does not apply.
+    func patchContextDocument(_ input: Operations.PatchContextDocument.Input) async throws -> Operations.PatchContextDocument.Output {
+        let diff: String
+        switch input.body {
+        case .textXDiff(let body), .plainText(let body): diff = try await String(collecting: body, upTo: 4 << 20)
+        case .json(let b): diff = b.patch
+        }
+        let d = try await hub.patch(caller, input.path.id, diff: diff, ifMatch: input.headers.ifMatch)
+        return .ok(.init(headers: .init(eTag: d.etag), body: .json(.init(d))))
+    }
+
+    /// `POST /v1/context/documents/{id}/move`: `parent_folder_id` null moves to the owner's
+    /// root, absent keeps the folder (`RequestBodyBytes` tells the two apart).
+    func moveContextDocument(_ input: Operations.MoveContextDocument.Input) async throws -> Operations.MoveContextDocument.Output {
+        guard case .json(let b) = input.body else { throw WireError(.invalidArgument, "request body: expected JSON") }
+        let parent = b.parentFolderId ?? (RequestBodyBytes.nullFields().contains("parent_folder_id") ? "" : nil)
+        let d = try await hub.move(caller, input.path.id, parent: parent, name: b.name, ifMatch: input.headers.ifMatch)
+        return .ok(.init(headers: .init(eTag: d.etag), body: .json(.init(d))))
+    }
 
     func readContextDocumentByPath(_ input: Operations.ReadContextDocumentByPath.Input) async throws -> Operations.ReadContextDocumentByPath.Output {
         let c = caller

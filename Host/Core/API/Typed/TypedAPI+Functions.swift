@@ -1,13 +1,59 @@
 import Foundation
+import HTTPTypes
 import LightningAPIServer
 import LightningProtocol
 import OpenAPIRuntime
 
-/// `/v1/functions`: list, read, delete, recent invocations and their results, logs; through the
-/// functions provider slot (`functions.*` contract). (Deploy and invoke are still registered by
-/// hand in `APIServer+Functions.swift`.)
+/// `/v1/functions`: deploy, invoke, list, read, delete, recent invocations and their results,
+/// logs; through the functions provider slot (`functions.*` contract).
 extension TypedAPI {
     private var functions: ProviderSlot { daemon.providers.functions }
+
+    /// `POST /v1/functions`: a function manifest (docs/functions.md). The provider gets the
+    /// manifest whole: the typed body is encoded back, its other fields included
+    /// (`additionalProperties`), so a field the document adds is passed on, not dropped.
+    func deployFunction(_ input: Operations.DeployFunction.Input) async throws -> Operations.DeployFunction.Output {
+        guard case .json(let b) = input.body else { throw WireError(.invalidArgument, "request body: expected JSON") }
+        let manifest = try Wire.decode(JSONValue.self, from: try JSONEncoder().encode(b), what: "request body")
+        try checkSubmittedManifest(manifest)
+        let info = try await functions.call(Method.functionDeploy, DeployRequest(manifest: manifest), as: FunctionInfo.self)
+        return .created(.init(body: .json(.init(info))))
+    }
+
+    /// `POST /v1/functions/{name}/invoke`: the input is any JSON (none is `{}`). `?async=true`
+    /// answers 202 with the invocation at once. A failed invocation answers with its error's
+    /// status (`APIResponse.status(for:)`) and `{"error", "invocation"}`.
+    func invokeFunction(_ input: Operations.InvokeFunction.Input) async throws -> Operations.InvokeFunction.Output {
+        let body: JSONValue = switch input.body {
+        case .json(let v)?: JSONValue(v)
+        case nil: .object([:])
+        }
+        let async = input.query.async == true
+        let inv = try await functions.call(Method.functionInvoke, InvokeRequest(function: input.path.name, input: body, async: async),
+                                           as: Invocation.self)
+        if async { return .accepted(.init(body: .json(try .init(inv)))) }
+        guard let e = inv.error else { return .ok(.init(body: .json(try .init(inv)))) }
+        let failed = Components.Schemas.InvocationError(error: .init(code: e.code.rawValue, message: e.message), invocation: try .init(inv))
+        switch APIResponse.status(for: e.code) {
+        case .tooManyRequests: return .tooManyRequests(.init(body: .json(failed)))
+        case .gatewayTimeout: return .gatewayTimeout(.init(body: .json(failed)))
+        case let status: return .default(statusCode: status.code, .init(body: .json(failed)))
+        }
+    }
+
+    /// Applies `ManifestPolicy` to a manifest submitted over the API, resolving its program as
+    /// the supervisor will (`${manifest_dir}` of an API deployment is `<data_dir>/functions`).
+    /// - Throws: `WireError(.permissionDenied)` naming the policy.
+    func checkSubmittedManifest(_ manifest: JSONValue) throws {
+        let manifestDir = daemon.config.dataDir.appendingPathComponent("functions", isDirectory: true).resolvingSymlinksInPath().path
+        var program: String?
+        if let command = manifest["process"]?["command"]?.stringValue {
+            // A command that does not resolve is refused by the deployment itself (400, naming
+            // where it looked); the policy only judges programs that would run.
+            program = try? daemon.supervisor.resolve(command, manifestDir: manifestDir, subject: "request body")
+        }
+        try daemon.manifestPolicy.check(manifest: manifest, program: program, manifestDir: manifestDir)
+    }
 
     func listFunctions(_ input: Operations.ListFunctions.Input) async throws -> Operations.ListFunctions.Output {
         let list = try await functions.call(Method.functionList, Empty(), as: FunctionList.self)

@@ -18,6 +18,22 @@ extension TypedAPI {
         return .created(.init(headers: .init(eTag: t.etag), body: .json(.init(t.task))))
     }
 
+    /// `PATCH /v1/tasks/{id}`: the fields given change; `null` clears `description`,
+    /// `assignee` or `due` (and is refused for the others); `If-Match` honoured.
+    func updateTask(_ input: Operations.UpdateTask.Input) async throws -> Operations.UpdateTask.Output {
+        guard case .json(let b) = input.body else { throw WireError(.invalidArgument, "request body: expected JSON") }
+        let null = RequestBodyBytes.nullFields()
+        var problems = ["title", "priority", "status"].filter(null.contains).map { "field \"\($0)\": expected a value, got null" }
+        func cleared<T>(_ key: String, _ value: T?) -> T?? { value.map { .some($0) } ?? (null.contains(key) ? .some(nil) : .none) }
+        let draft = TaskItem.Draft(title: b.title, description: cleared("description", b.description), assignee: cleared("assignee", b.assignee),
+                                   due: cleared("due", b.due.map(Timestamp.init)), priority: b.priority.map(TaskItem.Priority.init),
+                                   status: b.status.map(TaskItem.Status.init))
+        problems += draft.problems(creating: false)
+        if !problems.isEmpty { throw WireError(.invalidArgument, "request body: " + problems.joined(separator: "; ")) }
+        let t = try await daemon.tasks.update(input.path.id, draft, ifMatch: input.headers.ifMatch)
+        return .ok(.init(headers: .init(eTag: t.etag), body: .json(.init(t.task))))
+    }
+
     func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
         let q = input.query
         var filter: [String: String] = [:]
