@@ -46,6 +46,16 @@ struct DaemonPlanTests {
         let problems = (refused.json["problems"]?.arrayValue ?? []).map { "\($0["path"]?.stringValue ?? "") \($0["rule"]?.stringValue ?? "")" }
         #expect(problems == ["$.events[0].schedule bad_schedule", "$.steps[0].action unknown_action", "$.steps[1].args.name missing_argument"])
 
+        // A document the generated decoder would stop at (wrong type, unknown and missing
+        // fields): the validator runs first and names every problem with its path.
+        let shapeless = try await d.post("/v1/plans/validate", ["name": 5, "stepz": [], "graph_type": "acyclic"])
+        #expect(shapeless.status == 200 && shapeless.json["valid"] == false, "\(shapeless.text)")
+        let rules = Set((shapeless.json["problems"]?.arrayValue ?? []).map { "\($0["path"]?.stringValue ?? "") \($0["rule"]?.stringValue ?? "")" })
+        #expect(rules.isSuperset(of: ["$.name wrong_type", "$.stepz unknown_field"]) && rules.contains { $0.hasSuffix("missing_field") }, "\(rules)")
+        let notSaved = try await d.put("/v1/plans/shapeless", ["name": 5, "stepz": [], "graph_type": "acyclic"])
+        #expect(notSaved.status == 422 && notSaved.json["problems"]?.arrayValue?.count == shapeless.json["problems"]?.arrayValue?.count, "\(notSaved.text)")
+        #expect(notSaved.json["error"]?["message"]?.stringValue?.hasPrefix("plan shapeless is not valid") == true)
+
         // Saved through the storage provider, a new version each time.
         let v1 = try await d.put("/v1/plans/greeter", Self.good)
         #expect(v1.status == 201 && v1.json["version"] == 1)

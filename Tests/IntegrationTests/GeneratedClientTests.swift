@@ -43,12 +43,7 @@ struct GeneratedClientTests {
     /// reason given (docs/architecture.md#the-rest-apis-server-side). An operation added to the
     /// document lands in neither until someone decides, and this test says so.
     static let handRegistered: [String: String] = [
-        "saveInstruction": "reports every problem of the body at once (Instruction.parse)",
         "publishEvents": "the hot path: moves once its cost through the generated layer is measured (issue 16)",
-        "validatePlan": "the plan validator reads the raw document and reports every problem with its JSON path",
-        "savePlan": "as validatePlan",
-        "generatePlan": "not moved yet (a long call to the model; its problems are reported together)",
-        "critiquePlan": "as generatePlan",
         "getConfig": "built as JSON with secrets redacted field by field; the Config schema lacks fields the code writes (http, tls, unix_socket, ...)",
         "getOpenAPIDocument": "served byte for byte; a generated body would re-encode it",
         "getConsoleFile": "its security headers (Content-Security-Policy, nosniff, Vary) and charset are not in the document yet",

@@ -34,9 +34,6 @@ public struct APIServer: Sendable {
         addSystemRoutes(router)
         addConsoleRoutes(router)
         addEventRoutes(router)
-        addPlanRoutes(router)
-        addInstructionRoutes(router)
-        addGenerateRoutes(router)
         // The operations generated from Host/API/openapi.json (Host/APIServer's config lists them).
         do { try TypedAPI(daemon: daemon, logger: logger).register(on: router) } catch {
             fatalError("the generated API routes did not register: \(error)")  // only a malformed server URL throws; none is set

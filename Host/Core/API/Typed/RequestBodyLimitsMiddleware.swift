@@ -72,12 +72,19 @@ struct RequestBodyLimitsMiddleware: ServerMiddleware {
     }
 }
 
-/// The body `RequestBodyLimitsMiddleware` read, for the one thing the generated types cannot
-/// say: whether a field was sent as `null` or left out (swift-openapi-generator decodes both to
-/// nil, its issue 419). `updateTask` and `moveContextDocument` read it; null clears a field
-/// there, absent keeps it. The values themselves still come from the typed body.
+/// The body `RequestBodyLimitsMiddleware` read, for what the generated types cannot say:
+/// whether a field was sent as `null` or left out (swift-openapi-generator decodes both to nil,
+/// its issue 419: `updateTask` and `moveContextDocument`, where null clears a field and absent
+/// keeps it), and the document a domain parser reads whole, with every problem and its path
+/// (plans, instructions: `WholeBodyValidationMiddleware`).
 enum RequestBodyBytes {
     @TaskLocal static var current: [UInt8] = []
+
+    /// The current body as JSON (the typed body holds the same values; this keeps what the
+    /// domain parsers read: unknown fields, nulls).
+    static func json() throws -> JSONValue {
+        try Wire.decode(JSONValue.self, from: Data(current), what: "request body")
+    }
 
     /// The top-level fields of the current JSON body whose value is `null`.
     static func nullFields() -> Set<String> {

@@ -4,12 +4,23 @@ import LightningPlanner
 import LightningProtocol
 import OpenAPIRuntime
 
-/// `/v1/instructions` (docs/planner.md#instructions): list, read, delete, enable, disable. Every
-/// change refreshes the engine's subscription before it answers, so the next event is judged by
-/// the new set. (Save, `PUT`, is still registered by hand in `APIServer+Instructions.swift`: it
-/// reports every problem of the body at once, which the generated decoder cannot.)
+/// `/v1/instructions` (docs/planner.md#instructions): save, list, read, delete, enable, disable.
+/// Every change refreshes the engine's subscription before it answers, so the next event is
+/// judged by the new set.
 extension TypedAPI {
     private var instructionStore: InstructionStore { InstructionStore(storage: daemon.providers.storage) }
+
+    /// `PUT /v1/instructions/{name}`: create or replace by name (the counters stay). The body
+    /// is read by `Instruction.parse`, which `WholeBodyValidationMiddleware` already ran on it
+    /// before the generated decoder, so every problem was reported at once.
+    func saveInstruction(_ input: Operations.SaveInstruction.Input) async throws -> Operations.SaveInstruction.Output {
+        let name = input.path.name
+        try Instruction.checkName(name)
+        let parsed = try Instruction.parse(try RequestBodyBytes.json(), name: name)
+        let (saved, created) = try await instructionStore.save(parsed)
+        try await daemon.instructions.refresh()
+        return created ? .created(.init(body: .json(try .init(saved)))) : .ok(.init(body: .json(try .init(saved))))
+    }
 
     func listInstructions(_ input: Operations.ListInstructions.Input) async throws -> Operations.ListInstructions.Output {
         .ok(.init(body: .json(.init(instructions: try await instructionStore.list().map(Components.Schemas.Instruction.init)))))

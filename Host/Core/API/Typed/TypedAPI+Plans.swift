@@ -4,12 +4,36 @@ import LightningPlanner
 import LightningProtocol
 import OpenAPIRuntime
 
-/// `/v1/plans` (docs/planner.md): list, read (the current version or `?version=N`), delete.
-/// (Validate and save read the plan document raw, so the validator reports every problem with
-/// its JSON path; generate and critique are still registered by hand in `APIServer+Plans.swift`
-/// and `APIServer+Generate.swift`.)
+/// `/v1/plans` (docs/planner.md): validate, save (a new version each time), list, read (the
+/// current version or `?version=N`), delete. Validate and save read the plan document as sent:
+/// `WholeBodyValidationMiddleware` ran the validator on it before the generated decoder, and
+/// answered a plan with problems itself, every problem with its JSON path.
 extension TypedAPI {
     private var plans: PlanStore { PlanStore(storage: daemon.providers.storage) }
+
+    /// The plan of the current body, validated against the daemon's actions of now.
+    private func validatedPlan() throws -> (plan: Plan?, problems: [PlanProblem]) {
+        PlanValidator.validate(Data(RequestBodyBytes.current), actions: daemon.actionCatalog)
+    }
+
+    func validatePlan(_ input: Operations.ValidatePlan.Input) async throws -> Operations.ValidatePlan.Output {
+        let (plan, problems) = try validatedPlan()
+        return .ok(.init(body: .json(.init(valid: problems.isEmpty, plan: try plan.map(Components.Schemas.Plan.init),
+                                           problems: problems.map(Components.Schemas.PlanProblem.init)))))
+    }
+
+    func savePlan(_ input: Operations.SavePlan.Input) async throws -> Operations.SavePlan.Output {
+        let id = input.path.id
+        try PlanStore.checkId(id)
+        let (plan, problems) = try validatedPlan()
+        guard let plan, problems.isEmpty else {
+            // The middleware answers these; the actions may have changed since.
+            return .unprocessableContent(.init(body: .json(.init(valid: false, problems: problems.map(Components.Schemas.PlanProblem.init),
+                error: .init(code: WireError.Code.invalidArgument.rawValue, message: "plan \(id) is not valid: \(problems.count) problem(s); nothing was saved")))))
+        }
+        let stored = try await plans.save(plan, id: id)
+        return stored.version == 1 ? .created(.init(body: .json(try .init(stored)))) : .ok(.init(body: .json(try .init(stored))))
+    }
 
     func listPlans(_ input: Operations.ListPlans.Input) async throws -> Operations.ListPlans.Output {
         .ok(.init(body: .json(.init(plans: try await plans.list().map(Components.Schemas.StoredPlan.init)))))
@@ -68,5 +92,30 @@ extension Components.Schemas.PlanStep {
         self.init(name: s.name, on: s.on, action: s.action, args: try OpenAPIObjectContainer(s.args), emits: s.emits, _guard: s.guard,
                   retry: s.retry.map { .init(maxAttempts: $0.maxAttempts, backoffMs: $0.backoffMs) }, timeoutMs: s.timeoutMs,
                   description: s.description)
+    }
+}
+
+extension Components.Schemas.PlanProblem {
+    init(_ p: PlanProblem) {
+        let rule: RulePayload = switch p.rule {
+        case .invalidJSON: .invalidJson
+        case .unknownField: .unknownField
+        case .missingField: .missingField
+        case .wrongType: .wrongType
+        case .invalidValue: .invalidValue
+        case .duplicateName: .duplicateName
+        case .externalEvent: .externalEvent
+        case .internalEvent: .internalEvent
+        case .badSchedule: .badSchedule
+        case .unknownEvent: .unknownEvent
+        case .unknownAction: .unknownAction
+        case .missingArgument: .missingArgument
+        case .badGuard: .badGuard
+        case .badTemplate: .badTemplate
+        case .cycle: .cycle
+        case .notWorkflowNet: .notWorkflowNet
+        case .unsound: .unsound
+        }
+        self.init(path: p.path, rule: rule, message: p.message)
     }
 }

@@ -25,7 +25,7 @@ struct TypedAPI: APIProtocol {
     /// Registers every generated operation on `router`.
     /// - Throws: what `registerHandlers` throws for a malformed server URL (none is configured).
     func register(on router: Router<BasicRequestContext>) throws {
-        try registerHandlers(on: router, configuration: Self.configuration, middlewares: [HeaderValuesMiddleware(), ParametersMiddleware(), RequestBodyLimitsMiddleware()])
+        try registerHandlers(on: router, configuration: Self.configuration, middlewares: [HeaderValuesMiddleware(), ParametersMiddleware(), RequestBodyLimitsMiddleware(), WholeBodyValidationMiddleware(daemon: daemon)])
     }
 
     /// Compact JSON with sorted keys and unescaped slashes (what `Wire.encode` writes), and timestamps as the rest of

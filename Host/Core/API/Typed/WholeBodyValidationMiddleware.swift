@@ -1,0 +1,48 @@
+import Foundation
+import HTTPTypes
+import LightningPlanner
+import LightningProtocol
+import OpenAPIRuntime
+
+/// For the operations whose domain parser reports every problem of a body at once, each with
+/// its JSON path (plans, instructions), that parser runs on the body before the generated
+/// decoder, which would stop at the first problem. A body it refuses is answered here as the
+/// operation documents it: the plan verdict (`validatePlan` 200, `savePlan` 422) or an
+/// instruction's 400 naming every problem. A body it accepts goes on to the typed handler.
+struct WholeBodyValidationMiddleware: ServerMiddleware {
+    let daemon: Daemon
+
+    func intercept(_ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+                   next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?))
+        async throws -> (HTTPResponse, HTTPBody?) {
+        switch operationID {
+        case "validatePlan", "savePlan":
+            if operationID == "savePlan", let id = metadata.pathParameters["id"] {
+                try PlanStore.checkId(String(id).removingPercentEncoding ?? String(id))
+            }
+            let problems = PlanValidator.validate(Data(RequestBodyBytes.current), actions: daemon.actionCatalog).problems
+            guard problems.isEmpty else {
+                let refused = operationID == "savePlan"
+                let id = metadata.pathParameters["id"].map { String($0).removingPercentEncoding ?? String($0) } ?? ""
+                let verdict = PlanVerdict(valid: false, problems: problems,
+                                          error: refused ? WireError(.invalidArgument, "plan \(id) is not valid: \(problems.count) problem(s); nothing was saved") : nil)
+                return (HTTPResponse(status: refused ? .unprocessableContent : .ok, headerFields: [.contentType: "application/json; charset=utf-8"]),
+                        HTTPBody(try Wire.encode(verdict)))
+            }
+        case "saveInstruction":
+            let name = metadata.pathParameters["name"].map { String($0).removingPercentEncoding ?? String($0) } ?? ""
+            try Instruction.checkName(name)
+            _ = try Instruction.parse(try RequestBodyBytes.json(), name: name)
+        default:
+            break
+        }
+        return try await next(request, body, metadata)
+    }
+
+    /// A refused plan's verdict, as `PlanVerdict` in the document.
+    struct PlanVerdict: Encodable {
+        var valid: Bool
+        var problems: [PlanProblem]
+        var error: WireError?
+    }
+}
