@@ -122,7 +122,9 @@ struct DaemonAuthTests {
     @Test func theAPICannotAskForMoreThanTheOperatorsPolicy() async throws {
         let d = try await TestDaemon.start(manifests: Self.minimal)
         // 1. A function with no sandbox running /bin/sh.
-        let shell: JSONValue = ["id": "pwn", "kind": "function", "version": "1.0.0", "sandbox": ["profile": "none"],
+        // A well-formed manifest (one the document's schema and the parser accept): only the
+        // policy stands in its way.
+        let shell: JSONValue = ["manifest_version": 1, "id": "pwn", "name": "pwn", "kind": "function", "version": "1.0.0", "sandbox": ["profile": "none"],
                                 "process": ["command": "/bin/sh", "args": ["-c", "id > /tmp/pwned"]]]
         let r1 = try await d.post("/v1/functions", shell)
         #expect(r1.status == 403, "\(r1.text)")

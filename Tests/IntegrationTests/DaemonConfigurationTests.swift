@@ -135,6 +135,11 @@ struct DaemonConfigurationTests {
         #expect(c["instances"]?["echo-driver"]?["prefix"] == "x-")
         #expect(c["instances"]?["echo-driver"]?["api_key"] == "<redacted>")
         #expect(c["instances"]?["sqlite-storage"]?["synchronous"] == "normal")
+        // Every field the code writes is one the document lists (the answer is read into its
+        // Config type, which allows no other): the listener limits, the socket, TLS, versions.
+        #expect(c["http"]?["max_body_bytes"] == 4_194_304 && c["http"]?["max_json_depth"] == 64, "\(c)")
+        #expect(c["unix_socket"]?.stringValue?.hasSuffix("lightning.sock") == true && c["unix_socket_allow_uids"] == [])
+        #expect(c["context_keep_versions"] == 100 && c["tls"] == nil)
         let (code, out, _) = try await d.cli(["config"])
         #expect(code == 0)
         #expect(out.hasPrefix("KEY"))

@@ -44,7 +44,6 @@ struct GeneratedClientTests {
     /// document lands in neither until someone decides, and this test says so.
     static let handRegistered: [String: String] = [
         "publishEvents": "the hot path: moves once its cost through the generated layer is measured (issue 16)",
-        "getConfig": "built as JSON with secrets redacted field by field; the Config schema lacks fields the code writes (http, tls, unix_socket, ...)",
         "getOpenAPIDocument": "served byte for byte; a generated body would re-encode it",
         "getConsoleFile": "its security headers (Content-Security-Policy, nosniff, Vary) and charset are not in the document yet",
     ]

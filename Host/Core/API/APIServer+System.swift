@@ -26,7 +26,6 @@ extension APIServer {
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
         }
-        router.get("/v1/config") { _, _ in APIResponse.json(daemon.redactedConfig()) }
     }
 }
 

@@ -7,6 +7,19 @@ import OpenAPIRuntime
 extension TypedAPI {
     /// Ready = every configured provider is bound and answers its health check, and the event
     /// bus is bound; 503 with the reasons otherwise (load balancers, orchestrators).
+    /// `GET /v1/config`: the effective configuration, secrets redacted field by field
+    /// (`Daemon.redactedConfig`). It is read into the document's `Config` type, which lists
+    /// every field and allows no other: a field the code adds without the document is a 500
+    /// naming it (every test that reads the config would fail), never silently dropped.
+    func getConfig(_ input: Operations.GetConfig.Input) async throws -> Operations.GetConfig.Output {
+        let json = try Wire.encode(daemon.redactedConfig())
+        do {
+            return .ok(.init(body: .json(try JSONDecoder().decode(Components.Schemas.Config.self, from: json))))
+        } catch let e as DecodingError {
+            throw WireError(.internal, "GET /v1/config: the configuration does not match the document's Config schema: \(Wire.describe(e))")
+        }
+    }
+
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
         var reasons: [String] = []
         for p in await daemon.providerStatuses() where p.health?.status == .unhealthy || p.plugin == nil {
