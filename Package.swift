@@ -243,6 +243,8 @@ let package = Package(
             name: "lightning-bench",
             dependencies: [
                 "HostCore", "LightningProtocol", "CLightningABI", "LightningContext",
+                // The generated types, to price the generated layer's decoding of a publish body.
+                "LightningAPIClient",
                 // The hostile-input battery (Tests/Support/HostileBattery.swift), shared with its test.
                 "LightningTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,5 +1,6 @@
 import Foundation
 import HostCore
+import LightningAPIClient
 import LightningProtocol
 
 /// The in-process bus alone: the local bus library loaded through the ABI in this process,
@@ -39,6 +40,25 @@ enum BusBench {
         figures.append(Figure(b, "Wire.encode of bus batches (PublishRequest of \(batch) events)", unit: "events/s", value: encodeRate,
                               references: [.peer("Foundation JSONEncoder of the same batches", foundationEncodeRate)],
                               note: "FastJSONEncoder; the same bytes as the peer's (FastJSONEncoderTests)"))
+        // Why POST /v1/events stays registered by hand (docs/architecture.md#the-rest-apis-server-side):
+        // the route's own body parsing (`APIServer.events(from:)`: FastJSON once, events decoded
+        // from the tree) against what the generated layer would do before any handler, decoding
+        // the document's `PublishRequest` with JSONDecoder (dates as the generated server reads them).
+        f0 = clock.now
+        for _ in 0..<rounds { for d in sample { _ = try APIServer.events(from: d) } }
+        let routeRate = rate(rounds * 4 * batch, clock.now - f0)
+        let generated = JSONDecoder()
+        generated.dateDecodingStrategy = .custom { d in
+            let text = try d.singleValueContainer().decode(String.self)
+            guard let t = Timestamp(rfc3339: text) else { throw DecodingError.dataCorrupted(.init(codingPath: d.codingPath, debugDescription: text)) }
+            return t.date
+        }
+        f0 = clock.now
+        for _ in 0..<rounds { for d in sample { _ = try generated.decode(Components.Schemas.PublishRequest.self, from: d) } }
+        let generatedRate = rate(rounds * 4 * batch, clock.now - f0)
+        figures.append(Figure(b, "POST /v1/events body parsing, as the route does it (batches of \(batch))", unit: "events/s", value: routeRate,
+                              references: [.peer("the generated layer's decoding of the same bodies (PublishRequest)", generatedRate)],
+                              note: "the hand-registered route's reason: the generated decode would run before the handler"))
         let floor = Reference.floor("Wire.decode of the same batches", decodeRate)
         let foundation = Reference.peer("Foundation JSONDecoder of the same batches", foundationRate)
 

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import Hummingbird
-import LightningProtocol
+package import LightningProtocol
 
 extension APIServer {
     /// `POST /v1/events`, the hot path, registered by hand until its move is measured (issue 16);
@@ -31,7 +31,7 @@ extension APIServer {
     /// (`FastJSON`; Foundation for what it declines) and each event decoded from the parsed tree;
     /// an event that does not decode is decoded again by Foundation, whose message names what is
     /// wrong (`Wire.decode(_:fromParsed:what:)`).
-    static func events(from data: Data) throws -> [Event] {
+    package static func events(from data: Data) throws -> [Event] {
         if let body = FastJSON.parse(data) { return try events(from: body) }
         return try events(from: Wire.decode(JSONValue.self, from: data, what: "request body"))
     }
