@@ -38,6 +38,28 @@ public enum ConsoleAssets {
         }
     }
 
+    /// Only the console's own files run, and nothing frames it (HTML only).
+    public static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+    /// The headers of every answer with `asset` (200 or 304), in the order sent: its tag, revalidate
+    /// (`no-cache`, so a new daemon's files are picked up at once), `Vary: Accept` (`GET /` answers
+    /// JSON or the page), no sniffing, and the policy on HTML.
+    public static func headers(for asset: Asset) -> [(String, String)] {
+        var h = [("ETag", asset.etag), ("Cache-Control", "no-cache"), ("Vary", "Accept"), ("X-Content-Type-Options", "nosniff")]
+        if asset.contentType.hasPrefix("text/html") { h.append(("Content-Security-Policy", contentSecurityPolicy)) }
+        return h
+    }
+
+    /// True when `If-None-Match` names the asset's tag (or is `*`): answer 304.
+    public static func notModified(_ asset: Asset, ifNoneMatch: String?) -> Bool {
+        guard let tags = ifNoneMatch else { return false }
+        return tags.split(separator: ",").contains { part in
+            let t = part.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
+            return String(t) == asset.etag || String(t) == "*"
+        }
+    }
+
     static func etag(_ bytes: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }

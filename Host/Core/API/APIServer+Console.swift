@@ -6,20 +6,9 @@ import LightningProtocol
 import NIOCore
 
 extension APIServer {
-    /// The web console (docs/console.md): `GET /` gives a browser (`Accept: text/html`) the
-    /// console's page and every other client the JSON summary; `GET /console/{file}` serves the
-    /// page's CSS and JavaScript. Both open (no data in them: the page asks for a token when the
-    /// API answers 401), with `ETag`/`If-None-Match` and `Cache-Control: no-cache` (revalidate, so
-    /// a new daemon's files are picked up at once).
-    func addConsoleRoutes(_ router: Router<BasicRequestContext>) {
-        router.get("/console/:file") { request, ctx in
-            let file = try ctx.parameters.string("file")
-            guard let asset = ConsoleAssets.asset(file) else {
-                throw WireError(.notFound, "the console has no file \"\(file)\" (its files: \(ConsoleAssets.all.keys.sorted().joined(separator: ", ")))")
-            }
-            return Self.serve(asset, request)
-        }
-    }
+    // The web console (docs/console.md): `GET /` gives a browser (`Accept: text/html`) the
+    // console's page (APIServer+System.swift) and every other client the JSON summary;
+    // `GET /console/{file}` is generated (TypedAPI+Console.swift).
 
     /// True when the client prefers HTML (a browser navigating to `/`); API clients that send no
     /// `Accept`, `*/*` or `application/json` keep the JSON root.
@@ -32,16 +21,12 @@ extension APIServer {
         }
     }
 
-    /// The asset, or 304 when the client's `If-None-Match` names its tag.
+    /// The console's page for `GET /`, or 304 when the client's `If-None-Match` names its tag;
+    /// the same headers as `GET /console/{file}` (`ConsoleAssets.headers`).
     static func serve(_ asset: ConsoleAssets.Asset, _ request: Request) -> Response {
-        var headers: HTTPFields = [.eTag: asset.etag, .cacheControl: "no-cache", .vary: "Accept",
-                                   HTTPField.Name("X-Content-Type-Options")!: "nosniff"]
-        if asset.contentType.hasPrefix("text/html") {
-            // Only the console's own files run, and nothing frames it.
-            headers[HTTPField.Name("Content-Security-Policy")!] =
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-        }
-        if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
+        var headers = HTTPFields()
+        for (name, value) in ConsoleAssets.headers(for: asset) { headers[HTTPField.Name(name)!] = value }
+        if ConsoleAssets.notModified(asset, ifNoneMatch: request.headers[.ifNoneMatch]) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = asset.contentType

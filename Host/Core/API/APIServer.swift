@@ -32,7 +32,6 @@ public struct APIServer: Sendable {
         router.add(middleware: AuditMiddleware(router: daemon.router, logger: logger))
         router.add(middleware: JSONShapeLimitsMiddleware(limits: daemon.config.http.jsonShape))
         addSystemRoutes(router)
-        addConsoleRoutes(router)
         addEventRoutes(router)
         // The operations generated from Host/API/openapi.json (Host/APIServer's config lists them).
         do { try TypedAPI(daemon: daemon, logger: logger).register(on: router) } catch {
