@@ -14,11 +14,9 @@ public final class EventTap: Sendable {
         case heartbeat
     }
 
-    /// One watcher: iterate `items`; it ends when the tap closes.
+    /// One watcher: iterate `items`; it ends when the tap closes. Dropping it ends the watch.
     public struct Watch: Sendable {
         public let items: AsyncStream<Item>
-        let id: UInt64
-        let tap: EventTap
     }
 
     private struct Watcher {
@@ -64,11 +62,11 @@ public final class EventTap: Sendable {
         }
         guard let id else {
             sink.finish()
-            return Watch(items: stream, id: 0, tap: self)
+            return Watch(items: stream)
         }
         sink.onTermination = { [weak self] _ in self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) } }
         if heartbeat != nil { wake.yield() }
-        return Watch(items: stream, id: id, tap: self)
+        return Watch(items: stream)
     }
 
     /// Sends the heartbeats that are due at `now`; answers whether any watcher wants them.
