@@ -11,12 +11,12 @@ extension TypedAPI {
     private var instructionStore: InstructionStore { InstructionStore(storage: daemon.providers.storage) }
 
     /// `PUT /v1/instructions/{name}`: create or replace by name (the counters stay). The body
-    /// is read by `Instruction.parse`, which `WholeBodyValidationMiddleware` already ran on it
-    /// before the generated decoder, so every problem was reported at once.
+    /// was read by `Instruction.parse` in `WholeBodyValidationMiddleware`, before the generated
+    /// decoder, so every problem was reported at once.
     func saveInstruction(_ input: Operations.SaveInstruction.Input) async throws -> Operations.SaveInstruction.Output {
-        let name = input.path.name
-        try Instruction.checkName(name)
-        let parsed = try Instruction.parse(try RequestBodyBytes.json(), name: name)
+        guard let parsed = ValidatedBody.instruction else {
+            throw WireError(.internal, "the instruction was not parsed before its handler")
+        }
         let (saved, created) = try await instructionStore.save(parsed)
         try await daemon.instructions.refresh()
         return created ? .created(.init(body: .json(try .init(saved)))) : .ok(.init(body: .json(try .init(saved))))

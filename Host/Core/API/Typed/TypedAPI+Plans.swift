@@ -11,26 +11,21 @@ import OpenAPIRuntime
 extension TypedAPI {
     private var plans: PlanStore { PlanStore(storage: daemon.providers.storage) }
 
-    /// The plan of the current body, validated against the daemon's actions of now.
-    private func validatedPlan() throws -> (plan: Plan?, problems: [PlanProblem]) {
-        PlanValidator.validate(Data(RequestBodyBytes.current), actions: daemon.actionCatalog)
+    /// The plan of the current body as the validator read it (`WholeBodyValidationMiddleware`,
+    /// which answered a plan with problems itself).
+    private func validatedPlan() throws -> Plan {
+        guard let plan = ValidatedBody.plan else { throw WireError(.internal, "the plan was not validated before its handler") }
+        return plan
     }
 
     func validatePlan(_ input: Operations.ValidatePlan.Input) async throws -> Operations.ValidatePlan.Output {
-        let (plan, problems) = try validatedPlan()
-        return .ok(.init(body: .json(.init(valid: problems.isEmpty, plan: try plan.map(Components.Schemas.Plan.init),
-                                           problems: problems.map(Components.Schemas.PlanProblem.init)))))
+        .ok(.init(body: .json(.init(valid: true, plan: try .init(try validatedPlan()), problems: []))))
     }
 
     func savePlan(_ input: Operations.SavePlan.Input) async throws -> Operations.SavePlan.Output {
         let id = input.path.id
         try PlanStore.checkId(id)
-        let (plan, problems) = try validatedPlan()
-        guard let plan, problems.isEmpty else {
-            // The middleware answers these; the actions may have changed since.
-            return .unprocessableContent(.init(body: .json(.init(valid: false, problems: problems.map(Components.Schemas.PlanProblem.init),
-                error: .init(code: WireError.Code.invalidArgument.rawValue, message: "plan \(id) is not valid: \(problems.count) problem(s); nothing was saved")))))
-        }
+        let plan = try validatedPlan()
         let stored = try await plans.save(plan, id: id)
         return stored.version == 1 ? .created(.init(body: .json(try .init(stored)))) : .ok(.init(body: .json(try .init(stored))))
     }

@@ -8,7 +8,8 @@ import OpenAPIRuntime
 /// its JSON path (plans, instructions), that parser runs on the body before the generated
 /// decoder, which would stop at the first problem. A body it refuses is answered here as the
 /// operation documents it: the plan verdict (`validatePlan` 200, `savePlan` 422) or an
-/// instruction's 400 naming every problem. A body it accepts goes on to the typed handler.
+/// instruction's 400 naming every problem. A body it accepts goes on to the typed handler with
+/// what the parser made of it (`ValidatedBody`), so nothing is parsed twice.
 struct WholeBodyValidationMiddleware: ServerMiddleware {
     let daemon: Daemon
 
@@ -20,8 +21,8 @@ struct WholeBodyValidationMiddleware: ServerMiddleware {
             if operationID == "savePlan", let id = metadata.pathParameters["id"] {
                 try PlanStore.checkId(String(id).removingPercentEncoding ?? String(id))
             }
-            let problems = PlanValidator.validate(Data(RequestBodyBytes.current), actions: daemon.actionCatalog).problems
-            guard problems.isEmpty else {
+            let (plan, problems) = PlanValidator.validate(Data(RequestBodyBytes.current), actions: daemon.actionCatalog)
+            guard let plan, problems.isEmpty else {
                 let refused = operationID == "savePlan"
                 let id = metadata.pathParameters["id"].map { String($0).removingPercentEncoding ?? String($0) } ?? ""
                 let verdict = PlanVerdict(valid: false, problems: problems,
@@ -29,14 +30,15 @@ struct WholeBodyValidationMiddleware: ServerMiddleware {
                 return (HTTPResponse(status: refused ? .unprocessableContent : .ok, headerFields: [.contentType: "application/json; charset=utf-8"]),
                         HTTPBody(try Wire.encode(verdict)))
             }
+            return try await ValidatedBody.$plan.withValue(plan) { try await next(request, body, metadata) }
         case "saveInstruction":
             let name = metadata.pathParameters["name"].map { String($0).removingPercentEncoding ?? String($0) } ?? ""
             try Instruction.checkName(name)
-            _ = try Instruction.parse(try RequestBodyBytes.json(), name: name)
+            let instruction = try Instruction.parse(try RequestBodyBytes.json(), name: name)
+            return try await ValidatedBody.$instruction.withValue(instruction) { try await next(request, body, metadata) }
         default:
-            break
+            return try await next(request, body, metadata)
         }
-        return try await next(request, body, metadata)
     }
 
     /// A refused plan's verdict, as `PlanVerdict` in the document.
@@ -45,4 +47,12 @@ struct WholeBodyValidationMiddleware: ServerMiddleware {
         var problems: [PlanProblem]
         var error: WireError?
     }
+}
+
+/// What `WholeBodyValidationMiddleware`'s parser made of the current body, for the typed handler.
+enum ValidatedBody {
+    /// `validatePlan`, `savePlan`: the plan, valid against the daemon's actions.
+    @TaskLocal static var plan: Plan?
+    /// `saveInstruction`: the instruction, named by the path.
+    @TaskLocal static var instruction: Instruction?
 }
