@@ -16,15 +16,14 @@ struct WholeBodyValidationMiddleware: ServerMiddleware {
     func intercept(_ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
                    next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?))
         async throws -> (HTTPResponse, HTTPBody?) {
+        func path(_ name: String) -> String? { metadata.pathParameters[name].map { String($0).removingPercentEncoding ?? String($0) } }
         switch operationID {
         case "validatePlan", "savePlan":
-            if operationID == "savePlan", let id = metadata.pathParameters["id"] {
-                try PlanStore.checkId(String(id).removingPercentEncoding ?? String(id))
-            }
+            if operationID == "savePlan", let id = path("id") { try PlanStore.checkId(id) }
             let (plan, problems) = PlanValidator.validate(Data(RequestBodyBytes.current), actions: daemon.actionCatalog)
             guard let plan, problems.isEmpty else {
                 let refused = operationID == "savePlan"
-                let id = metadata.pathParameters["id"].map { String($0).removingPercentEncoding ?? String($0) } ?? ""
+                let id = path("id") ?? ""
                 let verdict = PlanVerdict(valid: false, problems: problems,
                                           error: refused ? WireError(.invalidArgument, "plan \(id) is not valid: \(problems.count) problem(s); nothing was saved") : nil)
                 return (HTTPResponse(status: refused ? .unprocessableContent : .ok, headerFields: [.contentType: "application/json; charset=utf-8"]),
@@ -32,7 +31,7 @@ struct WholeBodyValidationMiddleware: ServerMiddleware {
             }
             return try await ValidatedBody.$plan.withValue(plan) { try await next(request, body, metadata) }
         case "saveInstruction":
-            let name = metadata.pathParameters["name"].map { String($0).removingPercentEncoding ?? String($0) } ?? ""
+            let name = path("name") ?? ""
             try Instruction.checkName(name)
             let instruction = try Instruction.parse(try RequestBodyBytes.json(), name: name)
             return try await ValidatedBody.$instruction.withValue(instruction) { try await next(request, body, metadata) }
