@@ -32,6 +32,8 @@ public final class EventRouter: Service, Sendable {
     let state = Locked(State())
     private let commands: AsyncStream<Command>
     private let commandSink: AsyncStream<Command>.Continuation
+    /// Concurrent publishes (requests, replies, error events) share bus calls.
+    private let publisher: PublishBatcher
 
     struct State {
         var drivers: [String: any DriverEndpoint] = [:]
@@ -56,6 +58,7 @@ public final class EventRouter: Service, Sendable {
         self.logger = logger
         self.metrics = metrics
         (commands, commandSink) = AsyncStream.makeStream(of: Command.self)
+        publisher = PublishBatcher { [bus] events in try await bus.call(Method.publish, PublishRequest(events: events), as: PublishResult.self) }
     }
 
     /// The subscription name of a driver.
@@ -120,7 +123,7 @@ public final class EventRouter: Service, Sendable {
         state.withLock { $0.feed.begin(ids) }
         let result: PublishResult
         do {
-            result = try await bus.call(Method.publish, PublishRequest(events: events), as: PublishResult.self)
+            result = try await publisher.publish(events)
         } catch {
             showInFeed(accepted: [], ids: ids)
             throw error
