@@ -111,6 +111,44 @@ import Testing
         #expect(p.host.pendingCount == 0)
     }
 
+    @Test(.timeLimit(.minutes(1))) func aShortTimeoutBehindALongOneStillFiresOnTime() async throws {
+        // One sweeper serves every deadline: a request with an earlier deadline than the one it
+        // sleeps until must re-arm it, or it would wait 60 s.
+        let p = Pair(peerHandler: { _, _ in try await Task.sleep(for: .seconds(60)); return .null })
+        let long = Task { try await p.host.request("peer.long", nil, timeout: .seconds(60)) }
+        while p.host.pendingCount == 0 { await Task.yield() }
+        let clock = ContinuousClock(), start = clock.now
+        do { _ = try await p.host.request("peer.short", nil, timeout: .milliseconds(30)); Issue.record("expected a timeout") } catch let e as WireError {
+            #expect(e.code == .timeout)
+            #expect(e.message == "host: no answer to peer.short within 0.03 seconds")
+        }
+        #expect(clock.now - start < .seconds(30))
+        #expect(p.host.pendingCount == 1)  // the long one still waits
+        long.cancel()
+        _ = try? await long.value
+    }
+
+    @Test(.timeLimit(.minutes(1))) func requestsThatTimeOutTogetherAllFailAndAnsweredOnesDoNot() async throws {
+        let p = Pair(peerHandler: { m, _ in
+            if m == "peer.slow" { try await Task.sleep(for: .seconds(60)) }
+            return .string(m)
+        })
+        try await withThrowingTaskGroup(of: (String, String).self) { group in
+            for i in 0..<20 {
+                let method = i % 2 == 0 ? "peer.slow" : "peer.fast"
+                group.addTask {
+                    do { return (method, try await p.host.request(method, nil, timeout: .milliseconds(50 + i)).stringValue ?? "?") } catch let e as WireError {
+                        return (method, e.code.rawValue)
+                    }
+                }
+            }
+            for try await (method, outcome) in group {
+                #expect(outcome == (method == "peer.slow" ? "timeout" : "peer.fast"))
+            }
+        }
+        #expect(p.host.pendingCount == 0)
+    }
+
     @Test func cancellingTheCallerFailsTheRequestAsCancelled() async throws {
         let p = Pair(peerHandler: { _, _ in try await Task.sleep(for: .seconds(60)); return .null })
         let t = Task { try await p.host.request("peer.slow", nil, timeout: .seconds(60)) }

@@ -30,8 +30,11 @@ final class RPCConnection: Sendable {
         /// Each waiting request's continuation, resumed with the raw line of its response (the
         /// caller decodes `result` as the type it expects: no `JSONValue` in between).
         var pending: [RPCID: CheckedContinuation<Data, any Error>] = [:]
-        /// The timeout of each pending request, cancelled when its answer comes (no idle timers pile up).
-        var timers: [RPCID: Task<Void, Never>] = [:]
+        /// The deadline of each pending request (removed when its answer comes).
+        var deadlines: [RPCID: Deadline] = [:]
+        /// The one task that fails requests whose deadline passed, and the instant it sleeps
+        /// until; nil once it woke and found no request waiting (`armSweeper`, `sweep`).
+        var sweeper: (task: Task<Void, Never>, until: ContinuousClock.Instant)?
         /// The child's requests being answered; a reserved slot (`.some(nil)`) until its task exists.
         var inflight: [RPCID: Task<Void, Never>?] = [:]
         var malformedInARow = 0
@@ -50,6 +53,13 @@ final class RPCConnection: Sendable {
     static let sustainedSeconds = 3
 
     static let malformedLimit = 10
+
+    /// When a pending request times out, and what its error says.
+    private struct Deadline {
+        let at: ContinuousClock.Instant
+        let method: String
+        let timeout: Duration
+    }
 
     init(label: String, maxInflight: Int, send: @escaping @Sendable (Data) -> Bool, handler: @escaping Handler,
          onNotification: @escaping NotificationHandler, onViolation: @escaping @Sendable (String) -> Void,
@@ -95,11 +105,14 @@ final class RPCConnection: Sendable {
     private func request(_ method: String, timeout: Duration, line makeLine: (RPCID) throws -> Data) async throws -> Data {
         let id = state.withLock { s -> RPCID in s.nextId += 1; return .int(s.nextId) }
         let line = try makeLine(id)
+        let deadline = Deadline(at: .now + timeout, method: method, timeout: timeout)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Data, any Error>) in
                 let closed = state.withLock { s -> WireError? in
                     if let e = s.closed { return e }
                     s.pending[id] = c
+                    s.deadlines[id] = deadline
+                    armSweeper(&s, until: deadline.at)
                     return nil
                 }
                 if let closed { c.resume(throwing: closed); return }
@@ -107,18 +120,6 @@ final class RPCConnection: Sendable {
                     fail(id, WireError(.unavailable, "\(label): cannot write to the child's stdin (it closed)"), cancel: false)
                     return
                 }
-                // Owned by the request: cancelled when its answer comes, when it fails, or at close().
-                let timer = Task {
-                    try? await Task.sleep(for: timeout)
-                    if Task.isCancelled { return }
-                    self.fail(id, WireError(.timeout, "\(label): no answer to \(method) within \(timeout)"), cancel: true)
-                }
-                let answered = state.withLock { s -> Bool in
-                    if s.pending[id] == nil { return true }
-                    s.timers[id] = timer
-                    return false
-                }
-                if answered { timer.cancel() }
             }
         } onCancel: {
             fail(id, WireError(.cancelled, "\(label): \(method) cancelled by the caller"), cancel: true)
@@ -130,19 +131,55 @@ final class RPCConnection: Sendable {
     }
 
     private func fail(_ id: RPCID, _ error: WireError, cancel: Bool) {
-        guard let c = state.withLock({ s -> CheckedContinuation<Data, any Error>? in
-            s.timers.removeValue(forKey: id)?.cancel()
-            return s.pending.removeValue(forKey: id)
-        }) else { return }
+        guard let c = settle(id) else { return }
         if cancel { notify(ChildProtocol.cancel, ["id": Self.json(id)]) }
         c.resume(throwing: error)
+    }
+
+    // MARK: Timeouts
+
+    /// Makes sure a sweeper wakes by `until` (under the lock). Requests usually share one
+    /// timeout, so a new one's deadline is later than the sweeper's and nothing changes: no
+    /// task and no timer per request. An earlier deadline replaces the sweeper.
+    private func armSweeper(_ s: inout State, until: ContinuousClock.Instant) {
+        if let current = s.sweeper, current.until <= until { return }
+        s.sweeper?.task.cancel()
+        // Owned by the connection (`sweeper`): replaced by an earlier deadline, ends when it wakes
+        // to no waiting request, cancelled at close().
+        s.sweeper = (Task { await self.sweep() }, until)
+    }
+
+    /// Sleeps until the earliest deadline, fails the requests whose deadline passed (each
+    /// with `$/cancel` to the child), and again; returns when no request waits.
+    private func sweep() async {
+        while true {
+            let next = state.withLock { s -> ContinuousClock.Instant? in
+                // A replaced sweeper leaves the state to its successor (cancelled under this lock).
+                if Task.isCancelled { return nil }
+                guard let earliest = s.deadlines.values.lazy.map(\.at).min() else {
+                    s.sweeper = nil
+                    return nil
+                }
+                s.sweeper?.until = earliest
+                return earliest
+            }
+            guard let next else { return }
+            try? await Task.sleep(until: next, clock: .continuous)
+            let now = ContinuousClock.now
+            let expired = state.withLock { s -> [(RPCID, Deadline)] in
+                Task.isCancelled ? [] : s.deadlines.filter { $0.value.at <= now }.map { ($0.key, $0.value) }
+            }
+            for (id, d) in expired {
+                fail(id, WireError(.timeout, "\(label): no answer to \(d.method) within \(d.timeout)"), cancel: true)
+            }
+        }
     }
 
     /// Fails every pending request and stops answering (the child is gone).
     func close(_ reason: String) {
         let (pending, tasks) = state.withLock { s -> ([CheckedContinuation<Data, any Error>], [Task<Void, Never>]) in
             if s.closed == nil { s.closed = WireError(.unavailable, "\(label): \(reason)") }
-            defer { s.pending = [:]; s.inflight = [:]; s.timers.values.forEach { $0.cancel() }; s.timers = [:] }
+            defer { s.pending = [:]; s.inflight = [:]; s.deadlines = [:]; s.sweeper?.task.cancel(); s.sweeper = nil }
             return (Array(s.pending.values), s.inflight.values.compactMap { $0 })
         }
         let e = WireError(.unavailable, "\(label): \(reason)")
@@ -206,10 +243,10 @@ final class RPCConnection: Sendable {
         }
     }
 
-    /// Takes a pending request out (and stops its timeout).
+    /// Takes a pending request out (and its deadline; the sweeper ends once none is left).
     private func settle(_ id: RPCID) -> CheckedContinuation<Data, any Error>? {
         state.withLock { s in
-            s.timers.removeValue(forKey: id)?.cancel()
+            s.deadlines.removeValue(forKey: id)
             return s.pending.removeValue(forKey: id)
         }
     }
