@@ -14,6 +14,10 @@ public protocol EventBusPlugin: PluginInstance {
     func unsubscribe(_ r: SubscriptionName) async throws -> DeleteResult
     func subscriptions() async throws -> SubscriptionList
     func receive(_ r: ReceiveRequest) async throws -> ReceiveResult
+    /// Optional: `bus.receive`'s answer as JSON (`ReceiveResult.json`), for a bus that keeps
+    /// each event's JSON and can answer without decoding and encoding every event again. Nil
+    /// (the default) answers with `receive`.
+    func receiveJSON(_ r: ReceiveRequest) async throws -> Data?
     func ack(_ r: AckRequest) async throws -> AckResult
     func nack(_ r: NackRequest) async throws -> NackResult
     func deadLetters(_ r: ListRequest) async throws -> DeadLetterList
@@ -33,6 +37,8 @@ public protocol EventBusPlugin: PluginInstance {
 }
 
 extension EventBusPlugin {
+    public func receiveJSON(_ r: ReceiveRequest) async throws -> Data? { nil }
+
     public func leaseOwner() async throws -> BusOwner {
         throw WireError(.unsupported, "this event bus cannot release another daemon's leases (bus.owner); its leases expire instead")
     }
@@ -47,7 +53,10 @@ extension EventBusPlugin {
         case Method.subscribe: return try await Dispatch.typed(params, as: Subscription.self) { try await subscribe($0) }
         case Method.unsubscribe: return try await Dispatch.typed(params, as: SubscriptionName.self) { try await unsubscribe($0) }
         case Method.subscriptions: return try Wire.encode(try await subscriptions())
-        case Method.receive: return try await Dispatch.typed(params, as: ReceiveRequest.self) { try await receive($0) }
+        case Method.receive:
+            let r = try Wire.decode(ReceiveRequest.self, from: params.isEmpty ? Data("{}".utf8) : params)
+            if let json = try await receiveJSON(r) { return json }
+            return try Wire.encode(try await receive(r))
         case Method.ack: return try await Dispatch.typed(params, as: AckRequest.self) { try await ack($0) }
         case Method.nack: return try await Dispatch.typed(params, as: NackRequest.self) { try await nack($0) }
         case Method.deadLetters: return try await Dispatch.typed(params, as: ListRequest.self) { try await deadLetters($0) }

@@ -146,7 +146,8 @@ public enum FastJSONEncoder {
         out.append(contentsOf: value.description.utf8)
     }
 
-    static func writeString(_ value: String, into out: inout [UInt8]) {
+    /// Writes `value` as a JSON string, quoted and escaped as Foundation writes it.
+    public static func writeString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = value
         s.withUTF8 { u in

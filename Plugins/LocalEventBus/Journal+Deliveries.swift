@@ -35,8 +35,10 @@ extension Journal {
     /// Leases up to `max` deliveries that are visible now, highest priority first, then in
     /// publish order. A lease that expired unacknowledged counts as a failed attempt: it is
     /// leased again, or dead-lettered when attempts are used up. Expired events (TTL) are dropped.
-    /// Returns the deliveries and when the next delivery of this subscription becomes visible.
-    func lease(_ r: ReceiveRequest, now: Int64) throws -> (deliveries: [Delivery], nextVisible: Int64?) {
+    /// Returns the deliveries, each event as the JSON it was journaled as (not decoded: the
+    /// answer splices it, `ReceiveResult.json`), and when the next delivery of this subscription
+    /// becomes visible.
+    func lease(_ r: ReceiveRequest, now: Int64) throws -> (deliveries: [EncodedDelivery], nextVisible: Int64?) {
         let sub = try subscription(r.subscription)
         guard (1...1000).contains(r.max) else {
             throw WireError(.invalidArgument, "field \"max\": expected an integer from 1 to 1000, got \(r.max)")
@@ -44,7 +46,7 @@ extension Journal {
         guard (1...3_600_000).contains(r.leaseMs) else {
             throw WireError(.invalidArgument, "field \"lease_ms\": expected an integer from 1 to 3600000, got \(r.leaseMs)")
         }
-        var out: [Delivery] = []
+        var out: [EncodedDelivery] = []
         while out.count < r.max {
             let rows = try db.all("""
                 SELECT d.id, d.attempt, d.token, d.last_error, e.body, e.expires_at
@@ -73,7 +75,7 @@ extension Journal {
                 let token = Self.token()
                 try db.run("UPDATE deliveries SET token = ?, visible_at = ?, attempt = attempt + 1, last_error = COALESCE(last_error, ?) WHERE id = ?",
                            [.text(token), .int(now + Int64(r.leaseMs)), row.leased ? .text("lease expired without acknowledgement") : .null, .int(row.id)])
-                out.append(Delivery(deliveryId: "\(row.id):\(token)", attempt: row.attempt + 1, event: try decodeEvent(row.body)))
+                out.append(EncodedDelivery(deliveryId: "\(row.id):\(token)", attempt: row.attempt + 1, event: Data(row.body.utf8)))
             }
         }
         memory.counters.delivered += out.count

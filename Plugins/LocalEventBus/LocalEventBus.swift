@@ -44,6 +44,18 @@ final class LocalEventBus: EventBusPlugin {
     }
 
     func receive(_ r: ReceiveRequest) async throws -> ReceiveResult {
+        ReceiveResult(deliveries: try await lease(r).map { d in
+            Delivery(deliveryId: d.deliveryId, attempt: d.attempt, event: try Wire.decode(Event.self, from: d.event, what: "journaled event"))
+        })
+    }
+
+    /// `bus.receive` answered with the journaled events spliced in, not decoded and encoded again.
+    func receiveJSON(_ r: ReceiveRequest) async throws -> Data? {
+        ReceiveResult.json(try await lease(r))
+    }
+
+    /// Leases what is visible now, or waits for it (long poll) up to `wait_ms`.
+    private func lease(_ r: ReceiveRequest) async throws -> [EncodedDelivery] {
         guard (0...300_000).contains(r.waitMs) else {
             throw WireError(.invalidArgument, "field \"wait_ms\": expected an integer from 0 to 300000, got \(r.waitMs)")
         }
@@ -52,7 +64,7 @@ final class LocalEventBus: EventBusPlugin {
             let seen = waiters.generation(r.subscription)
             let (deliveries, next) = try await journal.write { j, now in try j.lease(r, now: now) }
             if !deliveries.isEmpty || Timestamp.now().millis >= deadline || waiters.isClosed || Task.isCancelled {
-                return ReceiveResult(deliveries: deliveries)
+                return deliveries
             }
             await waiters.wait(r.subscription, seen: seen, delayMs: min(deadline, next ?? deadline) - Timestamp.now().millis)
         }

@@ -4,6 +4,39 @@ import LightningProtocol
 import Testing
 
 @Suite struct WireTypesTests {
+    @Test func newEventIDsAreLowerCaseVersion4UUIDsAndDistinct() {
+        let ids = (0..<2000).map { _ in Event.newID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(200) {
+            let parsed = UUID(uuidString: id)
+            #expect(parsed != nil)
+            #expect(parsed?.uuidString.lowercased() == id)
+            let chars = Array(id)
+            #expect(chars[14] == "4")
+            #expect("89ab".contains(chars[19]))
+        }
+        #expect(Event(type: "t").id.count == 36)
+    }
+
+    @Test func aReceiveResultWithSplicedEventsIsTheSameJSONAsTheTypedOne() throws {
+        let events = [
+            Event(id: "e1", type: "a.b", source: "s", data: ["text": "quote \" and \\ and é", "n": 3], metadata: ["lt.hops": 1]),
+            Event(id: "e2", type: "c", source: "s", correlationId: "e1", ttlSeconds: 60, priority: .high),
+        ]
+        let typed = ReceiveResult(deliveries: [
+            Delivery(deliveryId: "1:ab", attempt: 1, event: events[0]),
+            Delivery(deliveryId: "2:\"odd\"\n", attempt: 3, event: events[1]),
+        ])
+        let spliced = ReceiveResult.json(try typed.deliveries.map { d in
+            EncodedDelivery(deliveryId: d.deliveryId, attempt: d.attempt, event: try Wire.encode(d.event))
+        })
+        // Byte for byte what the typed result encodes to, and it reads back the same.
+        #expect(String(decoding: spliced, as: UTF8.self) == String(decoding: try Wire.encode(typed), as: UTF8.self))
+        let back = try Wire.decode(ReceiveResult.self, from: spliced)
+        #expect(back.deliveries == typed.deliveries)
+        #expect(String(decoding: ReceiveResult.json([]), as: UTF8.self) == #"{"deliveries":[]}"#)
+    }
+
     @Test func patternsMatchExactPrefixAndStar() {
         #expect(EventPattern.matches("*", "anything.at.all"))
         #expect(EventPattern.matches("user.*", "user.created"))
