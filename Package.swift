@@ -254,6 +254,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The HTTP floor of the `events` benchmark: a bare Hummingbird server.
+        .executableTarget(
+            name: "lt-http-floor",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HTTPFloor",
+            swiftSettings: strict
+        ),
+
         // MARK: Tests
         // What every test target shares: where the products are, running a process.
         .target(name: "LightningTestSupport", path: "Tests/Support", swiftSettings: strict),

@@ -52,7 +52,7 @@ fi
 # suite, the daemon, the test child and the shipped plugin libraries; other plugin libraries
 # (the daemon scans every manifest) best effort.
 build() { swift build -c release --scratch-path "$root/.build-release" --product "$1" >&2; }
-required=(lightning-bench lightning lt-test-child LightningEchoDriver LightningCExampleDriver LightningLocalEventBus LightningSQLiteStorage)
+required=(lightning-bench lightning lt-test-child lt-http-floor LightningEchoDriver LightningCExampleDriver LightningLocalEventBus LightningSQLiteStorage)
 say "building (release, .build-release): ${required[*]}"
 for p in "${required[@]}"; do build "$p"; done
 for p in $(grep -o 'library(name: "[A-Za-z0-9]*", type: .dynamic' Package.swift | cut -d'"' -f2); do

@@ -10,6 +10,7 @@ struct EventsBenchmark: Benchmark {
     func run(_ ctx: BenchContext) async throws -> [Figure] {
         var figures = try await daemonFigures(ctx)
         figures += try await accessControlPeer(ctx, ingest: figures.first { $0.name.hasPrefix("ingest, single events") }?.value)
+        figures += try await httpFloor(ctx, ingest: figures.first { $0.name.hasPrefix("ingest, single events") }?.value)
         figures += try await BusBench.figures(ctx)
         return figures
     }
@@ -29,6 +30,31 @@ struct EventsBenchmark: Benchmark {
                        references: withAuth.map { [.peer("the same with authentication on (above)", $0)] } ?? [],
                        note: [single.errors > 0 ? "\(single.errors) errors, first: \(single.firstError ?? "")" : nil,
                               String(format: "daemon CPU %.0f µs per event", cpu * 1e6 / Double(max(1, single.events)))].compactMap { $0 }.joined(separator: "; "))]
+    }
+
+    /// The HTTP server's own share of a single-event `POST`: the same requests, 16 connections,
+    /// against `lt-http-floor` (a bare Hummingbird 2 server on the daemon's package versions that
+    /// only reads the body and answers 202), with that process's CPU per request.
+    func httpFloor(_ ctx: BenchContext, ingest: Double?) async throws -> [Figure] {
+        let path = try ctx.requireProduct("lt-http-floor")
+        let proc = try Proc.spawn(path, ["0"], stdout: .pipe, stderr: .file("/dev/null"))
+        let line = await onThread("bench.http-floor-start") { proc.readLineString() }
+        guard let line, line.contains("listening on"), let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+            await proc.stop(grace: .seconds(1))
+            throw BenchError("lt-http-floor did not start (stdout: \(line ?? "EOF"))")
+        }
+        let loadTime = ctx.duration(.seconds(3), quick: .milliseconds(700))
+        _ = await LoadGenerator.run(port: port, path: "/", connections: 1, requestsPerConnection: ctx.scale(200, quick: 20)) { c, i in (Array(Self.event(c, i).utf8), 1) }
+        let cpu0 = Proc.cpuSeconds(of: proc.pid) ?? 0
+        let r = await LoadGenerator.run(port: port, path: "/", connections: 16, duration: loadTime) { c, i in (Array(Self.event(c, i).utf8), 1) }
+        let cpu = (Proc.cpuSeconds(of: proc.pid) ?? 0) - cpu0
+        await proc.stop(grace: .seconds(2))
+        let rate = rate(r.requests, r.elapsed)
+        return [Figure(name, "HTTP alone: the same single-event POSTs to a bare Hummingbird server, 16 connections", unit: "requests/s", value: rate,
+                       references: ingest.map { [.peer("the daemon's ingest of the same requests (above)", $0)] } ?? [],
+                       note: [r.errors > 0 ? "\(r.errors) errors, first: \(r.firstError ?? "")" : nil,
+                              String(format: "server CPU %.0f µs per request: the HTTP stack's floor under every single-event POST (Benchmarks/HTTPFloor)",
+                                     cpu * 1e6 / Double(max(1, r.requests)))].compactMap { $0 }.joined(separator: "; "))]
     }
 
     /// A ~200-byte `echo.request` stamped with its send time.
