@@ -101,6 +101,29 @@ import Testing
         #expect(error?.message.contains("0 outcome(s) for 2 event(s)") == true)
     }
 
+    @Test func aSharedAnswerWithTheWrongNumberOfOutcomesFailsEveryCallerAndIsNotSentAgain() async throws {
+        let calls = Locked(0)
+        let release = OneShot(), firstArrived = OneShot()
+        let batcher = PublishBatcher(maxInFlight: 1) { events in
+            let n = calls.withLock { $0 += 1; return $0 }
+            if n == 1 { firstArrived.fire(); await release.wait() }
+            // The second call, shared by b and c, is answered one outcome short.
+            let results = events.map { PublishOutcome(id: $0.id, status: .accepted) }
+            return PublishResult(results: n == 1 ? results : Array(results.dropLast()))
+        }
+        async let first = batcher.publish(Self.events("a", 1))
+        await firstArrived.wait()
+        async let b = Self.error(of: { try await batcher.publish(Self.events("b", 1)) })
+        async let c = Self.error(of: { try await batcher.publish(Self.events("c", 1)) })
+        try await waitUntil { batcher.queuedForTests == 2 }
+        release.fire()
+        _ = try await first
+        let (eb, ec) = await (b, c)
+        #expect(eb?.code == .internal)
+        #expect(ec?.code == .internal)
+        #expect(calls.value == 2)  // not re-sent: the bus did take those events
+    }
+
     @Test func manyConcurrentCallersEachGetExactlyTheirOwnOutcomesInFewerCalls() async throws {
         let bus = FakeBus()
         bus.releaseFirst.fire()

@@ -86,10 +86,12 @@ final class PublishBatcher: Sendable {
     /// One call for all `parts`, its outcomes split back per part (one result per part, in
     /// order). When the call fails for a reason that may be one part's content, each part is
     /// sent again on its own, so a part that fails fails alone.
+    /// An answer the bus gave but that does not fit the call (wrong number of outcomes) fails
+    /// every part and is not sent again: the bus did take the events.
     static func roundResult(_ parts: [[Event]], _ send: Send) async -> [Result<PublishResult, any Error>] {
+        let answer: PublishResult
         do {
-            let answer = try await send(parts.flatMap { $0 })
-            return try split(answer, parts.map(\.count)).map { .success($0) }
+            answer = try await send(parts.flatMap { $0 })
         } catch let e as WireError where parts.count == 1 || e.code == .unavailable || e.code == .timeout {
             return parts.map { _ in .failure(e) }
         } catch {
@@ -99,6 +101,9 @@ final class PublishBatcher: Sendable {
                 do { answers.append(.success(try split(try await send(part), [part.count])[0])) } catch { answers.append(.failure(error)) }
             }
             return answers
+        }
+        do { return try split(answer, parts.map(\.count)).map { .success($0) } } catch {
+            return parts.map { _ in .failure(error) }
         }
     }
 
