@@ -226,8 +226,13 @@ struct ClusterPartitionTests {
             try await net.heal()
             healed = true
             // A comes back and finishes its 30 s handlers; their replies and acks land late.
-            try await b.eventually("B sees A alive again", timeout: .seconds(180)) {
-                try await b.get("/v1/cluster").json["nodes"]?.arrayValue?.contains { $0["id"]?.stringValue == aId && $0["state"] == "alive" } == true
+            do {
+                try await b.eventually("B sees A alive again", timeout: .seconds(180)) {
+                    try await b.get("/v1/cluster").json["nodes"]?.arrayValue?.contains { $0["id"]?.stringValue == aId && $0["state"] == "alive" } == true
+                }
+            } catch {
+                // A is the one that should heartbeat again: its log says why it did not.
+                throw TestFailure("\(error)\nA's stderr (the node that should be alive again):\n\(a.process.stderr.suffix(4000))")
             }
             try await a.eventually("A's handlers done", timeout: .seconds(120)) { try await aInFlight() == 0 }
             // Its last replies reach the journal a moment after the handlers end.
