@@ -15,6 +15,19 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// Child processes (agents, functions, the test child) are linked with the Swift runtime and
+// Foundation built in for release builds: a dynamically linked Swift child spends most of its
+// start-up mapping and relocating libswiftCore, Foundation and ICU (spawn → ready 6-7 ms against
+// about 3 ms static, docs/benchmarks.md). Debug builds (tests, sanitizers) link dynamically, which
+// links faster. Child authors get the same with `swift build -c release --static-swift-stdlib`
+// (docs/protocol.md).
+let staticChild: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
+]
+let staticChildSwift: [SwiftSetting] = strict + [
+    .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "lightning",
     platforms: [.macOS(.v15)],
@@ -234,10 +247,10 @@ let package = Package(
         ),
         .target(name: "CExampleDriver", dependencies: ["CLightningABI"], path: "Examples/CDriver"),
 
-        .executableTarget(name: "example-agent", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftAgent", swiftSettings: strict),
-        .executableTarget(name: "example-function", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftFunction", swiftSettings: strict),
+        .executableTarget(name: "example-agent", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftAgent", swiftSettings: staticChildSwift, linkerSettings: staticChild),
+        .executableTarget(name: "example-function", dependencies: ["LightningChildKit", "LightningProtocol"], path: "Examples/SwiftFunction", swiftSettings: staticChildSwift, linkerSettings: staticChild),
         .target(name: "CTestChild", path: "Tests/Children/CTestChild"),
-        .executableTarget(name: "lt-test-child", dependencies: ["LightningChildKit", "LightningProtocol", "CTestChild"], path: "Tests/Children/TestChild", swiftSettings: strict),
+        .executableTarget(name: "lt-test-child", dependencies: ["LightningChildKit", "LightningProtocol", "CTestChild"], path: "Tests/Children/TestChild", swiftSettings: staticChildSwift, linkerSettings: staticChild),
 
         .executableTarget(
             name: "lightning-bench",

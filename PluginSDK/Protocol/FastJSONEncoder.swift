@@ -43,12 +43,15 @@ public enum FastJSONEncoder {
     }
 
     /// The types written without asking them to encode themselves (as Foundation special-cases
-    /// `Data`, `URL` and the primitive types); false when `value` is none of them. Decided by
+    /// `Data`, `URL` and the primitive types; `Event` and `Timestamp` by hand, EventJSON.swift);
+    /// false when `value` is none of them. Decided by
     /// comparing metatypes, not by casting: a failed dynamic cast per value cost more than the
     /// writing.
     @inline(__always)
     static func writeKnown<T: Encodable>(_ value: T, into out: inout [UInt8]) throws -> Bool {
         if T.self == String.self { writeString(value as! String, into: &out); return true }
+        if T.self == Event.self { try (value as! Event).writeJSON(into: &out); return true }
+        if T.self == Timestamp.self { (value as! Timestamp).writeJSON(into: &out); return true }
         if T.self == JSONValue.self { try writeJSON(value as! JSONValue, into: &out); return true }
         if T.self == Int.self { writeInt(value as! Int, into: &out); return true }
         if T.self == Bool.self { out.append(contentsOf: (value as! Bool) ? trueBytes : falseBytes); return true }
