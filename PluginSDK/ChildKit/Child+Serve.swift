@@ -1,3 +1,4 @@
+import Foundation
 import LightningProtocol
 import Synchronization
 
@@ -26,7 +27,7 @@ extension Child {
     }
 
     private func serve(id: RPCID, method: String, params: JSONValue, session: Session) async {
-        let outcome: Result<JSONValue, RPCError>
+        let outcome: Result<Data, RPCError>
         do {
             outcome = .success(try await perform(id: id, method: method, params: params, session: session))
         } catch {
@@ -40,13 +41,14 @@ extension Child {
         case (true, _):
             connection.respond(id, error: Child.cancelledError)
         case (false, .success(let result)):
-            connection.respond(id, result: result)
+            connection.respond(id, resultJSON: result)
         case (false, .failure(let error)):
             connection.respond(id, error: error)
         }
     }
 
-    private func perform(id: RPCID, method: String, params: JSONValue, session: Session) async throws -> JSONValue {
+    /// Runs the handler and returns its result as JSON, written once from its type.
+    private func perform(id: RPCID, method: String, params: JSONValue, session: Session) async throws -> Data {
         let registry = state.withLock { $0.registry }
         switch method {
         case ChildProtocol.handleEvent:
@@ -57,7 +59,7 @@ extension Child {
             }
             let ctx = Context(session: session, connection: connection, requestID: id)
             let events = try await match.handler(event, ctx)
-            return try JSONValue(wire: HandleResult(events: events))
+            return try Wire.encode(HandleResult(events: events))
 
         case ChildProtocol.invoke:
             guard let name = params["function"]?.stringValue else {
@@ -71,7 +73,7 @@ extension Child {
                               timeoutMs: params["timeout_ms"]?.intValue,
                               idempotencyKey: params["idempotency_key"]?.stringValue)
             let output = try await handler(params["input"] ?? .null, ctx)
-            return try JSONValue(wire: InvokeResult(output: output))
+            return try Wire.encode(InvokeResult(output: output))
 
         default:  // health
             let ctx = Context(session: session, connection: connection, requestID: id)
@@ -81,7 +83,7 @@ extension Child {
                 let elapsed = ContinuousClock.now - started
                 report.latencyMs = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             }
-            return try JSONValue(wire: report)
+            return try Wire.encode(report)
         }
     }
 

@@ -61,7 +61,17 @@ final class Connection: Sendable {
     /// Answers host request `id` with `result`, or with error -32004 when the result is larger
     /// than `max_message_bytes` (the host would kill the child for an over-size line).
     func respond(_ id: RPCID, result: JSONValue) {
-        let line = RPCMessage.response(id: id, result: result).line()
+        respond(id, line: RPCMessage.response(id: id, result: result).line())
+    }
+
+    /// Answers host request `id` with a result already encoded as JSON (`Wire.encode` of the
+    /// handler's typed result), spliced into the response line as it is: no `JSONValue` tree and
+    /// no second encoding on the way out.
+    func respond(_ id: RPCID, resultJSON: Data) {
+        respond(id, line: RPCMessage.responseLine(id: id, resultJSON: resultJSON))
+    }
+
+    private func respond(_ id: RPCID, line: Data) {
         let limit = maxMessageBytes
         if line.count - 1 > limit {
             respond(id, error: RPCError(code: RPCError.messageTooLarge,
@@ -90,11 +100,14 @@ final class Connection: Sendable {
 extension JSONValue {
     /// The JSON form of an `Encodable` value (as it would appear on the wire).
     init<T: Encodable>(wire value: T) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: Wire.encode(value))
+        let data = try Wire.encode(value)
+        if let parsed = FastJSON.parse(data) { self = parsed; return }
+        self = try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
     /// This value decoded as `T`; failures are `WireError(.invalidArgument)` naming the field.
+    /// Read from the tree as it is (`Wire.decode(_:fromParsed:what:)`), not written out and parsed again.
     func decode<T: Decodable>(_ type: T.Type, what: String) throws -> T {
-        try Wire.decode(T.self, from: Wire.encode(self), what: what)
+        try Wire.decode(T.self, fromParsed: self, what: what)
     }
 }

@@ -157,6 +157,23 @@ public enum RPCMessage: Sendable, Equatable {
         return data
     }
 
+    /// A response line whose result is already JSON (`{"id":…,"jsonrpc":"2.0","result":…}`, the
+    /// keys in the order `line()` writes them), newline included. `resultJSON` must be one
+    /// complete JSON value, as `Wire.encode` writes it.
+    public static func responseLine(id: RPCID, resultJSON: Data) -> Data {
+        var out: [UInt8] = []
+        out.reserveCapacity(resultJSON.count + 48)
+        out.append(contentsOf: #"{"id":"#.utf8)
+        switch id {
+        case .int(let i): FastJSONEncoder.writeInt(Int(i), into: &out)
+        case .string(let s): FastJSONEncoder.writeString(s, into: &out)
+        }
+        out.append(contentsOf: #","jsonrpc":"2.0","result":"#.utf8)
+        out.append(contentsOf: resultJSON)
+        out.append(contentsOf: "}\n".utf8)
+        return Data(out)
+    }
+
     public func line() -> Data {
         var o: [String: JSONValue] = ["jsonrpc": "2.0"]
         func idValue(_ id: RPCID) -> JSONValue {

@@ -124,3 +124,19 @@ import Testing
         #expect(declined > 300)
     }
 }
+
+/// A response line with a result spliced in as encoded JSON (ChildKit's answers) is the line
+/// `RPCMessage.response(…).line()` writes for the same result.
+@Suite struct SplicedResponseLineTests {
+    @Test func splicedLinesEqualTheWrittenOnes() throws {
+        var rng = FastJSONTests.SplitMix(seed: 0x11E5)
+        for i in 0..<500 {
+            let result = FastJSONTests.random(depth: 0, &rng)
+            let id: RPCID = i % 2 == 0 ? .int(Int64(i) - 250) : .string("req-\"\(i)\"\\é")
+            let spliced = RPCMessage.responseLine(id: id, resultJSON: try Wire.encode(result))
+            #expect(String(decoding: spliced, as: UTF8.self) == String(decoding: RPCMessage.response(id: id, result: result).line(), as: UTF8.self))
+            // And it parses back to the same message.
+            #expect(try RPCMessage.parse(spliced.dropLast()) == .response(id: id, result: result))
+        }
+    }
+}

@@ -94,7 +94,7 @@ final class FunctionPool: Sendable {
         let callStart = ContinuousClock.now
         do {
             let out = try await lease.child.call(ChildProtocol.invoke, params: params, timeout: remaining)
-            let result = try Wire.decode(InvokeResult.self, from: Wire.encode(out), what: "result of function.invoke from \(lease.child.name)")
+            let result = try Wire.decode(InvokeResult.self, fromParsed: out, what: "result of function.invoke from \(lease.child.name)")
             let ms = (ContinuousClock.now - callStart).milliseconds
             state.update { s in
                 s.stats.succeeded += 1
