@@ -129,6 +129,18 @@ struct EventsBenchmark: Benchmark {
         let batchTotalCPU = (Proc.cpuSeconds(of: daemon.pid) ?? 0) - cpu1
         let batchE2E = batchDrain.map { rate(batched.events, batched.elapsed + $0) }
 
+        // C2. A large backlog: many batches posted as fast as they are taken, then drained. The
+        // rate at which the router works off a backlog must not fall as the backlog grows (each
+        // lease once sorted every pending delivery: docs/benchmarks.md, 2026-12-07 20:00).
+        let backlogBatches = ctx.scale(75, quick: 5)
+        let backlog = await LoadGenerator.run(port: port, connections: batchConns, requestsPerConnection: backlogBatches) { c, i in
+            let events = (0..<batch).map { Self.event(c, 1_000_000 + i * batch + $0) }.joined(separator: ",")
+            return (Array("{\"events\":[\(events)]}".utf8), batch)
+        }
+        accepted += backlog.events
+        let backlogDrain = try await drain(accepted, timeout: .seconds(180))
+        let backlogE2E = backlogDrain.map { rate(backlog.events, backlog.elapsed + $0) }
+
         // D. Single events under load with the watcher on: end-to-end latency under load.
         let watcher2 = try ReplyWatcher(port: port)
         let dFrom = BenchClock.nowNs()
@@ -167,6 +179,10 @@ struct EventsBenchmark: Benchmark {
                               goal: ingestGoal,
                               note: (batchDrain.map { "the router needed \(String(format: "%.2f", $0.seconds)) s after the load stopped to finish the backlog" }
                                 ?? "the router did not finish the backlog within 120 s") + "; " + cpuNote(batchTotalCPU, batched.events) + " end to end"))
+        figures.append(Figure(b, "end to end, a backlog of \(backlog.events) events (batches of \(batch), posted before it drains)", unit: "events/s",
+                              value: backlogE2E, references: [.floor("the smaller batch run above (\(batched.events) events)", batchE2E)],
+                              note: (backlogDrain.map { "ingested in \(String(format: "%.2f", backlog.elapsed.seconds)) s; the router needed \(String(format: "%.2f", $0.seconds)) s more to answer every event" }
+                                ?? "the router did not finish the backlog within 180 s") + (errors(backlog).map { "; " + $0 } ?? "")))
         figures.append(.latency(b, "POST → echo.reply durable under load, \(singleConns) connections", e2eLoaded, ms: true,
                                 references: [.floor("POST → 202 of the same requests", loaded.ack.median / 1e6, p99: loaded.ack.p99 / 1e6)],
                                 goal: .atMost(5, "p99 ≤ 5 ms", p99: true),
