@@ -65,6 +65,18 @@ extension Event {
                   ttlSeconds: ttlSeconds, priority: priority, userId: userId, replyTo: replyTo)
     }
 
+    /// A list of events read as `init?(wireObject:)` reads each, or nil when any element is
+    /// not a plain event object (the `Codable` path then reads the list, and names the element).
+    static func list(wireArray a: [JSONValue]) -> [Event]? {
+        var events: [Event] = []
+        events.reserveCapacity(a.count)
+        for element in a {
+            guard case .object(let o) = element, let event = Event(wireObject: o) else { return nil }
+            events.append(event)
+        }
+        return events
+    }
+
     /// Appends the event's JSON as the synthesized `encode(to:)` writes it with sorted keys:
     /// absent optionals are left out, `data` and `metadata` are always written.
     func writeJSON(into out: inout [UInt8]) throws {

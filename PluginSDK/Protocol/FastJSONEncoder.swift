@@ -51,6 +51,15 @@ public enum FastJSONEncoder {
     static func writeKnown<T: Encodable>(_ value: T, into out: inout [UInt8]) throws -> Bool {
         if T.self == String.self { writeString(value as! String, into: &out); return true }
         if T.self == Event.self { try (value as! Event).writeJSON(into: &out); return true }
+        if T.self == [Event].self {
+            out.append(UInt8(ascii: "["))
+            for (i, event) in (value as! [Event]).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                try event.writeJSON(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+            return true
+        }
         if T.self == Timestamp.self { (value as! Timestamp).writeJSON(into: &out); return true }
         if T.self == JSONValue.self { try writeJSON(value as! JSONValue, into: &out); return true }
         if T.self == Int.self { writeInt(value as! Int, into: &out); return true }

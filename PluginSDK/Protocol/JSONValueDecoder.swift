@@ -45,6 +45,7 @@ struct JSONValueDecoder: Decoder {
         if T.self == Int.self { return try integer(Int.self, value, path) as! T }
         // Read by hand when every member is in its plain form (EventJSON.swift); else by `Codable`.
         if T.self == Event.self, case .object(let o) = value, let event = Event(wireObject: o) { return event as! T }
+        if T.self == [Event].self, case .array(let a) = value, let events = Event.list(wireArray: a) { return events as! T }
         if T.self == Timestamp.self, case .string(let s) = value, let t = Timestamp(rfc3339: s) { return t as! T }
         if T.self == [String: JSONValue].self, case .object(let o) = value { return o as! T }
         if T.self == [JSONValue].self, case .array(let a) = value { return a as! T }

@@ -111,6 +111,15 @@ import Testing
             }
             #expect((viaWire == nil) == (reference == nil), "\(String(decoding: bytes, as: UTF8.self))")
             if let viaWire, let reference { #expect(same(viaWire, reference), "\(String(decoding: bytes, as: UTF8.self))") }
+            // The same object in a list (`PublishRequest`), next to a plain event: read by hand
+            // only when every element is plain, and always as Foundation reads it.
+            let list = try Wire.foundationEncode(["events": JSONValue.array([.object(["type": "a.b", "id": "x", "timestamp": "2026-12-07T10:00:00.000Z"]), .object(o)])])
+            let listReference = try? JSONDecoder().decode(PublishRequest.self, from: list)
+            let listViaWire = try? Wire.decode(PublishRequest.self, from: list)
+            #expect((listViaWire == nil) == (listReference == nil), "\(String(decoding: list, as: UTF8.self))")
+            if let listViaWire, let listReference {
+                #expect(listViaWire.events.count == 2 && listViaWire.events[0] == listReference.events[0] && same(listViaWire.events[1], listReference.events[1]))
+            }
             if let direct = Event(wireObject: o) {
                 accepted += 1
                 let ref = try #require(reference, "accepted what Foundation refuses: \(String(decoding: bytes, as: UTF8.self))")
