@@ -49,12 +49,18 @@ extension Journal {
     private func keepOrphan(seq: Int64, ts: Int64) throws {
         memory.counters.orphaned += 1
         guard config.maxOrphans > 0 else { return }
-        try db.run("INSERT OR IGNORE INTO orphans(event_seq, ts) VALUES (?, ?)", [.int(seq), .int(ts)])
-        let count = try db.first("SELECT COUNT(*) FROM orphans", map: { $0.int(0) }) ?? 0
-        if count > Int64(config.maxOrphans) {
-            try db.run("DELETE FROM orphans WHERE event_seq IN (SELECT event_seq FROM orphans ORDER BY event_seq LIMIT ?)",
-                       [.int(count - Int64(config.maxOrphans))])
+        let added = try db.run("INSERT OR IGNORE INTO orphans(event_seq, ts) VALUES (?, ?)", [.int(seq), .int(ts)])
+        var count: Int64
+        if let known = memory.orphanCount {
+            count = known + Int64(added)
+        } else {
+            count = try db.first("SELECT COUNT(*) FROM orphans", map: { $0.int(0) }) ?? 0
         }
+        if count > Int64(config.maxOrphans) {
+            count -= Int64(try db.run("DELETE FROM orphans WHERE event_seq IN (SELECT event_seq FROM orphans ORDER BY event_seq LIMIT ?)",
+                                      [.int(count - Int64(config.maxOrphans))]))
+        }
+        memory.orphanCount = count
     }
 
     /// Forgets what is past retention: events older than `retention_seconds` with nothing

@@ -56,7 +56,9 @@ extension Journal {
     /// Removes orphans (optionally of these types / older than `before`) and returns them.
     func drainOrphans(_ r: DrainRequest) throws -> EventList {
         let rows = try orphanRows(types: r.types, since: nil, before: r.before, limit: 10_000)
-        for row in rows { try db.run("DELETE FROM orphans WHERE event_seq = ?", [.int(row.seq)]) }
+        var removed: Int64 = 0
+        for row in rows { removed += Int64(try db.run("DELETE FROM orphans WHERE event_seq = ?", [.int(row.seq)])) }
+        memory.orphanCount = memory.orphanCount.map { $0 - removed }
         return EventList(events: rows.map(\.event))
     }
 

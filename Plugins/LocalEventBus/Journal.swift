@@ -26,6 +26,10 @@ final class Journal: @unchecked Sendable {
         /// Subscriptions that got new ready work in the current transaction (to wake receivers).
         var notify: Set<String> = []
         var lastPrune: Int64 = 0
+        /// Rows in `orphans`, counted once when first needed and then kept up to date by the
+        /// statements that add and remove them (restored with the rest on a rollback). Counting
+        /// the table for every orphaned event scanned up to `max_orphans` (100,000) rows each time.
+        var orphanCount: Int64?
     }
 
     init(config: BusConfig) throws {

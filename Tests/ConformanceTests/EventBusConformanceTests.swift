@@ -311,6 +311,15 @@ struct EventBusConformanceTests {
         try await Self.publish(bus, [Event(id: "o1", type: "x.y"), Event(id: "o2", type: "x.y"), Event(id: "o3", type: "x.y")])
         #expect(try await bus.call(Method.orphans, ListRequest(), as: EventList.self).events.map(\.id) == ["o2", "o3"])
         #expect(try await bus.call(Method.stats, Empty(), as: BusStats.self).orphaned == 3)
+        // Draining some makes room again: the bound counts what is left, not what was ever kept.
+        #expect(try await bus.call(Method.orphansDrain, DrainRequest(), as: EventList.self).events.map(\.id) == ["o2", "o3"])
+        try await Self.publish(bus, [Event(id: "o4", type: "x.y")])
+        #expect(try await bus.call(Method.orphans, ListRequest(), as: EventList.self).events.map(\.id) == ["o4"])
+        try await Self.publish(bus, [Event(id: "o5", type: "x.y"), Event(id: "o6", type: "x.y")])
+        #expect(try await bus.call(Method.orphans, ListRequest(), as: EventList.self).events.map(\.id) == ["o5", "o6"])
+        // A duplicate is neither kept twice nor counted twice.
+        try await Self.publish(bus, [Event(id: "o7", type: "x.y"), Event(id: "o7", type: "x.y")])
+        #expect(try await bus.call(Method.orphans, ListRequest(), as: EventList.self).events.map(\.id) == ["o6", "o7"])
         await bus.close()
     }
 
