@@ -50,7 +50,7 @@ struct SpawnBenchmark: Benchmark {
             .latency(b, "spawn → ready, lt-test-child well (plain, supervised)", plain.ready, ms: true,
                      references: [floorRef, .peer("the same child, posix_spawn + initialize by hand, no supervisor", rawSwift.median / 1e6, p99: rawSwift.p99 / 1e6)],
                      goal: .atMost(3, "≤ 3 ms plain"),
-                     note: "the peer is the child's own start-up (exec, dynamic linking, Swift runtime, Foundation, ChildKit) without the host"),
+                     note: "the peer is the child's own start-up (exec, the Swift runtime and Foundation — linked in with -static-stdlib in release builds — and ChildKit) without the host"),
             .latency(b, "spawn → ready, minimal C child (plain, supervised)", plainC.ready, ms: true,
                      references: [floorRef, .peer("the same child, posix_spawn + initialize by hand, no supervisor", rawC.median / 1e6, p99: rawC.p99 / 1e6)],
                      goal: .atMost(3, "≤ 3 ms plain"),
