@@ -284,9 +284,14 @@ class Console:
                     and int(self.row("processes", key="example-agent")()[0].find_element(By.CSS_SELECTOR, ".proc-restarts").text) >= before + 1)
         self.wait("back to ready with one more restart", restarted, timeout=90)
         # The cell as it is now, too (the wait above saw it ready; an observer record may still be pending).
+        # It shows the states between only when the browser rendered between their events: a
+        # restart can take under a millisecond, and its process.* events then reach the page in
+        # one read of the stream and are drawn in one task (seen in a full local run, 2026-12-07).
+        # That the page followed them is checked on the detail's transitions below.
         seen = d.execute_script("window.__seen(); return window.__states")
-        self.expect(seen and seen[-1] == "ready" and any(x != "ready" for x in seen),
-                    f"the state cell left ready and came back to it: {seen}")
+        self.expect(seen and seen[-1] == "ready", f"the state cell came back to ready: {seen}")
+        if not any(x != "ready" for x in seen):
+            print(f"note: the state cell never showed the restart's states between (they came in one batch): {seen}")
         self.wait("the detail's transitions since the click end with starting, ready", lambda: [
             li.get_attribute("data-state") for li in self.all("#transitions li")
             if float(li.get_attribute("data-at") or 0) >= clicked_at - 1000][-2:] == ["starting", "ready"])
