@@ -143,8 +143,11 @@ extension Timestamp {
 
     /// `YYYY-MM-DDTHH:MM:SS.fffZ` for an instant in `valid` (years 1 to 9999).
     func writeRFC3339(into out: inout [UInt8]) {
-        let (secs, ms) = (millis >= 0 ? millis / 1000 : (millis - 999) / 1000, Int((millis % 1000 + 1000) % 1000))
-        let (days, sod) = (secs >= 0 ? secs / 86400 : (secs - 86399) / 86400, Int(secs - (secs >= 0 ? secs / 86400 : (secs - 86399) / 86400) * 86400))
+        func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+        let secs = floorDiv(millis, 1000)
+        let ms = Int(millis - secs * 1000)
+        let days = floorDiv(secs, 86400)
+        let sod = Int(secs - days * 86400)  // seconds of the day
         // Civil from days (Howard Hinnant's algorithm), the inverse of `init?(rfc3339:)`'s.
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
