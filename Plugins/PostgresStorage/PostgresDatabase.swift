@@ -133,25 +133,34 @@ final class PostgresDatabase: Sendable {
 
     private func withDeadline<T: Sendable>(_ limit: Duration, _ what: String,
                                            _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let outcome: T? = try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask { try await Task.sleep(for: limit); return nil }
-            defer { group.cancelAll() }
-            do {
-                return try await group.next() ?? nil
-            } catch let e as WireError {
-                throw e
-            } catch is CancellationError {
-                throw WireError(.unavailable, "PostgreSQL at \(config.redactedURL): \(what) was cancelled")
-            } catch {
-                throw mapError(error, what)
-            }
+        let (results, deliver) = AsyncStream.makeStream(of: Result<T, any Error>.self, bufferingPolicy: .bufferingNewest(1))
+        // Not a child task on purpose: a query on a connection whose peer vanished (a network
+        // partition) ignores cancellation, and a task group cannot return before its children
+        // end, so a deadline raced in a group waited as long as the TCP connection did.
+        let work = Task {
+            do { deliver.yield(.success(try await body())) } catch { deliver.yield(.failure(error)) }
+            deliver.finish()
         }
-        guard let outcome else {
+        // Waiting on the stream is cancellable: the deadline ends this group whatever `work` does.
+        let first: Result<T, any Error>? = await withTaskGroup(of: Result<T, any Error>?.self) { group in
+            group.addTask { var answers = results.makeAsyncIterator(); return await answers.next() }
+            group.addTask { try? await Task.sleep(for: limit); return nil }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let first else {
+            work.cancel()
+            if Task.isCancelled { throw WireError(.unavailable, "PostgreSQL at \(config.redactedURL): \(what) was cancelled") }
             throw WireError(.unavailable, "PostgreSQL at \(config.redactedURL): \(what) did not complete within \(limit.components.seconds) s"
                             + " (server unreachable, or all \(config.maxConnections) pooled connections busy)")
         }
-        return outcome
+        switch first {
+        case .success(let value): return value
+        case .failure(let e as WireError): throw e
+        case .failure(is CancellationError): throw WireError(.unavailable, "PostgreSQL at \(config.redactedURL): \(what) was cancelled")
+        case .failure(let e): throw mapError(e, what)
+        }
     }
 
     /// PostgreSQL's errors as the contract's: the server's SQLSTATE decides the code, the
