@@ -70,9 +70,13 @@ extension Journal {
         memory.lastPrune = now
         try db.run("DELETE FROM dedup WHERE expires_at <= ?", [.int(now)])
         let cutoff = now - Int64(config.retentionSeconds) * 1000
+        // `seq NOT IN (SELECT event_seq FROM deliveries)`: SQLite reads the pending event numbers
+        // once into a temporary index ("LIST SUBQUERY" in the plan), as `deliveries` keeps no
+        // index on `event_seq` for the hot path's sake (`event_seq` is NOT NULL, so NOT IN means
+        // what it says).
         try db.run("""
             DELETE FROM events WHERE ts < ?
-              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq)
+              AND seq NOT IN (SELECT event_seq FROM deliveries)
               AND NOT EXISTS (SELECT 1 FROM dead_letters l WHERE l.event_seq = events.seq)
               AND NOT EXISTS (SELECT 1 FROM orphans o WHERE o.event_seq = events.seq)
             """, [.int(cutoff)])

@@ -323,6 +323,40 @@ struct EventBusConformanceTests {
         await bus.close()
     }
 
+    /// The local bus forgets events past `retention_seconds` only when nothing refers to them:
+    /// an acknowledged event goes; one still pending (leased or not), dead-lettered or orphaned
+    /// stays. Pruning runs with the first write after the journal opens, then once a minute, so
+    /// the events are stamped in the past and the journal is reopened instead of waiting.
+    @Test(arguments: [Provider.local, .local.inTier(.process)])
+    func retentionForgetsOnlyEventsNothingRefersTo(_ p: Provider) async throws {
+        let store = try p.makeStore()
+        let bus = try await store.open(["retention_seconds": 1])
+        try await Self.subscribe(bus, "s", ["t.*"])
+        let old = Timestamp(millis: Timestamp.now().millis - 60_000)
+        try await Self.publish(bus, ["acked", "leased", "dead", "pending"].map { Event(id: $0, type: "t.\($0)", timestamp: old) }
+            + [Event(id: "orphan", type: "nobody.listens", timestamp: old)])
+        let first = try await Self.receive(bus, "s", max: 2)
+        #expect(first.map(\.event.id) == ["acked", "leased"])
+        #expect(try await Self.ack(bus, "s", Array(first.prefix(1))) == 1)
+        let dead = try #require(try await Self.receive(bus, "s", max: 1).first)
+        #expect(dead.event.id == "dead")
+        let nacked = try await bus.call(Method.nack, NackRequest(subscription: "s", deliveryId: dead.deliveryId, error: "poison", retry: false), as: NackResult.self)
+        #expect(nacked.outcome == .deadLettered)
+        #expect(try await bus.call(Method.history, HistoryRequest(), as: EventList.self).events.count == 5)
+        await bus.close()
+
+        let reopened = try await store.open(["retention_seconds": 1])
+        try await Self.publish(reopened, [Event(id: "new", type: "t.new")])
+        let kept = try await reopened.call(Method.history, HistoryRequest(), as: EventList.self).events.map(\.id)
+        #expect(Set(kept) == ["leased", "dead", "pending", "orphan", "new"])
+        // What was kept is whole: the pending deliveries (the lease was returned at reopening)
+        // come out with their events, the dead letter is listed with its event.
+        let again = try await Self.receive(reopened, "s", max: 10)
+        #expect(Set(again.map(\.event.id)) == ["leased", "pending", "new"])
+        #expect(try await reopened.call(Method.deadLetters, ListRequest(), as: DeadLetterList.self).deadLetters.map(\.event.id) == ["dead"])
+        await reopened.close()
+    }
+
     @Test(arguments: Provider.with(.priorityOrder)) func higherPrioritiesAreDeliveredFirst(_ p: Provider) async throws {
         let bus = try await p.open()
         try await Self.subscribe(bus, "s", ["*"])

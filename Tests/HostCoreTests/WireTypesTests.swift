@@ -4,7 +4,7 @@ import LightningProtocol
 import Testing
 
 @Suite struct WireTypesTests {
-    @Test func newEventIDsAreLowerCaseVersion4UUIDsAndDistinct() {
+    @Test func newEventIDsAreLowerCaseVersion7UUIDsAndDistinct() {
         let ids = (0..<2000).map { _ in Event.newID() }
         #expect(Set(ids).count == ids.count)
         for id in ids.prefix(200) {
@@ -12,10 +12,28 @@ import Testing
             #expect(parsed != nil)
             #expect(parsed?.uuidString.lowercased() == id)
             let chars = Array(id)
-            #expect(chars[14] == "4")
+            #expect(chars[14] == "7")
             #expect("89ab".contains(chars[19]))
         }
         #expect(Event(type: "t").id.count == 36)
+    }
+
+    /// The first 48 bits are the Unix milliseconds (RFC 9562's layout), so ids of later
+    /// milliseconds sort after earlier ones as strings: what keeps the journals' id indexes
+    /// appending instead of writing a random page per event.
+    @Test func newEventIDsCarryTheirMillisecondAndSortByIt() {
+        let instants: [Int64] = [0, 1, 255, 256, 1_700_000_000_000, 1_799_999_999_999, 0xFFFF_FFFF_FFFF]
+        for ms in instants {
+            let id = Event.newID(now: Timestamp(millis: ms))
+            let hex = id.replacingOccurrences(of: "-", with: "").prefix(12)
+            #expect(Int64(hex, radix: 16) == ms, "\(id) for \(ms)")
+        }
+        var previous = ""
+        for ms in stride(from: Int64(1_765_000_000_000), to: 1_765_000_000_000 + 5000, by: 7) {
+            let id = Event.newID(now: Timestamp(millis: ms))
+            #expect(id > previous)
+            previous = id
+        }
     }
 
     @Test func aReceiveResultWithSplicedEventsIsTheSameJSONAsTheTypedOne() throws {
