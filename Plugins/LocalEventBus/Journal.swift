@@ -43,8 +43,9 @@ final class Journal: @unchecked Sendable {
             // Savepoints (one per operation in a group commit) keep what they may have to undo in
             // a statement journal, which SQLite spills to a file in /var/tmp past 64 KB: a file
             // created, written and unlinked several times a second under load, whose metadata
-            // rides along with every fsync of the WAL. In memory it costs the same bytes of RAM
-            // the commit already holds (docs/benchmarks.md).
+            // rides along with every fsync of the WAL. In memory it holds at most a copy of the
+            // pages one commit changes (and the sorts of list queries, at most 10,000 rows, stay
+            // in memory too) (docs/benchmarks.md).
             try db.execute("PRAGMA temp_store=MEMORY")
             try db.execute(Self.schema)
             try recover()
