@@ -74,7 +74,7 @@ public struct Event: Codable, Sendable, Hashable {
     public static func newID(now: Timestamp = .now()) -> String {
         var g = SystemRandomNumberGenerator()
         let random: UInt64 = g.next(), more: UInt16 = g.next()
-        let ms = UInt64(clamping: max(now.millis, 0)) & 0xFFFF_FFFF_FFFF
+        let ms = UInt64(clamping: now.millis) & 0xFFFF_FFFF_FFFF  // before 1970: 0
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> (8 * (5 - i))) }
         bytes[6] = 0x70 | UInt8(truncatingIfNeeded: more >> 12)  // version 7, 4 bits of rand_a

@@ -133,6 +133,7 @@ final class PostgresDatabase: Sendable {
 
     private func withDeadline<T: Sendable>(_ limit: Duration, _ what: String,
                                            _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let cancelled = { WireError(.unavailable, "PostgreSQL at \(self.config.redactedURL): \(what) was cancelled") }
         let (results, deliver) = AsyncStream.makeStream(of: Result<T, any Error>.self, bufferingPolicy: .bufferingNewest(1))
         // Not a child task on purpose: a query on a connection whose peer vanished (a network
         // partition) ignores cancellation, and a task group cannot return before its children
@@ -151,14 +152,14 @@ final class PostgresDatabase: Sendable {
         }
         guard let first else {
             work.cancel()
-            if Task.isCancelled { throw WireError(.unavailable, "PostgreSQL at \(config.redactedURL): \(what) was cancelled") }
+            if Task.isCancelled { throw cancelled() }
             throw WireError(.unavailable, "PostgreSQL at \(config.redactedURL): \(what) did not complete within \(limit.components.seconds) s"
                             + " (server unreachable, or all \(config.maxConnections) pooled connections busy)")
         }
         switch first {
         case .success(let value): return value
         case .failure(let e as WireError): throw e
-        case .failure(is CancellationError): throw WireError(.unavailable, "PostgreSQL at \(config.redactedURL): \(what) was cancelled")
+        case .failure(is CancellationError): throw cancelled()
         case .failure(let e): throw mapError(e, what)
         }
     }
